@@ -1,0 +1,77 @@
+-- grain: one row per person journey (first touchpoint until churn or the inactivity window)
+with touchpoints as (
+    select * from core.touchpoints
+),
+
+data_end as (
+    select max(occurred_at) as as_of from touchpoints
+),
+
+aggregated as (
+    select
+        journey_id,
+        person_id,
+        journey_number,
+        min(occurred_at) as started_at,
+        max(occurred_at) as ended_at,
+        count(*) as touchpoints,
+        count(distinct session_id) as sessions,
+        count(distinct channel) as channels,
+        array_to_string(
+            list_transform(
+                list_sort(
+                    list({'n': touchpoint_number, 'tp': touchpoint}) filter (where not repeats_previous)
+                ),
+                lambda step: step.tp
+            ),
+            ' > '
+        ) as touchpoint_path,
+        list_transform(
+            list_sort(list(distinct {'o': phase_order, 'p': phase}) filter (where phase_order is not null)),
+            lambda ph: ph.p
+        ) as phases_reached,
+        max(phase_order) as max_phase_order,
+        bool_or(is_conversion) as converted,
+        min(occurred_at) filter (where is_conversion) as converted_at,
+        coalesce(sum(value) filter (where is_conversion), 0) as conversion_value,
+        bool_or(phase = 'churn') as churned,
+        arg_min(touchpoint, touchpoint_number) as first_touchpoint,
+        arg_min(channel, touchpoint_number) as first_channel,
+        arg_max(touchpoint, touchpoint_number) as last_touchpoint
+    from touchpoints
+    group by journey_id, person_id, journey_number
+)
+
+select
+    -- ids
+    a.journey_id,
+    a.person_id,
+    a.journey_number,
+    -- timestamps
+    a.started_at,
+    a.ended_at,
+    a.converted_at,
+    -- measures
+    a.touchpoints,
+    a.sessions,
+    a.channels,
+    a.conversion_value,
+    -- path
+    a.first_touchpoint,
+    a.first_channel,
+    a.last_touchpoint,
+    a.touchpoint_path,
+    a.phases_reached,
+    p.phase as max_phase,
+    -- outcome
+    a.converted,
+    a.churned,
+    case
+        when a.churned then 'churned'
+        when a.converted then 'converted'
+        when epoch(d.as_of) - epoch(a.ended_at) > $journey_gap_seconds then 'dropped'
+        else 'open'
+    end as outcome
+from aggregated as a
+cross join data_end as d
+left join core.phases as p on p.phase_order = a.max_phase_order

@@ -1,0 +1,175 @@
+-- grain: one row per classified event of a known person (technical events dropped), with its session and journey
+with events as (
+    select * from staging.events
+),
+
+persons as (
+    select identifier, person_id from core.identity_map
+),
+
+rules as (
+    select * from core.taxonomy_rules
+),
+
+events_with_person as (
+    select e.*, p.person_id
+    from events as e
+    join persons as p
+        on p.identifier = coalesce(
+            'user:' || e.user_id, 'email:' || e.email_hash, e.crm_contact_id,
+            e.support_user_id, 'anon:' || e.anonymous_id
+        )
+),
+
+rule_matches as (
+    select e.event_id, r.*
+    from events_with_person as e
+    join rules as r
+        on (r.source is null or r.source = e.source)
+        and (r.event_name is null or r.event_name = e.event_name)
+        and (r.page_path is null or e.page_path like r.page_path)
+        and (r.utm_medium is null or lower(e.utm_medium) = r.utm_medium)
+        and (r.utm_source is null or lower(e.utm_source) = r.utm_source)
+        and (r.origin is null or lower(e.origin) = lower(r.origin))
+        and (r.value_min is null or e.value >= r.value_min)
+        and (r.value_max is null or e.value <= r.value_max)
+),
+
+first_match as (
+    select * exclude (match_rank)
+    from (
+        select *, row_number() over (partition by event_id order by rule_order) as match_rank
+        from rule_matches
+    )
+    where match_rank = 1
+),
+
+classified as (
+    select
+        e.*,
+        m.rule_order,
+        coalesce(m.is_ignored, false) as is_ignored,
+        coalesce(m.touchpoint, 'unmapped') as base_touchpoint,
+        coalesce(m.channel, 'unknown') as channel,
+        m.category,
+        coalesce(m.is_online, true) as is_online,
+        m.phase as base_phase,
+        m.phase_order as base_phase_order,
+        coalesce(m.is_conversion, false) as is_conversion,
+        m.repeat_touchpoint,
+        m.repeat_phase,
+        m.repeat_phase_order
+    from events_with_person as e
+    left join first_match as m on m.event_id = e.event_id
+),
+
+kept as (
+    select * from classified where not is_ignored
+),
+
+ordered as (
+    select
+        *,
+        row_number() over (partition by person_id order by occurred_at, event_id) as touchpoint_number,
+        sum(case when is_conversion then 1 else 0 end) over (
+            partition by person_id order by occurred_at, event_id rows unbounded preceding
+        ) as conversions_so_far
+    from kept
+),
+
+relabelled as (
+    -- a conversion by a person who converted before is a repeat (repeat purchase, upsell)
+    select
+        *,
+        case when is_conversion and conversions_so_far > 1 and repeat_touchpoint is not null
+            then repeat_touchpoint else base_touchpoint end as touchpoint,
+        case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
+            then repeat_phase else base_phase end as phase,
+        case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
+            then repeat_phase_order else base_phase_order end as phase_order
+    from ordered
+),
+
+with_previous as (
+    select
+        *,
+        lag(occurred_at) over (partition by person_id order by touchpoint_number) as previous_at,
+        lag(phase) over (partition by person_id order by touchpoint_number) as previous_phase
+    from relabelled
+),
+
+boundaries as (
+    select
+        *,
+        -- a journey ends at churn or after the inactivity window
+        case
+            when previous_at is null then 1
+            when epoch(occurred_at) - epoch(previous_at) > $journey_gap_seconds then 1
+            when previous_phase = 'churn' then 1
+            else 0
+        end as starts_journey,
+        case
+            when previous_at is null then 1
+            when epoch(occurred_at) - epoch(previous_at) > $session_gap_seconds then 1
+            when previous_phase = 'churn' then 1
+            else 0
+        end as starts_session
+    from with_previous
+),
+
+numbered as (
+    select
+        *,
+        cast(sum(starts_session) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as bigint) as session_number,
+        cast(sum(starts_journey) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as bigint) as journey_number
+    from boundaries
+),
+
+with_ids as (
+    select
+        *,
+        person_id || ':s' || lpad(cast(session_number as varchar), 5, '0') as session_id,
+        person_id || ':j' || lpad(cast(journey_number as varchar), 3, '0') as journey_id
+    from numbered
+)
+
+select
+    -- ids
+    event_id,
+    person_id,
+    session_id,
+    journey_id,
+    -- timestamps and order
+    occurred_at,
+    touchpoint_number,
+    session_number,
+    journey_number,
+    -- classification
+    touchpoint,
+    channel,
+    category,
+    is_online,
+    phase,
+    phase_order,
+    is_conversion,
+    coalesce(
+        touchpoint = lag(touchpoint) over (partition by journey_id order by touchpoint_number),
+        false
+    ) as repeats_previous,
+    rule_order,
+    -- event attributes
+    source,
+    event_name,
+    page_path,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    origin,
+    -- measures
+    value,
+    currency
+from with_ids

@@ -1,0 +1,41 @@
+-- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate
+with record_counts as (
+    select
+        raw_table,
+        source_file,
+        count(*) as records,
+        count(*) filter (where outcome = 'loaded') as rows_loaded,
+        count(*) filter (where outcome = 'rejected') as rows_rejected_record,
+        count(*) filter (where outcome = 'duplicate') as rows_duplicate
+    from staging.record_outcomes
+    group by raw_table, source_file
+),
+
+ingest_counts as (
+    select raw_table, source_file, count(*) as rows_rejected_ingest
+    from quality.ingest_errors
+    group by raw_table, source_file
+),
+
+joined as (
+    select
+        coalesce(r.raw_table, i.raw_table) as raw_table,
+        coalesce(r.source_file, i.source_file) as source_file,
+        coalesce(r.records, 0) + coalesce(i.rows_rejected_ingest, 0) as rows_read,
+        coalesce(r.rows_loaded, 0) as rows_loaded,
+        coalesce(r.rows_rejected_record, 0) + coalesce(i.rows_rejected_ingest, 0) as rows_rejected,
+        coalesce(r.rows_duplicate, 0) as rows_duplicate
+    from record_counts as r
+    full outer join ingest_counts as i
+        on r.raw_table = i.raw_table and r.source_file = i.source_file
+)
+
+select
+    raw_table,
+    source_file,
+    rows_read,
+    rows_loaded,
+    rows_rejected,
+    rows_duplicate
+from joined
+order by raw_table, source_file

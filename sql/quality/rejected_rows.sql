@@ -1,0 +1,47 @@
+-- grain: one row per input record (or unreadable file) that could not be used, with the reason
+with record_rejects as (
+    select raw_table, source_file, row_number, reason, _load_id
+    from staging.record_outcomes
+    where outcome = 'rejected'
+),
+
+raw_records as (
+    select 'raw.ga4_events' as raw_table, _source_file, _row_number, record from raw.ga4_events
+    union all select 'raw.hubspot_contacts', _source_file, _row_number, record from raw.hubspot_contacts
+    union all select 'raw.hubspot_deals', _source_file, _row_number, record from raw.hubspot_deals
+    union all select 'raw.zendesk_tickets', _source_file, _row_number, record from raw.zendesk_tickets
+    union all select 'raw.zendesk_users', _source_file, _row_number, record from raw.zendesk_users
+    union all select 'raw.survey_nps', _source_file, _row_number, record from raw.survey_nps
+),
+
+record_rejects_with_text as (
+    select j.raw_table, j.source_file, j.row_number, j.reason, r.record as raw_text, j._load_id
+    from record_rejects as j
+    left join raw_records as r
+        on r.raw_table = j.raw_table
+        and r._source_file = j.source_file
+        and r._row_number = j.row_number
+),
+
+all_rejects as (
+    select raw_table, source_file, row_number, reason, raw_text, _load_id
+    from quality.ingest_errors
+    union all
+    select raw_table, source_file, row_number, reason, raw_text, _load_id
+    from record_rejects_with_text
+)
+
+select
+    raw_table,
+    source_file,
+    row_number,
+    reason,
+    -- the raw text leaves the raw layer here, so contact details are masked
+    regexp_replace(
+        regexp_replace(
+            raw_text, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g'
+        ),
+        '("phone[a-z_]*"\s*:\s*")[^"]*"', '\1<phone>"', 'g'
+    ) as raw_text,
+    _load_id
+from all_rejects

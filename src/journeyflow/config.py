@@ -1,0 +1,53 @@
+"""Run settings shared by the CLI, the Python API and the Dagster resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_INPUT = PROJECT_ROOT / "data" / "sample"
+DEFAULT_WAREHOUSE = Path("warehouse") / "journeyflow.duckdb"
+DEFAULT_TAXONOMY = Path(__file__).with_name("touchpoints.yaml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run depends on; the same defaults for CLI, API and Dagster."""
+
+    input_dir: Path = DEFAULT_INPUT
+    warehouse: Path = DEFAULT_WAREHOUSE
+    taxonomy: Path = DEFAULT_TAXONOMY
+    # Salt for email hashes: set your own in production so hashes cannot be looked up.
+    salt: str = "journeyflow-default-salt"
+    session_gap_minutes: int = 30
+    journey_inactivity_days: int = 90
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def work_file(self) -> Path:
+        """The file a run builds in; published by rename so readers never see a half-built state."""
+        return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        """Return a copy with the non-None overrides applied (CLI options that were given)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("input_dir", "warehouse", "taxonomy"):
+            if key in given:
+                given[key] = Path(given[key])  # type: ignore[arg-type]
+        return replace(self, **given)  # type: ignore[arg-type]
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read `journeyflow.yaml` (if present) over the defaults."""
+    path = path or Path("journeyflow.yaml")
+    if not path.exists():
+        return Settings()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    known = set(Settings.__dataclass_fields__) - {"extra"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}")
+    return Settings().with_overrides(**data)

@@ -1,0 +1,189 @@
+"""The pipeline as an ordered list of steps, one per warehouse table.
+
+The Dagster assets in `pipelines/` and the CLI's `journeyflow run` both execute these same steps, so
+a run without a Dagster daemon builds exactly what `dagster asset materialize` builds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from journeyflow import graph
+from journeyflow.config import DEFAULT_TAXONOMY, Settings
+from journeyflow.identity import build_identity_map
+from journeyflow.sources import SOURCES
+from journeyflow.sources.landing import land_source
+from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
+from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text
+
+
+@dataclass
+class RunContext:
+    """What a step needs: the working warehouse connection, the settings and this run's load id."""
+
+    con: duckdb.DuckDBPyConnection
+    settings: Settings
+    load_id: str
+
+    @property
+    def params(self) -> dict[str, object]:
+        return {
+            "salt": self.settings.salt,
+            "session_gap_seconds": self.settings.session_gap_minutes * 60,
+            "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
+        }
+
+
+Metadata = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the table (layer.table) or artifact it builds
+    deps: tuple[str, ...]
+    run: Callable[[RunContext], Metadata]
+    description: str
+
+    @property
+    def layer(self) -> str:
+        return self.name.split(".")[0]
+
+
+@contextmanager
+def open_run(settings: Settings, load_id: str | None = None) -> Iterator[RunContext]:
+    """Connect to the working file (never the published one) for the length of a run or step."""
+    con = connect(settings.work_file)
+    try:
+        yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12])
+    finally:
+        con.close()
+
+
+def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:
+    def run(ctx: RunContext) -> Metadata:
+        return {"rows": build_table(ctx.con, table, ctx.params)}
+
+    return Step(table, deps, run, description)
+
+
+def _raw_step(source_table: str) -> Step:
+    source = next(s for s in SOURCES if s.raw_table == source_table)
+
+    def run(ctx: RunContext) -> Metadata:
+        result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id)
+        return {"files": result.files, "rows": result.rows, "unreadable_rows": result.errors}
+
+    return Step(source.raw_table, (), run, f"{source.description}, one row per record, as exported.")
+
+
+def build_staged_source(ctx: RunContext, table: str) -> Metadata:
+    """Type one source's raw records and flag exact duplicates (same record seen before)."""
+    query = sql_text(table)
+    ctx.con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {table} AS
+        SELECT
+            *,
+            _reject_reason IS NULL AND row_number() OVER (
+                PARTITION BY _row_hash, _reject_reason IS NULL
+                ORDER BY _source_file, _row_number
+            ) > 1 AS _is_duplicate
+        FROM ({query})
+        """,
+        {k: v for k, v in ctx.params.items() if f"${k}" in query},
+    )
+    counts = ctx.con.execute(
+        f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
+    ).fetchall()[0]
+    return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2]}
+
+
+def _staged_step(source_table: str) -> Step:
+    table = "staging." + source_table.split(".")[1]
+
+    def run(ctx: RunContext) -> Metadata:
+        return build_staged_source(ctx, table)
+
+    return Step(table, (source_table,), run, "Typed records with reject reason and duplicate flag.")
+
+
+def _taxonomy(ctx: RunContext) -> Metadata:
+    taxonomy = load_taxonomy(ctx.settings.taxonomy, DEFAULT_TAXONOMY)
+    return {"rules": write_taxonomy_tables(ctx.con, taxonomy)}
+
+
+def _identity(ctx: RunContext) -> Metadata:
+    return build_identity_map(ctx.con)
+
+
+def _graph(ctx: RunContext) -> Metadata:
+    digraph = graph.from_transitions(ctx.con)
+    paths = graph.export(digraph, graph_dir(ctx.settings))
+    return {"nodes": digraph.number_of_nodes(), "edges": digraph.number_of_edges(),
+            **{f"path_{k}": str(v) for k, v in paths.items()}}
+
+
+def _publish(ctx: RunContext) -> Metadata:
+    ctx.con.execute("CHECKPOINT")
+    publish(ctx.settings.work_file, ctx.settings.warehouse)
+    return {"published": str(ctx.settings.warehouse)}
+
+
+def graph_dir(settings: Settings) -> Path:
+    return settings.warehouse.parent
+
+
+STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
+MARTS = ("marts.transitions", "marts.phase_funnel")
+
+STEPS: tuple[Step, ...] = (
+    *(_raw_step(s.raw_table) for s in SOURCES),
+    *(_staged_step(s.raw_table) for s in SOURCES),
+    _table_step("staging.events", STAGED, "Canonical events of every source, one row per event_id."),
+    _table_step("staging.record_outcomes", STAGED, "Every raw record: loaded, rejected or duplicate."),
+    _table_step(
+        "quality.rejected_rows", ("staging.record_outcomes",) + tuple(s.raw_table for s in SOURCES),
+        "Every record or file that could not be used, with file, row and reason.",
+    ),
+    _table_step("quality.load_summary", ("staging.record_outcomes",),
+                "Per file: rows read = loaded + rejected + duplicate."),
+    Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
+    Step("core.identity_map", ("staging.events", "staging.zendesk_users"), _identity,
+         "Identifier to person_id, by connected components over identifiers seen together."),
+    _table_step("core.touchpoints", ("staging.events", "core.identity_map", "core.taxonomy_rules"),
+                "Classified events of known persons with session and journey."),
+    _table_step("core.sessions", ("core.touchpoints",), "One row per session."),
+    _table_step("core.journeys", ("core.touchpoints",), "One row per person journey."),
+    _table_step("marts.transitions", ("core.touchpoints",),
+                "Journey graph edges with START, CONVERSION and EXIT."),
+    _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
+    Step("exports.journey_graph", ("marts.transitions",), _graph,
+         "The journey graph as GraphML and node-link JSON next to the warehouse."),
+    Step("exports.published_warehouse",
+         ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
+          *MARTS, "exports.journey_graph"),
+         _publish, "The finished warehouse, published atomically for readers."),
+)
+STEPS_BY_NAME = {step.name: step for step in STEPS}
+
+
+def run_pipeline(
+    settings: Settings, on_step: Callable[[Step, Metadata], None] | None = None
+) -> dict[str, Metadata]:
+    """Run every step in order in one connection; returns each step's metadata."""
+    results: dict[str, Metadata] = {}
+    with open_run(settings) as ctx:
+        for step in STEPS:
+            results[step.name] = step.run(ctx)
+            if on_step:
+                on_step(step, results[step.name])
+    return results
+
+
+__all__ = ["STEPS", "Step", "RunContext", "open_run", "run_pipeline", "row_count"]

@@ -1,0 +1,47 @@
+"""The export formats journeyflow reads, and where each one lands in `raw`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """One kind of export file: where to find it, how to read it, which raw table it fills."""
+
+    raw_table: str  # e.g. raw.ga4_events
+    folder: str  # sub-folder of the input folder
+    patterns: tuple[str, ...]  # file globs inside the folder
+    reader: str  # ndjson | csv | json_envelope
+    envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
+    description: str = ""
+
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        "raw.ga4_events", "ga4", ("*.ndjson", "*.ndjson.gz", "*.json", "*.jsonl"), "ndjson",
+        description="GA4 BigQuery export, one event per line",
+    ),
+    Source(
+        "raw.hubspot_contacts", "hubspot", ("contacts*.csv", "contacts*.csv.gz"), "csv",
+        description="HubSpot contacts export",
+    ),
+    Source(
+        "raw.hubspot_deals", "hubspot", ("deals*.csv", "deals*.csv.gz"), "csv",
+        description="HubSpot deals export with 'Date entered' stage properties",
+    ),
+    Source(
+        "raw.zendesk_tickets", "zendesk", ("tickets*.json",), "json_envelope", "tickets",
+        description="Zendesk Tickets API response",
+    ),
+    Source(
+        "raw.zendesk_users", "zendesk", ("users*.json",), "json_envelope", "users",
+        description="Zendesk Users API response",
+    ),
+    Source(
+        "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
+        description="NPS answers (0-10) by email",
+    ),
+)
+
+SOURCES_BY_TABLE = {source.raw_table: source for source in SOURCES}

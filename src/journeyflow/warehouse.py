@@ -1,0 +1,78 @@
+"""The DuckDB warehouse: connect, run the SQL files in `sql/`, publish atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from journeyflow.config import PROJECT_ROOT
+
+SQL_DIR = Path(os.environ.get("JOURNEYFLOW_SQL_DIR", PROJECT_ROOT / "sql"))
+SCHEMAS = ("raw", "staging", "quality", "core", "marts", "bi")
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the session settings every query relies on (UTC, schemas)."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    return con
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB so names from files can never inject SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sql_text(table: str) -> str:
+    """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`."""
+    layer, name = table.split(".")
+    return (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None) -> int:
+    """(Re)create `layer.table` from its SQL file; returns its row count."""
+    query = sql_text(table)
+    used = set(_PARAM.findall(query))
+    values = {k: v for k, v in (params or {}).items() if k in used}
+    missing = used - set(values)
+    if missing:
+        raise ValueError(f"sql for {table} needs parameter(s) {sorted(missing)}")
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{query}", values)
+    return row_count(con, table)
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    return bool(found)
+
+
+def publish(work_file: Path, published: Path) -> None:
+    """Copy the finished working file next to the published one, then rename over it.
+
+    The rename is atomic, so a reader sees either the old or the new warehouse, never half of one.
+    """
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(published.name + ".tmp")
+    shutil.copyfile(work_file, tmp)
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, published)
