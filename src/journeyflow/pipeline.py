@@ -76,6 +76,8 @@ def _raw_step(source_table: str) -> Step:
     source = next(s for s in SOURCES if s.raw_table == source_table)
 
     def run(ctx: RunContext) -> Metadata:
+        if not ctx.settings.input_dir.is_dir():
+            raise FileNotFoundError(f"input folder {ctx.settings.input_dir} does not exist")
         result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id)
         return {"files": result.files, "rows": result.rows, "unreadable_rows": result.errors}
 

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from journeyflow.config import Settings  # noqa: E402
+from journeyflow.pipeline import run_pipeline  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "data" / "sample"
+
+
+def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
+    return Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb").with_overrides(
+        **overrides
+    )
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """Run the whole pipeline on `tmp_path/input` and open the published warehouse read-only."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
+        settings = settings_for(tmp_path / "input", tmp_path, **overrides)
+        (tmp_path / "input").mkdir(exist_ok=True)
+        run_pipeline(settings)
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        con.execute("SET TimeZone = 'UTC'")
+        opened.append(con)
+        return con
+
+    yield _build
+    for con in opened:
+        con.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, query: str) -> list[tuple]:
+    return con.execute(query).fetchall()

@@ -1,0 +1,77 @@
+"""One person stitched across sources; unrelated people stay apart; ids are stable."""
+
+from datetime import timedelta
+
+from builders import (
+    CONTACT_HEADER, NPS_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4,
+    write_zendesk, zendesk_ticket, zendesk_user,
+)
+from conftest import rows
+
+
+def write_three_sources(folder):
+    # Anna: cookie c1 browses anonymously, then logs in as u1 on cookie c1 and later on a second
+    # device (cookie c2). HubSpot knows u1 with her email (mixed case, spaces); Zendesk knows the
+    # same email in lower case; she answers an NPS survey with that email.
+    # Ben: cookie c9 only, never identified.
+    write_ga4(folder, [
+        ga4_event(T0, "page_view", "c1", path="/blog/a"),
+        ga4_event(T0 + timedelta(minutes=1), "sign_up", "c1", user_id="u1"),
+        ga4_event(T0 + timedelta(days=3), "page_view", "c2", user_id="u1", path="/pricing"),
+        ga4_event(T0, "page_view", "c9", path="/blog/b"),
+    ])
+    write_csv(folder / "hubspot" / "contacts.csv", CONTACT_HEADER,
+              [hubspot_contact("101", "  Anna.Schmidt@Example.COM ", "2026-06-01 09:05", user_id="u1")])
+    write_zendesk(folder, [zendesk_ticket(7, 900, "2026-06-05T10:00:00Z")],
+                  [zendesk_user(900, "anna.schmidt@example.com")])
+    write_csv(folder / "surveys" / "nps.csv", NPS_HEADER,
+              [["r1", "anna.schmidt@example.com", "9", "", "2026-06-08T10:00:00Z"]])
+
+
+def test_one_person_from_four_sources(build, tmp_path):
+    write_three_sources(tmp_path / "input")
+    con = build()
+    persons = rows(con, """
+        SELECT person_id, list(DISTINCT source ORDER BY source), count(*)
+        FROM core.touchpoints GROUP BY person_id ORDER BY 3 DESC
+    """)
+    # Anna: 3 web touchpoints + contact created + lead + ticket + NPS = 7; Ben: 1
+    assert [(p[1], p[2]) for p in persons] == [
+        (["ga4", "hubspot", "survey", "zendesk"], 7),
+        (["ga4"], 1),
+    ]
+    identifiers = dict(rows(con, """
+        SELECT identifier_kind, count(DISTINCT identifier)
+        FROM core.identity_map WHERE person_id = (
+            SELECT person_id FROM core.identity_map WHERE identifier = 'user:u1')
+        GROUP BY 1
+    """))
+    # c1, c2; u1; one email hash (normalised); hubspot:101; zendesk:900
+    assert identifiers == {"anon": 2, "user": 1, "email": 1, "hubspot": 1, "zendesk": 1}
+
+
+def test_person_id_is_named_by_the_earliest_identifier_and_stable(build, tmp_path):
+    write_three_sources(tmp_path / "input")
+    first = dict(rows(build(), "SELECT identifier, person_id FROM core.identity_map"))
+    # a later day of data for Anna's second cookie changes nothing about who she is
+    write_ga4(tmp_path / "input",
+              [ga4_event(T0 + timedelta(days=10), "page_view", "c2", path="/reviews")],
+              name="events_20260611.ndjson")
+    second = dict(rows(build(), "SELECT identifier, person_id FROM core.identity_map"))
+    assert second == first
+    assert first["user:u1"] == first["anon:c1"] != first["anon:c9"]
+
+
+def test_no_plain_email_outside_raw(build, tmp_path):
+    write_three_sources(tmp_path / "input")
+    con = build()
+    tables = rows(con, """
+        SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_schema NOT IN ('raw')
+    """)
+    for schema, table in tables:
+        hits = rows(con, f"""
+            SELECT count(*) FROM "{schema}"."{table}" AS t
+            WHERE regexp_matches(CAST(t AS VARCHAR), '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[a-z]+')
+        """)[0][0]
+        assert hits == 0, f"{schema}.{table} holds a plain-text email"
