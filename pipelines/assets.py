@@ -22,7 +22,7 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
     def _asset(
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
     ) -> dg.MaterializeResult:
-        with journeyflow.run_context(load_id=context.run_id) as ctx:
+        with journeyflow.run_context(load_id=context.run.run_id) as ctx:
             metadata = step.run(ctx)
         return dg.MaterializeResult(metadata=metadata)
 

@@ -3,8 +3,16 @@
 from datetime import timedelta
 
 from builders import (
-    CONTACT_HEADER, NPS_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4,
-    write_zendesk, zendesk_ticket, zendesk_user,
+    CONTACT_HEADER,
+    NPS_HEADER,
+    T0,
+    ga4_event,
+    hubspot_contact,
+    write_csv,
+    write_ga4,
+    write_zendesk,
+    zendesk_ticket,
+    zendesk_user,
 )
 from conftest import rows
 

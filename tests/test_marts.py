@@ -9,6 +9,7 @@ P4: organic visit → subscription cancelled                           (churns)
 from datetime import timedelta
 
 import pytest
+
 from builders import T0, ga4_event, write_ga4
 from conftest import rows
 

@@ -151,7 +151,8 @@ def phases_frame(taxonomy: Taxonomy) -> pl.DataFrame:
 def write_taxonomy_tables(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) -> int:
     """Write core.taxonomy_rules and core.phases; returns the number of rule rows."""
     rules = rules_frame(taxonomy)
-    phases = phases_frame(taxonomy)
-    con.execute("CREATE OR REPLACE TABLE core.taxonomy_rules AS SELECT * FROM rules")
-    con.execute("CREATE OR REPLACE TABLE core.phases AS SELECT * FROM phases")
+    for table, frame in (("core.taxonomy_rules", rules), ("core.phases", phases_frame(taxonomy))):
+        con.register("taxonomy_frame", frame.to_arrow())
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM taxonomy_frame")  # noqa: S608 (internal table name)
+        con.unregister("taxonomy_frame")
     return rules.height

@@ -152,6 +152,9 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id
         "read_csv($path, all_varchar = true, header = true, store_rejects = true, "
         "rejects_table = 'jf_reject_errors', rejects_scan = 'jf_reject_scans')"
     )
+    # DuckDB keeps its reject tables between scans: start each file with empty ones
+    con.execute("DROP TABLE IF EXISTS jf_reject_errors")
+    con.execute("DROP TABLE IF EXISTS jf_reject_scans")
     described = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": str(path)}).fetchall()
     header = [row[0] for row in described]
     keys: dict[str, str] = {}

@@ -1,0 +1,40 @@
+"""The Dagster definitions load, and materializing every asset builds the warehouse."""
+
+from datetime import timedelta
+
+import dagster as dg
+import duckdb
+from pipelines.assets import journeyflow_assets
+from pipelines.definitions import defs
+from pipelines.resources import JourneyflowResource
+
+from builders import T0, ga4_event, write_ga4
+from journeyflow.pipeline import STEPS
+
+
+def test_definitions_have_one_asset_per_table_a_job_and_a_schedule():
+    repo = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
+    assert keys == {step.name.replace(".", "/") for step in STEPS}
+    assert "core/sessions" in keys and "marts/transitions" in keys
+    assert defs.resolve_job_def("journeyflow_full_run") is not None
+    assert defs.resolve_schedule_def("journeyflow_nightly").cron_schedule == "0 2 * * *"
+
+
+def test_materialize_all_assets(tmp_path):
+    write_ga4(tmp_path / "input", [
+        ga4_event(T0, "session_start", "c1", medium="cpc"),
+        ga4_event(T0 + timedelta(minutes=1), "purchase", "c1", path="/checkout", value=10.0),
+    ])
+    warehouse = tmp_path / "w" / "jf.duckdb"
+    resource = JourneyflowResource(input_dir=str(tmp_path / "input"), warehouse=str(warehouse))
+    result = dg.materialize(journeyflow_assets, resources={"journeyflow": resource},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assert con.execute("SELECT from_node, to_node FROM marts.transitions ORDER BY 1, 2").fetchall() == [
+        ("CONVERSION", "EXIT"), ("START", "paid_search_click"),
+        ("paid_search_click", "purchase"), ("purchase", "CONVERSION"),
+    ]
+    con.close()
+    assert (warehouse.parent / "journey_graph.graphml").exists()
