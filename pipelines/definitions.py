@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import journeyflow_assets
+from pipelines.checks import journeyflow_checks
 from pipelines.resources import JourneyflowResource
 
 full_run = dg.define_asset_job(
@@ -23,6 +24,7 @@ nightly = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=journeyflow_assets,
+    asset_checks=journeyflow_checks,
     jobs=[full_run],
     schedules=[nightly],
     resources={"journeyflow": JourneyflowResource()},

@@ -23,6 +23,8 @@ class JourneyflowResource(dg.ConfigurableResource):
     salt: str = _defaults.salt
     session_gap_minutes: int = _defaults.session_gap_minutes
     journey_inactivity_days: int = _defaults.journey_inactivity_days
+    max_identifiers_per_person: int = _defaults.max_identifiers_per_person
+    min_row_ratio: float = _defaults.min_row_ratio
 
     def settings(self) -> Settings:
         return Settings(
@@ -32,6 +34,8 @@ class JourneyflowResource(dg.ConfigurableResource):
             salt=self.salt,
             session_gap_minutes=self.session_gap_minutes,
             journey_inactivity_days=self.journey_inactivity_days,
+            max_identifiers_per_person=self.max_identifiers_per_person,
+            min_row_ratio=self.min_row_ratio,
         )
 
     @contextmanager

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import duckdb
 from pipelines.assets import journeyflow_assets
+from pipelines.checks import journeyflow_checks
 from pipelines.definitions import defs
 from pipelines.resources import JourneyflowResource
 
@@ -28,7 +29,7 @@ def test_materialize_all_assets(tmp_path):
     ])
     warehouse = tmp_path / "w" / "jf.duckdb"
     resource = JourneyflowResource(input_dir=str(tmp_path / "input"), warehouse=str(warehouse))
-    result = dg.materialize(journeyflow_assets, resources={"journeyflow": resource},
+    result = dg.materialize([*journeyflow_assets, *journeyflow_checks], resources={"journeyflow": resource},
                             instance=dg.DagsterInstance.ephemeral())
     assert result.success
     con = duckdb.connect(str(warehouse), read_only=True)

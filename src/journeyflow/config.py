@@ -24,6 +24,10 @@ class Settings:
     salt: str = "journeyflow-default-salt"
     session_gap_minutes: int = 30
     journey_inactivity_days: int = 90
+    # Quality gates: a person with more identifiers than this is an over-merge (shared device/email)
+    max_identifiers_per_person: int = 50
+    # Warn when a table has fewer rows than this share of the previous run's
+    min_row_ratio: float = 0.5
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from journeyflow import graph
+from journeyflow.checks import raise_on_blocking_failures, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
 from journeyflow.sources import SOURCES
@@ -37,6 +38,8 @@ class RunContext:
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
+            "max_identifiers_per_person": self.settings.max_identifiers_per_person,
+            "min_row_ratio": self.settings.min_row_ratio,
         }
 
 
@@ -178,11 +181,18 @@ STEPS_BY_NAME = {step.name: step for step in STEPS}
 def run_pipeline(
     settings: Settings, on_step: Callable[[Step, Metadata], None] | None = None
 ) -> dict[str, Metadata]:
-    """Run every step in order in one connection; returns each step's metadata."""
+    """Run every step in order in one connection, with the quality checks after the table they guard.
+
+    A failing blocking check raises QualityGateFailed: later steps (and publishing) do not run.
+    """
     results: dict[str, Metadata] = {}
     with open_run(settings) as ctx:
         for step in STEPS:
             results[step.name] = step.run(ctx)
+            outcomes = run_checks_for(ctx.con, step.name, ctx.load_id, ctx.params)
+            if outcomes:
+                results[step.name]["checks_failed"] = [o.check.name for o in outcomes if not o.passed]
+            raise_on_blocking_failures(outcomes)
             if on_step:
                 on_step(step, results[step.name])
     return results

@@ -1,0 +1,38 @@
+"""Dagster asset checks from `sql/checks.yaml`: GX validations that gate the assets they guard."""
+
+import dagster as dg
+
+from journeyflow.checks import Check, load_checks, run_and_record
+from pipelines.assets import asset_key
+from pipelines.resources import JourneyflowResource
+
+
+def asset_check(check: Check) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=asset_key(check.table),
+        name=check.name,
+        blocking=check.blocking,
+        description=check.description,
+    )
+    def _check(
+        context: dg.AssetCheckExecutionContext, journeyflow: JourneyflowResource
+    ) -> dg.AssetCheckResult:
+        with journeyflow.run_context(load_id=context.run.run_id) as ctx:
+            outcome = run_and_record(ctx.con, check, ctx.load_id, ctx.params)
+        return dg.AssetCheckResult(
+            passed=outcome.passed,
+            severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
+            metadata={"failures": "; ".join(outcome.failures) or "none",
+                      "observed": dg.MetadataValue.json(_jsonable(outcome.observed))},
+        )
+
+    return _check
+
+
+def _jsonable(value: object) -> object:
+    import json
+
+    return json.loads(json.dumps(value, default=str))
+
+
+journeyflow_checks = [asset_check(check) for check in load_checks()]

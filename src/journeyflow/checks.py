@@ -1,0 +1,159 @@
+"""Quality gates: Great Expectations (GX Core 1.x) expectations on frames pulled from DuckDB.
+
+GX cannot validate DuckDB through SQLAlchemy reliably and has no polars support, so each check runs
+its query in DuckDB (aggregating there) and validates the small pandas result with GX. Checks are
+declared in `sql/checks.yaml`; results are appended to `quality.check_results`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from journeyflow.warehouse import SQL_DIR
+
+CHECKS_FILE = SQL_DIR / "checks.yaml"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS quality.check_results (
+    load_id VARCHAR, check_name VARCHAR, table_name VARCHAR, blocking BOOLEAN, passed BOOLEAN,
+    expectation VARCHAR, observed VARCHAR, checked_at TIMESTAMPTZ
+)
+"""
+COUNTS_DDL = """
+CREATE TABLE IF NOT EXISTS quality.table_counts (
+    load_id VARCHAR, table_name VARCHAR, rows BIGINT, counted_at TIMESTAMPTZ
+)
+"""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    table: str
+    blocking: bool
+    description: str
+    query: str
+    expect: tuple[dict, ...]
+
+
+@dataclass
+class CheckOutcome:
+    check: Check
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+    observed: dict[str, object] = field(default_factory=dict)
+
+
+class QualityGateFailed(RuntimeError):
+    """A blocking check failed: nothing downstream is built and nothing is published."""
+
+
+def load_checks(path: Path = CHECKS_FILE) -> tuple[Check, ...]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(
+        Check(
+            name=e["name"], table=e["table"], blocking=bool(e.get("blocking", True)),
+            description=e.get("description", ""), query=e["query"], expect=tuple(e["expect"]),
+        )
+        for e in entries
+    )
+
+
+def checks_for(table: str) -> tuple[Check, ...]:
+    return tuple(check for check in load_checks() if check.table == table)
+
+
+@functools.cache
+def _gx_batch_definition():  # noqa: ANN202 - a GX object; imported lazily because GX loads slowly
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("journeyflow")
+    return source.add_dataframe_asset("check_frame").add_batch_definition_whole_dataframe("whole")
+
+
+def _expectation(spec: dict, params: dict[str, object]):  # noqa: ANN202 - a GX Expectation
+    """{'expect_column_values_to_be_between': {...}} → the GX Expectation, with $params filled in."""
+    import great_expectations as gx
+
+    (name, kwargs), = spec.items()
+    cls = getattr(gx.expectations, "".join(part.title() for part in name.split("_")))
+    filled = {
+        key: params[value[1:]] if isinstance(value, str) and value.startswith("$") else value
+        for key, value in kwargs.items()
+    }
+    return cls(**filled)
+
+
+def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, object]) -> CheckOutcome:
+    """Run the check's query in DuckDB and validate the result with its GX expectations."""
+    import great_expectations as gx
+
+    used = set(_PARAM.findall(check.query))
+    frame = con.execute(check.query, {k: params[k] for k in used}).df()
+    batch_definition = _gx_batch_definition()  # creates the GX context the suite needs
+    suite = gx.ExpectationSuite(name=check.name)
+    for spec in check.expect:
+        suite.add_expectation(_expectation(spec, params))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite)
+    outcome = CheckOutcome(check, bool(result.success))
+    for item in result.results:
+        config = item.expectation_config
+        label = f"{config.type}({config.kwargs.get('column') or config.kwargs.get('column_A') or ''})"
+        observed = item.result.get("observed_value", item.result.get("partial_unexpected_list"))
+        outcome.observed[label] = observed
+        if not item.success:
+            outcome.failures.append(f"{label}: observed {observed}")
+    if len(frame) <= 20:  # small aggregate frames are worth showing as they are
+        outcome.observed["frame"] = frame.to_dict(orient="records")
+    return outcome
+
+
+def record_row_count(con: duckdb.DuckDBPyConnection, table: str, load_id: str) -> None:
+    con.execute(COUNTS_DDL)
+    con.execute("DELETE FROM quality.table_counts WHERE load_id = ? AND table_name = ?", [load_id, table])
+    con.execute(
+        f"INSERT INTO quality.table_counts SELECT ?, ?, count(*), now() FROM {table}",  # noqa: S608
+        [load_id, table],
+    )
+
+
+def run_and_record(
+    con: duckdb.DuckDBPyConnection, check: Check, load_id: str, params: dict[str, object]
+) -> CheckOutcome:
+    """Run one check and append its result to quality.check_results."""
+    record_row_count(con, check.table, load_id)
+    con.execute(RESULTS_DDL)
+    outcome = run_check(con, check, params | {"load_id": load_id})
+    con.execute(
+        "INSERT INTO quality.check_results VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+        [load_id, check.name, check.table, check.blocking, outcome.passed,
+         "; ".join(outcome.failures) or "all expectations met",
+         json.dumps(outcome.observed, default=str)],
+    )
+    return outcome
+
+
+def run_checks_for(
+    con: duckdb.DuckDBPyConnection, table: str, load_id: str, params: dict[str, object]
+) -> list[CheckOutcome]:
+    """Run every check guarding `table`, store the results, and return them."""
+    return [run_and_record(con, check, load_id, params) for check in checks_for(table)]
+
+
+def raise_on_blocking_failures(outcomes: list[CheckOutcome]) -> None:
+    failed = [o for o in outcomes if o.check.blocking and not o.passed]
+    if failed:
+        details = "; ".join(f"{o.check.name} ({o.check.table}): {', '.join(o.failures)}" for o in failed)
+        raise QualityGateFailed(f"blocking quality check failed, nothing published: {details}")

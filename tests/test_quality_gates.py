@@ -1,0 +1,72 @@
+"""Blocking quality checks (GX) stop the run before publishing; results land in quality.check_results."""
+
+from datetime import timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+from pipelines.assets import journeyflow_assets
+from pipelines.checks import journeyflow_checks
+from pipelines.resources import JourneyflowResource
+
+from builders import T0, ga4_event, write_ga4
+from conftest import rows, settings_for
+from journeyflow.checks import QualityGateFailed
+from journeyflow.pipeline import run_pipeline
+
+
+def two_cookie_person(folder):
+    # one person: cookie c1 logs in as u1 → identifiers anon:c1 and user:u1 (2 identifiers)
+    write_ga4(folder, [
+        ga4_event(T0, "page_view", "c1", path="/blog/a"),
+        ga4_event(T0 + timedelta(minutes=1), "login", "c1", user_id="u1"),
+        ga4_event(T0 + timedelta(minutes=2), "page_view", "c1", user_id="u1", path="/pricing"),
+    ])
+
+
+def test_all_checks_pass_and_are_recorded(build, tmp_path):
+    two_cookie_person(tmp_path / "input")
+    con = build()
+    results = rows(con, "SELECT check_name, passed FROM quality.check_results ORDER BY 1")
+    assert {name for name, _ in results} >= {
+        "events_keys", "events_schema", "events_timestamps_in_range", "funnel_never_increases",
+        "identity_no_over_merge", "sessions_one_person", "transitions_probabilities",
+    }
+    assert all(passed for _, passed in results)
+
+
+def test_failing_blocking_check_leaves_published_warehouse_untouched(tmp_path):
+    two_cookie_person(tmp_path / "input")
+    settings = settings_for(tmp_path / "input", tmp_path)
+    run_pipeline(settings)
+    published = settings.warehouse.read_bytes()
+    # new data arrives, but the over-merge threshold says one identifier per person at most
+    write_ga4(tmp_path / "input", [ga4_event(T0 + timedelta(days=1), "page_view", "c2", path="/")],
+              name="events_20260602.ndjson")
+    with pytest.raises(QualityGateFailed, match="identity_no_over_merge"):
+        run_pipeline(settings.with_overrides(max_identifiers_per_person=1))
+    assert settings.warehouse.read_bytes() == published
+    # the failure is on record in the working file
+    con = duckdb.connect(str(settings.work_file), read_only=True)
+    assert con.execute(
+        "SELECT passed FROM quality.check_results WHERE check_name = 'identity_no_over_merge' "
+        "ORDER BY checked_at DESC LIMIT 1"
+    ).fetchall() == [(False,)]
+    con.close()
+
+
+def test_dagster_blocking_check_stops_downstream_assets(tmp_path):
+    two_cookie_person(tmp_path / "input")
+    warehouse = tmp_path / "w" / "jf.duckdb"
+    resource = JourneyflowResource(
+        input_dir=str(tmp_path / "input"), warehouse=str(warehouse), max_identifiers_per_person=1
+    )
+    result = dg.materialize(
+        [*journeyflow_assets, *journeyflow_checks], resources={"journeyflow": resource},
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+    )
+    assert not result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "core/identity_map" in materialized
+    assert "core/touchpoints" not in materialized  # downstream of the failed blocking check
+    assert not warehouse.exists()  # never published
