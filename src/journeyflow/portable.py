@@ -1,0 +1,67 @@
+"""A guard for the SQL in `sql/`: constructs that sqlglot transpiles to Spark with another meaning.
+
+Measured with sqlglot 30, DuckDB 2.0 and Spark 4: the ORDER BY inside `list(x ORDER BY y)` is dropped;
+`date_diff('minute' | 'day', ...)` counts boundaries in DuckDB but elapsed units in Spark; a window
+ordered by a timestamp alone breaks ties differently on each engine. The portable forms: sort a list
+of structs, compare epochs or intervals, order every window by a unique tiebreak.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+
+TIMESTAMP_NAME = re.compile(r"(_at|_ts|^ts|timestamp|_time|^time|date)$|timestamp", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    construct: str
+    sql: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.construct}: {self.sql}"
+
+
+def _is_timestamp(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Column) and bool(TIMESTAMP_NAME.search(node.name))
+
+
+def find_unportable(sql: str, file: str = "<sql>") -> list[Finding]:
+    """Every construct in `sql` known to change meaning when transpiled from DuckDB to Spark."""
+    findings = []
+    for statement in sqlglot.parse(sql, read="duckdb"):
+        if statement is None:
+            continue
+        for node in statement.walk():
+            construct = _unportable_construct(node)
+            if construct:
+                findings.append(Finding(file, construct, node.sql(dialect="duckdb")[:120]))
+    return findings
+
+
+def _unportable_construct(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.AggFunc) and isinstance(node.this, exp.Order):
+        return "ordered aggregate (the ORDER BY is dropped on Spark): sort a list of structs instead"
+    if isinstance(node, (exp.DateDiff, exp.TimestampDiff, exp.DatetimeDiff)):
+        return "date_diff counts boundaries in DuckDB, elapsed units in Spark: compare epochs"
+    if isinstance(node, exp.Window) and isinstance(node.args.get("order"), exp.Order):
+        keys = [ordered.this for ordered in node.args["order"].expressions]
+        if keys and all(_is_timestamp(key) for key in keys):
+            return "window ordered by a timestamp alone (ties): add a unique tiebreak"
+    if isinstance(node, (exp.ArgMin, exp.ArgMax)) and _is_timestamp(node.expression):
+        return "arg_min/arg_max by a timestamp alone (ties): use a unique sequence number"
+    return None
+
+
+def check_folder(folder: Path) -> list[Finding]:
+    return [
+        finding
+        for path in sorted(folder.rglob("*.sql"))
+        for finding in find_unportable(path.read_text(encoding="utf-8"), str(path))
+    ]
