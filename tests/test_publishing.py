@@ -9,9 +9,9 @@ import time
 from datetime import timedelta
 
 import duckdb
+
 from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
-
 from journeyflow.pipeline import run_pipeline
 
 RUN_SCRIPT = textwrap.dedent(
