@@ -48,3 +48,139 @@ def test_unknown_setting_in_config_file(tmp_path):
     result = invoke("run", "--config", str(config))
     assert result.exit_code == 1
     assert "unknown setting(s) sesion_gap_minutes" in result.output
+
+
+# --- report, query, graph, sources, doctor -------------------------------------------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import polars as pl  # noqa: E402
+import pytest  # noqa: E402
+
+NEW_COMMANDS = ("report", "query", "graph", "sources", "doctor")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """One small pipeline run shared by the command tests: returns the published warehouse."""
+    root = tmp_path_factory.mktemp("cli")
+    write_ga4(root / "in", [
+        ga4_event(T0, "session_start", "c1", medium="cpc"),
+        ga4_event(T0 + timedelta(minutes=1), "purchase", "c1", value=10.0),
+        ga4_event(T0, "page_view", "c2", path="/blog/a"),
+    ])
+    result = invoke("run", "--input", str(root / "in"), "--warehouse", str(root / "w" / "jf.duckdb"))
+    assert result.exit_code == 0, result.output
+    return root / "w" / "jf.duckdb"
+
+
+def assert_clean_failure(result, code: int = 1) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", NEW_COMMANDS)
+def test_every_command_explains_its_options(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "--warehouse" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ("report", "--out", "r.html"), ("query", "select 1"), ("graph",), ("sources",), ("doctor",),
+])
+def test_missing_warehouse_says_run_first(args, tmp_path):
+    result = invoke(*args, "--warehouse", str(tmp_path / "none.duckdb"))
+    assert_clean_failure(result)
+    assert "run `journeyflow run` first" in result.output
+
+
+def test_report_command(built, tmp_path):
+    result = invoke("report", "--warehouse", str(built), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 0, result.output
+    assert '<section id="sankey"' in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_report_needs_out(built):
+    assert_clean_failure(invoke("report", "--warehouse", str(built)), code=2)
+
+
+def test_query_prints_a_table(built):
+    result = invoke("query", "select phase, persons_entered from bi.phase_funnel order by phase_order",
+                    "--warehouse", str(built))
+    assert result.exit_code == 0, result.output
+    assert "awareness" in result.output and "5 rows" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_query_writes_a_file(built, tmp_path, suffix):
+    out = tmp_path / f"j{suffix}"
+    result = invoke("query", "select * from bi.journeys", "--warehouse", str(built), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    frame = pl.read_csv(out) if suffix == ".csv" else pl.read_parquet(out)
+    assert frame.height == 2
+
+
+def test_malformed_sql_is_a_clear_error(built):
+    result = invoke("query", "selec * form nowhere", "--warehouse", str(built))
+    assert_clean_failure(result)
+    assert "query failed" in result.output and "syntax error" in result.output
+
+
+def test_query_cannot_write(built):
+    result = invoke("query", "drop table core.journeys", "--warehouse", str(built))
+    assert_clean_failure(result)
+    assert "read-only" in result.output
+
+
+def test_query_rejects_other_file_types(built, tmp_path):
+    result = invoke("query", "select 1", "--warehouse", str(built), "--out", str(tmp_path / "x.xlsx"))
+    assert_clean_failure(result, code=2)
+    assert ".csv or .parquet" in result.output
+
+
+@pytest.mark.parametrize("fmt, marker", [("graphml", "<graphml"), ("gexf", "<gexf"), ("json", '"edges"')])
+def test_graph_formats(built, tmp_path, fmt, marker):
+    out = tmp_path / f"g.{fmt}"
+    result = invoke("graph", "--format", fmt, "--warehouse", str(built), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert marker in text and "paid_search_click" in text
+    if fmt == "json":
+        assert {e["source"] for e in json.loads(text)["edges"]} >= {"START", "purchase"}
+
+
+def test_graph_to_stdout_and_bad_format(built):
+    result = invoke("graph", "--warehouse", str(built))
+    assert result.exit_code == 0 and "<graphml" in result.output
+    assert_clean_failure(invoke("graph", "--format", "dot", "--warehouse", str(built)), code=2)
+
+
+def test_sources_lists_loaded_and_new_files(built, tmp_path):
+    folder = built.parents[1] / "in"
+    result = invoke("sources", "--warehouse", str(built), "--input", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "ga4_events" in result.output and "not loaded" not in result.output
+    write_ga4(tmp_path / "new", [ga4_event(T0, "page_view", "c9")], name="events_20260602.ndjson")
+    result = invoke("sources", "--warehouse", str(built), "--input", str(tmp_path / "new"))
+    assert result.exit_code == 0, result.output
+    assert "not loaded" in result.output
+
+
+def test_sources_bad_input(built, tmp_path):
+    result = invoke("sources", "--warehouse", str(built), "--input", str(tmp_path / "nope"))
+    assert_clean_failure(result)
+    assert "does not exist" in result.output
+
+
+def test_doctor_ok_and_problem(built, tmp_path):
+    folder = built.parents[1] / "in"
+    result = invoke("doctor", "--warehouse", str(built), "--input", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "problem" not in result.output and "package duckdb" in result.output
+    result = invoke("doctor", "--warehouse", str(built), "--input", str(tmp_path / "nope"),
+                    "--taxonomy", str(tmp_path / "none.yaml"))
+    assert_clean_failure(result)
+    assert "2 problem(s) found" in result.output

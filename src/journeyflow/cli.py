@@ -1,21 +1,27 @@
-"""`journeyflow` command line: run the pipeline, generate sample exports."""
+"""`journeyflow` command line: run the pipeline, generate exports, report, query, graph, sources, doctor."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+import sys
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import duckdb
+import networkx as nx
+import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from journeyflow.config import load_settings
+from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
 from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.summary import RunSummary, summarise
-from journeyflow.warehouse import connect
+from journeyflow.warehouse import connect, table_exists
 
 app = typer.Typer(
     help="journeyflow: customer journeys from web analytics, CRM, support and survey exports.",
@@ -141,6 +147,295 @@ def generate(
     for kind, rows in counts.items():
         table.add_row(kind, f"{rows:,}")
     console.print(table)
+
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse",
+        help="Published DuckDB file to read (default: journeyflow.yaml, else warehouse/journeyflow.duckdb).",
+    ),
+]
+MISSING_WAREHOUSE = "warehouse {path} does not exist: run `journeyflow run` first"
+
+
+def resolve_settings(config: Path | None, **overrides: object) -> Settings:
+    """Settings file plus the CLI options that were given; a bad settings file is a clear error."""
+    try:
+        return load_settings(config).with_overrides(**overrides)
+    except (ValueError, OSError) as exc:
+        raise fail(str(exc)) from None
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only, or exit with a message saying what to do."""
+    if not path.is_file():
+        raise fail(MISSING_WAREHOUSE.format(path=path))
+    try:
+        return connect(path, read_only=True)
+    except duckdb.Error as exc:
+        raise fail(f"cannot open warehouse {path} read-only: {exc}") from None
+
+
+def require_tables(con: duckdb.DuckDBPyConnection, path: Path, *tables: str) -> None:
+    missing = [table for table in tables if not table_exists(con, table)]
+    if missing:
+        con.close()
+        raise fail(f"warehouse {path} has no {', '.join(missing)}: run `journeyflow run` first")
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (one self-contained file).")],
+    warehouse: WarehouseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write an HTML report: summary, Sankey, phase funnel, transition graph, paths, attribution, quality.
+
+    The file embeds plotly.js, so it opens offline; the warehouse is only read.
+    """
+    from journeyflow.report import render
+
+    settings = resolve_settings(config, warehouse=warehouse)
+    con = open_published(settings.warehouse)
+    try:
+        require_tables(con, settings.warehouse, "core.journeys", "staging.events", "quality.load_summary")
+        document = render(con, str(settings.warehouse))
+    except duckdb.Error as exc:
+        raise fail(f"could not build the report from {settings.warehouse}: {exc}") from None
+    finally:
+        con.close()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(document, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc}") from None
+    console.print(f"report written to [bold]{out}[/] ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from bi.phase_funnel\".")],
+    warehouse: WarehouseOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the result to FILE.csv or FILE.parquet instead of printing it."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Rows to print (the file gets every row).")
+    ] = 50,
+    config: ConfigOption = None,
+) -> None:
+    """Run SQL against the published warehouse, opened read-only (nothing can be changed)."""
+    if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
+        raise typer.BadParameter(f"{out.name}: use a .csv or .parquet file name", param_hint="--out")
+    settings = resolve_settings(config, warehouse=warehouse)
+    con = open_published(settings.warehouse)
+    try:
+        result = con.sql(sql)
+        frame = result.pl() if result is not None else pl.DataFrame()
+    except duckdb.Error as exc:
+        raise fail(f"query failed: {exc}") from None
+    finally:
+        con.close()
+    if out is not None:
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if out.suffix.lower() == ".csv":
+                frame.write_csv(out)
+            else:
+                frame.write_parquet(out)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            raise fail(f"cannot write {out}: {exc}") from None
+        console.print(f"{frame.height:,} rows written to [bold]{out}[/]")
+        return
+    table = Table(title=f"{frame.height:,} rows", title_justify="left")
+    for column, dtype in frame.schema.items():
+        table.add_column(f"{column}\n[dim]{dtype}[/]", justify="right" if dtype.is_numeric() else "left")
+    for row in frame.head(limit).iter_rows():  # at most --limit rows
+        table.add_row(*("∅" if value is None else str(value) for value in row))
+    console.print(table)
+    if frame.height > limit:
+        console.print(f"[dim]{frame.height - limit:,} more rows: raise --limit or use --out FILE.csv[/]")
+
+
+class GraphFormat(StrEnum):
+    graphml = "graphml"
+    json = "json"
+    gexf = "gexf"
+
+
+def graph_text(digraph: nx.DiGraph, fmt: GraphFormat) -> str:
+    """The journey graph serialised as GraphML, node-link JSON or GEXF."""
+    if fmt is GraphFormat.json:
+        return json.dumps(nx.node_link_data(digraph, edges="edges"), indent=1)
+    lines = nx.generate_graphml(digraph) if fmt is GraphFormat.graphml else nx.generate_gexf(digraph)
+    return "\n".join(lines)
+
+
+@app.command("graph")
+def graph_command(
+    fmt: Annotated[
+        GraphFormat,
+        typer.Option("--format", help="graphml (yEd, Gephi), json (node-link, d3) or gexf (Gephi)."),
+    ] = GraphFormat.graphml,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: print to stdout).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export the journey graph (touchpoints plus START, CONVERSION, EXIT) from marts.transitions."""
+    from journeyflow.graph import from_transitions
+
+    settings = resolve_settings(config, warehouse=warehouse)
+    con = open_published(settings.warehouse)
+    try:
+        require_tables(con, settings.warehouse, "marts.transitions")
+        text = graph_text(from_transitions(con), fmt)
+    finally:
+        con.close()
+    if out is None:
+        sys.stdout.write(text + "\n")
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc}") from None
+    err.print(f"graph written to {out} ({fmt.value})")
+
+
+@app.command()
+def sources(
+    input_dir: Annotated[
+        Path | None,
+        typer.Option("--input", help="Export folder to compare with what was loaded (default: settings)."),
+    ] = None,
+    warehouse: WarehouseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show, per source and file, the rows read, loaded, rejected and duplicate in the last run.
+
+    Files in the input folder that the warehouse has not loaded yet are listed as "not loaded".
+    """
+    from journeyflow.sources import SOURCES
+    from journeyflow.sources.landing import find_files
+
+    settings = resolve_settings(config, warehouse=warehouse, input_dir=input_dir)
+    if input_dir is not None and not input_dir.is_dir():
+        raise fail(f"input folder {input_dir} does not exist")
+    con = open_published(settings.warehouse)
+    try:
+        require_tables(con, settings.warehouse, "quality.load_summary")
+        loaded = con.sql(
+            "SELECT raw_table, source_file, rows_read, rows_loaded, rows_rejected, rows_duplicate "
+            "FROM quality.load_summary ORDER BY raw_table, source_file"
+        ).pl()
+    finally:
+        con.close()
+    files = loaded.select("raw_table", "source_file").rows()
+    known = {(raw_table, str(Path(source_file).resolve())) for raw_table, source_file in files}
+    pending = [
+        (source.raw_table, str(path))
+        for source in SOURCES
+        if settings.input_dir.is_dir()
+        for path in find_files(settings.input_dir, source)
+        if (source.raw_table, str(path.resolve())) not in known
+    ]
+    table = Table(title=f"sources loaded into {settings.warehouse}", title_justify="left")
+    for column in ("source", "file", "read", "loaded", "rejected", "duplicate"):
+        table.add_column(column, justify="left" if column in ("source", "file") else "right")
+    for raw_table, source_file, *counts in loaded.iter_rows():  # one row per input file
+        table.add_row(raw_table.removeprefix("raw."), source_file, *(f"{n:,}" for n in counts))
+    for raw_table, path in pending:
+        table.add_row(raw_table.removeprefix("raw."), path, "[yellow]not loaded[/]", "", "", "")
+    totals = loaded.select(pl.col("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate").sum())
+    table.add_section()
+    table.add_row("[bold]total[/]", f"{loaded.height} files", *(f"{n:,}" for n in totals.row(0)))
+    console.print(table)
+    if pending:
+        console.print(f"[yellow]{len(pending)} file(s) in {settings.input_dir} are not loaded yet:[/] "
+                      "run `journeyflow run` to load them")
+
+
+DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer", "rich", "pyyaml", "plotly")
+
+
+def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bool, str]]:
+    """(check, ok, detail) for Python, packages, settings, input, taxonomy and warehouse."""
+    from journeyflow.sources import SOURCES
+    from journeyflow.sources.landing import find_files
+    from journeyflow.taxonomy import load_taxonomy
+
+    version = sys.version_info
+    checks = [("python", version >= (3, 11), f"{sys.version.split()[0]} (needs 3.11 or newer)")]
+    for package in DOCTOR_PACKAGES:  # a handful of packages
+        try:
+            checks.append((f"package {package}", True, importlib.metadata.version(package)))
+        except importlib.metadata.PackageNotFoundError:
+            checks.append((f"package {package}", False, "not installed: pip install -e ."))
+    config_path = config or Path("journeyflow.yaml")
+    detail = f"{config_path} read" if config_path.exists() else f"{config_path} absent: using defaults"
+    checks.append(("config file", True, detail))
+    if settings.input_dir.is_dir():
+        files = sum(len(find_files(settings.input_dir, source)) for source in SOURCES)
+        checks.append(("input folder", files > 0, f"{settings.input_dir}: {files} export file(s)"
+                       + ("" if files else " (expected sub-folders ga4/, hubspot/, zendesk/, surveys/)")))
+    else:
+        checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
+    try:
+        rules = load_taxonomy(settings.taxonomy, DEFAULT_TAXONOMY)
+        checks.append(("taxonomy", True, f"{settings.taxonomy}: {len(rules.rules)} rules"))
+    except Exception as exc:  # any problem with the file is reported, not raised
+        checks.append(("taxonomy", False, f"{settings.taxonomy}: {exc}"))
+    checks.append(warehouse_check(settings.warehouse))
+    return checks
+
+
+def warehouse_check(path: Path) -> tuple[str, bool, str]:
+    if not path.is_file():
+        return ("warehouse", False, MISSING_WAREHOUSE.format(path=path))
+    try:
+        con = connect(path, read_only=True)
+    except duckdb.Error as exc:
+        return ("warehouse", False, f"{path} cannot be opened read-only: {exc}")
+    try:
+        missing = [t for t in ("core.journeys", "marts.transitions", "quality.load_summary")
+                   if not table_exists(con, t)]
+        if missing:
+            return ("warehouse", False, f"{path} lacks {', '.join(missing)}: run `journeyflow run` first")
+        journeys = con.execute("SELECT count(*) FROM core.journeys").fetchall()[0][0]
+        return ("warehouse", True, f"{path}: readable, {journeys:,} journeys")
+    finally:
+        con.close()
+
+
+@app.command()
+def doctor(
+    input_dir: Annotated[Path | None, typer.Option("--input", help="Folder of exports to check.")] = None,
+    warehouse: WarehouseOption = None,
+    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy YAML to check.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check the installation and settings: Python, packages, config, input, taxonomy, warehouse.
+
+    Exits with code 1 when any check finds a problem.
+    """
+    settings = resolve_settings(config, input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy)
+    checks = doctor_checks(settings, config)
+    table = Table(title="journeyflow doctor", title_justify="left")
+    for column in ("check", "status", "detail"):
+        table.add_column(column)
+    for name, ok, detail in checks:
+        table.add_row(name, "[green]ok[/]" if ok else "[bold red]problem[/]", detail)
+    console.print(table)
+    problems = sum(not ok for _, ok, _ in checks)
+    if problems:
+        err.print(f"[bold red]{problems} problem(s) found[/]")
+        raise typer.Exit(code=1)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from journeyflow import graph
+from journeyflow import bi, graph
 from journeyflow.checks import raise_on_blocking_failures, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
@@ -134,6 +134,10 @@ def _graph(ctx: RunContext) -> Metadata:
             **{f"path_{k}": str(v) for k, v in paths.items()}}
 
 
+def _bi(ctx: RunContext) -> Metadata:
+    return bi.build(ctx.con, ctx.settings.warehouse)
+
+
 def _publish(ctx: RunContext) -> Metadata:
     ctx.con.execute("CHECKPOINT")
     publish(ctx.settings.work_file, ctx.settings.warehouse)
@@ -170,9 +174,12 @@ STEPS: tuple[Step, ...] = (
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
     Step("exports.journey_graph", ("marts.transitions",), _graph,
          "The journey graph as GraphML and node-link JSON next to the warehouse."),
+    Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
+                      "core.journeys", *MARTS), _bi,
+         "Stable, commented views for dashboards (sql/bi/contract.yaml) and their Parquet snapshot."),
     Step("exports.published_warehouse",
          ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
-          *MARTS, "exports.journey_graph"),
+          *MARTS, "exports.journey_graph", "bi.views"),
          _publish, "The finished warehouse, published atomically for readers."),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}

@@ -1,0 +1,192 @@
+"""The `bi` schema: stable, commented views for dashboards, and their Parquet snapshot.
+
+`sql/bi/contract.yaml` lists every view with its meaning and columns; `sql/bi/<view>.sql` holds its
+query. The contract drives `COMMENT ON VIEW` / `COMMENT ON COLUMN` and the tables in docs/bi.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from journeyflow.warehouse import SQL_DIR as _SQL_DIR
+from journeyflow.warehouse import quote_ident, sql_text, table_exists
+
+CONTRACT_FILE = _SQL_DIR / "bi" / "contract.yaml"
+PARQUET_DIR_NAME = "parquet"
+UNDOCUMENTED = "Not yet described in sql/bi/contract.yaml."
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True)
+class View:
+    """One `bi` view of the contract: its name, the tables it needs, what it means, its columns."""
+
+    name: str
+    requires: tuple[str, ...]
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def qualified(self) -> str:
+        return f"bi.{self.name}"
+
+
+def load_contract(path: Path = CONTRACT_FILE) -> tuple[View, ...]:
+    """Read the bi contract YAML into View objects (in file order)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    views = []
+    for name, entry in data.items():
+        specs = entry.get("columns") or {}
+        columns = tuple(Column(column, str(spec[0]), str(spec[1])) for column, spec in specs.items())
+        description = " ".join(str(entry["description"]).split())
+        views.append(View(name, tuple(entry["requires"]), description, columns))
+    return tuple(views)
+
+
+def sql_literal(text: str) -> str:
+    """A SQL string literal (DuckDB's COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[tuple[str, str]]:
+    """(column, type) of `bi.<view>` in column order."""
+    return con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() "
+        "WHERE schema_name = 'bi' AND table_name = ? ORDER BY column_index",
+        [view],
+    ).fetchall()
+
+
+def build_views(
+    con: duckdb.DuckDBPyConnection, contract: tuple[View, ...] | None = None
+) -> dict[str, object]:
+    """(Re)create every bi view whose tables exist, comment it from the contract, drop the others.
+
+    Returns metadata: the views built, those skipped (tables missing) and columns the contract lacks.
+    """
+    contract = contract or load_contract()
+    con.execute("CREATE SCHEMA IF NOT EXISTS bi")
+    built: list[str] = []
+    skipped: list[str] = []
+    undocumented: list[str] = []
+    for view in contract:  # a dozen views
+        target = f"bi.{quote_ident(view.name)}"
+        if not all(table_exists(con, table) for table in view.requires):
+            con.execute(f"DROP VIEW IF EXISTS {target}")
+            skipped.append(view.qualified)
+            continue
+        con.execute(f"CREATE OR REPLACE VIEW {target} AS\n{sql_text(view.qualified)}")
+        con.execute(f"COMMENT ON VIEW {target} IS {sql_literal(view.description)}")
+        described = {column.name: column.description for column in view.columns}
+        for column, _type in view_columns(con, view.name):
+            if column not in described:
+                undocumented.append(f"{view.qualified}.{column}")
+            comment = described.get(column, UNDOCUMENTED)
+            con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_literal(comment)}")
+        built.append(view.qualified)
+    return {"views": built, "skipped": skipped, "undocumented_columns": undocumented}
+
+
+def built_views(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names (without schema) of the views that exist in `bi`."""
+    rows = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE schema_name = 'bi' AND NOT internal ORDER BY view_name"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
+    """Snapshot every bi view to `folder/<view>.parquet`; returns rows per view.
+
+    The files are written into a temporary folder next to `folder` first, then each is renamed into
+    place (atomic per file), so a reader never sees a half-written file; files of views that no longer
+    exist are removed.
+    """
+    folder = Path(folder)
+    staging = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    rows: dict[str, int] = {}
+    try:
+        for view in built_views(con):
+            target = staging / f"{view}.parquet"
+            con.execute(
+                f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
+                {"path": str(target)},
+            )
+            counted = con.execute(f"SELECT count(*) FROM bi.{quote_ident(view)}")  # noqa: S608
+            rows[view] = counted.fetchall()[0][0]
+        folder.mkdir(parents=True, exist_ok=True)
+        for view in rows:
+            os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")
+        for stale in folder.glob("*.parquet"):
+            if stale.stem not in rows:
+                stale.unlink()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return rows
+
+
+def parquet_dir(warehouse: Path) -> Path:
+    """Where the Parquet snapshot of a published warehouse lives: `<warehouse dir>/parquet/`."""
+    return Path(warehouse).parent / PARQUET_DIR_NAME
+
+
+def build(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, object]:
+    """The pipeline's bi step: views with comments, then the Parquet snapshot next to the warehouse."""
+    metadata = build_views(con)
+    rows = write_parquet(con, parquet_dir(warehouse))
+    return {**metadata, "parquet_dir": str(parquet_dir(warehouse)), "parquet_rows": rows}
+
+
+# --- docs/bi.md ------------------------------------------------------------------------------------
+
+DOC_START = "<!-- contract:start (generated from sql/bi/contract.yaml: python -m journeyflow.bi FILE) -->"
+DOC_END = "<!-- contract:end -->"
+
+
+def contract_markdown(contract: tuple[View, ...] | None = None) -> str:
+    """The contract as Markdown: one heading, description and column table per view."""
+    contract = contract or load_contract()
+    parts = []
+    for view in contract:
+        needs = ", ".join(f"`{table}`" for table in view.requires)
+        parts.append(f"### `{view.qualified}`\n\n{view.description}\n\nBuilt when {needs} exists.\n")
+        if view.columns:
+            lines = ["| column | type | meaning |", "|---|---|---|"]
+            lines += [
+                f"| `{c.name}` | {c.type} | {c.description.replace('|', '/')} |" for c in view.columns
+            ]
+            parts.append("\n".join(lines) + "\n")
+        else:
+            parts.append("Columns pass through from the mart while its contract is being settled.\n")
+    return "\n".join(parts)
+
+
+def update_doc(path: Path) -> bool:
+    """Rewrite the generated contract section of a Markdown file; True when it changed."""
+    text = path.read_text(encoding="utf-8")
+    head, _, rest = text.partition(DOC_START)
+    _, _, tail = rest.partition(DOC_END)
+    new = f"{head}{DOC_START}\n\n{contract_markdown()}\n{DOC_END}{tail}"
+    if new != text:
+        path.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:]:
+        print(f"{arg}: {'updated' if update_doc(Path(arg)) else 'up to date'}")

@@ -1,0 +1,316 @@
+"""One self-contained HTML report of a published warehouse: numbers, Sankey, funnel, graph, quality.
+
+Built from the published file opened read-only. plotly.js is inlined once, so the file opens without
+network access. A section whose table does not exist (yet) says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+import polars as pl
+from plotly.offline import get_plotlyjs
+
+from journeyflow.summary import summarise
+from journeyflow.warehouse import connect, table_exists
+
+PHASE_COLOURS = {
+    "awareness": "#4C78A8", "consideration": "#72B7B2", "acquisition": "#54A24B", "service": "#EECA3B",
+    "loyalty": "#B279A2", "churn": "#E45756", "start": "#9D9D9D", "conversion": "#2E7D32",
+    "exit": "#6B6B6B",
+}
+SANKEY_EDGES = 60
+TOP_EDGES = 25
+TOP_PATHS = 12
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@dataclass
+class Section:
+    """One part of the report: an anchor id, a heading and its HTML body."""
+
+    id: str
+    title: str
+    body: str
+    available: bool = True
+
+
+def _frame(
+    con: duckdb.DuckDBPyConnection, query: str, params: Sequence[object] | None = None
+) -> pl.DataFrame:
+    return con.sql(query, params=list(params) if params else None).pl()
+
+
+def _missing(table: str) -> str:
+    return (
+        f'<p class="missing">Not available: <code>{html.escape(table)}</code> does not exist in this '
+        "warehouse yet (it is built by a newer pipeline version). Rerun <code>journeyflow run</code> "
+        "after upgrading.</p>"
+    )
+
+
+def _figure(fig: go.Figure, div_id: str, height: int = 480) -> str:
+    fig.update_layout(height=height, margin={"l": 40, "r": 20, "t": 40, "b": 40}, template="plotly_white")
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG)
+
+
+def _format(value: object) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) <= 1 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def html_table(frame: pl.DataFrame, css_class: str = "data") -> str:
+    """An escaped HTML table of a small (aggregated) frame."""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_format(v))}</td>" for v in row) + "</tr>"
+        for row in frame.iter_rows()  # rows of an aggregated mart: dozens
+    )
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+# --- sections ---------------------------------------------------------------------------------------
+
+
+def summary_section(con: duckdb.DuckDBPyConnection) -> Section:
+    s = summarise(con)
+    value = con.execute("SELECT coalesce(sum(conversion_value), 0) FROM core.journeys").fetchall()[0][0]
+    cards = [
+        ("events loaded", f"{s.events_loaded:,}"),
+        ("rows rejected", f"{s.rows_rejected:,}"),
+        ("duplicate rows", f"{s.rows_duplicate:,}"),
+        ("persons", f"{s.persons:,}"),
+        ("journeys", f"{s.journeys:,}"),
+        ("converted journeys", f"{s.converted_journeys:,}"),
+        ("conversion rate", f"{s.conversion_rate:.1%}"),
+        ("conversion value", f"{value:,.2f}"),
+    ]
+    if s.biggest_drop_off_phase:
+        cards.append(("biggest drop-off", f"{s.biggest_drop_off_phase}: {s.biggest_drop_off_rate:.1%}"))
+    body = '<div class="cards">' + "".join(
+        f'<div class="card"><div class="label">{html.escape(k)}</div>'
+        f'<div class="value" data-metric="{html.escape(k)}">{html.escape(v)}</div></div>'
+        for k, v in cards
+    ) + "</div>"
+    return Section("summary", "Summary", body)
+
+
+def _node_phase(node: str, phase: str | None) -> str:
+    return (phase or node).lower()
+
+
+def sankey_section(con: duckdb.DuckDBPyConnection) -> Section:
+    if not table_exists(con, "marts.transitions"):
+        return Section("sankey", "Journeys through the touchpoints", _missing("marts.transitions"), False)
+    edges = _frame(
+        con,
+        "SELECT from_node, to_node, from_phase, to_phase, transitions FROM marts.transitions "
+        "ORDER BY transitions DESC, from_node, to_node LIMIT ?",
+        [SANKEY_EDGES],
+    )
+    if edges.is_empty():
+        return Section("sankey", "Journeys through the touchpoints", "<p>No transitions yet.</p>")
+    phases = dict(zip(edges["from_node"], edges["from_phase"], strict=True))
+    phases.update(dict(zip(edges["to_node"], edges["to_phase"], strict=True)))
+    nodes = sorted(phases)
+    index = {node: i for i, node in enumerate(nodes)}
+    colours = [PHASE_COLOURS.get(_node_phase(n, phases[n]), "#999999") for n in nodes]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node={"label": [f"{n} ({phases[n]})" if phases[n] else n for n in nodes], "color": colours,
+              "pad": 12},
+        link={"source": [index[n] for n in edges["from_node"]],
+              "target": [index[n] for n in edges["to_node"]],
+              "value": edges["transitions"].to_list()},
+    ))
+    note = (f"<p>The {len(edges)} most frequent steps of marts.transitions (journeys start at START, "
+            "the first conversion passes CONVERSION, every journey ends at EXIT). Colour = phase.</p>")
+    return Section("sankey", "Journeys through the touchpoints",
+                   note + _figure(fig, "sankey-plot", 640))
+
+
+def funnel_section(con: duckdb.DuckDBPyConnection) -> Section:
+    if not table_exists(con, "marts.phase_funnel"):
+        return Section("funnel", "Phase funnel", _missing("marts.phase_funnel"), False)
+    funnel = _frame(
+        con,
+        "SELECT phase, persons_entered, persons_next, drop_off, drop_off_rate, persons_churned "
+        "FROM marts.phase_funnel ORDER BY phase_order",
+    )
+    fig = go.Figure(go.Funnel(
+        y=funnel["phase"].to_list(), x=funnel["persons_entered"].to_list(),
+        textinfo="value+percent initial+percent previous",
+        marker={"color": [PHASE_COLOURS.get(p, "#999999") for p in funnel["phase"]]},
+    ))
+    fig.update_layout(title="persons who reached each phase (or a later one)")
+    body = _figure(fig, "funnel-plot", 420) + html_table(funnel)
+    return Section("funnel", "Phase funnel with drop-off", body)
+
+
+def graph_section(con: duckdb.DuckDBPyConnection) -> Section:
+    if not table_exists(con, "marts.transitions"):
+        return Section("graph", "Transition graph", _missing("marts.transitions"), False)
+    top = _frame(
+        con,
+        "SELECT from_node, to_node, transitions, persons, probability, median_seconds / 60 AS median_minutes "
+        "FROM marts.transitions ORDER BY transitions DESC, from_node, to_node LIMIT ?",
+        [TOP_EDGES],
+    )
+    if top.is_empty():
+        return Section("graph", "Transition graph (top edges)", "<p>No transitions yet.</p>")
+    sources = sorted(set(top["from_node"]))
+    targets = sorted(set(top["to_node"]))
+    grid = top.pivot(on="to_node", index="from_node", values="probability", aggregate_function="first")
+    grid = pl.DataFrame({"from_node": sources}).join(grid, on="from_node", how="left", maintain_order="left")
+    fig = go.Figure(go.Heatmap(
+        z=[grid[t].to_list() if t in grid.columns else [None] * len(sources) for t in targets],
+        x=sources, y=targets, colorscale="Blues", zmin=0, zmax=1,
+        hovertemplate="%{x} → %{y}: p=%{z:.2f}<extra></extra>", colorbar={"title": "p"},
+    ))
+    fig.update_layout(title="probability of the next step (top edges)", xaxis_title="from", yaxis_title="to")
+    return Section("graph", "Transition graph (top edges)",
+                   _figure(fig, "graph-plot", 520) + html_table(top))
+
+
+def paths_section(con: duckdb.DuckDBPyConnection) -> Section:
+    if not table_exists(con, "marts.paths"):
+        return Section("paths", "Top paths to conversion and to drop-off", _missing("marts.paths"), False)
+    columns = "path_rank, touchpoint_path, journeys, conversions, journeys - conversions AS drop_offs, " \
+              "conversion_rate"
+    converting = _frame(
+        con,
+        f"SELECT {columns} FROM marts.paths WHERE conversions > 0 AND NOT is_other "  # noqa: S608
+        "ORDER BY conversions DESC, path_rank LIMIT ?",
+        [TOP_PATHS],
+    )
+    dropping = _frame(
+        con,
+        f"SELECT {columns} FROM marts.paths WHERE journeys > conversions AND NOT is_other "  # noqa: S608
+        "ORDER BY journeys - conversions DESC, path_rank LIMIT ?",
+        [TOP_PATHS],
+    )
+    body = (
+        '<div class="columns"><div><h3>to conversion</h3>' + html_table(converting) + "</div>"
+        '<div><h3>to drop-off</h3>' + html_table(dropping) + "</div></div>"
+    )
+    return Section("paths", "Top paths to conversion and to drop-off", body)
+
+
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov")
+
+
+def attribution_section(con: duckdb.DuckDBPyConnection) -> Section:
+    if not table_exists(con, "marts.attribution"):
+        return Section("attribution", "Attribution by model", _missing("marts.attribution"), False)
+    frame = _frame(con, "SELECT * FROM marts.attribution WHERE level = 'channel' ORDER BY name")
+    models = [m for m in ATTRIBUTION_MODELS if m in frame.columns]
+    if frame.is_empty() or not models:
+        return Section("attribution", "Attribution by model, side by side",
+                       "<p>No channel attribution (no conversions yet).</p>")
+    fig = go.Figure()
+    for model in models:  # six models
+        fig.add_bar(name=model, x=frame["name"].to_list(), y=frame[model].to_list())
+    fig.update_layout(barmode="group", title="conversions credited to each channel, one bar per model",
+                      xaxis_title="channel", yaxis_title="credited conversions")
+    table = frame.select("name", "journeys", "conversions_touched", *models).rename({"name": "channel"})
+    return Section("attribution", "Attribution by model, side by side",
+                   _figure(fig, "attribution-plot", 460) + html_table(table))
+
+
+def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
+    parts = []
+    if table_exists(con, "quality.rejected_rows"):
+        rejects = _frame(
+            con,
+            "SELECT reason, raw_table, regexp_extract(source_file, '[^/\\\\]+$') AS file, count(*) AS rows "
+            "FROM quality.rejected_rows GROUP BY ALL ORDER BY rows DESC, reason, raw_table, file",
+        )
+        if rejects.is_empty():
+            parts.append("<h3>rejected rows</h3><p>No rows were rejected.</p>")
+        else:
+            by_reason = rejects.group_by("reason").agg(pl.col("rows").sum()).sort("rows", "reason")
+            fig = go.Figure(go.Bar(x=by_reason["rows"].to_list(), y=by_reason["reason"].to_list(),
+                                   orientation="h", marker={"color": "#E45756"}))
+            fig.update_layout(title="rejected rows by reason", yaxis={"automargin": True})
+            parts.append("<h3>rejected rows by reason and file</h3>"
+                         + _figure(fig, "rejects-plot", 120 + 30 * len(by_reason)) + html_table(rejects))
+    else:
+        parts.append(_missing("quality.rejected_rows"))
+    if table_exists(con, "quality.load_summary"):
+        load = _frame(
+            con,
+            "SELECT raw_table, regexp_extract(source_file, '[^/\\\\]+$') AS file, rows_read, rows_loaded, "
+            "rows_rejected, rows_duplicate FROM quality.load_summary ORDER BY raw_table, source_file",
+        )
+        parts.append("<h3>load summary (rows read = loaded + rejected + duplicate)</h3>" + html_table(load))
+    else:
+        parts.append(_missing("quality.load_summary"))
+    return Section("quality", "Data quality", "".join(parts))
+
+
+SECTIONS: tuple[Callable[[duckdb.DuckDBPyConnection], Section], ...] = (
+    summary_section, sankey_section, funnel_section, graph_section, paths_section, attribution_section,
+    quality_section,
+)
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1300px;
+padding:0 24px 48px;color:#222}
+h1{margin-top:24px}h2{border-bottom:2px solid #eee;padding-bottom:4px;margin-top:40px}
+nav a{margin-right:14px}.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #ddd;border-radius:8px;padding:10px 16px;min-width:150px}
+.card .label{font-size:12px;color:#666;text-transform:uppercase}.card .value{font-size:22px;font-weight:600}
+table.data{border-collapse:collapse;margin:12px 0;font-size:13px}
+table.data th,table.data td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+table.data th{background:#f5f5f5}.missing{color:#8a6d3b;background:#fcf8e3;padding:8px 12px;border-radius:6px}
+.columns{display:flex;gap:24px;flex-wrap:wrap}.meta{color:#666;font-size:13px}
+"""
+
+
+def render(con: duckdb.DuckDBPyConnection, source: str = "") -> str:
+    """The report as one HTML document (plotly.js inlined)."""
+    sections = [build(con) for build in SECTIONS]  # seven sections
+    nav = "".join(f'<a href="#{s.id}">{html.escape(s.title)}</a>' for s in sections)
+    body = "".join(
+        f'<section id="{s.id}" data-available="{str(s.available).lower()}"><h2>{html.escape(s.title)}</h2>'
+        f"{s.body}</section>"
+        for s in sections
+    )
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>journeyflow report</title>"
+        f"<style>{CSS}</style><script>{get_plotlyjs()}</script></head><body>"
+        "<h1>journeyflow report</h1>"
+        f'<p class="meta">warehouse {html.escape(source)} · generated {generated}</p>'
+        f"<nav>{nav}</nav>{body}</body></html>"
+    )
+
+
+def write_report(warehouse: Path, out: Path) -> Path:
+    """Render the report of a published warehouse (opened read-only) to `out`, atomically."""
+    con = connect(warehouse, read_only=True)
+    try:
+        document = render(con, str(warehouse))
+    finally:
+        con.close()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(document, encoding="utf-8")
+    os.replace(tmp, out)
+    return out
