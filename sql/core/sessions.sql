@@ -16,7 +16,7 @@ select
     -- measures
     count(*) as touchpoints,
     count(distinct source) as sources,
-    sum(case when is_conversion then 1 else 0 end) as conversions,
+    cast(sum(case when is_conversion then 1 else 0 end) as bigint) as conversions,
     -- attributes
     arg_min(touchpoint, touchpoint_number) as first_touchpoint,
     arg_min(channel, touchpoint_number) as first_channel,
