@@ -15,9 +15,11 @@ from pathlib import Path
 import duckdb
 
 from journeyflow import bi, graph
+from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
+from journeyflow.markov import build_graph_metrics
 from journeyflow.sources import SOURCES
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
@@ -38,6 +40,7 @@ class RunContext:
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
+            "min_path_journeys": int(self.settings.extra.get("min_path_journeys", 1)),
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
         }
@@ -172,6 +175,15 @@ STEPS: tuple[Step, ...] = (
     _table_step("marts.transitions", ("core.touchpoints",),
                 "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
+    Step("marts.path_steps", ("core.touchpoints",), build_path_steps,
+         "Each journey's steps before its first conversion, with rule-based attribution credit."),
+    _table_step("marts.paths", ("marts.path_steps",), "Top path variants with conversion rate."),
+    _table_step("marts.unmapped_events", ("core.touchpoints",),
+                "Events no taxonomy rule matched, by source, event and page, by volume."),
+    Step("marts.attribution", ("marts.path_steps",), build_attribution,
+         "Conversion credit per touchpoint and channel under six attribution models."),
+    Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
+         "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
     Step("exports.journey_graph", ("marts.transitions",), _graph,
          "The journey graph as GraphML and node-link JSON next to the warehouse."),
     Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
@@ -179,7 +191,8 @@ STEPS: tuple[Step, ...] = (
          "Stable, commented views for dashboards (sql/bi/contract.yaml) and their Parquet snapshot."),
     Step("exports.published_warehouse",
          ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
-          *MARTS, "exports.journey_graph", "bi.views"),
+          *MARTS, "marts.paths", "marts.unmapped_events", "marts.attribution",
+          "marts.touchpoint_graph_metrics", "exports.journey_graph", "bi.views"),
          _publish, "The finished warehouse, published atomically for readers."),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}

@@ -1,0 +1,91 @@
+-- grain: one row per step of a journey's path to conversion (the steps attribution credits), every journey
+--
+-- A step is a run of consecutive identical touchpoints (as in marts.transitions and
+-- core.journeys.touchpoint_path). Converting journeys keep the steps before their first conversion
+-- step; a journey whose first step is the conversion keeps that step. Journeys without a conversion
+-- keep all their steps (credit 0; they count for marts.paths and the Markov model).
+with steps as (
+    select
+        journey_id,
+        person_id,
+        touchpoint,
+        channel,
+        occurred_at,
+        is_conversion,
+        row_number() over (partition by journey_id order by touchpoint_number) as step_number
+    from core.touchpoints
+    where not repeats_previous
+),
+
+first_conversions as (
+    select journey_id, min(step_number) as conversion_step
+    from steps
+    where is_conversion
+    group by journey_id
+),
+
+conversion_times as (
+    select s.journey_id, f.conversion_step, s.touchpoint as conversion_touchpoint, s.occurred_at as converted_at
+    from steps as s
+    join first_conversions as f on f.journey_id = s.journey_id and f.conversion_step = s.step_number
+),
+
+credited as (
+    select
+        s.*,
+        c.conversion_step is not null as converted,
+        c.conversion_touchpoint,
+        c.converted_at
+    from steps as s
+    left join conversion_times as c on c.journey_id = s.journey_id
+    where c.conversion_step is null
+        or s.step_number < c.conversion_step
+        or (c.conversion_step = 1 and s.step_number = 1)
+),
+
+positioned as (
+    select
+        *,
+        count(*) over (partition by journey_id) as path_steps,
+        -- time decay: a touch loses half its weight per half-life before the conversion
+        case when converted then power(
+            0.5, (epoch(converted_at) - epoch(occurred_at)) / $half_life_seconds
+        ) end as decay_weight
+    from credited
+),
+
+weighted as (
+    select
+        *,
+        decay_weight / sum(decay_weight) over (partition by journey_id) as decay_share
+    from positioned
+)
+
+select
+    -- ids
+    journey_id,
+    person_id,
+    step_number,
+    path_steps,
+    -- step
+    touchpoint,
+    channel,
+    occurred_at,
+    -- journey outcome
+    converted,
+    conversion_touchpoint,
+    converted_at,
+    epoch(converted_at) - epoch(occurred_at) as seconds_before_conversion,
+    -- credit of each rule-based model (0 for journeys without conversion; each sums to 1 per journey)
+    cast(case when converted and step_number = 1 then 1 else 0 end as double) as first_touch,
+    cast(case when converted and step_number = path_steps then 1 else 0 end as double) as last_touch,
+    cast(case when converted then 1.0 / path_steps else 0 end as double) as linear,
+    cast(coalesce(decay_share, 0) as double) as time_decay,
+    cast(case
+        when not converted then 0
+        when path_steps = 1 then 1
+        when path_steps = 2 then 0.5
+        when step_number = 1 or step_number = path_steps then 0.4
+        else 0.2 / (path_steps - 2)
+    end as double) as position_based
+from weighted

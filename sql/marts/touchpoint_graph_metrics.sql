@@ -1,0 +1,76 @@
+-- grain: one row per touchpoint node of the journey graph (marts.transitions without START, CONVERSION, EXIT)
+--
+-- `touchpoint_chain` is the absorbing Markov chain solved by journeyflow.markov on the edges of
+-- marts.transitions (CONVERSION and EXIT absorb); this file adds the edge counts and the ranking.
+with chain as (
+    select
+        touchpoint,
+        conversion_probability,
+        visit_probability,
+        removal_effect,
+        start_conversion_probability
+    from touchpoint_chain
+),
+
+edges as (
+    select from_node, from_phase, to_node, transitions
+    from marts.transitions
+    where from_node not in ('START', 'CONVERSION', 'EXIT')
+),
+
+node_flows as (
+    select
+        from_node as touchpoint,
+        min(from_phase) as phase,
+        -- every visit of a touchpoint step leaves it once, so the outgoing edges count its visits
+        sum(transitions) as visits,
+        coalesce(sum(transitions) filter (where to_node = 'EXIT'), 0) as exits,
+        coalesce(sum(transitions) filter (where to_node = 'CONVERSION'), 0) as conversions_next
+    from edges
+    group by from_node
+),
+
+metrics as (
+    select
+        c.touchpoint,
+        f.phase,
+        coalesce(f.visits, 0) as visits,
+        coalesce(f.exits, 0) as exits,
+        coalesce(f.conversions_next, 0) as conversions_next,
+        case when f.visits > 0 then cast(f.exits as double) / f.visits end as exit_rate,
+        c.conversion_probability,
+        c.visit_probability,
+        c.removal_effect,
+        case when c.start_conversion_probability > 0
+            then c.removal_effect / c.start_conversion_probability end as removal_effect_share,
+        coalesce(f.visits, 0) >= $bottleneck_min_visits as is_rankable
+    from chain as c
+    left join node_flows as f on f.touchpoint = c.touchpoint
+),
+
+ranked as (
+    select
+        *,
+        case when is_rankable then row_number() over (
+            partition by is_rankable order by exit_rate desc, visits desc, touchpoint
+        ) end as bottleneck_rank
+    from metrics
+)
+
+select
+    -- node
+    touchpoint,
+    phase,
+    -- traffic
+    visits,
+    exits,
+    conversions_next,
+    exit_rate,
+    bottleneck_rank,
+    -- absorbing chain
+    conversion_probability,
+    visit_probability,
+    removal_effect,
+    removal_effect_share
+from ranked
+order by touchpoint

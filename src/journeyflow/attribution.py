@@ -1,0 +1,105 @@
+"""Multi-touch attribution: rule-based credits in SQL, the Markov removal effect on aggregated edges.
+
+marts.path_steps holds each journey's credited steps with the rule-based credits (SQL, set-based);
+marts.attribution sums them per touchpoint and per channel and adds the Markov model, whose chain is
+built from aggregated step-to-step edges of the same paths and solved by `journeyflow.markov`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from journeyflow.markov import setting, solve_chain
+from journeyflow.warehouse import build_table
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from journeyflow.pipeline import Metadata, RunContext
+
+DEFAULT_HALF_LIFE_DAYS = 7.0
+LEVELS = ("touchpoint", "channel")
+
+# Aggregated edges of the credited paths, per level: START → steps → CONVERSION (or EXIT).
+PATH_EDGES_SQL = """
+with steps as (
+    select journey_id, step_number, path_steps, converted, touchpoint, channel
+    from marts.path_steps
+),
+
+levels as (
+    select 'touchpoint' as level, journey_id, step_number, path_steps, converted, touchpoint as node
+    from steps
+    union all
+    select 'channel' as level, journey_id, step_number, path_steps, converted, channel as node
+    from steps
+),
+
+journeys as (
+    select distinct level, journey_id, path_steps, converted from levels
+),
+
+nodes as (
+    select level, journey_id, step_number as position, node from levels
+    union all
+    select level, journey_id, 0 as position, 'START' as node from journeys
+    union all
+    select level, journey_id, path_steps + 1 as position,
+        case when converted then 'CONVERSION' else 'EXIT' end as node
+    from journeys
+),
+
+pairs as (
+    select
+        level,
+        node as from_node,
+        lead(node) over (partition by level, journey_id order by position) as to_node
+    from nodes
+)
+
+select level, from_node, to_node, count(*) as transitions
+from pairs
+where to_node is not null
+group by level, from_node, to_node
+order by level, from_node, to_node
+"""
+
+
+def build_path_steps(ctx: RunContext) -> Metadata:
+    """marts.path_steps, with the time-decay half-life from `attribution_half_life_days` (default 7)."""
+    half_life_days = setting(ctx, "attribution_half_life_days", DEFAULT_HALF_LIFE_DAYS)
+    if half_life_days <= 0:
+        raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
+    params = {**ctx.params, "half_life_seconds": half_life_days * 86400}
+    return {"rows": build_table(ctx.con, "marts.path_steps", params), "half_life_days": half_life_days}
+
+
+def markov_removal_effects(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Removal effect of every touchpoint and channel on the chain of the credited paths."""
+    edges = con.execute(PATH_EDGES_SQL).fetchall()
+    names: list[str] = []
+    levels: list[str] = []
+    effects: list[float] = []
+    for level in LEVELS:  # two chains, each solved once
+        solution = solve_chain((f, t, n) for lv, f, t, n in edges if lv == level)
+        names += solution.nodes
+        levels += [level] * len(solution.nodes)
+        effects += solution.removal_effect.tolist()
+    return pa.table({"level": levels, "name": names, "removal_effect": effects},
+                    schema=pa.schema([("level", pa.string()), ("name", pa.string()),
+                                      ("removal_effect", pa.float64())]))
+
+
+def build_attribution(ctx: RunContext) -> Metadata:
+    """marts.attribution: every model side by side, per touchpoint and per channel."""
+    ctx.con.register("markov_removal_effects", markov_removal_effects(ctx.con))
+    try:
+        rows = build_table(ctx.con, "marts.attribution", ctx.params)
+    finally:
+        ctx.con.unregister("markov_removal_effects")
+    conversions = ctx.con.execute(
+        "SELECT count(DISTINCT journey_id) FROM marts.path_steps WHERE converted"
+    ).fetchall()[0][0]
+    return {"rows": rows, "conversions": conversions}
