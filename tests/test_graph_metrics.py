@@ -35,7 +35,7 @@ def minutes(n: float):
 
 
 @pytest.fixture
-def small_graph(build, tmp_path):
+def small_graph_input(tmp_path):
     def organic(person: str, at: float) -> dict:
         return ga4_event(minutes(at), "session_start", person, medium="organic")
 
@@ -53,6 +53,10 @@ def small_graph(build, tmp_path):
         organic("p5", 0), pricing("p5", 1), organic("p5", 2), pricing("p5", 3), purchase("p5", 4),
         pricing("p6", 0),
     ])
+
+
+@pytest.fixture
+def small_graph(small_graph_input, build):
     return build(extra={"bottleneck_min_visits": "4"})
 
 
@@ -85,10 +89,18 @@ def test_hand_derived_probabilities(small_graph):
         ),
         "purchase": (
             3, 0, pytest.approx(0.0),
-            None,  # 3 visits: too few to rank
+            None,  # 3 visits: too few to rank (and a conversion touchpoint, see below)
             pytest.approx(1.0), pytest.approx(1 / 2), pytest.approx(1 / 2), pytest.approx(1.0),
         ),
     }
+
+
+def test_conversion_touchpoints_are_not_bottlenecks(small_graph_input, build):
+    # with no visit threshold every node could be ranked, but purchase's only edge goes to
+    # CONVERSION: journeys that end after it did convert. Ranks: pricing 2/6, organic 1/5.
+    got = rows(build(extra={"bottleneck_min_visits": "1"}),
+               "SELECT touchpoint, bottleneck_rank FROM marts.touchpoint_graph_metrics ORDER BY 1")
+    assert got == [("organic_search_visit", 2), ("pricing_page", 1), ("purchase", None)]
 
 
 def test_matches_a_direct_numpy_solve(small_graph):

@@ -23,9 +23,9 @@ node_flows as (
         from_node as touchpoint,
         min(from_phase) as phase,
         -- every visit of a touchpoint step leaves it once, so the outgoing edges count its visits
-        sum(transitions) as visits,
-        coalesce(sum(transitions) filter (where to_node = 'EXIT'), 0) as exits,
-        coalesce(sum(transitions) filter (where to_node = 'CONVERSION'), 0) as conversions_next
+        cast(sum(transitions) as bigint) as visits,
+        cast(coalesce(sum(transitions) filter (where to_node = 'EXIT'), 0) as bigint) as exits,
+        cast(coalesce(sum(transitions) filter (where to_node = 'CONVERSION'), 0) as bigint) as conversions_next
     from edges
     group by from_node
 ),
@@ -43,7 +43,10 @@ metrics as (
         c.removal_effect,
         case when c.start_conversion_probability > 0
             then c.removal_effect / c.start_conversion_probability end as removal_effect_share,
-        coalesce(f.visits, 0) >= $bottleneck_min_visits as is_rankable
+        -- a bottleneck leaks journeys before they convert: conversion touchpoints (the only nodes with
+        -- an edge to CONVERSION) end journeys after converting, so they are not ranked
+        coalesce(f.visits, 0) >= $bottleneck_min_visits and coalesce(f.conversions_next, 0) = 0
+            as is_rankable
     from chain as c
     left join node_flows as f on f.touchpoint = c.touchpoint
 ),
