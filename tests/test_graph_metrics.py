@@ -95,12 +95,25 @@ def test_hand_derived_probabilities(small_graph):
     }
 
 
-def test_conversion_touchpoints_are_not_bottlenecks(small_graph_input, build):
-    # with no visit threshold every node could be ranked, but purchase's only edge goes to
-    # CONVERSION: journeys that end after it did convert. Ranks: pricing 2/6, organic 1/5.
-    got = rows(build(extra={"bottleneck_min_visits": "1"}),
-               "SELECT touchpoint, bottleneck_rank FROM marts.touchpoint_graph_metrics ORDER BY 1")
-    assert got == [("organic_search_visit", 2), ("pricing_page", 1), ("purchase", None)]
+def test_conversion_touchpoints_are_not_bottlenecks(build, tmp_path):
+    # p1: pricing → purchase → purchase (the second is a repeat_purchase, after CONVERSION) → EXIT
+    # p2: pricing → EXIT. Every node has 1+ visit; exit rates: pricing 1/2, purchase 0 (→ CONVERSION),
+    # repeat_purchase 1 (→ EXIT) - but its exit ends a journey that converted, so it is not ranked.
+    write_ga4(tmp_path / "input", [
+        ga4_event(minutes(0), "page_view", "p1", path="/pricing"),
+        ga4_event(minutes(1), "purchase", "p1", path="/checkout", value=10.0),
+        ga4_event(minutes(2), "purchase", "p1", path="/checkout", value=10.0),
+        ga4_event(minutes(0), "page_view", "p2", path="/pricing"),
+    ])
+    got = rows(build(extra={"bottleneck_min_visits": "1"}), """
+        SELECT touchpoint, is_conversion_touchpoint, exit_rate, bottleneck_rank
+        FROM marts.touchpoint_graph_metrics ORDER BY touchpoint
+    """)
+    assert got == [
+        ("pricing_page", False, pytest.approx(1 / 2), 1),
+        ("purchase", True, pytest.approx(0.0), None),
+        ("repeat_purchase", True, pytest.approx(1.0), None),
+    ]
 
 
 def test_matches_a_direct_numpy_solve(small_graph):

@@ -1,7 +1,8 @@
 -- grain: one row per touchpoint node of the journey graph (marts.transitions without START, CONVERSION, EXIT)
 --
 -- `touchpoint_chain` is the absorbing Markov chain solved by journeyflow.markov on the edges of
--- marts.transitions (CONVERSION and EXIT absorb); this file adds the edge counts and the ranking.
+-- marts.transitions (CONVERSION and EXIT absorb); this file adds the edge counts and the ranking
+-- (core.touchpoints only says which touchpoints are conversions).
 with chain as (
     select
         touchpoint,
@@ -30,6 +31,11 @@ node_flows as (
     group by from_node
 ),
 
+conversion_touchpoints as (
+    -- purchase, deal_won, repeat_purchase, upsell: exits after them are journeys that ended converted
+    select distinct touchpoint from core.touchpoints where is_conversion
+),
+
 metrics as (
     select
         c.touchpoint,
@@ -43,12 +49,12 @@ metrics as (
         c.removal_effect,
         case when c.start_conversion_probability > 0
             then c.removal_effect / c.start_conversion_probability end as removal_effect_share,
-        -- a bottleneck leaks journeys before they convert: conversion touchpoints (the only nodes with
-        -- an edge to CONVERSION) end journeys after converting, so they are not ranked
-        coalesce(f.visits, 0) >= $bottleneck_min_visits and coalesce(f.conversions_next, 0) = 0
-            as is_rankable
+        t.touchpoint is not null as is_conversion_touchpoint,
+        -- a bottleneck leaks journeys before they convert; conversion touchpoints are not ranked
+        coalesce(f.visits, 0) >= $bottleneck_min_visits and t.touchpoint is null as is_rankable
     from chain as c
     left join node_flows as f on f.touchpoint = c.touchpoint
+    left join conversion_touchpoints as t on t.touchpoint = c.touchpoint
 ),
 
 ranked as (
@@ -64,6 +70,7 @@ select
     -- node
     touchpoint,
     phase,
+    is_conversion_touchpoint,
     -- traffic
     visits,
     exits,
