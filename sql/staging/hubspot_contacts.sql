@@ -1,4 +1,6 @@
 -- grain: one row per raw HubSpot contact row, typed, emails hashed, with its reject reason (NULL = usable)
+-- dates: ISO 8601, `YYYY-MM-DD HH:MM[:SS]`, German `DD.MM.YYYY[ HH:MM[:SS]]`, or 10/13/16-digit epoch
+-- (s/ms/µs); a date without a zone is local time of $hubspot_time_zone
 with source as (
     select * from raw.hubspot_contacts
 ),
@@ -24,35 +26,74 @@ renamed as (
     from source
 ),
 
+parsed as (
+    select
+        *,
+        -- one parser for every date column, so all accept the same formats
+        list_transform(
+            [create_date_text, lead_date_text, mql_date_text, sql_date_text, customer_date_text,
+             email_open_date_text],
+            lambda t: case
+                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
+                when regexp_full_match(trim(t), '[0-9]{13}')
+                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
+                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
+                when regexp_matches(
+                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
+                ) then try_cast(trim(t) as timestamptz)
+                else timezone($hubspot_time_zone, coalesce(
+                    try_cast(trim(t) as timestamp),
+                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
+                ))
+            end
+        ) as parsed_dates,
+        -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
+        case
+            when $strip_plus_addressing then regexp_replace(email_normalised, '^([^@+]*)\+[^@]*@', '\1@')
+            else email_normalised
+        end as email_canonical
+    from renamed
+),
+
 typed as (
     select
-        * exclude (email_normalised),
+        * exclude (email_normalised, email_canonical, parsed_dates),
         'hubspot:' || record_id as crm_contact_id,
-        case when email_normalised is not null then sha256($salt || email_normalised) end as email_hash,
-        try_cast(create_date_text as timestamptz) as created_at,
-        try_cast(lead_date_text as timestamptz) as became_lead_at,
-        try_cast(mql_date_text as timestamptz) as became_mql_at,
-        try_cast(sql_date_text as timestamptz) as became_sql_at,
-        try_cast(customer_date_text as timestamptz) as became_customer_at,
-        try_cast(email_open_date_text as timestamptz) as email_opened_at
-    from renamed
+        case when email_canonical is not null then sha256($salt || email_canonical) end as email_hash,
+        parsed_dates[1] as created_at,
+        parsed_dates[2] as became_lead_at,
+        parsed_dates[3] as became_mql_at,
+        parsed_dates[4] as became_sql_at,
+        parsed_dates[5] as became_customer_at,
+        parsed_dates[6] as email_opened_at,
+        -- the first date that is given but unusable (not a date, or outside 2000 .. tomorrow)
+        list_filter(
+            [
+                {'label': 'Create Date', 'txt': create_date_text, 'ts': parsed_dates[1]},
+                {'label': 'Became a Lead Date', 'txt': lead_date_text, 'ts': parsed_dates[2]},
+                {'label': 'Became a Marketing Qualified Lead Date', 'txt': mql_date_text, 'ts': parsed_dates[3]},
+                {'label': 'Became a Sales Qualified Lead Date', 'txt': sql_date_text, 'ts': parsed_dates[4]},
+                {'label': 'Became a Customer Date', 'txt': customer_date_text, 'ts': parsed_dates[5]},
+                {'label': 'Last Marketing Email Open Date', 'txt': email_open_date_text, 'ts': parsed_dates[6]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_date
+    from parsed
 )
 
 select
-    *,
+    * exclude (bad_date),
     case
         when record_id is null or trim(record_id) = '' then 'missing Record ID'
         when create_date_text is null or trim(create_date_text) = '' then 'missing Create Date'
-        when created_at is null then 'Create Date is not a date: ' || left(create_date_text, 40)
-        when lead_date_text <> '' and became_lead_at is null
-            then 'Became a Lead Date is not a date: ' || left(lead_date_text, 40)
-        when mql_date_text <> '' and became_mql_at is null
-            then 'Became a Marketing Qualified Lead Date is not a date: ' || left(mql_date_text, 40)
-        when sql_date_text <> '' and became_sql_at is null
-            then 'Became a Sales Qualified Lead Date is not a date: ' || left(sql_date_text, 40)
-        when customer_date_text <> '' and became_customer_at is null
-            then 'Became a Customer Date is not a date: ' || left(customer_date_text, 40)
-        when email_open_date_text <> '' and email_opened_at is null
-            then 'Last Marketing Email Open Date is not a date: ' || left(email_open_date_text, 40)
+        when bad_date.ts is null and bad_date.label is not null
+            then bad_date.label || ' is not a date: ' || left(bad_date.txt, 40)
+        when bad_date.label is not null
+            then bad_date.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_date.ts as varchar)
     end as _reject_reason
 from typed

@@ -1,4 +1,6 @@
 -- grain: one row per raw HubSpot deal row, typed, with its reject reason (NULL = usable)
+-- dates: as in hubspot_contacts.sql (ISO, German `DD.MM.YYYY HH:MM`, epochs; zone-less = $hubspot_time_zone)
+-- Amount: `1200.50`, `1,200.50`; in a `;`-separated (German) export `1.200,50`; `1200,50` anywhere
 with source as (
     select * from raw.hubspot_deals
 ),
@@ -6,13 +8,13 @@ with source as (
 renamed as (
     select
         -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
+        _load_id, _source_file, _row_number, _row_hash, _delimiter,
         -- ids
         json_extract_string(record, '$.record_id') as record_id,
         nullif(trim(split_part(json_extract_string(record, '$.associated_contact_ids'), ';', 1)), '')
             as associated_contact_id,
         -- measures
-        json_extract_string(record, '$.amount') as amount_text,
+        trim(json_extract_string(record, '$.amount')) as amount_text,
         -- timestamps (text as exported)
         json_extract_string(record, '$.create_date') as create_date_text,
         json_extract_string(record, '$.date_entered_appointment_scheduled_sales_pipeline') as appointment_scheduled_text,
@@ -28,34 +30,92 @@ renamed as (
     from source
 ),
 
-typed as (
+parsed as (
     select
         *,
-        'hubspot:' || associated_contact_id as crm_contact_id,
-        try_cast(amount_text as double) as amount,
-        try_cast(create_date_text as timestamptz) as created_at,
-        try_cast(appointment_scheduled_text as timestamptz) as appointment_scheduled_at,
-        try_cast(qualified_to_buy_text as timestamptz) as qualified_to_buy_at,
-        try_cast(presentation_scheduled_text as timestamptz) as presentation_scheduled_at,
-        try_cast(decision_maker_bought_in_text as timestamptz) as decision_maker_bought_in_at,
-        try_cast(contract_sent_text as timestamptz) as contract_sent_at,
-        try_cast(closed_won_text as timestamptz) as closed_won_at,
-        try_cast(closed_lost_text as timestamptz) as closed_lost_at
+        list_transform(
+            [create_date_text, appointment_scheduled_text, qualified_to_buy_text,
+             presentation_scheduled_text, decision_maker_bought_in_text, contract_sent_text,
+             closed_won_text, closed_lost_text],
+            lambda t: case
+                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
+                when regexp_full_match(trim(t), '[0-9]{13}')
+                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
+                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
+                when regexp_matches(
+                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
+                ) then try_cast(trim(t) as timestamptz)
+                else timezone($hubspot_time_zone, coalesce(
+                    try_cast(trim(t) as timestamp),
+                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
+                ))
+            end
+        ) as parsed_dates,
+        case
+            when amount_text is null or amount_text = '' then null
+            -- German export: `.` groups thousands, `,` is the decimal mark
+            when _delimiter = ';'
+                and regexp_full_match(amount_text, '[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?')
+                then try_cast(replace(replace(amount_text, '.', ''), ',', '.') as double)
+            -- a decimal comma with one or two decimals is unambiguous in any export
+            when regexp_full_match(amount_text, '[+-]?[0-9]+,[0-9]{1,2}')
+                then try_cast(replace(amount_text, ',', '.') as double)
+            -- English thousands separators
+            when regexp_full_match(amount_text, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
+                then try_cast(replace(amount_text, ',', '') as double)
+            when regexp_full_match(amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
+                then try_cast(amount_text as double)
+        end as amount
     from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_dates, _delimiter),
+        'hubspot:' || associated_contact_id as crm_contact_id,
+        parsed_dates[1] as created_at,
+        parsed_dates[2] as appointment_scheduled_at,
+        parsed_dates[3] as qualified_to_buy_at,
+        parsed_dates[4] as presentation_scheduled_at,
+        parsed_dates[5] as decision_maker_bought_in_at,
+        parsed_dates[6] as contract_sent_at,
+        parsed_dates[7] as closed_won_at,
+        parsed_dates[8] as closed_lost_at,
+        -- the first date that is given but unusable (not a date, or outside 2000 .. tomorrow)
+        list_filter(
+            [
+                {'label': 'Create Date', 'txt': create_date_text, 'ts': parsed_dates[1]},
+                {'label': 'Appointment Scheduled date', 'txt': appointment_scheduled_text, 'ts': parsed_dates[2]},
+                {'label': 'Qualified To Buy date', 'txt': qualified_to_buy_text, 'ts': parsed_dates[3]},
+                {'label': 'Presentation Scheduled date', 'txt': presentation_scheduled_text, 'ts': parsed_dates[4]},
+                {'label': 'Decision Maker Bought-In date', 'txt': decision_maker_bought_in_text, 'ts': parsed_dates[5]},
+                {'label': 'Contract Sent date', 'txt': contract_sent_text, 'ts': parsed_dates[6]},
+                {'label': 'Closed Won date', 'txt': closed_won_text, 'ts': parsed_dates[7]},
+                {'label': 'Closed Lost date', 'txt': closed_lost_text, 'ts': parsed_dates[8]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_date
+    from parsed
 )
 
 select
-    *,
+    * exclude (bad_date),
     case
         when record_id is null or trim(record_id) = '' then 'missing Record ID'
         when create_date_text is null or trim(create_date_text) = '' then 'missing Create Date'
-        when created_at is null then 'Create Date is not a date: ' || left(create_date_text, 40)
+        when bad_date.label = 'Create Date' and bad_date.ts is null
+            then 'Create Date is not a date: ' || left(bad_date.txt, 40)
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when associated_contact_id is null then 'missing Associated Contact IDs'
-        when closed_won_text <> '' and closed_won_at is null
-            then 'Closed Won date is not a date: ' || left(closed_won_text, 40)
-        when closed_lost_text <> '' and closed_lost_at is null
-            then 'Closed Lost date is not a date: ' || left(closed_lost_text, 40)
+        when bad_date.ts is null and bad_date.label is not null
+            then bad_date.label || ' is not a date: ' || left(bad_date.txt, 40)
+        when bad_date.label is not null
+            then bad_date.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_date.ts as varchar)
     end as _reject_reason
 from typed

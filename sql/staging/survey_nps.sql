@@ -1,4 +1,6 @@
 -- grain: one row per raw NPS answer, typed, emails hashed, with its reject reason (NULL = usable)
+-- answered_at: ISO 8601, German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch; a timestamp without a
+-- zone is local time of $surveys_time_zone
 with source as (
     select * from raw.survey_nps
 ),
@@ -17,13 +19,41 @@ renamed as (
     from source
 ),
 
+parsed as (
+    select
+        *,
+        list_transform(
+            [answered_at_text],
+            lambda t: case
+                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
+                when regexp_full_match(trim(t), '[0-9]{13}')
+                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
+                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
+                when regexp_matches(
+                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
+                ) then try_cast(trim(t) as timestamptz)
+                else timezone($surveys_time_zone, coalesce(
+                    try_cast(trim(t) as timestamp),
+                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
+                ))
+            end
+        )[1] as answered_at,
+        -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
+        case
+            when $strip_plus_addressing then regexp_replace(email_normalised, '^([^@+]*)\+[^@]*@', '\1@')
+            else email_normalised
+        end as email_canonical
+    from renamed
+),
+
 typed as (
     select
-        * exclude (email_normalised),
-        case when email_normalised is not null then sha256($salt || email_normalised) end as email_hash,
-        try_cast(trim(score_text) as integer) as score,
-        try_cast(answered_at_text as timestamptz) as answered_at
-    from renamed
+        * exclude (email_normalised, email_canonical),
+        case when email_canonical is not null then sha256($salt || email_canonical) end as email_hash,
+        -- only whole numbers: DuckDB would round '9.5' to 10
+        case when regexp_full_match(trim(score_text), '[+-]?[0-9]+') then try_cast(trim(score_text) as integer) end
+            as score
+    from parsed
 )
 
 select
@@ -36,5 +66,8 @@ select
             then 'score must be an integer from 0 to 10, got ' || left(score_text, 20)
         when answered_at_text is null or trim(answered_at_text) = '' then 'missing answered_at'
         when answered_at is null then 'answered_at is not a timestamp: ' || left(answered_at_text, 40)
+        when answered_at < timestamptz '2000-01-01 00:00:00+00'
+            or answered_at > current_timestamp + interval 1 day
+            then 'answered_at out of range (before 2000 or in the future): ' || cast(answered_at as varchar)
     end as _reject_reason
 from typed

@@ -1,4 +1,6 @@
 -- grain: one row per raw Zendesk ticket, typed, with its reject reason (NULL = usable)
+-- timestamps: ISO 8601 (the API writes `...Z`), German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch;
+-- a timestamp without a zone is local time of $zendesk_time_zone
 with source as (
     select * from raw.zendesk_tickets
 ),
@@ -22,21 +24,58 @@ renamed as (
     from source
 ),
 
-typed as (
+parsed as (
     select
         *,
-        'zendesk:' || requester_id as support_user_id,
-        try_cast(created_at_text as timestamptz) as created_at,
-        try_cast(updated_at_text as timestamptz) as updated_at
+        list_transform(
+            [created_at_text, updated_at_text],
+            lambda t: case
+                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
+                when regexp_full_match(trim(t), '[0-9]{13}')
+                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
+                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
+                when regexp_matches(
+                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
+                ) then try_cast(trim(t) as timestamptz)
+                else timezone($zendesk_time_zone, coalesce(
+                    try_cast(trim(t) as timestamp),
+                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
+                ))
+            end
+        ) as parsed_times
     from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_times),
+        'zendesk:' || requester_id as support_user_id,
+        parsed_times[1] as created_at,
+        parsed_times[2] as updated_at,
+        list_filter(
+            [
+                {'label': 'created_at', 'txt': created_at_text, 'ts': parsed_times[1]},
+                {'label': 'updated_at', 'txt': updated_at_text, 'ts': parsed_times[2]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_time
+    from parsed
 )
 
 select
-    *,
+    * exclude (bad_time),
     case
         when ticket_id is null then 'missing id'
         when requester_id is null then 'missing requester_id'
-        when created_at_text is null then 'missing created_at'
-        when created_at is null then 'created_at is not a timestamp: ' || left(created_at_text, 40)
+        when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
+        when bad_time.ts is null and bad_time.label is not null
+            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
+        when bad_time.label is not null
+            then bad_time.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_time.ts as varchar)
     end as _reject_reason
 from typed

@@ -26,6 +26,15 @@ class Settings:
     journey_inactivity_days: int = 90
     # Quality gates: a person with more identifiers than this is an over-merge (shared device/email)
     max_identifiers_per_person: int = 50
+    # Identity guard: an identifier seen with more persons' user ids / CRM ids than this (a shared
+    # office PC cookie, a support@ mailbox) is reported in quality.identity_conflicts, not stitched
+    max_persons_per_identifier: int = 3
+    # Treat anna+news@example.com as anna@example.com when hashing emails
+    strip_plus_addressing: bool = False
+    # Zone of timestamps that carry none (IANA name); per source folder in source_time_zones,
+    # e.g. {"hubspot": "Europe/Berlin"}, else time_zone
+    time_zone: str = "UTC"
+    source_time_zones: dict[str, str] = field(default_factory=dict)
     # Warn when a table has fewer rows than this share of the previous run's
     min_row_ratio: float = 0.5
     extra: dict[str, str] = field(default_factory=dict)
@@ -34,6 +43,10 @@ class Settings:
     def work_file(self) -> Path:
         """The file a run builds in; published by rename so readers never see a half-built state."""
         return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
+
+    def time_zone_for(self, folder: str) -> str:
+        """The zone that zone-less timestamps of the source in `folder` are read in."""
+        return self.source_time_zones.get(folder, self.time_zone)
 
     def with_overrides(self, **overrides: object) -> Settings:
         """Return a copy with the non-None overrides applied (CLI options that were given)."""

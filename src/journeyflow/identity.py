@@ -1,5 +1,9 @@
 """Identity stitching: identifiers seen together on one record belong to one person.
 
+Identifiers shared by too many persons (quality.identity_conflicts, built before this step) are
+left out of the graph by `sql/core/identity_links.sql`: one office PC cookie must not merge everyone
+who ever logged in on it.
+
 The identifier graph's connected components are found by min-label propagation in SQL: each round
 is one set-based statement, and the number of rounds is bounded by the graph's diameter (a handful),
 never by the number of events.
@@ -60,4 +64,6 @@ def build_identity_map(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rounds = label_components(con)
     identifiers = build_table(con, "core.identity_map")
     persons = con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall()[0][0]
-    return {"links": links, "rounds": rounds, "identifiers": identifiers, "persons": persons}
+    shared = con.execute("SELECT count(*) FROM quality.identity_conflicts").fetchall()[0][0]
+    return {"links": links, "rounds": rounds, "identifiers": identifiers, "persons": persons,
+            "shared_identifiers_not_stitched": shared}

@@ -43,6 +43,9 @@ class RunContext:
             "min_path_journeys": int(self.settings.extra.get("min_path_journeys", 1)),
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
+            "max_persons_per_identifier": self.settings.max_persons_per_identifier,
+            "strip_plus_addressing": self.settings.strip_plus_addressing,
+            **{s.time_zone_param: self.settings.time_zone_for(s.folder) for s in SOURCES},
         }
 
 
@@ -166,7 +169,10 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes",),
                 "Per file: rows read = loaded + rejected + duplicate."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
-    Step("core.identity_map", ("staging.events", "staging.zendesk_users"), _identity,
+    _table_step("quality.identity_conflicts", ("staging.events", "staging.zendesk_users"),
+                "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
+    Step("core.identity_map", ("staging.events", "staging.zendesk_users", "quality.identity_conflicts"),
+         _identity,
          "Identifier to person_id, by connected components over identifiers seen together."),
     _table_step("core.touchpoints", ("staging.events", "core.identity_map", "core.taxonomy_rules"),
                 "Classified events of known persons with session and journey."),

@@ -16,10 +16,16 @@ class Source:
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
 
+    @property
+    def time_zone_param(self) -> str:
+        """SQL parameter holding the zone for this source's timestamps that carry none."""
+        return f"{self.folder}_time_zone"
+
 
 SOURCES: tuple[Source, ...] = (
     Source(
-        "raw.ga4_events", "ga4", ("*.ndjson", "*.ndjson.gz", "*.json", "*.jsonl"), "ndjson",
+        "raw.ga4_events", "ga4",
+        ("*.ndjson", "*.ndjson.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz"), "ndjson",
         description="GA4 BigQuery export, one event per line",
     ),
     Source(
@@ -31,11 +37,12 @@ SOURCES: tuple[Source, ...] = (
         description="HubSpot deals export with 'Date entered' stage properties",
     ),
     Source(
-        "raw.zendesk_tickets", "zendesk", ("tickets*.json",), "json_envelope", "tickets",
+        "raw.zendesk_tickets", "zendesk", ("tickets*.json", "tickets*.json.gz"), "json_envelope",
+        "tickets",
         description="Zendesk Tickets API response",
     ),
     Source(
-        "raw.zendesk_users", "zendesk", ("users*.json",), "json_envelope", "users",
+        "raw.zendesk_users", "zendesk", ("users*.json", "users*.json.gz"), "json_envelope", "users",
         description="Zendesk Users API response",
     ),
     Source(

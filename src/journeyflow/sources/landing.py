@@ -4,14 +4,26 @@ Every raw table has the same shape: lineage columns plus `record`, the record as
 line, a Zendesk ticket, or a CSV row keyed by its normalised header). Parsing and typing happen in
 `sql/staging`, so a record that cannot be used is kept and rejected there with a reason.
 Whatever cannot even be split into records (a truncated JSON document, a CSV line with the wrong
-number of fields) goes to `quality.ingest_errors` with file, row and reason.
+number of fields, an empty or unreadable file) goes to `quality.ingest_errors` with file, row and
+reason.
+
+Real exports arrive gzip-compressed, with a byte-order mark, in Windows-1252, or `;`-separated.
+Each file is therefore first turned into plain UTF-8 text (a temporary copy only when it is not
+already that), so every reader below sees the same kind of input.
 """
 
 from __future__ import annotations
 
+import codecs
+import gzip
 import re
+import tempfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
@@ -20,8 +32,12 @@ from journeyflow.warehouse import quote_ident
 
 RAW_COLUMNS = """
     _load_id VARCHAR, _source_file VARCHAR, _row_number BIGINT,
-    _loaded_at TIMESTAMPTZ, _row_hash VARCHAR, record VARCHAR
+    _loaded_at TIMESTAMPTZ, _row_hash VARCHAR, record VARCHAR,
+    _encoding VARCHAR, _delimiter VARCHAR
 """
+RAW_INSERT = (
+    "(_load_id, _source_file, _row_number, _loaded_at, _row_hash, record, _encoding, _delimiter)"
+)
 INGEST_ERRORS_DDL = """
 CREATE TABLE IF NOT EXISTS quality.ingest_errors (
     raw_table VARCHAR, source_file VARCHAR, row_number BIGINT,
@@ -29,6 +45,11 @@ CREATE TABLE IF NOT EXISTS quality.ingest_errors (
 )
 """
 RAW_TEXT_LIMIT = 2000
+CHUNK_BYTES = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+CSV_DELIMITERS = (",", ";", "\t", "|")
+# A file that fails here is one file-level reject; the other files of the source still load.
+FILE_ERRORS = (duckdb.Error, OSError, EOFError, UnicodeError, zlib.error)
 
 
 @dataclass
@@ -36,6 +57,21 @@ class LandingResult:
     files: int = 0
     rows: int = 0
     errors: int = 0
+    transcoded: int = 0  # files read through a UTF-8 copy (gzip, BOM, Windows-1252)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """An export as DuckDB will read it: plain UTF-8 without BOM, uncompressed."""
+
+    path: Path  # the original file, or a temporary UTF-8 copy of it
+    encoding: str  # what the original was written in: utf-8, utf-8-sig, cp1252 or latin-1
+    compressed: bool
+    empty: bool  # nothing but whitespace (or 0 bytes) after decompression
+
+    @property
+    def transcoded(self) -> bool:
+        return self.encoding != "utf-8" or self.compressed
 
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
@@ -57,10 +93,25 @@ def land_source(
     result = LandingResult()
     for path in find_files(input_dir, source):
         result.files += 1
+        # one transaction per file: a file that fails half-way leaves none of its rows behind,
+        # so its rows are counted once (as one file-level reject), never twice
+        con.execute("BEGIN TRANSACTION")
         try:
-            land_file(con, path, source, load_id)
-        except duckdb.Error as exc:
-            record_file_error(con, source, path, load_id, f"file could not be read: {exc}")
+            with readable_text(path) as text:
+                result.transcoded += text.transcoded
+                if text.empty:
+                    record_file_error(
+                        con, source, path, load_id,
+                        "file is empty: no header and no records", raw_text="",
+                    )
+                else:
+                    land_file(con, text, path, source, load_id)
+            con.execute("COMMIT")
+        except FILE_ERRORS as exc:
+            con.execute("ROLLBACK")
+            record_file_error(
+                con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
+            )
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM quality.ingest_errors WHERE raw_table = ?", [source.raw_table]
@@ -68,43 +119,101 @@ def land_source(
     return result
 
 
-def land_file(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str) -> None:
+def is_gzip(path: Path) -> bool:
+    """By magic number, whatever the file's name says."""
+    with path.open("rb") as probe:
+        return probe.read(2) == GZIP_MAGIC
+
+
+@contextmanager
+def open_bytes(path: Path, compressed: bool) -> Iterator[BinaryIO]:
+    """The file's bytes, decompressed when it is gzip."""
+    with gzip.open(path, "rb") if compressed else path.open("rb") as handle:
+        yield handle  # type: ignore[misc]
+
+
+def detect_encoding(path: Path) -> tuple[str, bool, bool]:
+    """(encoding, compressed, empty): UTF-8 if the whole file decodes as UTF-8, else Windows-1252.
+
+    Exports from German Excel or older CRMs are Windows-1252; bytes that are undefined there
+    (0x81, 0x8D, ...) fall back to Latin-1, which decodes anything. Streams in chunks, so a large
+    file is never held in memory.
+    """
+    compressed = is_gzip(path)
+    for candidate in ("utf-8", "cp1252", "latin-1"):
+        encoding, decoder = candidate, codecs.getincrementaldecoder(candidate)()
+        empty, first = True, True
+        try:
+            with open_bytes(path, compressed) as handle:
+                while chunk := handle.read(CHUNK_BYTES):
+                    if first and encoding == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                        encoding, chunk = "utf-8-sig", chunk[len(codecs.BOM_UTF8):]
+                    first = False
+                    empty = empty and not chunk.strip()
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding, compressed, empty
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+
+
+@contextmanager
+def readable_text(path: Path) -> Iterator[TextFile]:
+    """The file as plain UTF-8 text DuckDB can read; a temporary copy only when needed."""
+    encoding, compressed, empty = detect_encoding(path)
+    if (encoding == "utf-8" and not compressed) or empty:
+        yield TextFile(path, encoding, compressed, empty)
+        return
+    with tempfile.TemporaryDirectory(prefix="journeyflow-") as tmp:
+        copy = Path(tmp) / path.name.removesuffix(".gz")
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with open_bytes(path, compressed) as handle, copy.open("w", encoding="utf-8", newline="") as out:
+            while chunk := handle.read(CHUNK_BYTES):
+                out.write(decoder.decode(chunk))
+            out.write(decoder.decode(b"", final=True))
+        yield TextFile(copy, encoding, compressed, empty)
+
+
+def land_file(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
     readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope}
-    readers[source.reader](con, path, source, load_id)
+    readers[source.reader](con, text, original, source, load_id)
 
 
-def land_ndjson(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str) -> None:
+def land_ndjson(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
     """One record per non-blank line; `_row_number` is the physical line number."""
     con.execute(
         f"""
-        INSERT INTO {source.raw_table}
-        SELECT $load_id, $file, line_number, now(), md5(line), line
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, line_number, now(), md5(line), line, $encoding, NULL
         FROM (
-            SELECT row_number() OVER () AS line_number, line
+            SELECT row_number() OVER () AS line_number, rtrim(line, chr(13)) AS line
             FROM read_csv($path, columns = {{'line': 'VARCHAR'}}, header = false,
                           delim = chr(1), quote = '', escape = '', auto_detect = false)
         )
         WHERE trim(coalesce(line, '')) <> ''
         """,
-        {"load_id": load_id, "file": str(path), "path": str(path)},
+        {"load_id": load_id, "file": str(original), "path": str(text.path),
+         "encoding": text.encoding},
     )
 
 
 def land_json_envelope(
-    con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
 ) -> None:
     """An API response `{"<key>": [...]}`: one record per list element."""
     key = source.envelope_key
     doc = con.execute(
-        "SELECT content, json_valid(content) FROM read_text($path)", {"path": str(path)}
+        "SELECT content, json_valid(content) FROM read_text($path)", {"path": str(text.path)}
     ).fetchall()[0]
     content, valid = doc
-    if not content or not content.strip():
-        record_file_error(con, source, path, load_id, "file is empty")
-        return
     if not valid:
         record_file_error(
-            con, source, path, load_id,
+            con, source, original, load_id,
             "file is not valid JSON (truncated or corrupt); no record could be read",
             raw_text=content[-RAW_TEXT_LIMIT:],
         )
@@ -115,23 +224,23 @@ def land_json_envelope(
     ).fetchall()[0][0]
     if not is_list:
         record_file_error(
-            con, source, path, load_id,
+            con, source, original, load_id,
             f'JSON document has no "{key}" list (expected the API response shape)',
             raw_text=content[:RAW_TEXT_LIMIT],
         )
         return
     con.execute(
         f"""
-        INSERT INTO {source.raw_table}
-        SELECT $load_id, $file, idx, now(), md5(rec::VARCHAR), rec::VARCHAR
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, idx, now(), md5(rec::VARCHAR), rec::VARCHAR, $encoding, NULL
         FROM (
             SELECT unnest(items) AS rec, generate_subscripts(items, 1) AS idx
             FROM (SELECT json_extract($content, $items_path) AS items)
         )
         """,
         {
-            "load_id": load_id, "file": str(path), "content": content,
-            "items_path": f"$.{key}[*]",
+            "load_id": load_id, "file": str(original), "content": content,
+            "items_path": f"$.{key}[*]", "encoding": text.encoding,
         },
     )
 
@@ -142,20 +251,39 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.strip().lower()).strip("_") or "column"
 
 
-def land_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str) -> None:
+def detect_delimiter(header_line: str) -> str:
+    """The separator of a CSV file, from its header: the candidate found most often outside quotes.
+
+    German Excel writes `;` (the comma is the decimal mark there). DuckDB's sniffer guesses from a
+    sample and can pick `,` when a `;` file has decimal commas, so the header decides instead.
+    """
+    unquoted = re.sub(r'"[^"]*"', "", header_line)
+    counts = {delim: unquoted.count(delim) for delim in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def land_csv(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
     """CSV rows as JSON keyed by normalised header; malformed lines go to ingest errors.
 
     DuckDB's reader does the parsing and reports bad lines itself (`store_rejects`), so we only
-    translate its reject table into ours.
+    translate its reject table into ours. A header-only file lands nothing and is no error.
     """
+    with text.path.open(encoding="utf-8", newline="") as handle:
+        delimiter = detect_delimiter(handle.readline())
     reader = (
-        "read_csv($path, all_varchar = true, header = true, store_rejects = true, "
+        "read_csv($path, all_varchar = true, header = true, delim = $delim, quote = '\"', "
+        "escape = '\"', store_rejects = true, "
         "rejects_table = 'jf_reject_errors', rejects_scan = 'jf_reject_scans')"
     )
     # DuckDB keeps its reject tables between scans: start each file with empty ones
     con.execute("DROP TABLE IF EXISTS jf_reject_errors")
     con.execute("DROP TABLE IF EXISTS jf_reject_scans")
-    described = con.execute(f"DESCRIBE SELECT * FROM {reader}", {"path": str(path)}).fetchall()
+    described = con.execute(
+        f"DESCRIBE SELECT * FROM {reader}", {"path": str(text.path), "delim": delimiter}
+    ).fetchall()
     header = [row[0] for row in described]
     keys: dict[str, str] = {}
     for column in header:
@@ -164,13 +292,23 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id
             key += "_"
         keys[column] = key
     struct = ", ".join(f"{quote_ident(key)} := {quote_ident(col)}" for col, key in keys.items())
+    # the hash ignores column order, so the same row in a re-ordered export counts as a duplicate
+    sorted_struct = ", ".join(
+        f"{quote_ident(key)} := {quote_ident(col)}"
+        for col, key in sorted(keys.items(), key=lambda item: item[1])
+    )
     con.execute(
         f"""
-        INSERT INTO {source.raw_table}
-        SELECT $load_id, $file, row_number() OVER (), now(), md5(record), record
-        FROM (SELECT to_json(struct_pack({struct}))::VARCHAR AS record FROM {reader})
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, row_number() OVER (), now(), row_hash, record, $encoding, $delim
+        FROM (
+            SELECT to_json(struct_pack({struct}))::VARCHAR AS record,
+                   md5(to_json(struct_pack({sorted_struct}))::VARCHAR) AS row_hash
+            FROM {reader}
+        )
         """,
-        {"load_id": load_id, "file": str(path), "path": str(path)},
+        {"load_id": load_id, "file": str(original), "path": str(text.path),
+         "encoding": text.encoding, "delim": delimiter},
     )
     # Good rows were numbered among good rows; shift them past the rejected lines before them.
     con.execute(
@@ -184,7 +322,7 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id
         )
         WHERE _source_file = $file AND _load_id = $load_id
         """,
-        {"file": str(path), "load_id": load_id},
+        {"file": str(original), "load_id": load_id},
     )
     con.execute(
         """
@@ -197,10 +335,19 @@ def land_csv(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id
         ORDER BY line
         """,
         {
-            "raw_table": source.raw_table, "file": str(path), "load_id": load_id,
+            "raw_table": source.raw_table, "file": str(original), "load_id": load_id,
             "limit": RAW_TEXT_LIMIT,
         },
     )
+
+
+def _head(path: Path) -> str:
+    """The file's first bytes as text (undecodable bytes escaped), to show what it looks like."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(RAW_TEXT_LIMIT).decode("utf-8", errors="backslashreplace")
+    except OSError:
+        return ""
 
 
 def record_file_error(
