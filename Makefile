@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: demo test lint install dagster materialize sample clean
+.PHONY: demo test lint install dagster materialize sample clean bench bench-small
 
 $(BIN)/journeyflow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/journeyflow run --input data/sample --warehouse warehouse/journeyflow.duckdb
 
 lint: install
-	$(BIN)/ruff check src pipelines tests
+	$(BIN)/ruff check src pipelines tests benchmarks
 
 test: lint
 	$(BIN)/pytest
@@ -35,3 +35,9 @@ sample: install
 
 clean:
 	rm -rf warehouse .dagster .pytest_cache .ruff_cache
+
+bench: install
+	$(BIN)/python -m benchmarks.bench --events 1000000 10000000
+
+bench-small: install
+	$(BIN)/python -m benchmarks.bench --events 100000 1000000

@@ -21,18 +21,32 @@ events_with_person as (
         )
 ),
 
-rule_matches as (
-    select e.event_id, r.*
+named_rules as (
+    -- rules naming an event are joined on it (a hash join); the few without one apply to all events
+    select r.*, r.event_name is null as is_wildcard from rules as r
+),
+
+rule_candidates as (
+    select e.event_id, e.source as e_source, e.page_path as e_page_path, e.utm_medium as e_utm_medium,
+        e.utm_source as e_utm_source, e.origin as e_origin, e.value as e_value, r.*
     from events_with_person as e
-    join rules as r
-        on (r.source is null or r.source = e.source)
-        and (r.event_name is null or r.event_name = e.event_name)
-        and (r.page_path is null or e.page_path like r.page_path)
-        and (r.utm_medium is null or lower(e.utm_medium) = r.utm_medium)
-        and (r.utm_source is null or lower(e.utm_source) = r.utm_source)
-        and (r.origin is null or lower(e.origin) = lower(r.origin))
-        and (r.value_min is null or e.value >= r.value_min)
-        and (r.value_max is null or e.value <= r.value_max)
+    join named_rules as r on r.event_name = e.event_name
+    union all
+    select e.event_id, e.source, e.page_path, e.utm_medium, e.utm_source, e.origin, e.value, r.*
+    from events_with_person as e
+    cross join (select * from named_rules where is_wildcard) as r
+),
+
+rule_matches as (
+    select * exclude (e_source, e_page_path, e_utm_medium, e_utm_source, e_origin, e_value, is_wildcard)
+    from rule_candidates
+    where (source is null or source = e_source)
+        and (page_path is null or e_page_path like page_path)
+        and (utm_medium is null or lower(e_utm_medium) = utm_medium)
+        and (utm_source is null or lower(e_utm_source) = utm_source)
+        and (origin is null or lower(e_origin) = lower(origin))
+        and (value_min is null or e_value >= value_min)
+        and (value_max is null or e_value <= value_max)
 ),
 
 first_match as (

@@ -37,6 +37,9 @@ class Settings:
     source_time_zones: dict[str, str] = field(default_factory=dict)
     # Warn when a table has fewer rows than this share of the previous run's
     min_row_ratio: float = 0.5
+    # DuckDB resources: a memory cap (e.g. "4GB") and where to spill when it is reached
+    duckdb_memory_limit: str | None = None
+    duckdb_temp_directory: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

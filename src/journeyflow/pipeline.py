@@ -6,6 +6,7 @@ a run without a Dagster daemon builds exactly what `dagster asset materialize` b
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,7 +68,8 @@ class Step:
 @contextmanager
 def open_run(settings: Settings, load_id: str | None = None) -> Iterator[RunContext]:
     """Connect to the working file (never the published one) for the length of a run or step."""
-    con = connect(settings.work_file)
+    con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
+                  temp_directory=settings.duckdb_temp_directory)
     try:
         yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12])
     finally:
@@ -215,9 +217,11 @@ def run_pipeline(
     with open_run(settings) as ctx:
         for step in STEPS:
             results[step.name] = step.run(ctx)
+            checks_started = time.perf_counter()
             outcomes = run_checks_for(ctx.con, step.name, ctx.load_id, ctx.params)
             if outcomes:
                 results[step.name]["checks_failed"] = [o.check.name for o in outcomes if not o.passed]
+                results[step.name]["checks_seconds"] = time.perf_counter() - checks_started
             raise_on_blocking_failures(outcomes)
             if on_step:
                 on_step(step, results[step.name])

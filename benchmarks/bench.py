@@ -1,0 +1,122 @@
+"""`make bench`: generate N events, run the pipeline stage by stage, compare with bare DuckDB.
+
+Results go to benchmarks/results/<date>.md (never asserted on: these machines are shared and noisy).
+Usage: python -m benchmarks.bench [--events 1000000 10000000] [--memory-limit 3GB]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from journeyflow.generate import generate
+
+ROOT = Path(__file__).resolve().parent
+DATA = ROOT / "data"
+RESULTS = ROOT / "results"
+HISTORY_START = date(2025, 6, 1)
+EVENTS_PER_PERSON = 19.8  # staging events per generated person (measured on the sample)
+# stages doing the work the reference query does: classify/sessionize and count transitions
+COMPARABLE = ("core.touchpoints", "core.sessions", "marts.transitions")
+
+
+def dataset(events: int) -> Path:
+    """Generated exports for about `events` events, made once and reused."""
+    folder = DATA / f"events_{events}"
+    done = folder / ".complete"
+    if not done.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        persons = max(1, round(events / EVENTS_PER_PERSON))
+        started = time.perf_counter()
+        # a year of history that ends before today (events in the future are rejected)
+        generate(folder, persons=persons, seed=7, start=HISTORY_START, days=365)
+        done.write_text(f"{persons} persons, generated in {time.perf_counter() - started:.1f} s\n")
+    return folder
+
+
+def measure(events: int, memory_limit: str | None) -> dict:
+    folder = dataset(events)
+    work = DATA / f"warehouse_{events}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    out = work / "result.json"
+    command = [sys.executable, "-m", "benchmarks.stage_run", str(folder), str(work / "jf.duckdb"), str(out)]
+    if memory_limit:
+        command.append(memory_limit)
+    subprocess.run(command, check=True, cwd=ROOT.parent)
+    result = json.loads(out.read_text())
+    result["generated"] = (folder / ".complete").read_text().strip()
+    result["input_mb"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
+    return result
+
+
+def machine() -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return [f"- CPU: {cpu}, {os.cpu_count()} cores; memory {mem_gb:.0f} GiB",
+            f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}, {platform.platform()}"]
+
+
+def report(results: dict[int, dict], memory_limit: str | None) -> str:
+    lines = [f"# Benchmark {date.today().isoformat()}", "", *machine(),
+             f"- DuckDB memory limit: {memory_limit or 'default (80% of RAM)'}", "",
+             "Times in seconds; peak RSS in MB per stage (the process's own peak while the stage ran).",
+             "The reference is one bare DuckDB query over the same staged events and person ids that",
+             "sessionizes and counts transitions (benchmarks/stage_run.py, REFERENCE_SQL).", ""]
+    for events, r in results.items():
+        comparable = sum(s["seconds"] - s["checks_seconds"] for s in r["stages"] if s["stage"] in COMPARABLE)
+        peak = max(s["peak_rss_mb"] for s in r["stages"])
+        lines += [
+            f"## {r['events']:,} events (target {events:,}; {r['generated']}; input {r['input_mb']:.0f} MB)",
+            "",
+            f"- whole pipeline: {r['total_seconds']:.1f} s, {r['events'] / r['total_seconds']:,.0f} events/s,"
+            f" peak RSS {peak:,.0f} MB",
+            f"- reference query: {r['reference_seconds']:.2f} s"
+            f" (peak RSS {r['reference_peak_rss_mb']:,.0f} MB)",
+            f"- comparable stages ({', '.join(COMPARABLE)}): {comparable:.2f} s,"
+            f" ratio pipeline/reference {comparable / r['reference_seconds']:.2f}",
+            f"- whole pipeline / reference: {r['total_seconds'] / r['reference_seconds']:.1f}",
+            f"- of which quality checks (GX): {sum(s['checks_seconds'] for s in r['stages']):.1f} s",
+            "", "| stage | seconds | of which checks | share | peak RSS MB | rows |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {s['stage']} | {s['seconds']:.2f} | {s['checks_seconds']:.2f} |"
+            f" {s['seconds'] / r['total_seconds']:.0%} |"
+            f" {s['peak_rss_mb']:,.0f} | {s['rows'] if s['rows'] is not None else ''} |"
+            for s in r["stages"]
+        ]
+        lines.append("")
+    if len(results) > 1:
+        (small, a), (large, b) = list(results.items())[0], list(results.items())[-1]
+        growth = b["total_seconds"] / a["total_seconds"]
+        lines.append(f"Scaling {small:,} → {large:,} events: {growth:.1f}× time"
+                     f" for {b['events'] / a['events']:.1f}× events.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit for the run")
+    args = parser.parse_args()
+    results = {n: measure(n, args.memory_limit) for n in args.events}
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{date.today().isoformat()}.md"
+    path.write_text(report(results, args.memory_limit), encoding="utf-8")
+    print(path.read_text())
+
+
+if __name__ == "__main__":
+    main()
