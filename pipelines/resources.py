@@ -1,9 +1,10 @@
-"""Run configuration as a Dagster resource, with the same defaults as the CLI."""
+"""Run configuration as a Dagster resource: every setting of `journeyflow.yaml`, same defaults as the CLI."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 
 import dagster as dg
@@ -12,10 +13,11 @@ from journeyflow.config import Settings, load_settings
 from journeyflow.pipeline import RunContext, open_run
 
 _defaults = load_settings()
+PATH_SETTINGS = ("input_dir", "warehouse", "taxonomy")
 
 
 class JourneyflowResource(dg.ConfigurableResource):
-    """Where the exports are, where the warehouse goes, and the journey rules."""
+    """Where the exports are, where the warehouse goes, the journey rules and the quality limits."""
 
     input_dir: str = str(_defaults.input_dir)
     warehouse: str = str(_defaults.warehouse)
@@ -24,19 +26,20 @@ class JourneyflowResource(dg.ConfigurableResource):
     session_gap_minutes: int = _defaults.session_gap_minutes
     journey_inactivity_days: int = _defaults.journey_inactivity_days
     max_identifiers_per_person: int = _defaults.max_identifiers_per_person
+    max_persons_per_identifier: int = _defaults.max_persons_per_identifier
+    strip_plus_addressing: bool = _defaults.strip_plus_addressing
+    time_zone: str = _defaults.time_zone
+    source_time_zones: dict[str, str] = dict(_defaults.source_time_zones)
     min_row_ratio: float = _defaults.min_row_ratio
+    duckdb_memory_limit: str | None = _defaults.duckdb_memory_limit
+    duckdb_temp_directory: str | None = _defaults.duckdb_temp_directory
+    min_path_journeys: int = _defaults.min_path_journeys
+    attribution_half_life_days: float = _defaults.attribution_half_life_days
+    bottleneck_min_visits: int = _defaults.bottleneck_min_visits
 
     def settings(self) -> Settings:
-        return Settings(
-            input_dir=Path(self.input_dir),
-            warehouse=Path(self.warehouse),
-            taxonomy=Path(self.taxonomy),
-            salt=self.salt,
-            session_gap_minutes=self.session_gap_minutes,
-            journey_inactivity_days=self.journey_inactivity_days,
-            max_identifiers_per_person=self.max_identifiers_per_person,
-            min_row_ratio=self.min_row_ratio,
-        )
+        values = {f.name: getattr(self, f.name) for f in fields(Settings)}
+        return Settings(**{k: Path(v) if k in PATH_SETTINGS else v for k, v in values.items()})
 
     @contextmanager
     def run_context(self, load_id: str) -> Iterator[RunContext]:

@@ -168,7 +168,7 @@ def test_time_decay_half_life_is_configurable(build, tmp_path):
         ga4_event(day(7), "page_view", "p1", path="/pricing"),
         ga4_event(day(14), "purchase", "p1", path="/checkout", value=10.0),
     ])
-    con = build(extra={"attribution_half_life_days": "14"})
+    con = build(attribution_half_life_days=14.0)
     got = dict(rows(con, "SELECT name, time_decay FROM marts.attribution WHERE level = 'touchpoint'"))
     assert got == pytest.approx({
         "organic_search_visit": 0.5 / (0.5 + 0.5 ** 0.5),

@@ -39,3 +39,18 @@ def test_materialize_all_assets(tmp_path):
     ]
     con.close()
     assert (warehouse.parent / "journey_graph.graphml").exists()
+
+
+def test_resource_carries_every_setting():
+    from dataclasses import fields
+
+    from journeyflow.config import Settings
+
+    resource = JourneyflowResource(session_gap_minutes=12, source_time_zones={"hubspot": "Europe/Berlin"})
+    settings = resource.settings()
+    assert {f.name for f in fields(Settings)} <= set(JourneyflowResource.model_fields)
+    assert settings.session_gap_minutes == 12
+    assert settings.time_zone_for("hubspot") == "Europe/Berlin"
+    assert settings == Settings().with_overrides(
+        session_gap_minutes=12, source_time_zones={"hubspot": "Europe/Berlin"}
+    )

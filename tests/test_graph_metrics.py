@@ -57,7 +57,7 @@ def small_graph_input(tmp_path):
 
 @pytest.fixture
 def small_graph(small_graph_input, build):
-    return build(extra={"bottleneck_min_visits": "4"})
+    return build(bottleneck_min_visits=4)
 
 
 def metrics(con) -> dict[str, tuple]:
@@ -105,7 +105,7 @@ def test_conversion_touchpoints_are_not_bottlenecks(build, tmp_path):
         ga4_event(minutes(2), "purchase", "p1", path="/checkout", value=10.0),
         ga4_event(minutes(0), "page_view", "p2", path="/pricing"),
     ])
-    got = rows(build(extra={"bottleneck_min_visits": "1"}), """
+    got = rows(build(bottleneck_min_visits=1), """
         SELECT touchpoint, is_conversion_touchpoint, exit_rate, bottleneck_rank
         FROM marts.touchpoint_graph_metrics ORDER BY touchpoint
     """)

@@ -90,6 +90,11 @@ def test_support_mailbox_used_by_many_contacts_is_not_stitched(build, tmp_path):
     assert person_of(con, "hubspot:200") == person_of(con, "user:u1") == person_of(con, "zendesk:900")
     # the email is stored as a hash: no plain address in the conflicts table
     assert rows(con, "SELECT count(*) FROM quality.identity_conflicts WHERE identifier LIKE '%@%'") == [(0,)]
+    # their touchpoints stay apart too: each contact's 2 events (created, lead) on its own person
+    assert rows(con, """
+        SELECT count(DISTINCT person_id), count(*) FROM core.touchpoints
+        WHERE source = 'hubspot' AND event_name = 'contact_created'
+    """) == [(5, 5)]
 
 
 def write_plus_addressed(folder) -> None:

@@ -11,11 +11,27 @@ rules as (
     select * from core.taxonomy_rules
 ),
 
+conflicts as (
+    select identifier from quality.identity_conflicts
+),
+
 events_with_person as (
+    -- an event belongs to the person of its strongest identifier that is not shared by too many
+    -- people (quality.identity_conflicts); only when all are shared does the shared one decide
     select e.*, p.person_id
     from events as e
     join persons as p
         on p.identifier = coalesce(
+            case when 'user:' || e.user_id not in (select identifier from conflicts)
+                then 'user:' || e.user_id end,
+            case when 'email:' || e.email_hash not in (select identifier from conflicts)
+                then 'email:' || e.email_hash end,
+            case when e.crm_contact_id not in (select identifier from conflicts)
+                then e.crm_contact_id end,
+            case when e.support_user_id not in (select identifier from conflicts)
+                then e.support_user_id end,
+            case when 'anon:' || e.anonymous_id not in (select identifier from conflicts)
+                then 'anon:' || e.anonymous_id end,
             'user:' || e.user_id, 'email:' || e.email_hash, e.crm_contact_id,
             e.support_user_id, 'anon:' || e.anonymous_id
         )

@@ -51,7 +51,10 @@ pairs as (
 ),
 
 touchpoint_phases as (
-    select touchpoint, min(phase) as phase from core.touchpoints group by touchpoint
+    -- a touchpoint has one phase in the taxonomy; should rules disagree, the earliest phase wins
+    select touchpoint, arg_min(phase, coalesce(phase_order, 99)) as phase
+    from core.touchpoints
+    group by touchpoint
 ),
 
 edges as (

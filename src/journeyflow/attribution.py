@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from journeyflow.markov import setting, solve_chain
+from journeyflow.markov import solve_chain
 from journeyflow.warehouse import build_table
 
 if TYPE_CHECKING:
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     from journeyflow.pipeline import Metadata, RunContext
 
-DEFAULT_HALF_LIFE_DAYS = 7.0
 LEVELS = ("touchpoint", "channel")
 
 # Aggregated edges of the credited paths, per level: START → steps → CONVERSION (or EXIT).
@@ -69,7 +68,7 @@ order by level, from_node, to_node
 
 def build_path_steps(ctx: RunContext) -> Metadata:
     """marts.path_steps, with the time-decay half-life from `attribution_half_life_days` (default 7)."""
-    half_life_days = setting(ctx, "attribution_half_life_days", DEFAULT_HALF_LIFE_DAYS)
+    half_life_days = ctx.settings.attribution_half_life_days
     if half_life_days <= 0:
         raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
     params = {**ctx.params, "half_life_seconds": half_life_days * 86400}

@@ -40,7 +40,11 @@ class Settings:
     # DuckDB resources: a memory cap (e.g. "4GB") and where to spill when it is reached
     duckdb_memory_limit: str | None = None
     duckdb_temp_directory: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    # Analytics: path variants seen in fewer journeys are grouped as "(other paths)"; the time-decay
+    # attribution half-life; touchpoints with fewer visits are not ranked as bottlenecks
+    min_path_journeys: int = 1
+    attribution_half_life_days: float = 7.0
+    bottleneck_min_visits: int = 20
 
     @property
     def work_file(self) -> Path:
@@ -66,7 +70,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not path.exists():
         return Settings()
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    known = set(Settings.__dataclass_fields__) - {"extra"}
+    known = set(Settings.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}")

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 START, CONVERSION, EXIT = "START", "CONVERSION", "EXIT"
 ABSORBING = frozenset({CONVERSION, EXIT})
-DEFAULT_BOTTLENECK_MIN_VISITS = 20
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,6 @@ def solve_chain(edges: Iterable[tuple[str, str, float]]) -> ChainSolution:
     )
 
 
-def setting(ctx: RunContext, key: str, default: float) -> float:
-    """A numeric tuning knob from `Settings.extra` (strings, as from the CLI), else the default."""
-    value = ctx.settings.extra.get(key)
-    return default if value is None else float(value)
-
-
 def build_graph_metrics(ctx: RunContext) -> Metadata:
     """marts.touchpoint_graph_metrics: solve the chain of marts.transitions, then rank in SQL."""
     edges = ctx.con.execute(
@@ -104,7 +97,7 @@ def build_graph_metrics(ctx: RunContext) -> Metadata:
         "removal_effect": solution.removal_effect,
         "start_conversion_probability": [solution.start_conversion_probability] * len(solution.nodes),
     })
-    min_visits = int(setting(ctx, "bottleneck_min_visits", DEFAULT_BOTTLENECK_MIN_VISITS))
+    min_visits = ctx.settings.bottleneck_min_visits
     ctx.con.register("touchpoint_chain", chain)
     try:
         rows = build_table(ctx.con, "marts.touchpoint_graph_metrics", {"bottleneck_min_visits": min_visits})

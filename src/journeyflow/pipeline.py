@@ -41,7 +41,7 @@ class RunContext:
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
-            "min_path_journeys": int(self.settings.extra.get("min_path_journeys", 1)),
+            "min_path_journeys": self.settings.min_path_journeys,
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
             "max_persons_per_identifier": self.settings.max_persons_per_identifier,
@@ -158,6 +158,9 @@ def graph_dir(settings: Settings) -> Path:
 
 STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 MARTS = ("marts.transitions", "marts.phase_funnel")
+ANALYTICS_MARTS = (
+    "marts.paths", "marts.unmapped_events", "marts.attribution", "marts.touchpoint_graph_metrics",
+)
 
 STEPS: tuple[Step, ...] = (
     *(_raw_step(s.raw_table) for s in SOURCES),
@@ -195,12 +198,11 @@ STEPS: tuple[Step, ...] = (
     Step("exports.journey_graph", ("marts.transitions",), _graph,
          "The journey graph as GraphML and node-link JSON next to the warehouse."),
     Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
-                      "core.journeys", *MARTS), _bi,
+                      "core.journeys", *MARTS, *ANALYTICS_MARTS), _bi,
          "Stable, commented views for dashboards (sql/bi/contract.yaml) and their Parquet snapshot."),
     Step("exports.published_warehouse",
          ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
-          *MARTS, "marts.paths", "marts.unmapped_events", "marts.attribution",
-          "marts.touchpoint_graph_metrics", "exports.journey_graph", "bi.views"),
+          *MARTS, *ANALYTICS_MARTS, "exports.journey_graph", "bi.views"),
          _publish, "The finished warehouse, published atomically for readers."),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}
