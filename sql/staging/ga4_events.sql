@@ -7,14 +7,32 @@ valid_json as (
     select * from source where json_valid(record)
 ),
 
-params_parsed as (
+parsed as (
+    -- parse each line once into the fields we use; event_params becomes a key → value map
+    select
+        _load_id, _source_file, _row_number, _row_hash,
+        from_json(record, '{
+            "event_timestamp": "VARCHAR", "event_name": "VARCHAR",
+            "user_pseudo_id": "VARCHAR", "user_id": "VARCHAR",
+            "event_params": [{"key": "VARCHAR", "value": {"string_value": "VARCHAR",
+                "int_value": "BIGINT", "float_value": "DOUBLE", "double_value": "DOUBLE"}}],
+            "collected_traffic_source": {"manual_source": "VARCHAR", "manual_medium": "VARCHAR",
+                "manual_campaign_name": "VARCHAR"},
+            "ecommerce": {"purchase_revenue": "DOUBLE", "transaction_id": "VARCHAR"},
+            "device": {"category": "VARCHAR", "operating_system": "VARCHAR"},
+            "geo": {"country": "VARCHAR"},
+            "platform": "VARCHAR"
+        }') as r
+    from valid_json
+),
+
+with_params as (
     select
         *,
-        from_json(
-            coalesce(json_extract(record, '$.event_params'), '[]'),
-            '[{"key": "VARCHAR", "value": {"string_value": "VARCHAR", "int_value": "BIGINT", "float_value": "DOUBLE", "double_value": "DOUBLE"}}]'
+        map_from_entries(
+            list_transform(coalesce(r.event_params, []), lambda p: {'k': p.key, 'v': p.value})
         ) as params
-    from valid_json
+    from parsed
 ),
 
 typed as (
@@ -22,46 +40,36 @@ typed as (
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
-        json_extract_string(record, '$.user_pseudo_id') as anonymous_id,
-        nullif(json_extract_string(record, '$.user_id'), '') as user_id,
+        r.user_pseudo_id as anonymous_id,
+        nullif(r.user_id, '') as user_id,
         -- timestamps
-        json_extract_string(record, '$.event_timestamp') as event_timestamp_text,
-        try_cast(json_extract_string(record, '$.event_timestamp') as bigint) as event_timestamp_us,
+        r.event_timestamp as event_timestamp_text,
+        case when regexp_full_match(trim(r.event_timestamp), '-?[0-9]+')
+            then try_cast(trim(r.event_timestamp) as bigint) end as event_timestamp_us,
         -- attributes
-        json_extract_string(record, '$.event_name') as event_name,
-        list_filter(params, lambda p: p.key = 'page_location')[1].value.string_value as page_location,
-        list_filter(params, lambda p: p.key = 'page_referrer')[1].value.string_value as page_referrer,
-        list_filter(params, lambda p: p.key = 'ga_session_id')[1].value.int_value as ga_session_id,
+        r.event_name,
+        params['page_location'].string_value as page_location,
+        params['page_referrer'].string_value as page_referrer,
+        params['ga_session_id'].int_value as ga_session_id,
+        coalesce(r.collected_traffic_source.manual_source, params['source'].string_value) as utm_source,
+        coalesce(r.collected_traffic_source.manual_medium, params['medium'].string_value) as utm_medium,
+        coalesce(r.collected_traffic_source.manual_campaign_name, params['campaign'].string_value)
+            as utm_campaign,
         coalesce(
-            json_extract_string(record, '$.collected_traffic_source.manual_source'),
-            list_filter(params, lambda p: p.key = 'source')[1].value.string_value
-        ) as utm_source,
-        coalesce(
-            json_extract_string(record, '$.collected_traffic_source.manual_medium'),
-            list_filter(params, lambda p: p.key = 'medium')[1].value.string_value
-        ) as utm_medium,
-        coalesce(
-            json_extract_string(record, '$.collected_traffic_source.manual_campaign_name'),
-            list_filter(params, lambda p: p.key = 'campaign')[1].value.string_value
-        ) as utm_campaign,
-        coalesce(
-            try_cast(json_extract_string(record, '$.ecommerce.purchase_revenue') as double),
-            list_filter(params, lambda p: p.key = 'value')[1].value.double_value,
-            list_filter(params, lambda p: p.key = 'value')[1].value.float_value,
-            list_filter(params, lambda p: p.key = 'value')[1].value.int_value
+            r.ecommerce.purchase_revenue,
+            params['value'].double_value,
+            params['value'].float_value,
+            params['value'].int_value
         ) as value,
-        list_filter(params, lambda p: p.key = 'currency')[1].value.string_value as currency,
-        coalesce(
-            json_extract_string(record, '$.ecommerce.transaction_id'),
-            list_filter(params, lambda p: p.key = 'transaction_id')[1].value.string_value
-        ) as transaction_id,
+        params['currency'].string_value as currency,
+        coalesce(r.ecommerce.transaction_id, params['transaction_id'].string_value) as transaction_id,
         json_object(
-            'device_category', json_extract_string(record, '$.device.category'),
-            'operating_system', json_extract_string(record, '$.device.operating_system'),
-            'country', json_extract_string(record, '$.geo.country'),
-            'platform', json_extract_string(record, '$.platform')
+            'device_category', r.device.category,
+            'operating_system', r.device.operating_system,
+            'country', r.geo.country,
+            'platform', r.platform
         ) as properties
-    from params_parsed
+    from with_params
 ),
 
 with_time as (
