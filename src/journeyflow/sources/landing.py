@@ -20,12 +20,13 @@ import re
 import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+import pyarrow as pa
 
 from journeyflow.sources import Source
 from journeyflow.warehouse import quote_ident
@@ -91,7 +92,10 @@ def land_source(
     con.execute(INGEST_ERRORS_DDL)
     con.execute("DELETE FROM quality.ingest_errors WHERE raw_table = ?", [source.raw_table])
     result = LandingResult()
-    for path in find_files(input_dir, source):
+    files = find_files(input_dir, source)
+    if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
+        files = []  # all landed in one statement
+    for path in files:
         result.files += 1
         # one transaction per file: a file that fails half-way leaves none of its rows behind,
         # so its rows are counted once (as one file-level reject), never twice
@@ -200,6 +204,66 @@ def land_ndjson(
         {"load_id": load_id, "file": str(original), "path": str(text.path),
          "encoding": text.encoding},
     )
+
+
+def land_ndjson_batch(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    source: Source,
+    load_id: str,
+    result: LandingResult,
+) -> bool:
+    """Land many NDJSON files (GA4 writes one a day) in one statement, hence one commit.
+
+    Committing file by file costs more than reading the lines. Returns False, having landed
+    nothing, when some file cannot be read this way (empty, unreadable): the caller then lands
+    file by file, so that file alone becomes a reject.
+    """
+    if len(paths) < 2:
+        return False
+    with ExitStack() as stack:
+        texts = []
+        for path in paths:
+            try:
+                text = stack.enter_context(readable_text(path))
+            except FILE_ERRORS:
+                return False
+            if text.empty:
+                return False
+            texts.append((str(text.path), str(path), text.encoding))
+        con.register("landing_files", pa.table({
+            "read_path": [t[0] for t in texts], "original": [t[1] for t in texts],
+            "encoding": [t[2] for t in texts], "file_order": list(range(len(texts))),
+        }))
+        try:
+            con.execute(
+                f"""
+                INSERT INTO {source.raw_table} {RAW_INSERT}
+                SELECT $load_id, f.original, l.line_number, now(), md5(l.line), l.line, f.encoding, NULL
+                FROM (
+                    SELECT
+                        filename,
+                        ordinal - min(ordinal) OVER (PARTITION BY filename) + 1 AS line_number,
+                        line
+                    FROM (
+                        SELECT row_number() OVER () AS ordinal, filename, rtrim(line, chr(13)) AS line
+                        FROM read_csv($paths, columns = {{'line': 'VARCHAR'}}, header = false,
+                                      delim = chr(1), quote = '', escape = '', auto_detect = false,
+                                      filename = true)
+                    )
+                ) AS l
+                JOIN landing_files AS f ON f.read_path = l.filename
+                WHERE trim(coalesce(l.line, '')) <> ''
+                """,
+                {"load_id": load_id, "paths": [t[0] for t in texts]},
+            )
+        except duckdb.Error:
+            return False
+        finally:
+            con.unregister("landing_files")
+    result.files += len(texts)
+    result.transcoded += sum(1 for t in texts if t[2] != "utf-8" or t[0] != t[1])
+    return True
 
 
 def land_json_envelope(
