@@ -2,34 +2,8 @@
 -- An identifier in quality.identity_conflicts (shared by too many persons) takes no part in stitching:
 -- it is never an anchor and links only to itself, so it becomes a person of its own and cannot merge
 -- the persons it was seen with.
-with event_keys as (
-    select
-        occurred_at,
-        'anon:' || anonymous_id as anon,
-        'user:' || user_id as usr,
-        'email:' || email_hash as email,
-        crm_contact_id as crm,
-        support_user_id as support
-    from staging.events
-),
-
-profile_keys as (
-    -- Zendesk users are no events, but they tie a requester to an email and a shop login
-    select
-        cast(null as timestamptz) as occurred_at,
-        cast(null as varchar) as anon,
-        'user:' || user_id as usr,
-        'email:' || email_hash as email,
-        cast(null as varchar) as crm,
-        support_user_id as support
-    from staging.zendesk_users
-    where _reject_reason is null and not _is_duplicate
-),
-
-record_keys as (
-    select * from event_keys
-    union all
-    select * from profile_keys
+with record_keys as (
+    select * from staging.identity_keys
 ),
 
 conflicts as (

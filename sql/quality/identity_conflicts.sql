@@ -4,33 +4,8 @@
 -- Persons are counted by strong identifiers (shop user ids, CRM contact ids) seen on the same
 -- record: per kind, since one person usually has one of each (an email with user u1 and CRM
 -- contact 101 is one person, not two).
-with event_keys as (
-    select
-        occurred_at,
-        'anon:' || anonymous_id as anon,
-        'user:' || user_id as usr,
-        'email:' || email_hash as email,
-        crm_contact_id as crm,
-        support_user_id as support
-    from staging.events
-),
-
-profile_keys as (
-    select
-        cast(null as timestamptz) as occurred_at,
-        cast(null as varchar) as anon,
-        'user:' || user_id as usr,
-        'email:' || email_hash as email,
-        cast(null as varchar) as crm,
-        support_user_id as support
-    from staging.zendesk_users
-    where _reject_reason is null and not _is_duplicate
-),
-
-record_keys as (
-    select * from event_keys
-    union all
-    select * from profile_keys
+with record_keys as (
+    select * from staging.identity_keys
 ),
 
 identifiers as (
