@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: demo test lint install dagster materialize sample clean bench bench-small
+.PHONY: demo test lint install dagster materialize sample clean bench
 
 $(BIN)/journeyflow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,7 @@ sample: install
 clean:
 	rm -rf warehouse .dagster .pytest_cache .ruff_cache
 
+# make bench BENCH_EVENTS="1000000 10000000 100000000" for the 100M run
+BENCH_EVENTS ?= 1000000 10000000
 bench: install
-	$(BIN)/python -m benchmarks.bench --events 1000000 10000000
-
-bench-small: install
-	$(BIN)/python -m benchmarks.bench --events 100000 1000000
+	$(BIN)/python -m benchmarks.bench --events $(BENCH_EVENTS)
