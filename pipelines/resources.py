@@ -36,6 +36,10 @@ class JourneyflowResource(dg.ConfigurableResource):
     min_path_journeys: int = _defaults.min_path_journeys
     attribution_half_life_days: float = _defaults.attribution_half_life_days
     bottleneck_min_visits: int = _defaults.bottleneck_min_visits
+    pain_min_journeys: int = _defaults.pain_min_journeys
+    segment_by: str = _defaults.segment_by
+    segment_a: str = _defaults.segment_a
+    segment_b: str = _defaults.segment_b
 
     def settings(self) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(Settings)}

@@ -14,7 +14,7 @@ import pytest
 
 from builders import T0, ga4_event, write_ga4
 from journeyflow import bi
-from journeyflow.report import write_report
+from journeyflow.report import SECTIONS, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRED_VIEWS = {"journeys", "touchpoints", "transitions", "phase_funnel", "sessions", "rejected_rows",
@@ -35,7 +35,7 @@ def write_input(folder: Path) -> None:
 @pytest.fixture
 def warehouse(build, tmp_path: Path) -> Path:
     write_input(tmp_path / "input")
-    build().close()
+    build(pain_min_journeys=1).close()  # rank the touchpoints of this two-person fixture
     return tmp_path / "warehouse" / "jf.duckdb"
 
 
@@ -96,8 +96,10 @@ def test_docs_contract_section_is_generated_from_the_contract() -> None:
 def test_report_has_every_section_and_the_fixture_numbers(warehouse: Path, tmp_path: Path) -> None:
     out = write_report(warehouse, tmp_path / "report.html")
     text = out.read_text(encoding="utf-8")
-    for section in ("summary", "sankey", "funnel", "graph", "paths", "attribution", "quality"):
+    for section in ("summary", "sankey", "funnel", "graph", "paths", "attribution", "kpis", "segments",
+                    "quality"):
         assert f'<section id="{section}"' in text
+    assert len(re.findall(r"<section id=", text)) == len(SECTIONS)
     metric = dict(re.findall(r'data-metric="([^"]+)">([^<]+)<', text))
     assert metric["events loaded"] == "3"
     assert metric["persons"] == "2"
@@ -117,6 +119,43 @@ def test_report_has_every_section_and_the_fixture_numbers(warehouse: Path, tmp_p
     assert text.count("Not available:") == text.count('data-available="false"')
 
 
+def section_text(text: str, section: str) -> str:
+    body = text.split(f'<section id="{section}"', 1)[1].split("</section>", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
+
+
+def test_report_touchpoint_kpis_and_segment_sections(warehouse: Path, tmp_path: Path) -> None:
+    text = write_report(warehouse, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="kpis" data-available="true"' in text and 'id="segments" data-available="true"' in text
+    kpis = section_text(text, "kpis")
+    # c1: paid click → purchase; c2: blog article only. Drop-off before a conversion: the blog article
+    # ends c2's journey (1/1), the paid click does not (0/1); no tickets or answers, so the blog's
+    # pain score is 0.5 · 1/1 = 0.5 and it ranks first
+    assert "pain-plot" in text
+    assert re.search(r"1 blog_article awareness 1 0\.000 – – 0\.000 .* 0\.500", kpis), kpis
+    segments = section_text(text, "segments")
+    # default segments: first channel search (c1, converts) vs social (nobody): no comparison
+    assert "segments-plot" in text
+    assert "No comparison: one of the segments has no journeys." in segments
+    assert "a search 1 1 1 1.000" in segments and "b social 0 0 0 –" in segments
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda build: build.__name__)
+def test_every_section_says_not_available_on_an_empty_warehouse(section) -> None:
+    con = duckdb.connect()
+    try:
+        con.execute("CREATE SCHEMA core; CREATE SCHEMA marts; CREATE SCHEMA quality")
+        if section.__name__ == "summary_section":
+            pytest.skip("the summary reads core tables every warehouse has")
+        built = section(con)
+    finally:
+        con.close()
+    if section.__name__ == "quality_section":  # two tables, each with its own note
+        assert built.body.count("Not available:") == 2
+    else:
+        assert not built.available and built.body.count("Not available:") == 1
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent: apt-get install chromium")
 def test_report_renders_in_headless_chromium(warehouse: Path, tmp_path: Path) -> None:
     out = write_report(warehouse, tmp_path / "report.html")
@@ -132,7 +171,7 @@ def test_report_renders_in_headless_chromium(warehouse: Path, tmp_path: Path) ->
     dom = subprocess.run([*flags, "--dump-dom", out.as_uri()], check=True, capture_output=True, text=True,
                          timeout=180).stdout
     # plotly.js turned each figure div into a rendered plot
-    for div in ("sankey-plot", "funnel-plot", "graph-plot", "rejects-plot"):
+    for div in ("sankey-plot", "funnel-plot", "graph-plot", "rejects-plot", "pain-plot", "segments-plot"):
         assert re.search(rf'id="{div}"[^>]*class="[^"]*js-plotly-plot', dom) or \
             re.search(rf'class="[^"]*js-plotly-plot[^"]*"[^>]*id="{div}"', dom), div
     assert dom.count("main-svg") >= 4

@@ -20,18 +20,18 @@ events_with_person as (
     -- people (quality.identity_conflicts); only when all are shared does the shared one decide
     select e.*, p.person_id
     from events as e
+    left join conflicts as cu on cu.identifier = 'user:' || e.user_id
+    left join conflicts as ce on ce.identifier = 'email:' || e.email_hash
+    left join conflicts as cc on cc.identifier = e.crm_contact_id
+    left join conflicts as cs on cs.identifier = e.support_user_id
+    left join conflicts as ca on ca.identifier = 'anon:' || e.anonymous_id
     join persons as p
         on p.identifier = coalesce(
-            case when 'user:' || e.user_id not in (select identifier from conflicts)
-                then 'user:' || e.user_id end,
-            case when 'email:' || e.email_hash not in (select identifier from conflicts)
-                then 'email:' || e.email_hash end,
-            case when e.crm_contact_id not in (select identifier from conflicts)
-                then e.crm_contact_id end,
-            case when e.support_user_id not in (select identifier from conflicts)
-                then e.support_user_id end,
-            case when 'anon:' || e.anonymous_id not in (select identifier from conflicts)
-                then 'anon:' || e.anonymous_id end,
+            case when cu.identifier is null then 'user:' || e.user_id end,
+            case when ce.identifier is null then 'email:' || e.email_hash end,
+            case when cc.identifier is null then e.crm_contact_id end,
+            case when cs.identifier is null then e.support_user_id end,
+            case when ca.identifier is null then 'anon:' || e.anonymous_id end,
             'user:' || e.user_id, 'email:' || e.email_hash, e.crm_contact_id,
             e.support_user_id, 'anon:' || e.anonymous_id
         )

@@ -45,6 +45,14 @@ class Settings:
     min_path_journeys: int = 1
     attribution_half_life_days: float = 7.0
     bottleneck_min_visits: int = 20
+    # Touchpoint KPIs: touchpoints passed by fewer journeys get no pain_rank (marts.touchpoint_kpis)
+    pain_min_journeys: int = 5
+    # Segment comparison (marts.segment_comparison): journeys are split by `segment_by`
+    # ("first_channel": channel of the journey's first touchpoint; "utm_campaign": the first
+    # utm_campaign of the journey, e.g. an experiment variant) and segment_a is compared with segment_b
+    segment_by: str = "first_channel"
+    segment_a: str = "search"
+    segment_b: str = "social"
 
     @property
     def work_file(self) -> Path:

@@ -21,6 +21,7 @@ from journeyflow.checks import raise_on_blocking_failures, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
+from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
@@ -46,6 +47,7 @@ class RunContext:
             "min_row_ratio": self.settings.min_row_ratio,
             "max_persons_per_identifier": self.settings.max_persons_per_identifier,
             "strip_plus_addressing": self.settings.strip_plus_addressing,
+            "pain_min_journeys": self.settings.pain_min_journeys,
             **{s.time_zone_param: self.settings.time_zone_for(s.folder) for s in SOURCES},
         }
 
@@ -160,6 +162,7 @@ STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.paths", "marts.unmapped_events", "marts.attribution", "marts.touchpoint_graph_metrics",
+    "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison",
 )
 
 STEPS: tuple[Step, ...] = (
@@ -197,6 +200,13 @@ STEPS: tuple[Step, ...] = (
          "Conversion credit per touchpoint and channel under six attribution models."),
     Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
          "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
+    _table_step("marts.touchpoint_kpis", ("core.touchpoints",),
+                "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
+                "exits and a pain-point score and rank."),
+    Step("marts.segment_journeys", ("core.journeys", "core.touchpoints"), build_segment_journeys,
+         "The journeys of the two compared segments (segment_by: first channel or utm_campaign)."),
+    Step("marts.segment_comparison", ("marts.segment_journeys",), build_segment_comparison,
+         "Segment A vs B: conversion rate, phase reach, difference with z-test and 95% interval."),
     Step("exports.journey_graph", ("marts.transitions",), _graph,
          "The journey graph as GraphML and node-link JSON next to the warehouse."),
     Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",

@@ -17,7 +17,9 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
 
+from journeyflow.segments import proportion_interval
 from journeyflow.summary import summarise
 from journeyflow.warehouse import connect, table_exists
 
@@ -231,6 +233,99 @@ def attribution_section(con: duckdb.DuckDBPyConnection) -> Section:
                    _figure(fig, "attribution-plot", 460) + html_table(table))
 
 
+TOP_PAIN_POINTS = 15
+PAIN_COMPONENTS = (("drop_off", 0.5, "#E45756"), ("ticket", 0.25, "#EECA3B"), ("low_score", 0.25, "#B279A2"))
+
+
+def touchpoint_kpis_section(con: duckdb.DuckDBPyConnection) -> Section:
+    title = "Touchpoint KPIs and pain points"
+    if not table_exists(con, "marts.touchpoint_kpis"):
+        return Section("kpis", title, _missing("marts.touchpoint_kpis"), False)
+    kpis = _frame(
+        con,
+        "SELECT pain_rank, touchpoint, phase, journeys, conversion_rate, nps, csat, ticket_rate, "
+        "median_seconds_to_next / 60 AS median_minutes_to_next, exit_rate, drop_off_rate, "
+        "low_score_rate, pain_score, drop_off_component, ticket_component, low_score_component "
+        "FROM marts.touchpoint_kpis ORDER BY pain_rank NULLS LAST, journeys DESC, touchpoint",
+    )
+    if kpis.is_empty():
+        return Section("kpis", title, "<p>No touchpoints yet.</p>")
+    ranked = kpis.filter(pl.col("pain_rank").is_not_null()).head(TOP_PAIN_POINTS)
+    parts = []
+    if ranked.is_empty():
+        parts.append("<p>No touchpoint is passed by enough journeys to be ranked (pain_min_journeys).</p>")
+    else:
+        shown = ranked.reverse()  # the biggest pain point on top of the horizontal bars
+        fig = go.Figure()
+        for component, weight, colour in PAIN_COMPONENTS:  # three stacked parts
+            fig.add_bar(name=f"{component} × {weight}", y=shown["touchpoint"].to_list(),
+                        x=(shown[f"{component}_component"] * weight).to_list(), orientation="h",
+                        marker={"color": colour})
+        fig.update_layout(barmode="stack", title="pain score = 0.5 drop-off + 0.25 tickets + 0.25 low scores",
+                          xaxis_title="pain score (0..1)", yaxis={"automargin": True})
+        parts.append(_figure(fig, "pain-plot", 160 + 28 * len(shown)))
+    parts.append(
+        "<p>Per touchpoint: conversion rate of the journeys that passed it before converting; NPS, CSAT "
+        "and tickets that came after it in the same journey; drop-off = share of its visits before a "
+        "conversion that ended the journey (docs/metrics.md).</p>"
+    )
+    table = kpis.select(
+        "pain_rank", "touchpoint", "phase", "journeys", "conversion_rate", "nps", "csat", "ticket_rate",
+        "median_minutes_to_next", "exit_rate", "drop_off_rate", "low_score_rate", "pain_score",
+    )
+    parts.append(html_table(table))
+    return Section("kpis", title, "".join(parts))
+
+
+def segment_section(con: duckdb.DuckDBPyConnection) -> Section:
+    title = "Segment comparison"
+    if not table_exists(con, "marts.segment_comparison"):
+        return Section("segments", title, _missing("marts.segment_comparison"), False)
+    segments = _frame(
+        con,
+        "SELECT segment_by, segment_role, segment, journeys, persons, conversions, conversion_rate, "
+        "reach_awareness, reach_consideration, reach_acquisition, reach_service, reach_loyalty, "
+        "rate_difference, z, p_value, ci_low, ci_high, confidence "
+        "FROM marts.segment_comparison ORDER BY segment_role",
+    )
+    if segments.is_empty():
+        return Section("segments", title, "<p>No segments configured.</p>")
+    first = segments.row(0, named=True)
+    labels = [f"{r} ({role})" for r, role in zip(segments["segment"], segments["segment_role"], strict=True)]
+    rates, lower, upper = [], [], []
+    for conversions, journeys in zip(segments["conversions"], segments["journeys"], strict=True):  # two
+        interval = proportion_interval(conversions, journeys, first["confidence"])
+        rate = conversions / journeys if journeys else None
+        rates.append(rate)
+        lower.append(rate - interval[0] if interval else None)
+        upper.append(interval[1] - rate if interval else None)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        "conversion rate per segment", "difference b − a"))
+    fig.add_bar(x=labels, y=rates, row=1, col=1, marker={"color": ["#4C78A8", "#F58518"]},
+                error_y={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower},
+                name="conversion rate")
+    difference = first["rate_difference"]
+    if difference is not None:
+        fig.add_bar(x=["b − a"], y=[difference], row=1, col=2, marker={"color": "#54A24B"},
+                    error_y={"type": "data", "symmetric": False, "array": [first["ci_high"] - difference],
+                             "arrayminus": [difference - first["ci_low"]]}, name="difference")
+    fig.update_layout(showlegend=False)
+    confidence = f"{first['confidence']:.0%}"
+    if difference is None:
+        verdict = "<p>No comparison: one of the segments has no journeys.</p>"
+    else:
+        z_text = "undefined" if first["z"] is None else f"{first['z']:.2f}"
+        p_text = "undefined" if first["p_value"] is None else f"{first['p_value']:.3f}"
+        verdict = (
+            f"<p>Journeys split by <code>{html.escape(first['segment_by'])}</code>. Conversion rate "
+            f"difference (b − a) {difference:+.1%}, {confidence} interval [{first['ci_low']:+.1%}, "
+            f"{first['ci_high']:+.1%}] (Wald); pooled two-proportion z = {html.escape(z_text)}, "
+            f"two-sided p = {html.escape(p_text)}. Error bars: {confidence} Wald intervals.</p>"
+        )
+    table = segments.drop("segment_by", "confidence")
+    return Section("segments", title, verdict + _figure(fig, "segments-plot", 420) + html_table(table))
+
+
 def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
     parts = []
     if table_exists(con, "quality.rejected_rows"):
@@ -264,7 +359,7 @@ def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
 
 SECTIONS: tuple[Callable[[duckdb.DuckDBPyConnection], Section], ...] = (
     summary_section, sankey_section, funnel_section, graph_section, paths_section, attribution_section,
-    quality_section,
+    touchpoint_kpis_section, segment_section, quality_section,
 )
 
 CSS = """
@@ -283,7 +378,7 @@ table.data th{background:#f5f5f5}.missing{color:#8a6d3b;background:#fcf8e3;paddi
 
 def render(con: duckdb.DuckDBPyConnection, source: str = "") -> str:
     """The report as one HTML document (plotly.js inlined)."""
-    sections = [build(con) for build in SECTIONS]  # seven sections
+    sections = [build(con) for build in SECTIONS]  # nine sections
     nav = "".join(f'<a href="#{s.id}">{html.escape(s.title)}</a>' for s in sections)
     body = "".join(
         f'<section id="{s.id}" data-available="{str(s.available).lower()}"><h2>{html.escape(s.title)}</h2>'
