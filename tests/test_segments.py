@@ -143,8 +143,9 @@ def test_utm_campaign_segments(build, tmp_path):
         campaign(ga4_event(minutes(0), "session_start", "v1", medium="cpc"), "variant_a"),
         campaign(ga4_event(minutes(60), "session_start", "v1", medium="cpc"), "variant_b"),
         ga4_event(minutes(61), "purchase", "v1", path="/checkout", value=10.0),
-        # v2: variant_a, does not convert → a
-        campaign(ga4_event(minutes(0), "session_start", "v2", medium="organic"), "variant_a"),
+        # v2: GA4's "(organic)" placeholder is no campaign; then variant_a, does not convert → a
+        campaign(ga4_event(minutes(0), "session_start", "v2", medium="organic"), "(organic)"),
+        campaign(ga4_event(minutes(60), "session_start", "v2", medium="organic"), "variant_a"),
         # v3, v4: variant_b, v3 converts → b
         campaign(ga4_event(minutes(0), "session_start", "v3", medium="cpc"), "variant_b"),
         ga4_event(minutes(1), "purchase", "v3", path="/checkout", value=10.0),

@@ -3,7 +3,8 @@
 -- A journey's segment value is, by $segment_by:
 --   first_channel  the channel of its first touchpoint (core.journeys.first_channel)
 --   utm_campaign   the first utm_campaign its touchpoints carry (by touchpoint_number), e.g. an
---                  experiment variant tagged on the landing link
+--                  experiment variant tagged on the landing link; GA4's placeholders such as
+--                  '(organic)', '(referral)', '(not set)' are no campaign
 -- Journeys whose value is neither $segment_a nor $segment_b are left out.
 with journeys as (
     select j.journey_id, j.person_id, j.first_channel, j.converted, p.phase_order as max_phase_order
@@ -14,7 +15,7 @@ with journeys as (
 campaigns as (
     select journey_id, arg_min(utm_campaign, touchpoint_number) as first_campaign
     from core.touchpoints
-    where utm_campaign is not null
+    where utm_campaign is not null and utm_campaign not like '(%)'
     group by journey_id
 ),
 
