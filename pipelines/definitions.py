@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.assets import journeyflow_assets
 from pipelines.checks import journeyflow_checks
 from pipelines.resources import JourneyflowResource
+from pipelines.sensors import new_exports_sensor
 
 full_run = dg.define_asset_job(
     "journeyflow_full_run",
@@ -27,6 +28,7 @@ defs = dg.Definitions(
     asset_checks=journeyflow_checks,
     jobs=[full_run],
     schedules=[nightly],
+    sensors=[new_exports_sensor(full_run.name)],
     resources={"journeyflow": JourneyflowResource()},
     # DuckDB allows one writer: steps run one after another in the run's own process
     executor=dg.in_process_executor,

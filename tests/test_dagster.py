@@ -54,3 +54,19 @@ def test_resource_carries_every_setting():
     assert settings == Settings().with_overrides(
         session_gap_minutes=12, source_time_zones={"hubspot": "Europe/Berlin"}
     )
+
+
+def test_sensor_requests_a_run_when_exports_change(tmp_path):
+    from pipelines.sensors import new_exports_sensor
+
+    write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c1")])
+    resource = JourneyflowResource(input_dir=str(tmp_path / "input"))
+    sensor = new_exports_sensor("journeyflow_full_run")
+    first = sensor(dg.build_sensor_context(cursor=None, resources={"journeyflow": resource}))
+    assert isinstance(first, dg.RunRequest)
+    context = dg.build_sensor_context(cursor=first.run_key.removeprefix("exports-"),
+                                      resources={"journeyflow": resource})
+    assert isinstance(sensor(context), dg.SkipReason)  # nothing changed
+    write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c2")], name="events_20260602.ndjson")
+    again = sensor(dg.build_sensor_context(cursor=context.cursor, resources={"journeyflow": resource}))
+    assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key

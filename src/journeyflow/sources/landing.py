@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import re
 import tempfile
 import zlib
@@ -28,7 +29,7 @@ from typing import BinaryIO
 import duckdb
 import pyarrow as pa
 
-from journeyflow.sources import Source
+from journeyflow.sources import SOURCES, Source
 from journeyflow.warehouse import quote_ident
 
 RAW_COLUMNS = """
@@ -82,6 +83,17 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
     for pattern in source.patterns:
         found.update(p for p in folder.glob(pattern) if p.is_file())
     return sorted(found)
+
+
+def input_fingerprint(input_dir: Path) -> str:
+    """A digest of every export's name, size and modification time: it changes when files arrive."""
+    entries = sorted(
+        f"{path.relative_to(input_dir)}|{stat.st_size}|{stat.st_mtime_ns}"
+        for source in SOURCES
+        for path in find_files(input_dir, source)
+        for stat in [path.stat()]
+    )
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
 
 def land_source(
