@@ -18,6 +18,8 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
         group_name=step.layer,
         description=step.description,
         kinds={"duckdb"},
+        # a locked file or a full disk may pass; a second try a minute later is cheap
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=60),
     )
     def _asset(
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
