@@ -75,7 +75,7 @@ def test_path_variants_with_conversion_rate(path_input, build):
 
 
 def test_rare_variants_fold_into_other_paths(path_input, build):
-    got = paths(build(extra={"min_path_journeys": "2"}))
+    got = paths(build(min_path_journeys=2))
     assert got[:2] == [
         (1, ORGANIC_PRICING, 2, 4, 4, 2, pytest.approx(0.5), pytest.approx(4 / 9), False),
         (2, PAID, 1, 3, 3, 3, pytest.approx(1.0), pytest.approx(3 / 9), False),
