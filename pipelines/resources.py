@@ -25,6 +25,11 @@ class JourneyflowResource(dg.ConfigurableResource):
     salt: str = _defaults.salt
     session_gap_minutes: int = _defaults.session_gap_minutes
     journey_inactivity_days: int = _defaults.journey_inactivity_days
+    journey_start_events: list[str] | None = (
+        list(_defaults.journey_start_events) if _defaults.journey_start_events is not None else None
+    )
+    journey_max_days: float | None = _defaults.journey_max_days
+    journey_lookback_days: float | None = _defaults.journey_lookback_days
     max_identifiers_per_person: int = _defaults.max_identifiers_per_person
     max_persons_per_identifier: int = _defaults.max_persons_per_identifier
     strip_plus_addressing: bool = _defaults.strip_plus_addressing
@@ -40,6 +45,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     segment_by: str = _defaults.segment_by
     segment_a: str = _defaults.segment_a
     segment_b: str = _defaults.segment_b
+    funnel_window_days: float | None = _defaults.funnel_window_days
 
     def settings(self) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(Settings)}

@@ -1,5 +1,5 @@
 -- grain: one row per classified event of a known person (technical events dropped), with its session and journey
-with events as (
+with recursive events as (
     select * from staging.events
 ),
 
@@ -93,8 +93,21 @@ classified as (
     left join first_match as m on m.event_id = e.event_id
 ),
 
-kept as (
+kept_all as (
     select * from classified where not is_ignored
+),
+
+data_end as (
+    select max(epoch(occurred_at)) as end_epoch from kept_all
+),
+
+kept as (
+    -- journey_lookback_days: only touchpoints at most that long before the data's end are used
+    select k.*
+    from kept_all as k
+    cross join data_end as d
+    where cast($journey_lookback_seconds as double) is null
+        or epoch(k.occurred_at) >= d.end_epoch - cast($journey_lookback_seconds as double)
 ),
 
 ordered as (
@@ -123,28 +136,124 @@ relabelled as (
 with_previous as (
     select
         *,
+        epoch(occurred_at) as occurred_epoch,
         lag(occurred_at) over (partition by person_id order by touchpoint_number) as previous_at,
-        lag(phase) over (partition by person_id order by touchpoint_number) as previous_phase
+        lag(phase) over (partition by person_id order by touchpoint_number) as previous_phase,
+        -- journey_start_events: only these touchpoints may start a journey (null: any touchpoint)
+        cast($journey_start_events as varchar[]) is null
+            or list_contains(cast($journey_start_events as varchar[]), touchpoint) as may_start
     from relabelled
 ),
 
-boundaries as (
+episode_boundaries as (
+    -- an episode ends at churn or after the inactivity window; journeys never span two episodes
     select
         *,
-        -- a journey ends at churn or after the inactivity window
         case
             when previous_at is null then 1
             when epoch(occurred_at) - epoch(previous_at) > $journey_gap_seconds then 1
             when previous_phase = 'churn' then 1
             else 0
-        end as starts_journey,
+        end as starts_episode
+    from with_previous
+),
+
+episodes as (
+    select
+        *,
+        sum(starts_episode) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as episode_number
+    from episode_boundaries
+),
+
+first_starts as (
+    -- the first touchpoint of each episode that may start a journey
+    select person_id, min(touchpoint_number) as touchpoint_number
+    from episodes
+    where may_start
+    group by person_id, episode_number
+),
+
+start_probes as (
+    -- journey_max_days: for each possible start s, the first possible start later than
+    -- s + journey_max_days in the same episode; found by merging probes at s + max into the
+    -- timeline and looking at the next real row (a window, not a range join)
+    select person_id, episode_number, occurred_epoch + cast($journey_max_seconds as double) as at_epoch,
+        1 as is_probe, touchpoint_number as probe_of, cast(null as bigint) as candidate_number
+    from episodes
+    where may_start and cast($journey_max_seconds as double) is not null
+    union all
+    select person_id, episode_number, occurred_epoch, 0, touchpoint_number, touchpoint_number
+    from episodes
+    where may_start and cast($journey_max_seconds as double) is not null
+),
+
+next_starts as (
+    select person_id, probe_of as touchpoint_number, next_number
+    from (
+        select
+            *,
+            min(candidate_number) over (
+                partition by person_id, episode_number
+                order by at_epoch, is_probe, probe_of
+                rows between current row and unbounded following
+            ) as next_number
+        from start_probes
+    )
+    where is_probe = 1 and next_number is not null
+),
+
+journey_starts(person_id, touchpoint_number) as (
+    -- the chain of journey starts: an episode's first possible start, then the first possible
+    -- start more than journey_max_days after it, and so on (one row per journey per step)
+    select person_id, touchpoint_number from first_starts
+    union all
+    select n.person_id, n.next_number
+    from journey_starts as s
+    join next_starts as n on n.person_id = s.person_id and n.touchpoint_number = s.touchpoint_number
+),
+
+assigned as (
+    select
+        e.*,
+        s.touchpoint_number is not null as starts_journey,
+        sum(case when s.touchpoint_number is not null then 1 else 0 end) over (
+            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
+        ) as journey_count,
+        max(case when s.touchpoint_number is not null then e.occurred_epoch end) over (
+            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
+        ) as journey_start_epoch,
+        max(case when s.touchpoint_number is not null then e.episode_number end) over (
+            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
+        ) as journey_episode
+    from episodes as e
+    left join journey_starts as s
+        on s.person_id = e.person_id and s.touchpoint_number = e.touchpoint_number
+),
+
+in_journey as (
+    -- touchpoints before an episode's first possible start, or later than journey_max_days after
+    -- their journey's start and before the next start, belong to no journey and are left out
+    select *
+    from assigned
+    where journey_count > 0
+        and journey_episode = episode_number
+        and (cast($journey_max_seconds as double) is null
+             or occurred_epoch - journey_start_epoch <= cast($journey_max_seconds as double))
+),
+
+boundaries as (
+    select
+        *,
         case
-            when previous_at is null then 1
-            when epoch(occurred_at) - epoch(previous_at) > $session_gap_seconds then 1
-            when previous_phase = 'churn' then 1
+            when starts_journey then 1
+            when epoch(occurred_at) - epoch(lag(occurred_at) over (
+                partition by person_id order by touchpoint_number)) > $session_gap_seconds then 1
+            when lag(phase) over (partition by person_id order by touchpoint_number) = 'churn' then 1
             else 0
         end as starts_session
-    from with_previous
+    from in_journey
 ),
 
 numbered as (
@@ -153,9 +262,7 @@ numbered as (
         cast(sum(starts_session) over (
             partition by person_id order by touchpoint_number rows unbounded preceding
         ) as bigint) as session_number,
-        cast(sum(starts_journey) over (
-            partition by person_id order by touchpoint_number rows unbounded preceding
-        ) as bigint) as journey_number
+        cast(journey_count as bigint) as journey_number
     from boundaries
 ),
 

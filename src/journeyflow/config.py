@@ -24,6 +24,12 @@ class Settings:
     salt: str = "journeyflow-default-salt"
     session_gap_minutes: int = 30
     journey_inactivity_days: int = 90
+    # Journey definition (README "Journey rules"): touchpoints that may start a journey (None: any);
+    # a cap on a journey's length in days (None: no cap); only touchpoints at most this many days
+    # before the data's end are used (None: all)
+    journey_start_events: list[str] | None = None
+    journey_max_days: float | None = None
+    journey_lookback_days: float | None = None
     # Quality gates: a person with more identifiers than this is an over-merge (shared device/email)
     max_identifiers_per_person: int = 50
     # Identity guard: an identifier seen with more persons' user ids / CRM ids than this (a shared
@@ -53,6 +59,9 @@ class Settings:
     segment_by: str = "first_channel"
     segment_a: str = "search"
     segment_b: str = "social"
+    # Funnel breakdown: a phase counts as reached only within this many days of the person's first
+    # journey start (None: no window)
+    funnel_window_days: float | None = 30.0
 
     @property
     def work_file(self) -> Path:

@@ -42,6 +42,11 @@ class RunContext:
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
+            "journey_start_events": (list(self.settings.journey_start_events)
+                                     if self.settings.journey_start_events is not None else None),
+            "journey_max_seconds": _days_to_seconds(self.settings.journey_max_days),
+            "journey_lookback_seconds": _days_to_seconds(self.settings.journey_lookback_days),
+            "funnel_window_seconds": _days_to_seconds(self.settings.funnel_window_days),
             "min_path_journeys": self.settings.min_path_journeys,
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
@@ -53,6 +58,10 @@ class RunContext:
 
 
 Metadata = dict[str, object]
+
+
+def _days_to_seconds(days: float | None) -> float | None:
+    return None if days is None else float(days) * 86400
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,7 @@ STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.paths", "marts.unmapped_events", "marts.attribution", "marts.touchpoint_graph_metrics",
+    "marts.phase_funnel_breakdown", "marts.phase_times",
     "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison",
 )
 
@@ -200,6 +210,11 @@ STEPS: tuple[Step, ...] = (
          "Conversion credit per touchpoint and channel under six attribution models."),
     Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
          "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
+    _table_step("marts.phase_funnel_breakdown", ("core.touchpoints", "core.journeys"),
+                "Phase funnel by first channel, first touchpoint and start month; any/strict order, "
+                "within the conversion window."),
+    _table_step("marts.phase_times", ("core.touchpoints",),
+                "Days from a person's first time in one phase to the first time in a later phase."),
     _table_step("marts.touchpoint_kpis", ("core.touchpoints",),
                 "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
                 "exits and a pain-point score and rank."),
