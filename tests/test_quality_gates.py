@@ -9,7 +9,7 @@ from pipelines.assets import journeyflow_assets
 from pipelines.checks import journeyflow_checks
 from pipelines.resources import JourneyflowResource
 
-from builders import T0, ga4_event, write_ga4
+from builders import T0, ga4_event, write_ga4, write_zendesk, zendesk_ticket, zendesk_user
 from conftest import rows, settings_for
 from journeyflow.checks import QualityGateFailed
 from journeyflow.pipeline import run_pipeline
@@ -70,3 +70,27 @@ def test_dagster_blocking_check_stops_downstream_assets(tmp_path):
     assert "core/identity_map" in materialized
     assert "core/touchpoints" not in materialized  # downstream of the failed blocking check
     assert not warehouse.exists()  # never published
+
+
+def test_truncated_export_does_not_replace_yesterdays_data(tmp_path):
+    folder = tmp_path / "input"
+    two_cookie_person(folder)
+    write_zendesk(folder, [zendesk_ticket(n, 900, "2026-06-02T10:00:00Z") for n in range(1, 5)],
+                  [zendesk_user(900, "a@example.com", external_id="u1")])
+    settings = settings_for(folder, tmp_path)
+    run_pipeline(settings)
+    published = settings.warehouse.read_bytes()
+    # tomorrow's ticket export arrives truncated: 0 of yesterday's 4 ticket events
+    tickets = folder / "zendesk" / "tickets.json"
+    tickets.write_text(tickets.read_text(encoding="utf-8")[:120], encoding="utf-8")
+    with pytest.raises(QualityGateFailed, match="events_per_source_stable"):
+        run_pipeline(settings)
+    assert settings.warehouse.read_bytes() == published
+    # still broken the next night: the baseline is the last published run, so it fails again
+    with pytest.raises(QualityGateFailed, match="events_per_source_stable"):
+        run_pipeline(settings)
+    # a complete export again: the run publishes
+    write_zendesk(folder, [zendesk_ticket(n, 900, "2026-06-02T10:00:00Z") for n in range(1, 6)],
+                  [zendesk_user(900, "a@example.com", external_id="u1")])
+    run_pipeline(settings)
+    assert settings.warehouse.read_bytes() != published

@@ -120,13 +120,36 @@ def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, ob
     return outcome
 
 
+PUBLISHED_DDL = """
+CREATE TABLE IF NOT EXISTS quality.published_loads (load_id VARCHAR, published_at TIMESTAMPTZ)
+"""
+
+
 def record_row_count(con: duckdb.DuckDBPyConnection, table: str, load_id: str) -> None:
+    """Row counts of this load, so the next load can compare (staging.events also per source)."""
     con.execute(COUNTS_DDL)
-    con.execute("DELETE FROM quality.table_counts WHERE load_id = ? AND table_name = ?", [load_id, table])
+    con.execute(PUBLISHED_DDL)
+    con.execute(
+        "DELETE FROM quality.table_counts WHERE load_id = ? AND (table_name = ? OR table_name LIKE ?)",
+        [load_id, table, f"{table}/%"],
+    )
     con.execute(
         f"INSERT INTO quality.table_counts SELECT ?, ?, count(*), now() FROM {table}",  # noqa: S608
         [load_id, table],
     )
+    if table == "staging.events":
+        con.execute(
+            "INSERT INTO quality.table_counts "
+            "SELECT ?, 'staging.events/' || source_table, count(*), now() "
+            "FROM staging.events GROUP BY source_table",
+            [load_id],
+        )
+
+
+def record_published(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """The baseline for row-count checks is the last load that was published, not the last attempt."""
+    con.execute(PUBLISHED_DDL)
+    con.execute("INSERT INTO quality.published_loads VALUES (?, now())", [load_id])
 
 
 def run_and_record(

@@ -17,7 +17,7 @@ import duckdb
 
 from journeyflow import bi, graph
 from journeyflow.attribution import build_attribution, build_path_steps
-from journeyflow.checks import raise_on_blocking_failures, run_checks_for
+from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
@@ -158,6 +158,7 @@ def _bi(ctx: RunContext) -> Metadata:
 
 
 def _publish(ctx: RunContext) -> Metadata:
+    record_published(ctx.con, ctx.load_id)
     ctx.con.execute("CHECKPOINT")
     publish(ctx.settings.work_file, ctx.settings.warehouse)
     return {"published": str(ctx.settings.warehouse)}

@@ -51,7 +51,12 @@ CHUNK_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 CSV_DELIMITERS = (",", ";", "\t", "|")
 # A file that fails here is one file-level reject; the other files of the source still load.
-FILE_ERRORS = (duckdb.Error, OSError, EOFError, UnicodeError, zlib.error)
+# Only errors that say the file's content is unusable; running out of memory or disk, a missing
+# permission or an interrupt fail the run instead (the published warehouse then stays as it was).
+FILE_ERRORS = (
+    duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ParserException,
+    gzip.BadGzipFile, EOFError, UnicodeError, zlib.error,
+)
 
 
 @dataclass
