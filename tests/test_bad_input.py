@@ -131,3 +131,26 @@ def test_summary_reports_rejects(tmp_path):
     assert "rows rejected    │ 1" in result.output
     assert "tickets.json" in result.output
     assert "not valid JSON" in result.output
+
+
+def test_no_contact_details_outside_raw(build, tmp_path):
+    # a contact row that breaks the CSV (extra field) keeps its raw line only in raw.ingest_errors
+    folder = tmp_path / "input"
+    write_csv(folder / "hubspot" / "contacts.csv", CONTACT_HEADER, [
+        hubspot_contact("1", "a@example.com", "2026-06-01 10:00"),
+        hubspot_contact("2", "b@example.com", "2026-06-01 10:00") + ["surplus"],
+    ])
+    con = build()
+    texts = rows(con, "SELECT raw_text FROM quality.rejected_rows")
+    assert len(texts) == 1
+    assert "@" not in texts[0][0] and "+49 30 1234567" not in texts[0][0]
+    tables = rows(con, """
+        SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_schema <> 'raw' AND table_type = 'BASE TABLE'
+    """)
+    for schema, table in tables:
+        hits = rows(con, f"""
+            SELECT count(*) FROM "{schema}"."{table}" AS t
+            WHERE regexp_matches(CAST(t AS VARCHAR), '@example\\.com|\\+49 30 1234567')
+        """)[0][0]
+        assert hits == 0, f"{schema}.{table} holds a plain email or phone number"

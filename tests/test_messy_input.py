@@ -290,13 +290,14 @@ def test_bad_input_is_quarantined_and_the_rest_of_the_file_loads(case: BadCase, 
     assert summary == [(len(case.bad) + len(case.good_rows), len(case.good_rows), len(case.bad))]
 
 
-def test_bad_raw_text_keeps_the_record_but_masks_emails(tmp_path: Path):
+def test_bad_raw_text_keeps_the_record_but_masks_contact_details(tmp_path: Path):
     folder = tmp_path / "input"
     put(folder, "surveys/nps.csv", csv_text(NPS_HEADER, [nps("r1", "11", comment="zu teuer\nsorry")]))
     con = load(folder, tmp_path)
     [(raw_text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows")
+    # free text may name people, so the comment is redacted too
     assert json.loads(raw_text) == {"response_id": "r1", "email": "<email>", "score": "11",
-                                    "comment": "zu teuer\nsorry", "answered_at": "2026-06-02T10:00:00Z"}
+                                    "comment": "<redacted>", "answered_at": "2026-06-02T10:00:00Z"}
 
 
 # --- messy but valid input ---------------------------------------------------------------------

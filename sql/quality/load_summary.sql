@@ -13,7 +13,7 @@ with record_counts as (
 
 ingest_counts as (
     select raw_table, source_file, count(*) as rows_rejected_ingest
-    from quality.ingest_errors
+    from raw.ingest_errors
     group by raw_table, source_file
 ),
 

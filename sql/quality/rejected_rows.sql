@@ -25,7 +25,7 @@ record_rejects_with_text as (
 
 all_rejects as (
     select raw_table, source_file, row_number, reason, raw_text, _load_id
-    from quality.ingest_errors
+    from raw.ingest_errors
     union all
     select raw_table, source_file, row_number, reason, raw_text, _load_id
     from record_rejects_with_text
@@ -36,12 +36,22 @@ select
     source_file,
     row_number,
     reason,
-    -- the raw text leaves the raw layer here, so contact details are masked
+    -- the raw text leaves the raw layer here, so contact details are masked: emails, phone
+    -- numbers (international +49 …, national 030 …) and JSON fields holding names, phones or
+    -- free text. Names in a CSV line that could not be parsed cannot be told apart and remain.
     regexp_replace(
         regexp_replace(
-            raw_text, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g'
+            regexp_replace(
+                regexp_replace(
+                    raw_text, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g'
+                ),
+                '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|name|comment|description|subject)"'
+                || '\s*:\s*")[^"]*"',
+                '\1<redacted>"', 'g'
+            ),
+            '\+[0-9][0-9 ()/.-]{5,}[0-9]', '<phone>', 'g'
         ),
-        '("phone[a-z_]*"\s*:\s*")[^"]*"', '\1<phone>"', 'g'
+        '(^|[^0-9A-Za-z.:-])0[0-9]{2,5}[ /-][0-9][0-9 /-]{3,}[0-9]', '\1<phone>', 'g'
     ) as raw_text,
     _load_id
 from all_rejects

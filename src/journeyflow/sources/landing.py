@@ -4,7 +4,7 @@ Every raw table has the same shape: lineage columns plus `record`, the record as
 line, a Zendesk ticket, or a CSV row keyed by its normalised header). Parsing and typing happen in
 `sql/staging`, so a record that cannot be used is kept and rejected there with a reason.
 Whatever cannot even be split into records (a truncated JSON document, a CSV line with the wrong
-number of fields, an empty or unreadable file) goes to `quality.ingest_errors` with file, row and
+number of fields, an empty or unreadable file) goes to `raw.ingest_errors` with file, row and
 reason.
 
 Real exports arrive gzip-compressed, with a byte-order mark, in Windows-1252, or `;`-separated.
@@ -41,7 +41,7 @@ RAW_INSERT = (
     "(_load_id, _source_file, _row_number, _loaded_at, _row_hash, record, _encoding, _delimiter)"
 )
 INGEST_ERRORS_DDL = """
-CREATE TABLE IF NOT EXISTS quality.ingest_errors (
+CREATE TABLE IF NOT EXISTS raw.ingest_errors (
     raw_table VARCHAR, source_file VARCHAR, row_number BIGINT,
     reason VARCHAR, raw_text VARCHAR, _load_id VARCHAR
 )
@@ -107,7 +107,7 @@ def land_source(
     """Replace the source's raw table with the records of every file found (full refresh)."""
     con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
     con.execute(INGEST_ERRORS_DDL)
-    con.execute("DELETE FROM quality.ingest_errors WHERE raw_table = ?", [source.raw_table])
+    con.execute("DELETE FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table])
     result = LandingResult()
     files = find_files(input_dir, source)
     if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
@@ -135,7 +135,7 @@ def land_source(
             )
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
-        "SELECT count(*) FROM quality.ingest_errors WHERE raw_table = ?", [source.raw_table]
+        "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
     ).fetchall()[0][0]
     return result
 
@@ -407,7 +407,7 @@ def land_csv(
     )
     con.execute(
         """
-        INSERT INTO quality.ingest_errors
+        INSERT INTO raw.ingest_errors
         SELECT $raw_table, $file, line - 1,
                'CSV line ' || line || ': ' || string_agg(DISTINCT error_message, '; '),
                left(any_value(csv_line), $limit), $load_id
@@ -441,6 +441,6 @@ def record_file_error(
 ) -> None:
     """A whole file could not be split into records: one row for the file (row_number NULL)."""
     con.execute(
-        "INSERT INTO quality.ingest_errors VALUES (?, ?, NULL, ?, ?, ?)",
+        "INSERT INTO raw.ingest_errors VALUES (?, ?, NULL, ?, ?, ?)",
         [source.raw_table, str(path), reason, raw_text, load_id],
     )
