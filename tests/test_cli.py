@@ -184,3 +184,27 @@ def test_doctor_ok_and_problem(built, tmp_path):
                     "--taxonomy", str(tmp_path / "none.yaml"))
     assert_clean_failure(result)
     assert "2 problem(s) found" in result.output
+
+
+def test_failed_quality_gate_is_a_clear_error(tmp_path):
+    write_ga4(tmp_path / "in", [
+        ga4_event(T0, "page_view", "c1", path="/blog/a"),
+        ga4_event(T0 + timedelta(minutes=1), "login", "c1", user_id="u1"),
+    ])
+    config = tmp_path / "journeyflow.yaml"
+    config.write_text("max_identifiers_per_person: 1\n", encoding="utf-8")
+    result = invoke("run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb"),
+                    "--config", str(config))
+    assert result.exit_code == 1
+    assert "identity_no_over_merge" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_null_in_config_file_is_a_value(tmp_path):
+    from journeyflow.config import load_settings
+
+    config = tmp_path / "journeyflow.yaml"
+    config.write_text("funnel_window_days: null\nwarehouse: w/jf.duckdb\n", encoding="utf-8")
+    settings = load_settings(config)
+    assert settings.funnel_window_days is None
+    assert str(settings.warehouse) == "w/jf.duckdb"

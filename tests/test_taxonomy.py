@@ -89,3 +89,15 @@ def test_repeat_purchase_unmapped_and_ignored_events(build, tmp_path):
     ]
     nps = rows(con, "SELECT touchpoint FROM core.touchpoints WHERE source = 'survey' ORDER BY value")
     assert nps == [("nps_detractor",), ("nps_passive",), ("nps_promoter",)]
+
+
+def test_rule_values_match_whatever_their_case(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "phases: [{name: awareness, order: 1}]\n"
+        "rules:\n  - match: {utm_medium: CPC, origin: Chat}\n"
+        "    touchpoint: x\n    channel: search\n    category: paid\n    phase: awareness\n",
+        encoding="utf-8",
+    )
+    frame = rules_frame(read_taxonomy(path))
+    assert frame["utm_medium"].to_list() == ["cpc"] and frame["origin"].to_list() == ["chat"]

@@ -269,8 +269,8 @@ numbered as (
 with_ids as (
     select
         *,
-        person_id || ':s' || lpad(cast(session_number as varchar), 5, '0') as session_id,
-        person_id || ':j' || lpad(cast(journey_number as varchar), 3, '0') as journey_id
+        person_id || ':s' || printf('%05d', session_number) as session_id,
+        person_id || ':j' || printf('%03d', journey_number) as journey_id
     from numbered
 )
 

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
 from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.summary import RunSummary, summarise
@@ -82,7 +83,7 @@ def run(
 
         try:
             run_pipeline(settings, on_step=advance)
-        except (duckdb.Error, ValueError, OSError) as exc:
+        except (duckdb.Error, ValueError, OSError, QualityGateFailed) as exc:
             raise fail(f"run failed, the published warehouse was left as it was: {exc}") from None
 
     con = connect(settings.warehouse, read_only=True)

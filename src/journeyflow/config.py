@@ -91,4 +91,6 @@ def load_settings(path: Path | None = None) -> Settings:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValueError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}")
-    return Settings().with_overrides(**data)
+    # unlike CLI options, a null in the file is a value (e.g. funnel_window_days: null = no window)
+    paths = {k: Path(v) for k, v in data.items() if k in ("input_dir", "warehouse", "taxonomy") and v}
+    return replace(Settings(), **(data | paths))

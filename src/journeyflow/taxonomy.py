@@ -39,6 +39,12 @@ class Match(BaseModel):
     def _as_list(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @field_validator("utm_medium", "utm_source", "origin")
+    @classmethod
+    def _lower(cls, values: list[str] | None) -> list[str] | None:
+        """Events' UTM values and origins are compared lower-case, so rules are lower-cased too."""
+        return [v.lower() for v in values] if values else values
+
 
 class Repeat(BaseModel):
     model_config = ConfigDict(extra="forbid")
