@@ -154,3 +154,21 @@ def test_no_contact_details_outside_raw(build, tmp_path):
             WHERE regexp_matches(CAST(t AS VARCHAR), '@example\\.com|\\+49 30 1234567')
         """)[0][0]
         assert hits == 0, f"{schema}.{table} holds a plain email or phone number"
+
+
+def test_latest_crm_snapshot_decides_the_record(build, tmp_path):
+    # deal 9001 was lost in the 06-10 export and won in the 06-20 export (the lost date is gone)
+    folder = tmp_path / "input"
+    write_csv(folder / "hubspot" / "contacts.csv", CONTACT_HEADER,
+              [hubspot_contact("1", "a@example.com", "2026-06-01 10:00")])
+    write_csv(folder / "hubspot" / "deals_2026-06-10.csv", DEAL_HEADER, [hubspot_deal(
+        "9001", "1", "2026-06-02 10:00", stages={"Closed Lost": "2026-06-10 10:00"})])
+    write_csv(folder / "hubspot" / "deals_2026-06-20.csv", DEAL_HEADER, [hubspot_deal(
+        "9001", "1", "2026-06-02 10:00", stages={"Closed Won": "2026-06-20 10:00"})])
+    con = build()
+    deal_events = rows(con, "SELECT event_name FROM staging.events "
+                            "WHERE source_table = 'raw.hubspot_deals' ORDER BY occurred_at")
+    assert deal_events == [("deal_created",), ("deal_closed_won",)]
+    assert rows(con, "SELECT count(*), bool_or(churned), bool_or(converted) FROM core.journeys") == [
+        (1, False, True)
+    ]

@@ -3,20 +3,58 @@ with ga4 as (
     select * from staging.ga4_events where _reject_reason is null and not _is_duplicate
 ),
 
+-- CRM, support and survey exports are snapshots: the record's latest version (last file, last
+-- row) alone makes its events, so a deal lost on Monday and won on Friday is only won
 contacts as (
-    select * from staging.hubspot_contacts where _reject_reason is null and not _is_duplicate
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by record_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.hubspot_contacts
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
 ),
 
 deals as (
-    select * from staging.hubspot_deals where _reject_reason is null and not _is_duplicate
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by record_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.hubspot_deals
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
 ),
 
 tickets as (
-    select * from staging.zendesk_tickets where _reject_reason is null and not _is_duplicate
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by ticket_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.zendesk_tickets
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
 ),
 
 nps as (
-    select * from staging.survey_nps where _reject_reason is null and not _is_duplicate
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by response_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.survey_nps
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
 ),
 
 ga4_events as (
