@@ -13,11 +13,11 @@ with first_journeys as (
 ),
 
 first_campaigns as (
-    -- the first utm_campaign of the person's first journey (a campaign or experiment segment)
+    -- the first real utm_campaign of the person's first journey (GA4 placeholders such as '(organic)' are none)
     select t.person_id, arg_min(t.utm_campaign, t.touchpoint_number) as first_campaign
     from core.touchpoints as t
     join first_journeys as j on j.person_id = t.person_id
-    where t.journey_number = 1 and t.utm_campaign is not null
+    where t.journey_number = 1 and t.utm_campaign is not null and t.utm_campaign not like '(%)'
     group by t.person_id
 ),
 
