@@ -117,3 +117,33 @@ def test_graphml_opens_with_networkx(sample_run):
     journeys = con.execute("SELECT count(*) FROM core.journeys").fetchall()[0][0]
     con.close()
     assert out_of_start == journeys  # every journey starts once
+
+
+def test_report_on_the_sample_has_every_section_with_its_numbers(sample_run, tmp_path):
+    from journeyflow.report import write_report
+
+    out = tmp_path / "report.html"
+    write_report(sample_run.warehouse, out)
+    page = out.read_text(encoding="utf-8")
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    events = con.execute("SELECT count(*) FROM staging.events").fetchall()[0][0]
+    journeys = con.execute("SELECT count(*) FROM core.journeys").fetchall()[0][0]
+    top_pain = con.execute("SELECT touchpoint FROM marts.touchpoint_kpis WHERE pain_rank = 1").fetchall()
+    checks = con.execute("SELECT count(DISTINCT check_name) FROM quality.check_results").fetchall()[0][0]
+    con.close()
+    for title in ("Summary", "Journeys through the touchpoints", "Phase funnel", "Transition graph",
+                  "Top paths", "Attribution", "Touchpoint KPIs", "Segment comparison", "Data quality",
+                  "unmapped events", "quality checks of the last run"):
+        assert title in page, title
+    assert f"{events:,}" in page and f"{journeys:,}" in page
+    assert top_pain and top_pain[0][0] in page
+    assert checks >= 9 and "events_keys" in page and "funnel_never_increases" in page
+    assert "<script src=" not in page  # self-contained: scripts are inlined
+
+
+def test_example_notebook_runs_on_the_sample(sample_run):
+    notebook = json.loads((SAMPLE.parents[1] / "docs" / "example.ipynb").read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    namespace: dict = {}
+    exec(code.replace("../warehouse/journeyflow.duckdb", str(sample_run.warehouse)), namespace)
+    assert namespace["pain"].height > 0 and namespace["worst"] in namespace["jf"].graph

@@ -140,8 +140,9 @@ def generate(
         first_day: date = datetime.strptime(start, "%Y-%m-%d").date()
     except ValueError:
         raise fail(f"--start must be a date like 2026-06-01, got {start!r}") from None
-    counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
-                           defects=defects)
+    with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
+        counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
+                               defects=defects)
     table = Table(title=f"generated in {out}", title_justify="left")
     table.add_column("file kind")
     table.add_column("rows", justify="right")

@@ -354,6 +354,27 @@ def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
         parts.append("<h3>load summary (rows read = loaded + rejected + duplicate)</h3>" + html_table(load))
     else:
         parts.append(_missing("quality.load_summary"))
+    if table_exists(con, "marts.unmapped_events"):
+        unmapped = _frame(
+            con,
+            "SELECT source, event_name, page_path, events, persons FROM marts.unmapped_events "
+            "ORDER BY volume_rank LIMIT 25",
+        )
+        parts.append("<h3>unmapped events (no taxonomy rule matched)</h3>" + (
+            html_table(unmapped) if not unmapped.is_empty()
+            else "<p>Every event matched a taxonomy rule.</p>"))
+    else:
+        parts.append(_missing("marts.unmapped_events"))
+    if table_exists(con, "quality.check_results"):
+        checks = _frame(
+            con,
+            "SELECT check_name, table_name, blocking, passed, expectation FROM quality.check_results "
+            "WHERE load_id = (SELECT arg_max(load_id, checked_at) FROM quality.check_results) "
+            "ORDER BY passed, check_name",
+        )
+        parts.append("<h3>quality checks of the last run (Great Expectations)</h3>" + html_table(checks))
+    else:
+        parts.append(_missing("quality.check_results"))
     return Section("quality", "Data quality", "".join(parts))
 
 
