@@ -107,3 +107,37 @@ def test_journey_outcomes_and_paths(four_journeys):
         ("organic_search_visit > subscription_cancelled", False, "churned", 0),
         ("paid_search_click > purchase", True, "converted", 50.0),
     ]
+
+
+def test_transitions_by_channel_and_phase(four_journeys):
+    edges = {
+        (scope, f, t): n
+        for scope, f, t, n in rows(four_journeys, """
+            SELECT scope, from_node, to_node, transitions FROM marts.transitions_by_scope
+            WHERE scope IN ('channel', 'phase')
+        """)
+    }
+    # channels: every journey starts in search; pricing, purchase and account pages are one web step,
+    # so P1's and P3's web step holds their conversion and the CONVERSION node follows it
+    assert {k[1:]: v for k, v in edges.items() if k[0] == "channel"} == {
+        ("START", "search"): 4,
+        ("search", "web"): 4,
+        ("web", "CONVERSION"): 2,  # P1, P3
+        ("web", "EXIT"): 2,  # P2, P4
+        ("CONVERSION", "EXIT"): 2,
+    }
+    # phases: P1 awareness > consideration > acquisition > CONVERSION > service; P2 awareness >
+    # consideration (two pricing views, one step); P3 awareness > acquisition; P4 awareness > churn
+    assert {k[1:]: v for k, v in edges.items() if k[0] == "phase"} == {
+        ("START", "awareness"): 4,
+        ("awareness", "consideration"): 2,
+        ("awareness", "acquisition"): 1,
+        ("awareness", "churn"): 1,
+        ("consideration", "acquisition"): 1,
+        ("consideration", "EXIT"): 1,
+        ("acquisition", "CONVERSION"): 2,
+        ("CONVERSION", "service"): 1,
+        ("CONVERSION", "EXIT"): 1,
+        ("service", "EXIT"): 1,
+        ("churn", "EXIT"): 1,
+    }

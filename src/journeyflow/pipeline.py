@@ -171,7 +171,8 @@ def graph_dir(settings: Settings) -> Path:
 STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
-    "marts.paths", "marts.unmapped_events", "marts.attribution", "marts.touchpoint_graph_metrics",
+    "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",
+    "marts.touchpoint_graph_metrics",
     "marts.phase_funnel_breakdown", "marts.phase_times",
     "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison",
 )
@@ -199,7 +200,9 @@ STEPS: tuple[Step, ...] = (
                 "Classified events of known persons with session and journey."),
     _table_step("core.sessions", ("core.touchpoints",), "One row per session."),
     _table_step("core.journeys", ("core.touchpoints",), "One row per person journey."),
-    _table_step("marts.transitions", ("core.touchpoints",),
+    _table_step("marts.transitions_by_scope", ("core.touchpoints",),
+                "Journey graph edges at touchpoint, channel and phase level."),
+    _table_step("marts.transitions", ("marts.transitions_by_scope",),
                 "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
     Step("marts.path_steps", ("core.touchpoints",), build_path_steps,
