@@ -41,3 +41,13 @@ def test_portable_forms_pass(sql):
 def test_project_sql_is_portable():
     findings = check_folder(SQL_DIR)
     assert findings == [], "\n".join(map(str, findings))
+
+
+def test_fragments_are_inlined_before_sql_runs():
+    from journeyflow.warehouse import sql_text
+
+    for table in ("staging.hubspot_contacts", "staging.hubspot_deals", "staging.zendesk_tickets",
+                  "staging.survey_nps"):
+        query = sql_text(table)
+        assert "{{" not in query and "$time_zone" not in query
+        assert "try_strptime" in query  # the shared timestamp parser is there

@@ -33,19 +33,7 @@ parsed as (
         list_transform(
             [create_date_text, lead_date_text, mql_date_text, sql_date_text, customer_date_text,
              email_open_date_text],
-            lambda t: case
-                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
-                when regexp_full_match(trim(t), '[0-9]{13}')
-                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
-                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
-                when regexp_matches(
-                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
-                ) then try_cast(trim(t) as timestamptz)
-                else timezone($hubspot_time_zone, coalesce(
-                    try_cast(trim(t) as timestamp),
-                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
-                ))
-            end
+            {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_dates,
         -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
         case

@@ -37,19 +37,7 @@ parsed as (
             [create_date_text, appointment_scheduled_text, qualified_to_buy_text,
              presentation_scheduled_text, decision_maker_bought_in_text, contract_sent_text,
              closed_won_text, closed_lost_text],
-            lambda t: case
-                when regexp_full_match(trim(t), '[0-9]{10}') then to_timestamp(cast(trim(t) as bigint))
-                when regexp_full_match(trim(t), '[0-9]{13}')
-                    then make_timestamptz(cast(trim(t) as bigint) * 1000)
-                when regexp_full_match(trim(t), '[0-9]{16}') then make_timestamptz(cast(trim(t) as bigint))
-                when regexp_matches(
-                    trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
-                ) then try_cast(trim(t) as timestamptz)
-                else timezone($hubspot_time_zone, coalesce(
-                    try_cast(trim(t) as timestamp),
-                    try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
-                ))
-            end
+            {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_dates,
         case
             when amount_text is null or amount_text = '' then null

@@ -15,6 +15,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
+from journeyflow.warehouse import expand_fragments
+
 TIMESTAMP_NAME = re.compile(r"(_at|_ts|^ts|timestamp|_time|^time|date)$|timestamp", re.IGNORECASE)
 
 
@@ -63,5 +65,6 @@ def check_folder(folder: Path) -> list[Finding]:
     return [
         finding
         for path in sorted(folder.rglob("*.sql"))
-        for finding in find_unportable(path.read_text(encoding="utf-8"), str(path))
+        if path.parent.name != "_fragments"  # checked where they are inlined
+        for finding in find_unportable(expand_fragments(path.read_text(encoding="utf-8")), str(path))
     ]

@@ -43,10 +43,27 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+_FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\((\$[a-z_]+)\)\s*\}\}")
+
+
+def expand_fragments(query: str) -> str:
+    """Inline `{{ name($param) }}` from `sql/_fragments/name.sql`, its `$time_zone` bound to $param.
+
+    Plain text substitution, so the SQL that runs (and is transpiled for Spark) has no macros.
+    """
+
+    def inline(match: re.Match[str]) -> str:
+        lines = (SQL_DIR / "_fragments" / f"{match[1]}.sql").read_text(encoding="utf-8").splitlines()
+        body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+        return body.strip().replace("$time_zone", match[2])
+
+    return _FRAGMENT.sub(inline, query)
+
+
 def sql_text(table: str) -> str:
-    """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`."""
+    """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`, fragments inlined."""
     layer, name = table.split(".")
-    return (SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8")
+    return expand_fragments((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"))
 
 
 def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None) -> int:
