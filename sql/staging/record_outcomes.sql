@@ -1,22 +1,8 @@
 -- grain: one row per raw record of every source, with what became of it (loaded, rejected, duplicate)
+-- {{ records_of_every_source }}: raw_table, _source_file, _row_number, _load_id, _reject_reason and
+-- _is_duplicate of every staging.<source> table, UNION ALL (sql_text() inlines it)
 with staged as (
-    select 'raw.ga4_events' as raw_table, _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.ga4_events
-    union all
-    select 'raw.hubspot_contacts', _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.hubspot_contacts
-    union all
-    select 'raw.hubspot_deals', _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.hubspot_deals
-    union all
-    select 'raw.zendesk_tickets', _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.zendesk_tickets
-    union all
-    select 'raw.zendesk_users', _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.zendesk_users
-    union all
-    select 'raw.survey_nps', _source_file, _row_number, _load_id, _reject_reason, _is_duplicate
-    from staging.survey_nps
+    {{ records_of_every_source }}
 )
 
 select

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from journeyflow.warehouse import expand_fragments
+from journeyflow.warehouse import expand_sql
 
 TIMESTAMP_NAME = re.compile(r"(_at|_ts|^ts|timestamp|_time|^time|date)$|timestamp", re.IGNORECASE)
 
@@ -66,5 +66,5 @@ def check_folder(folder: Path) -> list[Finding]:
         finding
         for path in sorted(folder.rglob("*.sql"))
         if path.parent.name != "_fragments"  # checked where they are inlined
-        for finding in find_unportable(expand_fragments(path.read_text(encoding="utf-8")), str(path))
+        for finding in find_unportable(expand_sql(path.read_text(encoding="utf-8")), str(path))
     ]

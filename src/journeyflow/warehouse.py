@@ -60,10 +60,49 @@ def expand_fragments(query: str) -> str:
     return _FRAGMENT.sub(inline, query)
 
 
+def _events_of_every_source() -> str:
+    """UNION ALL of sql/staging/events/<source>.sql over the canonical columns, registry order."""
+    from journeyflow.sources import EVENT_COLUMNS, SOURCES
+
+    columns = ", ".join(EVENT_COLUMNS)
+    selects = []
+    for source in SOURCES:
+        path = SQL_DIR / "staging" / "events" / f"{source.name}.sql"
+        if path.exists():
+            body = expand_fragments(path.read_text(encoding="utf-8")).strip().rstrip(";")
+            selects.append(f"select {columns} from (\n{body}\n)")
+    return "\nunion all\n".join(selects)
+
+
+def _records_of_every_source() -> str:
+    """Every staging.<source>'s lineage and outcome columns, UNION ALL (quality accounting)."""
+    from journeyflow.sources import SOURCES
+
+    return "\nunion all\n".join(
+        f"select '{s.raw_table}' as raw_table, _source_file, _row_number, _load_id, _reject_reason, "
+        f"_is_duplicate from {s.staged_table}"
+        for s in SOURCES
+    )
+
+
+_UNIONS = {
+    "events_of_every_source": _events_of_every_source,
+    "records_of_every_source": _records_of_every_source,
+}
+_UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
+
+
+def expand_sql(text: str) -> str:
+    """Inline the per-source unions and the fragments: the SQL that actually runs."""
+    text = "\n".join(line for line in text.splitlines()
+                      if "{{" not in line or not line.lstrip().startswith("--"))
+    return expand_fragments(_UNION.sub(lambda m: _UNIONS[m[1]](), text))
+
+
 def sql_text(table: str) -> str:
-    """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`, fragments inlined."""
+    """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`, expanded."""
     layer, name = table.split(".")
-    return expand_fragments((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"))
+    return expand_sql((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"))
 
 
 def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None) -> int:

@@ -17,6 +17,15 @@ class Source:
     description: str = ""
 
     @property
+    def name(self) -> str:
+        """The table name shared by raw.<name>, staging.<name> and sql/staging/events/<name>.sql."""
+        return self.raw_table.split(".")[1]
+
+    @property
+    def staged_table(self) -> str:
+        return "staging." + self.name
+
+    @property
     def time_zone_param(self) -> str:
         """SQL parameter holding the zone for this source's timestamps that carry none."""
         return f"{self.folder}_time_zone"
@@ -52,3 +61,13 @@ SOURCES: tuple[Source, ...] = (
 )
 
 SOURCES_BY_TABLE = {source.raw_table: source for source in SOURCES}
+
+# The columns every sql/staging/events/<source>.sql selects, in this order (staging.events unions them)
+EVENT_COLUMNS = (
+    "source", "source_table", "natural_key", "source_record_id",
+    "_source_file", "_row_number", "_load_id",
+    "occurred_at",
+    "anonymous_id", "user_id", "email_hash", "crm_contact_id", "support_user_id",
+    "event_name", "page_path", "utm_source", "utm_medium", "utm_campaign", "origin",
+    "value", "currency", "properties",
+)

@@ -1,0 +1,28 @@
+-- grain: one row per usable GA4 event (every event is its own record)
+-- staging.events unions this file with every other source's (sql/staging/events.sql)
+with ga4 as (
+    select * from staging.ga4_events where _reject_reason is null and not _is_duplicate
+)
+
+select
+    'ga4' as source,
+    'raw.ga4_events' as source_table,
+    anonymous_id || '|' || cast(event_timestamp_us as varchar) || '|' || event_name || '|'
+        || coalesce(cast(ga_session_id as varchar), '') || '|' || coalesce(page_location, '')
+        as natural_key,
+    transaction_id as source_record_id,
+    _source_file, _row_number, _load_id,
+    occurred_at,
+    anonymous_id,
+    user_id,
+    cast(null as varchar) as email_hash,
+    cast(null as varchar) as crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    event_name,
+    page_path,
+    utm_source, utm_medium, utm_campaign,
+    cast(null as varchar) as origin,
+    value,
+    currency,
+    properties
+from ga4

@@ -1,0 +1,46 @@
+-- grain: one row per lifecycle date of a contact's latest export (created, lead, MQL, SQL, customer, email opened)
+-- staging.events unions this file with every other source's (sql/staging/events.sql)
+with contacts as (
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by record_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.hubspot_contacts
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
+)
+
+select
+    'hubspot' as source,
+    'raw.hubspot_contacts' as source_table,
+    record_id || '|' || e.event_name as natural_key,
+    record_id as source_record_id,
+    _source_file, _row_number, _load_id,
+    e.occurred_at,
+    cast(null as varchar) as anonymous_id,
+    user_id,
+    email_hash,
+    crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    e.event_name,
+    cast(null as varchar) as page_path,
+    cast(null as varchar) as utm_source,
+    cast(null as varchar) as utm_medium,
+    cast(null as varchar) as utm_campaign,
+    original_source as origin,
+    cast(null as double) as value,
+    cast(null as varchar) as currency,
+    json_object('lifecycle_stage', lifecycle_stage) as properties
+from contacts
+cross join unnest([
+    {'event_name': 'contact_created', 'occurred_at': created_at},
+    {'event_name': 'became_lead', 'occurred_at': became_lead_at},
+    {'event_name': 'became_mql', 'occurred_at': became_mql_at},
+    {'event_name': 'became_sql', 'occurred_at': became_sql_at},
+    {'event_name': 'became_customer', 'occurred_at': became_customer_at},
+    {'event_name': 'marketing_email_opened', 'occurred_at': email_opened_at}
+]) as stages(e)
+where e.occurred_at is not null
