@@ -12,7 +12,7 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope
+    reader: str  # ndjson | csv | json_envelope | parquet
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
 

@@ -118,6 +118,10 @@ def land_source(
         # so its rows are counted once (as one file-level reject), never twice
         con.execute("BEGIN TRANSACTION")
         try:
+            if source.reader == "parquet":
+                land_parquet(con, path, source, load_id)
+                con.execute("COMMIT")
+                continue
             with readable_text(path) as text:
                 result.transcoded += text.transcoded
                 if text.empty:
@@ -281,6 +285,27 @@ def land_ndjson_batch(
     result.files += len(texts)
     result.transcoded += sum(1 for t in texts if t[2] != "utf-8" or t[0] != t[1])
     return True
+
+
+def land_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str) -> None:
+    """One record per Parquet row, nested columns kept as JSON; `_row_number` is the row (1-based).
+
+    Parquet is typed and binary, so no encoding detection: the row becomes the same JSON text an
+    NDJSON export of it would be (timestamps as 'YYYY-MM-DD HH:MM:SS[+00]', INT64 as numbers).
+    """
+    con.execute(
+        f"""
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, n + 1, now(), md5(rec), rec, 'parquet', NULL
+        FROM (
+            SELECT
+                p.file_row_number AS n,
+                json_merge_patch(to_json(p), '{{"file_row_number": null}}')::VARCHAR AS rec
+            FROM read_parquet($path, file_row_number = true) AS p
+        )
+        """,
+        {"load_id": load_id, "file": str(path), "path": str(path)},
+    )
 
 
 def land_json_envelope(
