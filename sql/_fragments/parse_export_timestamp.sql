@@ -1,5 +1,5 @@
 -- An export's timestamp text → timestamptz: 10/13/16-digit epochs (s/ms/µs), ISO or
--- `YYYY-MM-DD HH:MM` with a zone, or without one (read in the source's $time_zone), or German
+-- `YYYY-MM-DD HH:MM` with a zone, or without one (read in the source's time zone, the argument), or German
 -- DD.MM.YYYY[ HH:MM[:SS]]. NULL when it is none of these. Used as {{ parse_export_timestamp($tz) }}
 -- in a list_transform over a source's timestamp columns; sql_text() inlines it.
 lambda t: case
@@ -10,7 +10,7 @@ lambda t: case
     when regexp_matches(
         trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
     ) then try_cast(trim(t) as timestamptz)
-    else timezone($time_zone, coalesce(
+    else timezone($arg, coalesce(
         try_cast(trim(t) as timestamp),
         try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
     ))

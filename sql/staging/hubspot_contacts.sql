@@ -11,7 +11,7 @@ renamed as (
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
         json_extract_string(record, '$.record_id') as record_id,
-        nullif(lower(trim(json_extract_string(record, '$.email'))), '') as email_normalised,
+        json_extract_string(record, '$.email') as email_text,
         nullif(trim(json_extract_string(record, '$.web_user_id')), '') as user_id,
         -- timestamps (text as exported)
         json_extract_string(record, '$.create_date') as create_date_text,
@@ -35,19 +35,14 @@ parsed as (
              email_open_date_text],
             {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_dates,
-        -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
-        case
-            when $strip_plus_addressing then regexp_replace(email_normalised, '^([^@+]*)\+[^@]*@', '\1@')
-            else email_normalised
-        end as email_canonical
+        {{ hash_email(email_text) }} as email_hash
     from renamed
 ),
 
 typed as (
     select
-        * exclude (email_normalised, email_canonical, parsed_dates),
+        * exclude (email_text, parsed_dates),
         'hubspot:' || record_id as crm_contact_id,
-        case when email_canonical is not null then sha256($salt || email_canonical) end as email_hash,
         parsed_dates[1] as created_at,
         parsed_dates[2] as became_lead_at,
         parsed_dates[3] as became_mql_at,

@@ -11,7 +11,7 @@ renamed as (
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
         json_extract_string(record, '$.response_id') as response_id,
-        nullif(lower(trim(json_extract_string(record, '$.email'))), '') as email_normalised,
+        json_extract_string(record, '$.email') as email_text,
         -- measures
         json_extract_string(record, '$.score') as score_text,
         -- timestamps
@@ -26,18 +26,13 @@ parsed as (
             [answered_at_text],
             {{ parse_export_timestamp($surveys_time_zone) }}
         )[1] as answered_at,
-        -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
-        case
-            when $strip_plus_addressing then regexp_replace(email_normalised, '^([^@+]*)\+[^@]*@', '\1@')
-            else email_normalised
-        end as email_canonical
+        {{ hash_email(email_text) }} as email_hash
     from renamed
 ),
 
 typed as (
     select
-        * exclude (email_normalised, email_canonical),
-        case when email_canonical is not null then sha256($salt || email_canonical) end as email_hash,
+        * exclude (email_text),
         -- only whole numbers: DuckDB would round '9.5' to 10
         case when regexp_full_match(trim(score_text), '[+-]?[0-9]+') then try_cast(trim(score_text) as integer) end
             as score

@@ -9,27 +9,22 @@ renamed as (
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
         json_extract_string(record, '$.id') as zendesk_user_id,
-        nullif(lower(trim(json_extract_string(record, '$.email'))), '') as email_normalised,
+        json_extract_string(record, '$.email') as email_text,
         nullif(trim(json_extract_string(record, '$.external_id')), '') as user_id,
         -- attributes
         json_extract_string(record, '$.role') as role
     from source
 ),
 
-canonical as (
+hashed as (
     select
         *,
-        -- optional: drop a +tag from the local part (anna+news@x.com is anna@x.com)
-        case
-            when $strip_plus_addressing then regexp_replace(email_normalised, '^([^@+]*)\+[^@]*@', '\1@')
-            else email_normalised
-        end as email_canonical
+        {{ hash_email(email_text) }} as email_hash
     from renamed
 )
 
 select
-    * exclude (email_normalised, email_canonical),
+    * exclude (email_text),
     'zendesk:' || zendesk_user_id as support_user_id,
-    case when email_canonical is not null then sha256($salt || email_canonical) end as email_hash,
     case when zendesk_user_id is null then 'missing id' end as _reject_reason
-from canonical
+from hashed

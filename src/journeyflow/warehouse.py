@@ -43,19 +43,20 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\((\$[a-z_]+)\)\s*\}\}")
+_FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\(\s*(\$?[a-z_][a-z0-9_]*)\s*\)\s*\}\}")
 
 
 def expand_fragments(query: str) -> str:
-    """Inline `{{ name($param) }}` from `sql/_fragments/name.sql`, its `$time_zone` bound to $param.
+    """Inline `{{ name(arg) }}` from `sql/_fragments/name.sql`, its `$arg` replaced by `arg`.
 
-    Plain text substitution, so the SQL that runs (and is transpiled for Spark) has no macros.
+    `arg` is a column or a `$parameter`. Plain text substitution, so the SQL that runs (and is
+    transpiled for Spark) has no macros.
     """
 
     def inline(match: re.Match[str]) -> str:
         lines = (SQL_DIR / "_fragments" / f"{match[1]}.sql").read_text(encoding="utf-8").splitlines()
         body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-        return body.strip().replace("$time_zone", match[2])
+        return body.strip().replace("$arg", match[2])
 
     return _FRAGMENT.sub(inline, query)
 
