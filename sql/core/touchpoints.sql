@@ -1,40 +1,13 @@
 -- grain: one row per classified event of a known person (technical events dropped), with its session and journey
-with recursive events as (
-    select * from staging.events
-),
-
-persons as (
-    select identifier, person_id from core.identity_map
+with recursive events_with_person as (
+    -- core.event_persons: the person of each event (an incremental run passes only changed persons)
+    select e.* exclude (_load_id), p.person_id
+    from staging.events as e
+    join core.event_persons as p on p.event_id = e.event_id
 ),
 
 rules as (
     select * from core.taxonomy_rules
-),
-
-conflicts as (
-    select identifier from quality.identity_conflicts
-),
-
-events_with_person as (
-    -- an event belongs to the person of its strongest identifier that is not shared by too many
-    -- people (quality.identity_conflicts); only when all are shared does the shared one decide
-    select e.*, p.person_id
-    from events as e
-    left join conflicts as cu on cu.identifier = 'user:' || e.user_id
-    left join conflicts as ce on ce.identifier = 'email:' || e.email_hash
-    left join conflicts as cc on cc.identifier = e.crm_contact_id
-    left join conflicts as cs on cs.identifier = e.support_user_id
-    left join conflicts as ca on ca.identifier = 'anon:' || e.anonymous_id
-    join persons as p
-        on p.identifier = coalesce(
-            case when cu.identifier is null then 'user:' || e.user_id end,
-            case when ce.identifier is null then 'email:' || e.email_hash end,
-            case when cc.identifier is null then e.crm_contact_id end,
-            case when cs.identifier is null then e.support_user_id end,
-            case when ca.identifier is null then 'anon:' || e.anonymous_id end,
-            'user:' || e.user_id, 'email:' || e.email_hash, e.crm_contact_id,
-            e.support_user_id, 'anon:' || e.anonymous_id
-        )
 ),
 
 named_rules as (

@@ -6,6 +6,9 @@ a run without a Dagster daemon builds exactly what `dagster asset materialize` b
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,9 +26,9 @@ from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES
-from journeyflow.sources.landing import land_source
+from journeyflow.sources.landing import ALL_FILES, LoadScope, land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text
+from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text, table_exists
 
 
 @dataclass
@@ -35,6 +38,9 @@ class RunContext:
     con: duckdb.DuckDBPyConnection
     settings: Settings
     load_id: str
+    # incremental: land new or changed files only and recompute the persons they affect
+    incremental: bool = False
+    scope: LoadScope = ALL_FILES
 
     @property
     def params(self) -> dict[str, object]:
@@ -77,12 +83,17 @@ class Step:
 
 
 @contextmanager
-def open_run(settings: Settings, load_id: str | None = None) -> Iterator[RunContext]:
+def open_run(
+    settings: Settings,
+    load_id: str | None = None,
+    incremental: bool = False,
+    scope: LoadScope = ALL_FILES,
+) -> Iterator[RunContext]:
     """Connect to the working file (never the published one) for the length of a run or step."""
     con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
                   temp_directory=settings.duckdb_temp_directory)
     try:
-        yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12])
+        yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], incremental, scope)
     finally:
         con.close()
 
@@ -100,32 +111,184 @@ def _raw_step(source_table: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         if not ctx.settings.input_dir.is_dir():
             raise FileNotFoundError(f"input folder {ctx.settings.input_dir} does not exist")
-        result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id)
-        return {"files": result.files, "rows": result.rows, "unreadable_rows": result.errors}
+        result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
+                             ctx.incremental, ctx.scope)
+        metadata: Metadata = {"files": result.files, "rows": result.rows,
+                              "unreadable_rows": result.errors}
+        if ctx.incremental:
+            metadata |= {"files_unchanged": result.unchanged, "files_removed": result.removed}
+        return metadata
 
     return Step(source.raw_table, (), run, f"{source.description}, one row per record, as exported.")
+
+
+DUPLICATE_FLAG = """
+    _reject_reason IS NULL AND row_number() OVER (
+        PARTITION BY _row_hash, _reject_reason IS NULL ORDER BY _source_file, _row_number
+    ) > 1
+"""
 
 
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     """Type one source's raw records and flag exact duplicates (same record seen before)."""
     query = sql_text(table)
-    ctx.con.execute(
-        f"""
-        CREATE OR REPLACE TABLE {table} AS
-        SELECT
-            *,
-            _reject_reason IS NULL AND row_number() OVER (
-                PARTITION BY _row_hash, _reject_reason IS NULL
-                ORDER BY _source_file, _row_number
-            ) > 1 AS _is_duplicate
-        FROM ({query})
-        """,
-        {k: v for k, v in ctx.params.items() if f"${k}" in query},
-    )
+    params = _used_params(query, ctx.params)
+    state = _build_state(query, params)
+    if ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state:
+        metadata = _update_staged_source(ctx, table, query, params)
+    else:
+        ctx.con.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT *, {DUPLICATE_FLAG} AS _is_duplicate "
+            f"FROM ({query})",
+            params,
+        )
+        _store_state(ctx.con, table, state)
+        metadata = {}
     counts = ctx.con.execute(
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
     ).fetchall()[0]
-    return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2]}
+    return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2], **metadata}
+
+
+def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict) -> Metadata:
+    """Re-type only the files whose raw rows changed (another load id, new, or gone).
+
+    Duplicate flags are recomputed for every record hash the changed files had or have, so the
+    flags equal a full rebuild's: the first copy in (file, row) order is kept.
+    """
+    con = ctx.con
+    raw_table = "raw." + table.split(".")[1]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE delta_files AS
+            SELECT DISTINCT _source_file FROM (
+                (SELECT DISTINCT _source_file, _load_id FROM {raw_table}
+                 EXCEPT SELECT DISTINCT _source_file, _load_id FROM {table})
+                UNION ALL
+                (SELECT DISTINCT _source_file, _load_id FROM {table}
+                 EXCEPT SELECT DISTINCT _source_file, _load_id FROM {raw_table})
+            )
+            """
+        )
+        files = row_count(con, "delta_files")
+        if files:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE delta_hashes AS
+                SELECT DISTINCT _row_hash FROM {table} WHERE _source_file IN (SELECT * FROM delta_files)
+                UNION
+                SELECT DISTINCT _row_hash FROM {raw_table} WHERE _source_file IN (SELECT * FROM delta_files)
+                """
+            )
+            con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT * FROM delta_files)")
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW delta_raw AS SELECT * FROM {raw_table} "
+                "WHERE _source_file IN (SELECT * FROM delta_files)"
+            )
+            delta_query = re.sub(rf"\b{re.escape(raw_table)}\b", "delta_raw", query)
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT *, false AS _is_duplicate FROM ({delta_query})",
+                params,
+            )
+            con.execute(
+                f"""
+                UPDATE {table} AS s SET _is_duplicate = d.is_duplicate
+                FROM (
+                    SELECT _source_file, _row_number, {DUPLICATE_FLAG} AS is_duplicate
+                    FROM {table} WHERE _row_hash IN (SELECT * FROM delta_hashes)
+                ) AS d
+                WHERE s._source_file = d._source_file AND s._row_number = d._row_number
+                """
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"files_changed": files}
+
+
+def _used_params(query: str, params: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in params.items() if f"${k}" in query}
+
+
+def _build_state(*parts: object) -> str:
+    """What a table was built from (its SQL and parameter values): when it changes, rebuild fully."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _stored_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    if not table_exists(con, "quality.build_state"):
+        return None
+    found = con.execute("SELECT state FROM quality.build_state WHERE table_name = ?", [table]).fetchall()
+    return found[0][0] if found else None
+
+
+def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS quality.build_state (table_name VARCHAR, state VARCHAR)")
+    con.execute("DELETE FROM quality.build_state WHERE table_name = ?", [table])
+    con.execute("INSERT INTO quality.build_state VALUES (?, ?)", [table, state])
+
+
+def build_touchpoints(ctx: RunContext) -> Metadata:
+    """core.touchpoints; an incremental run recomputes only the persons whose events changed.
+
+    A person's touchpoints depend only on that person's events (sessions, journeys and repeat
+    conversions are windows per person), so recomputing every person whose events, or whose
+    events' digest, differ from the last build gives what a full rebuild gives. A changed SQL file,
+    setting or taxonomy, or a journey lookback (which depends on the data's end), rebuilds all.
+    """
+    con, table = ctx.con, "core.touchpoints"
+    query = sql_text(table)
+    params = _used_params(query, ctx.params)
+    taxonomy = con.execute(
+        "SELECT md5(string_agg(j, '|' ORDER BY j)) FROM ("
+        "SELECT to_json(r)::VARCHAR AS j FROM core.taxonomy_rules AS r "
+        "UNION ALL SELECT to_json(p)::VARCHAR FROM core.phases AS p)"
+    ).fetchall()[0][0]
+    state = _build_state(query, params, taxonomy)
+    incremental = (
+        ctx.incremental
+        and ctx.settings.journey_lookback_days is None
+        and table_exists(con, table)
+        and table_exists(con, "core.touchpoint_inputs")
+        and _stored_state(con, table) == state
+    )
+    if not incremental:
+        rows = build_table(con, table, ctx.params)
+        con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
+        _store_state(con, table, state)
+        return {"rows": rows}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE affected_persons AS
+            SELECT DISTINCT person_id FROM (
+                (SELECT * FROM core.event_persons EXCEPT SELECT * FROM core.touchpoint_inputs)
+                UNION ALL
+                (SELECT * FROM core.touchpoint_inputs EXCEPT SELECT * FROM core.event_persons)
+            )
+            """
+        )
+        persons = row_count(con, "affected_persons")
+        if persons:
+            con.execute("DELETE FROM core.touchpoints WHERE person_id IN (SELECT * FROM affected_persons)")
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW affected_event_persons AS SELECT * FROM core.event_persons "
+                "WHERE person_id IN (SELECT * FROM affected_persons)"
+            )
+            delta_query = re.sub(r"\bcore\.event_persons\b", "affected_event_persons", query)
+            con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+            con.execute("DELETE FROM core.touchpoint_inputs "
+                        "WHERE person_id IN (SELECT * FROM affected_persons)")
+            con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 
 def _staged_step(source_table: str) -> Step:
@@ -196,8 +359,11 @@ STEPS: tuple[Step, ...] = (
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),
          _identity,
          "Identifier to person_id, by connected components over identifiers seen together."),
-    _table_step("core.touchpoints", ("staging.events", "core.identity_map", "core.taxonomy_rules"),
-                "Classified events of known persons with session and journey."),
+    _table_step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
+                "Each event's person (strongest identifier not shared by too many people)."),
+    Step("core.touchpoints", ("staging.events", "core.event_persons", "core.taxonomy_rules"),
+         build_touchpoints,
+         "Classified events of known persons with session and journey; incremental per person."),
     _table_step("core.sessions", ("core.touchpoints",), "One row per session."),
     _table_step("core.journeys", ("core.touchpoints",), "One row per person journey."),
     _table_step("marts.transitions_by_scope", ("core.touchpoints",),
@@ -240,14 +406,19 @@ STEPS_BY_NAME = {step.name: step for step in STEPS}
 
 
 def run_pipeline(
-    settings: Settings, on_step: Callable[[Step, Metadata], None] | None = None
+    settings: Settings,
+    on_step: Callable[[Step, Metadata], None] | None = None,
+    incremental: bool = False,
+    scope: LoadScope = ALL_FILES,
 ) -> dict[str, Metadata]:
     """Run every step in order in one connection, with the quality checks after the table they guard.
 
     A failing blocking check raises QualityGateFailed: later steps (and publishing) do not run.
+    `incremental` lands only new or changed files and recomputes the persons they affect; the
+    result equals a full rebuild's (tests/test_incremental.py).
     """
     results: dict[str, Metadata] = {}
-    with open_run(settings) as ctx:
+    with open_run(settings, incremental=incremental, scope=scope) as ctx:
         for step in STEPS:
             results[step.name] = step.run(ctx)
             checks_started = time.perf_counter()

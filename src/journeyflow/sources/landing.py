@@ -15,6 +15,7 @@ already that), so every reader below sees the same kind of input.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import gzip
 import hashlib
 import re
@@ -46,6 +47,11 @@ CREATE TABLE IF NOT EXISTS raw.ingest_errors (
     reason VARCHAR, raw_text VARCHAR, _load_id VARCHAR
 )
 """
+LANDED_FILES_DDL = """
+CREATE TABLE IF NOT EXISTS raw.landed_files (
+    raw_table VARCHAR, source_file VARCHAR, size_bytes BIGINT, modified_ns BIGINT, _load_id VARCHAR
+)
+"""
 RAW_TEXT_LIMIT = 2000
 CHUNK_BYTES = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
@@ -59,12 +65,51 @@ FILE_ERRORS = (
 )
 
 
+@dataclass(frozen=True)
+class LoadScope:
+    """Which export files a run looks at, by the day in their name (`events_20260601.ndjson`).
+
+    Files dated after `last_day` are not loaded (a run for a past day must not see later days);
+    an incremental run does not look at files dated before `first_day` (what was loaded stays).
+    Files without a date in their name (CRM and support snapshots) are always in scope.
+    """
+
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+    def includes(self, path: Path | str, incremental: bool) -> bool:
+        day = file_day(path)
+        if day is None:
+            return True
+        if self.last_day is not None and day > self.last_day:
+            return False
+        return not (incremental and self.first_day is not None and day < self.first_day)
+
+
+ALL_FILES = LoadScope()
+
+_FILE_DAY = re.compile(r"(?<![0-9])(20[0-9]{2})-?([01][0-9])-?([0-3][0-9])(?![0-9])")
+
+
+def file_day(path: Path | str) -> dt.date | None:
+    """The day in an export's file name (YYYYMMDD or YYYY-MM-DD), if it has one."""
+    match = _FILE_DAY.search(Path(path).name)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
 @dataclass
 class LandingResult:
     files: int = 0
     rows: int = 0
     errors: int = 0
     transcoded: int = 0  # files read through a UTF-8 copy (gzip, BOM, Windows-1252)
+    removed: int = 0  # files loaded before that are gone (incremental): their rows were dropped
+    unchanged: int = 0  # files skipped because they were loaded before as they are (incremental)
 
 
 @dataclass(frozen=True)
@@ -102,15 +147,44 @@ def input_fingerprint(input_dir: Path) -> str:
 
 
 def land_source(
-    con: duckdb.DuckDBPyConnection, input_dir: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection,
+    input_dir: Path,
+    source: Source,
+    load_id: str,
+    incremental: bool = False,
+    scope: LoadScope = ALL_FILES,
 ) -> LandingResult:
-    """Replace the source's raw table with the records of every file found (full refresh)."""
-    con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
+    """Land the source's files in its raw table.
+
+    Full: replace the table with every file in scope. Incremental: only files that are new or
+    changed since they were landed (name, size and modification time, `raw.landed_files`) are
+    (re)landed, and the rows of files that disappeared are dropped; the rest stays as it was.
+    """
     con.execute(INGEST_ERRORS_DDL)
-    con.execute("DELETE FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table])
+    con.execute(LANDED_FILES_DDL)
     result = LandingResult()
-    files = find_files(input_dir, source)
+    found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental)]
+    stats = {str(p): p.stat() for p in found}
+    if incremental:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
+        known = {
+            row[0]: (row[1], row[2])
+            for row in con.execute(
+                "SELECT source_file, size_bytes, modified_ns FROM raw.landed_files WHERE raw_table = ?",
+                [source.raw_table],
+            ).fetchall()
+        }
+        files = [p for p in found
+                 if known.get(str(p)) != (stats[str(p)].st_size, stats[str(p)].st_mtime_ns)]
+        gone = [f for f in known if f not in stats and scope.includes(f, incremental)]
+        result.unchanged, result.removed = len(found) - len(files), len(gone)
+        drop = [str(p) for p in files] + gone
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
+        files, drop = found, None
+    _forget_files(con, source, drop)
     if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
+        _remember_files(con, source, files, stats, load_id)
         files = []  # all landed in one statement
     for path in files:
         result.files += 1
@@ -120,28 +194,56 @@ def land_source(
         try:
             if source.reader == "parquet":
                 land_parquet(con, path, source, load_id)
-                con.execute("COMMIT")
-                continue
-            with readable_text(path) as text:
-                result.transcoded += text.transcoded
-                if text.empty:
-                    record_file_error(
-                        con, source, path, load_id,
-                        "file is empty: no header and no records", raw_text="",
-                    )
-                else:
-                    land_file(con, text, path, source, load_id)
+            else:
+                with readable_text(path) as text:
+                    result.transcoded += text.transcoded
+                    if text.empty:
+                        record_file_error(
+                            con, source, path, load_id,
+                            "file is empty: no header and no records", raw_text="",
+                        )
+                    else:
+                        land_file(con, text, path, source, load_id)
             con.execute("COMMIT")
         except FILE_ERRORS as exc:
             con.execute("ROLLBACK")
             record_file_error(
                 con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
             )
+        _remember_files(con, source, [path], stats, load_id)
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
     ).fetchall()[0][0]
     return result
+
+
+def _forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
+    """Drop what these files landed before (None: everything of the source)."""
+    if files is None:
+        con.execute("DELETE FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table])
+        con.execute("DELETE FROM raw.landed_files WHERE raw_table = ?", [source.raw_table])
+        return
+    if not files:
+        return
+    con.execute(f"DELETE FROM {source.raw_table} WHERE _source_file IN (SELECT unnest($files))",
+                {"files": files})
+    for table in ("raw.ingest_errors", "raw.landed_files"):
+        con.execute(f"DELETE FROM {table} WHERE raw_table = $raw AND source_file IN (SELECT unnest($files))",
+                    {"raw": source.raw_table, "files": files})
+
+
+def _remember_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[Path],
+                    stats: dict[str, object], load_id: str) -> None:
+    if files:
+        con.execute(
+            "INSERT INTO raw.landed_files "
+            "SELECT $raw, unnest($files), unnest($sizes), unnest($mtimes), $load",
+            {"raw": source.raw_table, "files": [str(p) for p in files],
+             "sizes": [stats[str(p)].st_size for p in files],  # type: ignore[attr-defined]
+             "mtimes": [stats[str(p)].st_mtime_ns for p in files],  # type: ignore[attr-defined]
+             "load": load_id},
+        )
 
 
 def is_gzip(path: Path) -> bool:

@@ -1,0 +1,226 @@
+"""Incremental runs: only new or changed files are loaded and only affected persons recomputed,
+and the result is exactly what a full rebuild of the same files gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from builders import T0, ga4_event, write_ga4
+from conftest import SAMPLE, settings_for
+from journeyflow.config import Settings
+from journeyflow.pipeline import run_pipeline
+from journeyflow.sources.landing import LoadScope, file_day
+
+# Columns that name the run that loaded a row: they differ between any two runs by design.
+RUN_COLUMNS = {"_load_id", "load_id", "_loaded_at"}
+# Tables that log runs (one row per run or check), not the data.
+RUN_LOGS = {"quality.check_results", "quality.table_counts", "quality.published_loads",
+            "quality.build_state", "raw.landed_files"}
+
+
+def day_scope(day: date, lookback: int = 3) -> LoadScope:
+    """What the nightly run for `day` looks at: files of that day and the lookback days before."""
+    return LoadScope(first_day=day - timedelta(days=lookback), last_day=day)
+
+
+def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
+    """Every data table's rows, sorted, without run ids; floats rounded to 9 places."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_type = 'BASE TABLE' AND table_schema IN "
+                "('raw', 'staging', 'quality', 'core', 'marts')"
+            ).fetchall()
+        ]
+        result = {}
+        for table in sorted(set(tables) - RUN_LOGS):
+            columns = [
+                (name, dtype) for name, dtype in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                    table.split("."),
+                ).fetchall()
+                if name not in RUN_COLUMNS
+            ]
+            select = ", ".join(
+                f'round("{name}", 9)' if dtype in ("DOUBLE", "FLOAT") else f'"{name}"'
+                for name, dtype in columns
+            )
+            result[table] = sorted(
+                con.execute(f"SELECT {select} FROM {table}").fetchall(), key=repr
+            )
+        return result
+    finally:
+        con.close()
+
+
+def assert_same_tables(got: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> None:
+    assert sorted(got) == sorted(expected)
+    differing = [t for t in expected if got[t] != expected[t]]
+    assert not differing, f"tables that differ from the full rebuild: {differing}"
+
+
+def test_file_day_comes_from_the_name():
+    assert file_day("ga4/events_20260605.ndjson.gz") == date(2026, 6, 5)
+    assert file_day("tickets-2026-06-05.json") == date(2026, 6, 5)
+    assert file_day("contacts.csv") is None
+    assert file_day("export_20261399.csv") is None  # not a date
+
+
+@pytest.fixture(scope="module")
+def sample_full(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("full")
+    settings = settings_for(SAMPLE, out)
+    run_pipeline(settings)
+    return settings.warehouse
+
+
+def test_incremental_runs_over_the_sample_equal_a_full_rebuild(sample_full, tmp_path):
+    # The sample's GA4 days run from 2026-06-01 to 2026-09-27; load it as three backfill ranges
+    # (first_day - 3 .. last_day each, like `journeyflow run --from --to`), then as one more
+    # nightly run that finds nothing new. CRM and support snapshots land with the first range.
+    settings = settings_for(SAMPLE, tmp_path)
+    ranges = [(date(2026, 6, 1), date(2026, 6, 30)), (date(2026, 7, 1), date(2026, 8, 15)),
+              (date(2026, 8, 16), date(2026, 9, 30))]
+    for first, last in ranges:
+        run_pipeline(settings, incremental=True,
+                     scope=LoadScope(first_day=first - timedelta(days=3), last_day=last))
+    assert_same_tables(snapshot(settings.warehouse), snapshot(sample_full))
+
+    before = snapshot(settings.warehouse)
+    results = run_pipeline(settings, incremental=True, scope=day_scope(date(2026, 9, 30)))
+    assert results["raw.ga4_events"]["files"] == 0
+    assert results["staging.ga4_events"]["files_changed"] == 0
+    assert results["core.touchpoints"]["persons_recomputed"] == 0
+    assert snapshot(settings.warehouse) == before
+
+
+def _day_files(folder: Path) -> None:
+    """Five GA4 days for two people; c2 logs in on day 3, which ties its day-1 cookie to u2."""
+    day = timedelta(days=1)
+    write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/blog/a"),
+                       ga4_event(T0, "page_view", "c2", path="/blog/b")], "events_20260601.ndjson")
+    write_ga4(folder, [ga4_event(T0 + day, "page_view", "c1", path="/pricing")],
+              "events_20260602.ndjson")
+    write_ga4(folder, [ga4_event(T0 + 2 * day, "login", "c2", user_id="u2"),
+                       ga4_event(T0 + 2 * day + timedelta(minutes=1), "page_view", "c2",
+                                 user_id="u2", path="/pricing")], "events_20260603.ndjson")
+    write_ga4(folder, [ga4_event(T0 + 3 * day, "page_view", "c3", path="/blog/a")],
+              "events_20260604.ndjson")
+    write_ga4(folder, [ga4_event(T0 + 4 * day, "purchase", "c1", value=50.0)],
+              "events_20260605.ndjson")
+
+
+def test_nightly_runs_day_by_day_equal_a_full_rebuild(tmp_path):
+    _day_files(tmp_path / "input")
+    full = settings_for(tmp_path / "input", tmp_path / "full")
+    run_pipeline(full)
+    nightly = settings_for(tmp_path / "input", tmp_path / "nightly")
+    for offset in range(5):
+        results = run_pipeline(nightly, incremental=True,
+                               scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+        assert results["raw.ga4_events"]["files"] == 1  # only that day's file is read
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
+def _touch_later(path: Path) -> None:
+    """A re-export: same name, newer modification time (GA4 rewrites a day's table for 72 hours)."""
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
+    # Day 3's export is re-written on day 5 with an event 10 minutes after c2's day-3 page view.
+    # The nightly run of day 5 (lookback 3 days: days 2-5) re-loads day 3's file; the late event
+    # joins u2's day-3 session (10 min < 30 min gap), not a session of its own on day 5.
+    folder = tmp_path / "input"
+    _day_files(folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    for offset in range(5):
+        run_pipeline(nightly, incremental=True,
+                     scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+    day3 = folder / "ga4" / "events_20260603.ndjson"
+    late = ga4_event(T0 + timedelta(days=2, minutes=11), "page_view", "c2", user_id="u2",
+                     path="/compare")
+    with day3.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(late) + "\n")
+    _touch_later(day3)
+
+    results = run_pipeline(nightly, incremental=True, scope=day_scope(date(2026, 6, 5)))
+
+    assert results["raw.ga4_events"]["files"] == 1  # day 3 only; days 2, 4, 5 unchanged
+    assert results["core.touchpoints"]["persons_recomputed"] == 1  # u2 alone
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    u2_pricing_session = con.execute(
+        "SELECT t.person_id, t.session_number, t.journey_number FROM core.touchpoints AS t "
+        "JOIN core.identity_map AS m ON m.person_id = t.person_id AND m.identifier = 'user:u2' "
+        "WHERE t.touchpoint = 'pricing_page'"
+    ).fetchall()
+    late_row = con.execute(
+        "SELECT person_id, session_number, journey_number FROM core.touchpoints "
+        "WHERE touchpoint = 'comparison_page'"
+    ).fetchall()
+    con.close()
+    assert late_row == u2_pricing_session
+
+    full = settings_for(folder, tmp_path / "full")
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
+def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path):
+    # A file that disappears takes its rows with it; a changed setting (session gap) rebuilds the
+    # tables that depend on it rather than mixing old and new sessions.
+    folder = tmp_path / "input"
+    _day_files(folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    (folder / "ga4" / "events_20260604.ndjson").unlink()
+    results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
+    assert results["raw.ga4_events"]["files_removed"] == 1
+    full = settings_for(folder, tmp_path / "full", session_gap_minutes=10)
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
+def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_path):
+    # The same GA4 line in day 1 and day 2: the copy in the later file is the duplicate. When day
+    # 1 is re-exported without it, day 2's copy becomes the one that counts.
+    folder = tmp_path / "input"
+    event = ga4_event(T0, "page_view", "c1", path="/blog/a")
+    first = write_ga4(folder, [event, ga4_event(T0, "page_view", "c9", path="/blog/z")],
+                      "events_20260601.ndjson")
+    write_ga4(folder, [event], "events_20260602.ndjson")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    write_ga4(folder, [ga4_event(T0, "page_view", "c9", path="/blog/z")], "events_20260601.ndjson")
+    _touch_later(first)
+    run_pipeline(nightly, incremental=True)
+    full = settings_for(folder, tmp_path / "full")
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    flags = con.execute("SELECT _source_file, _is_duplicate FROM staging.ga4_events "
+                        "WHERE _row_hash IN (SELECT _row_hash FROM staging.ga4_events "
+                        "GROUP BY 1 HAVING count(*) > 1)").fetchall()
+    con.close()
+    assert flags == []  # only one copy left, in day 2's file, and it is not a duplicate
+
+
+def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
+    shutil.copytree(SAMPLE / "hubspot", tmp_path / "input" / "hubspot")
+    settings: Settings = settings_for(tmp_path / "input", tmp_path)
+    results = run_pipeline(settings, incremental=True)
+    assert results["raw.hubspot_contacts"]["files"] == 1
+    assert results["raw.hubspot_contacts"]["files_unchanged"] == 0
