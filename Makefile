@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: demo test lint install dagster materialize sample clean bench
+.PHONY: demo test lint install dagster materialize sample clean bench bench-incremental
 
 $(BIN)/journeyflow: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,10 @@ test: lint
 dagster: install
 	$(BIN)/dagster dev -m pipelines.definitions
 
+# the day partition to materialize (default: yesterday, UTC)
+DAY ?= $(shell date -u -d yesterday +%F)
 materialize: install
-	$(BIN)/dagster asset materialize --select '*' -m pipelines.definitions
+	$(BIN)/dagster asset materialize --select '*' --partition $(DAY) -m pipelines.definitions
 
 sample: install
 	rm -rf data/sample
@@ -40,3 +42,8 @@ clean:
 BENCH_EVENTS ?= 1000000 10000000
 bench: install
 	$(BIN)/python -m benchmarks.bench --events $(BENCH_EVENTS)
+
+# one nightly incremental day vs a full rebuild of a year of history (issue #7)
+BENCH_INCREMENTAL_EVENTS ?= 1000000
+bench-incremental: install
+	$(BIN)/python -m benchmarks.incremental --events $(BENCH_INCREMENTAL_EVENTS)

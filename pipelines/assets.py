@@ -1,14 +1,47 @@
-"""One Dagster asset per warehouse table, each a thin call of the library step that builds it."""
+"""One Dagster asset per warehouse table, each a thin call of the library step that builds it.
+
+Every asset is partitioned by day: materializing day D (or a backfill of D1..D2, run as one run)
+reads the export files dated D - lookback .. D (plus undated snapshots) and updates the warehouse
+incrementally. A run tagged `journeyflow/full_rebuild=true` rebuilds everything from all files up
+to its last day instead.
+"""
+
+
+import os
+from datetime import date
 
 import dagster as dg
 
 from journeyflow.pipeline import STEPS, Step
+from journeyflow.scope import LoadScope
 from pipelines.resources import JourneyflowResource
+
+FULL_REBUILD_TAG = "journeyflow/full_rebuild"
+# The first day exports can be backfilled from; set JOURNEYFLOW_PARTITIONS_START for older history
+DAILY = dg.DailyPartitionsDefinition(
+    start_date=os.environ.get("JOURNEYFLOW_PARTITIONS_START", "2025-01-01"), timezone="UTC"
+)
 
 
 def asset_key(name: str) -> dg.AssetKey:
     """`core.sessions` -> AssetKey(["core", "sessions"]): assets are named like their tables."""
     return dg.AssetKey(name.split("."))
+
+
+def run_scope(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+              journeyflow: JourneyflowResource) -> tuple[bool, LoadScope]:
+    """(incremental, files in scope) for this run: its partition range, or all files."""
+    incremental = context.run.tags.get(FULL_REBUILD_TAG, "false").lower() != "true"
+    if context.has_partition_key_range:  # a backfill of many days, run once
+        first, last = context.partition_key_range.start, context.partition_key_range.end
+    elif context.has_partition_key:
+        first = last = context.partition_key
+    else:
+        return incremental, LoadScope()
+    scope = journeyflow.settings().day_scope(date.fromisoformat(first), date.fromisoformat(last))
+    if not incremental:
+        scope = LoadScope(last_day=scope.last_day)
+    return incremental, scope
 
 
 def step_asset(step: Step) -> dg.AssetsDefinition:
@@ -18,13 +51,17 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
         group_name=step.layer,
         description=step.description,
         kinds={"duckdb"},
+        partitions_def=DAILY,
+        # a backfill of many days is one run over the range, not one run per day
+        backfill_policy=dg.BackfillPolicy.single_run(),
         # a locked file or a full disk may pass; a second try a minute later is cheap
         retry_policy=dg.RetryPolicy(max_retries=2, delay=60),
     )
     def _asset(
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
     ) -> dg.MaterializeResult:
-        with journeyflow.run_context(load_id=context.run.run_id) as ctx:
+        incremental, scope = run_scope(context, journeyflow)
+        with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
             metadata = step.run(ctx)
         return dg.MaterializeResult(metadata=metadata)
 

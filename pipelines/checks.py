@@ -3,7 +3,7 @@
 import dagster as dg
 
 from journeyflow.checks import Check, load_checks, run_and_record
-from pipelines.assets import asset_key
+from pipelines.assets import asset_key, run_scope
 from pipelines.resources import JourneyflowResource
 
 
@@ -17,7 +17,8 @@ def asset_check(check: Check) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, journeyflow: JourneyflowResource
     ) -> dg.AssetCheckResult:
-        with journeyflow.run_context(load_id=context.run.run_id) as ctx:
+        incremental, scope = run_scope(context, journeyflow)
+        with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
             outcome = run_and_record(ctx.con, check, ctx.load_id, ctx.params)
         return dg.AssetCheckResult(
             passed=outcome.passed,

@@ -4,31 +4,40 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.assets import journeyflow_assets
+from pipelines.assets import FULL_REBUILD_TAG, journeyflow_assets
 from pipelines.checks import journeyflow_checks
 from pipelines.resources import JourneyflowResource
 from pipelines.sensors import new_exports_sensor
 
+daily_run = dg.define_asset_job(
+    "journeyflow_daily",
+    selection=dg.AssetSelection.all(),
+    description="Load the day's new or changed exports (and the lookback days), recompute the "
+                "persons they affect, rebuild the marts and publish.",
+)
+
 full_run = dg.define_asset_job(
     "journeyflow_full_run",
     selection=dg.AssetSelection.all(),
-    description="Load every export, rebuild all layers and publish the warehouse.",
+    tags={FULL_REBUILD_TAG: "true"},
+    description="Rebuild every layer from all export files up to the chosen day and publish.",
 )
 
-nightly = dg.ScheduleDefinition(
+# At 02:00 UTC, the day that just ended
+nightly = dg.build_schedule_from_partitioned_job(
+    daily_run,
     name="journeyflow_nightly",
-    job=full_run,
-    cron_schedule="0 2 * * *",
-    execution_timezone="UTC",
+    hour_of_day=2,
+    minute_of_hour=0,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 defs = dg.Definitions(
     assets=journeyflow_assets,
     asset_checks=journeyflow_checks,
-    jobs=[full_run],
+    jobs=[daily_run, full_run],
     schedules=[nightly],
-    sensors=[new_exports_sensor(full_run.name)],
+    sensors=[new_exports_sensor(daily_run.name)],
     resources={"journeyflow": JourneyflowResource()},
     # DuckDB allows one writer: steps run one after another in the run's own process
     executor=dg.in_process_executor,

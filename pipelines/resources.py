@@ -11,6 +11,7 @@ import dagster as dg
 
 from journeyflow.config import Settings, load_settings
 from journeyflow.pipeline import RunContext, open_run
+from journeyflow.scope import ALL_FILES, LoadScope
 
 _defaults = load_settings()
 PATH_SETTINGS = ("input_dir", "warehouse", "taxonomy")
@@ -35,6 +36,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     strip_plus_addressing: bool = _defaults.strip_plus_addressing
     time_zone: str = _defaults.time_zone
     source_time_zones: dict[str, str] = dict(_defaults.source_time_zones)
+    late_data_lookback_days: int = _defaults.late_data_lookback_days
     min_row_ratio: float = _defaults.min_row_ratio
     duckdb_memory_limit: str | None = _defaults.duckdb_memory_limit
     duckdb_temp_directory: str | None = _defaults.duckdb_temp_directory
@@ -52,6 +54,8 @@ class JourneyflowResource(dg.ConfigurableResource):
         return Settings(**{k: Path(v) if k in PATH_SETTINGS else v for k, v in values.items()})
 
     @contextmanager
-    def run_context(self, load_id: str) -> Iterator[RunContext]:
-        with open_run(self.settings(), load_id) as ctx:
+    def run_context(
+        self, load_id: str, incremental: bool = False, scope: LoadScope = ALL_FILES
+    ) -> Iterator[RunContext]:
+        with open_run(self.settings(), load_id, incremental, scope) as ctx:
             yield ctx

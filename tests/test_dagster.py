@@ -18,7 +18,9 @@ def test_definitions_have_one_asset_per_table_a_job_and_a_schedule():
     keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
     assert keys == {step.name.replace(".", "/") for step in STEPS}
     assert "core/sessions" in keys and "marts/transitions" in keys
-    assert defs.resolve_job_def("journeyflow_full_run") is not None
+    assert defs.resolve_job_def("journeyflow_full_run").tags["journeyflow/full_rebuild"] == "true"
+    daily = defs.resolve_job_def("journeyflow_daily")
+    assert isinstance(daily.partitions_def, dg.DailyPartitionsDefinition)
     assert defs.resolve_schedule_def("journeyflow_nightly").cron_schedule == "0 2 * * *"
 
 
@@ -30,7 +32,7 @@ def test_materialize_all_assets(tmp_path):
     warehouse = tmp_path / "w" / "jf.duckdb"
     resource = JourneyflowResource(input_dir=str(tmp_path / "input"), warehouse=str(warehouse))
     result = dg.materialize([*journeyflow_assets, *journeyflow_checks], resources={"journeyflow": resource},
-                            instance=dg.DagsterInstance.ephemeral())
+                            instance=dg.DagsterInstance.ephemeral(), partition_key="2026-06-01")
     assert result.success
     con = duckdb.connect(str(warehouse), read_only=True)
     assert con.execute("SELECT from_node, to_node FROM marts.transitions ORDER BY 1, 2").fetchall() == [
@@ -70,3 +72,35 @@ def test_sensor_requests_a_run_when_exports_change(tmp_path):
     write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c2")], name="events_20260602.ndjson")
     again = sensor(dg.build_sensor_context(cursor=context.cursor, resources={"journeyflow": resource}))
     assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
+    assert again.partition_key == "2026-06-02"  # the newest export's day
+
+
+def _materialized(result: dg.ExecuteInProcessResult, table: str) -> dict:
+    """The step's metadata (a range run reports one materialization per day, all alike)."""
+    events = [e for e in result.get_asset_materialization_events()
+              if e.asset_key.to_user_string() == table.replace(".", "/")]
+    assert events
+    return {k: v.value for k, v in events[-1].materialization.metadata.items()}
+
+
+def test_a_backfill_is_one_incremental_run_and_rerunning_a_day_changes_nothing(tmp_path):
+    # Days 1 and 2 as one backfill run (a partition range); then day 2 again: no file is new.
+    write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c1", path="/pricing")])
+    write_ga4(tmp_path / "input", [ga4_event(T0 + timedelta(days=1), "page_view", "c1", path="/demo")],
+              name="events_20260602.ndjson")
+    write_ga4(tmp_path / "input", [ga4_event(T0 + timedelta(days=2), "page_view", "c1", path="/x")],
+              name="events_20260603.ndjson")  # after the range: not read
+    warehouse = tmp_path / "w" / "jf.duckdb"
+    resource = JourneyflowResource(input_dir=str(tmp_path / "input"), warehouse=str(warehouse))
+    instance = dg.DagsterInstance.ephemeral()
+    backfill = dg.materialize(
+        journeyflow_assets, resources={"journeyflow": resource}, instance=instance,
+        tags={"dagster/asset_partition_range_start": "2026-06-01",
+              "dagster/asset_partition_range_end": "2026-06-02"},
+    )
+    assert _materialized(backfill, "raw.ga4_events")["files"] == 2
+    assert _materialized(backfill, "core.touchpoints")["rows"] == 2
+    rerun = dg.materialize(journeyflow_assets, resources={"journeyflow": resource},
+                           instance=instance, partition_key="2026-06-02")
+    assert _materialized(rerun, "raw.ga4_events")["files"] == 0
+    assert _materialized(rerun, "core.touchpoints")["persons_recomputed"] == 0

@@ -16,7 +16,7 @@ from builders import T0, ga4_event, write_ga4
 from conftest import SAMPLE, settings_for
 from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
-from journeyflow.sources.landing import LoadScope, file_day
+from journeyflow.scope import LoadScope, file_day
 
 # Columns that name the run that loaded a row: they differ between any two runs by design.
 RUN_COLUMNS = {"_load_id", "load_id", "_loaded_at"}

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
+
+from journeyflow.scope import LoadScope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INPUT = PROJECT_ROOT / "data" / "sample"
@@ -41,6 +44,9 @@ class Settings:
     # e.g. {"hubspot": "Europe/Berlin"}, else time_zone
     time_zone: str = "UTC"
     source_time_zones: dict[str, str] = field(default_factory=dict)
+    # Incremental nightly runs: the run for day D re-reads export files dated D - lookback .. D, so
+    # a day's file that the tool re-writes later (GA4 updates a day's table for 72 hours) is seen
+    late_data_lookback_days: int = 3
     # Warn when a table has fewer rows than this share of the previous run's
     min_row_ratio: float = 0.5
     # DuckDB resources: a memory cap (e.g. "4GB") and where to spill when it is reached
@@ -67,6 +73,11 @@ class Settings:
     def work_file(self) -> Path:
         """The file a run builds in; published by rename so readers never see a half-built state."""
         return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
+
+    def day_scope(self, first_day: date, last_day: date | None = None) -> LoadScope:
+        """The files a run for the days first_day..last_day reads: those days plus the lookback."""
+        return LoadScope(first_day=first_day - timedelta(days=self.late_data_lookback_days),
+                         last_day=last_day or first_day)
 
     def time_zone_for(self, folder: str) -> str:
         """The zone that zone-less timestamps of the source in `folder` are read in."""

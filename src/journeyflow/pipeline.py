@@ -24,9 +24,10 @@ from journeyflow.checks import raise_on_blocking_failures, record_published, run
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
+from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES
-from journeyflow.sources.landing import ALL_FILES, LoadScope, land_source
+from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text, table_exists
 
