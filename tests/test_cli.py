@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from typer.testing import CliRunner
 
 from builders import T0, ga4_event, write_ga4
@@ -27,6 +28,37 @@ def test_run_prints_summary(tmp_path):
     # highest phases: c1 acquisition (3), c2 awareness (1). Drop-off rates: awareness 1 of 2,
     # consideration 0 of 1, acquisition 1 of 1 (nobody reached service) → the biggest is 100%
     assert "acquisition → service: 100.0% leave" in result.output
+
+
+def test_nightly_day_reads_only_that_day_and_its_lookback(tmp_path):
+    # Files of June 1, 2 and 10. The run of June 2 (lookback 3: May 30 .. June 2) reads two files;
+    # June 2 again reads none; --full up to June 10 reads all three.
+    for day in (1, 2, 10):
+        write_ga4(tmp_path / "in", [ga4_event(T0 + timedelta(days=day - 1), "page_view", f"c{day}",
+                                              path="/blog/a")], name=f"events_202606{day:02d}.ndjson")
+    base = ("run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb"))
+    first = invoke(*base, "--day", "2026-06-02")
+    assert first.exit_code == 0, first.output
+    assert "incremental: 2 file(s) read, 0 unchanged" in first.output
+    again = invoke(*base, "--day", "2026-06-02")
+    assert "incremental: 0 file(s) read, 2 unchanged" in again.output
+    backfill = invoke(*base, "--from", "2026-06-03", "--to", "2026-06-10")
+    # --from June 3 reads May 31 .. June 10: June 1 and 2 are in the lookback, unchanged
+    assert "incremental: 1 file(s) read, 2 unchanged" in backfill.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--day", "2026-06-02", "--from", "2026-06-01"), "either --day or --from/--to"),
+    (("--from", "2026-06-05", "--to", "2026-06-01"), "is after --to"),
+    (("--to", "2026-06-05"), "--to needs --from"),
+])
+def test_bad_day_options_are_clear_errors(tmp_path, args, message):
+    (tmp_path / "in").mkdir()
+    result = invoke("run", "--input", str(tmp_path / "in"), "--warehouse", str(tmp_path / "w.duckdb"),
+                    *args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 def test_missing_input_folder_is_a_clear_error(tmp_path):
@@ -56,7 +88,6 @@ import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import polars as pl  # noqa: E402
-import pytest  # noqa: E402
 
 NEW_COMMANDS = ("report", "query", "graph", "sources", "doctor")
 
