@@ -1088,6 +1088,10 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     if defects and n_events:
         _ga4_defects(dirs["ga4"])
         counts["ga4_events"] += DEFECT_ROWS["ga4_events"]
+    # sales CRMs (HubSpot engagements, Salesforce): own module and RNG stream, files above unchanged
+    from journeyflow.generate_crm import write_crm  # imported here: it builds on this module
+
+    counts.update(write_crm(out_dir, people, pl.concat(parts["deals"]), seed, end_us, defects))
     return counts
 
 
