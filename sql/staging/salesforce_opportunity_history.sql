@@ -61,13 +61,14 @@ typed as (
         parsed_times[2] as close_date,
         list_filter(
             [
-                {'label': 'CreatedDate', 'txt': created_text, 'ts': parsed_times[1]},
-                {'label': 'CloseDate', 'txt': close_text, 'ts': parsed_times[2]}
+                {'label': 'CreatedDate', 'txt': created_text, 'ts': parsed_times[1], 'future_ok': false},
+                -- CloseDate is the expected close as it was then; it may lie ahead
+                {'label': 'CloseDate', 'txt': close_text, 'ts': parsed_times[2], 'future_ok': true}
             ],
             lambda d: trim(coalesce(d.txt, '')) <> '' and (
                 d.ts is null
                 or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
+                or (d.ts > current_timestamp + interval 1 day and not d.future_ok)
             )
         )[1] as bad_time
     from parsed
