@@ -1038,8 +1038,8 @@ def _ga4_defects(ga4_dir: Path) -> None:
 
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
              days: int = 120, defects: bool = True) -> dict[str, int]:
-    """Write ga4/, hubspot/, zendesk/, surveys/ exports under out_dir; return rows written per
-    file kind.
+    """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
+    engagements and salesforce/) under out_dir; return rows written per file kind.
 
     Counts include the extra defect records (see ``DEFECT_ROWS``). Existing ``events_*.ndjson``
     files in ``out_dir/ga4`` are removed first, because the day files are appended to per chunk.
