@@ -92,6 +92,9 @@ def test_engagements_become_touchpoints_of_their_contacts(tmp_path: Path, build)
     }
     reasons = dict(rows(con, """SELECT row_number, reason FROM quality.rejected_rows
                                 WHERE raw_table = 'raw.hubspot_engagements' ORDER BY source_file"""))
+    texts = rows(con, """SELECT raw_text FROM quality.rejected_rows
+                         WHERE raw_table = 'raw.hubspot_engagements'""")
+    assert len(texts) == 3 and all('"hs_timestamp"' in t for (t,) in texts)
     assert reasons == {
         4: "no associated contact (associations.contacts.results is empty or missing)",
         5: "hs_call_duration is not a number of milliseconds: 5 min",
@@ -213,6 +216,11 @@ def test_salesforce_events_people_and_rejects(tmp_path: Path, build) -> None:
         ("raw.salesforce_opportunity_history",
          f"OpportunityId {O9} is not a usable row of the Opportunity export"),
     ]
+    # the rejected lead's text is kept for the analyst, without its name and email
+    (lead_text,) = rows(con, """SELECT raw_text FROM quality.rejected_rows
+                                WHERE raw_table = 'raw.salesforce_leads'""")[0]
+    assert L3 in lead_text and '"lastname":"<redacted>"' in lead_text and "<email>" in lead_text
+    assert "Schmidt" not in lead_text and "dora@" not in lead_text
     # Anna: HubSpot contact + web login + lead (same email) + contact (new email) = one person
     anna = person_of(con, "hubspot:5101")
     assert person_of(con, sf + C1) == anna == person_of(con, "user:u_000001")
