@@ -134,3 +134,52 @@ def zendesk_user(user_id: int, email: str, external_id: str | None = None) -> di
 
 
 NPS_HEADER = ["response_id", "email", "score", "comment", "answered_at"]
+
+
+def write_hubspot_engagements(folder: Path, kind: str, engagements: list[dict],
+                              name: str | None = None) -> Path:
+    """A CRM v3 objects list response (`GET /crm/v3/objects/<kind>?associations=contacts`)."""
+    path = folder / "hubspot" / (name or f"{kind}.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"results": engagements, "paging": None}), "utf-8")
+    return path
+
+
+def hubspot_engagement(engagement_id: str, timestamp: str, contact_ids: list[str],
+                       archived: bool = False, **properties: str | None) -> dict:
+    """One call/meeting/email object; `properties` as the API returns them (all strings)."""
+    kind = "call" if any(k.startswith("hs_call") for k in properties) else "engagement"
+    return {
+        "id": engagement_id,
+        "properties": {"hs_timestamp": timestamp, "hs_object_id": engagement_id, **properties},
+        "createdAt": timestamp, "updatedAt": timestamp, "archived": archived,
+        "associations": {"contacts": {"results": [
+            {"id": c, "type": f"{kind}_to_contact"} for c in contact_ids]}},
+    }
+
+
+LEAD_HEADER = ["Id", "FirstName", "LastName", "Email", "Company", "LeadSource", "Status",
+               "CreatedDate", "IsConverted", "ConvertedDate", "ConvertedContactId",
+               "ConvertedAccountId", "ConvertedOpportunityId"]
+CONTACT_SF_HEADER = ["Id", "AccountId", "FirstName", "LastName", "Email", "LeadSource",
+                     "CreatedDate"]
+OPPORTUNITY_HEADER = ["Id", "AccountId", "Name", "StageName", "Amount", "CloseDate", "IsClosed",
+                      "IsWon", "LeadSource", "CreatedDate"]
+HISTORY_HEADER = ["Id", "OpportunityId", "StageName", "Amount", "CloseDate", "CreatedDate"]
+ROLE_HEADER = ["Id", "OpportunityId", "ContactId", "Role", "IsPrimary", "CreatedDate"]
+
+
+def sf_id(prefix: str, n: int) -> str:
+    """An 18-character Salesforce id: key prefix (00Q lead, 003 contact, 006 opportunity, ...)."""
+    return f"{prefix}7Q000{n:07d}AAA"[:15] + "IAX"
+
+
+def sf_lead(lead_id: str, email: str, created: str, converted: str = "",
+            contact_id: str = "", opportunity_id: str = "") -> list[str]:
+    return [lead_id, "Anna", "Schmidt", email, "Schmidt GmbH", "Web", "Open - Not Contacted"
+            if not converted else "Closed - Converted", created, "true" if converted else "false",
+            converted, contact_id, sf_id("001", 1) if converted else "", opportunity_id]
+
+
+def write_salesforce(folder: Path, sobject: str, header: list[str], rows: list[list[str]]) -> Path:
+    return write_csv(folder / "salesforce" / f"{sobject}.csv", header, rows)

@@ -16,7 +16,9 @@ from journeyflow.sources.landing import find_files
 
 TABLES = [
     "raw.ga4_events", "raw.hubspot_contacts", "raw.hubspot_deals", "raw.zendesk_tickets",
-    "raw.zendesk_users", "raw.survey_nps", "staging.events", "quality.rejected_rows",
+    "raw.zendesk_users", "raw.survey_nps", "raw.hubspot_engagements", "raw.salesforce_leads",
+    "raw.salesforce_contacts", "raw.salesforce_opportunities", "raw.salesforce_opportunity_history",
+    "raw.salesforce_opportunity_contact_roles", "staging.events", "quality.rejected_rows",
     "quality.load_summary", "core.identity_map", "core.touchpoints", "core.sessions",
     "core.journeys", "marts.transitions", "marts.phase_funnel",
 ]
@@ -101,6 +103,33 @@ def test_sample_journeys_cross_sources_and_phases(sample_run):
     assert multi_source >= 10
     assert {"awareness", "consideration", "acquisition", "service", "loyalty", "churn"} <= phases
     assert 150 <= persons <= 260  # about 200 people, a few only ever seen in one source
+
+
+def test_sample_crm_conversions_are_counted_once(sample_run):
+    """Salesforce is the enterprise team's CRM for people HubSpot has no deal for: nobody has both
+    a HubSpot deal and a Salesforce opportunity, and every CRM event has a person."""
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    both = con.execute("""
+        SELECT count(*) FROM (
+            SELECT t.person_id FROM core.touchpoints AS t JOIN staging.events AS e USING (event_id)
+            WHERE e.source_table IN ('raw.hubspot_deals', 'raw.salesforce_opportunities')
+            GROUP BY t.person_id HAVING count(DISTINCT e.source_table) = 2)
+    """).fetchall()[0][0]
+    unplaced = con.execute("""
+        SELECT count(*) FROM staging.events AS e LEFT JOIN core.touchpoints AS t USING (event_id)
+        JOIN core.taxonomy_rules AS r ON r.event_name = e.event_name AND r.source = e.source
+        WHERE e.source_table IN ('raw.hubspot_engagements', 'raw.salesforce_leads',
+                                 'raw.salesforce_contacts', 'raw.salesforce_opportunities',
+                                 'raw.salesforce_opportunity_history')
+            AND NOT r.is_ignored AND t.event_id IS NULL
+    """).fetchall()[0][0]
+    crm = dict(con.execute("""
+        SELECT source, count(*) FROM core.touchpoints WHERE source IN ('hubspot', 'salesforce')
+        GROUP BY source""").fetchall())
+    con.close()
+    assert both == 0
+    assert unplaced == 0
+    assert crm["salesforce"] >= 50
 
 
 def test_second_run_gives_identical_marts(sample_run):

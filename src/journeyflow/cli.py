@@ -190,7 +190,7 @@ def generate(
         bool, typer.Option("--defects/--no-defects", help="Add the deliberately broken rows.")
     ] = True,
 ) -> None:
-    """Write realistic synthetic exports (GA4, HubSpot, Zendesk, NPS) for demos and benchmarks."""
+    """Write realistic synthetic exports (GA4, HubSpot, Salesforce, Zendesk, NPS) for demos and benchmarks."""
     from journeyflow.generate import generate as write_exports
 
     try:
@@ -441,8 +441,9 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
     checks.append(("config file", True, detail))
     if settings.input_dir.is_dir():
         files = sum(len(find_files(settings.input_dir, source)) for source in SOURCES)
+        expected = ", ".join(dict.fromkeys(f"{source.folder}/" for source in SOURCES))
         checks.append(("input folder", files > 0, f"{settings.input_dir}: {files} export file(s)"
-                       + ("" if files else " (expected sub-folders ga4/, hubspot/, zendesk/, surveys/)")))
+                       + ("" if files else f" (expected sub-folders {expected})")))
     else:
         checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
     try:

@@ -1038,8 +1038,8 @@ def _ga4_defects(ga4_dir: Path) -> None:
 
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
              days: int = 120, defects: bool = True) -> dict[str, int]:
-    """Write ga4/, hubspot/, zendesk/, surveys/ exports under out_dir; return rows written per
-    file kind.
+    """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
+    engagements and salesforce/) under out_dir; return rows written per file kind.
 
     Counts include the extra defect records (see ``DEFECT_ROWS``). Existing ``events_*.ndjson``
     files in ``out_dir/ga4`` are removed first, because the day files are appended to per chunk.
@@ -1088,6 +1088,10 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     if defects and n_events:
         _ga4_defects(dirs["ga4"])
         counts["ga4_events"] += DEFECT_ROWS["ga4_events"]
+    # sales CRMs (HubSpot engagements, Salesforce): own module and RNG stream, files above unchanged
+    from journeyflow.generate_crm import write_crm  # imported here: it builds on this module
+
+    counts.update(write_crm(out_dir, people, pl.concat(parts["deals"]), seed, end_us, defects))
     return counts
 
 

@@ -26,7 +26,7 @@ from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
-from journeyflow.sources import SOURCES
+from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text, table_exists
@@ -293,12 +293,14 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
 
 
 def _staged_step(source_table: str) -> Step:
-    table = "staging." + source_table.split(".")[1]
+    source = SOURCES_BY_TABLE[source_table]
+    table = source.staged_table
 
     def run(ctx: RunContext) -> Metadata:
         return build_staged_source(ctx, table)
 
-    return Step(table, (source_table,), run, "Typed records with reject reason and duplicate flag.")
+    return Step(table, (source_table, *source.requires), run,
+                "Typed records with reject reason and duplicate flag.")
 
 
 def _taxonomy(ctx: RunContext) -> Metadata:
@@ -353,7 +355,8 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes",),
                 "Per file: rows read = loaded + rejected + duplicate."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
-    _table_step("staging.identity_keys", ("staging.events", "staging.zendesk_users"),
+    _table_step("staging.identity_keys",
+                ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
                 "The identifiers each event or profile record carries."),
     _table_step("quality.identity_conflicts", ("staging.identity_keys",),
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),

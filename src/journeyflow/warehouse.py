@@ -86,9 +86,20 @@ def _records_of_every_source() -> str:
     )
 
 
+def _raw_records_of_every_source() -> str:
+    """Every raw.<source>'s records with their lineage, UNION ALL (the text of rejected rows)."""
+    from journeyflow.sources import SOURCES
+
+    return "\nunion all\n".join(
+        f"select '{s.raw_table}' as raw_table, _source_file, _row_number, record from {s.raw_table}"
+        for s in SOURCES
+    )
+
+
 _UNIONS = {
     "events_of_every_source": _events_of_every_source,
     "records_of_every_source": _records_of_every_source,
+    "raw_records_of_every_source": _raw_records_of_every_source,
 }
 _UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
 

@@ -15,6 +15,9 @@ class Source:
     reader: str  # ndjson | csv | json_envelope | parquet
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
+    # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
+    # through the contact roles), so the staging step runs after them
+    requires: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -29,6 +32,12 @@ class Source:
     def time_zone_param(self) -> str:
         """SQL parameter holding the zone for this source's timestamps that carry none."""
         return f"{self.folder}_time_zone"
+
+
+def _salesforce_files(sobject: str) -> tuple[str, ...]:
+    """`Lead.csv` as the Data Export service names it, or `Lead_2026-06-01.csv`; never
+    `LeadHistory.csv` (another object), hence no bare `Lead*.csv`."""
+    return tuple(f"{sobject}{stem}.csv{gz}" for stem in ("", "_*") for gz in ("", ".gz"))
 
 
 SOURCES: tuple[Source, ...] = (
@@ -57,6 +66,36 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
+    ),
+    Source(
+        "raw.hubspot_engagements", "hubspot",
+        ("calls*.json", "calls*.json.gz", "meetings*.json", "meetings*.json.gz",
+         "emails*.json", "emails*.json.gz"),
+        "json_envelope", "results",
+        description="HubSpot CRM v3 calls, meetings and emails (objects API list responses)",
+    ),
+    Source(
+        "raw.salesforce_opportunity_contact_roles", "salesforce",
+        _salesforce_files("OpportunityContactRole"), "csv",
+        description="Salesforce OpportunityContactRole export (which contact an opportunity is for)",
+    ),
+    Source(
+        "raw.salesforce_leads", "salesforce", _salesforce_files("Lead"), "csv",
+        description="Salesforce Lead export (Data Loader / Data Export, API field names)",
+    ),
+    Source(
+        "raw.salesforce_contacts", "salesforce", _salesforce_files("Contact"), "csv",
+        description="Salesforce Contact export",
+    ),
+    Source(
+        "raw.salesforce_opportunities", "salesforce", _salesforce_files("Opportunity"), "csv",
+        description="Salesforce Opportunity export",
+        requires=("staging.salesforce_opportunity_contact_roles",),
+    ),
+    Source(
+        "raw.salesforce_opportunity_history", "salesforce",
+        _salesforce_files("OpportunityHistory"), "csv",
+        description="Salesforce OpportunityHistory export (one row per stage, amount or date change)",
     ),
 )
 
