@@ -118,9 +118,10 @@ def test_snowplow_events_names_values_and_identity(build, tmp_path):
     assert touchpoints == [("help_article", False), ("help_search", False), ("purchase", True),
                            ("help_contact_form", False), ("docs_article", False)]
     assert rows(con, "SELECT count(DISTINCT person_id) FROM core.touchpoints") == [(1,)]
+    # the form's own data goes along, what was typed into it (`elements`) stays in raw
     unstruct = rows(con, """
-        SELECT properties->>'$.unstruct.formId' FROM staging.events WHERE source_record_id = 'e5'""")
-    assert unstruct == [("contact",)]
+        SELECT properties->>'$.unstruct' FROM staging.events WHERE source_record_id = 'e5'""")
+    assert json.loads(unstruct[0][0]) == {"formId": "contact", "formClasses": ["hc-form"]}
 
 
 def test_snowplow_tsv_and_sdk_json_stage_identically(build, tmp_path):

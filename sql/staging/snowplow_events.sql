@@ -66,7 +66,7 @@ renamed as (
                 ))
                 || '_' || split_part(json_extract_string(record, '$.event_version'), '-', 1) || '"'
             )
-        ) as unstruct_data
+        ) as unstruct_raw
     from valid_json
 ),
 
@@ -90,10 +90,15 @@ parsed as (
 
 typed as (
     select
-        * exclude (parsed_times),
+        * exclude (parsed_times, unstruct_raw),
         -- ids: the first-party cookie, prefixed so it can never equal another tool's cookie id
         'sp:' || domain_userid as anonymous_id,
         try_cast(domain_sessionidx_text as bigint) as domain_sessionidx,
+        -- what a visitor typed into a form (`elements`, `value` of submit_form / change_form) can
+        -- be an email or a name, so it stays in raw
+        case when json_type(unstruct_raw) = 'OBJECT'
+            then json_merge_patch(unstruct_raw, '{"elements": null, "value": null}')
+        end as unstruct_data,
         -- timestamps: derived_tstamp is Snowplow's best estimate of when it happened
         parsed_times[1] as collector_tstamp,
         parsed_times[2] as derived_tstamp,
