@@ -169,3 +169,11 @@ def test_every_web_defect_present_exactly_once(sample: tuple[Path, dict[str, int
     dirty_calls = Counter(json.dumps(c, sort_keys=True) for c in calls)
     clean_calls = Counter(json.dumps(c, sort_keys=True) for c in segment_calls(clean))
     assert len(calls) == len(segment_calls(clean)) + 3 and not clean_calls - dirty_calls
+
+
+@pytest.mark.parametrize("persons", [1, 3])
+def test_tiny_generation_without_app_or_help_centre_users(tmp_path: Path, persons: int) -> None:
+    counts = generate(tmp_path, persons=persons, seed=1)
+    assert counts["snowplow_events"] == sum(
+        len(lines(p)) for p in (tmp_path / "snowplow").iterdir())
+    assert counts["segment_events"] == sum(len(lines(p)) for p in (tmp_path / "segment").iterdir())

@@ -175,11 +175,13 @@ def _expand(rng: np.random.Generator, mask: np.ndarray, start: np.ndarray,
     `limit_us` is dropped with the rest of its session.
     """
     s, k = np.nonzero(mask)
+    if len(s) == 0:
+        return s, k, np.zeros(0, np.int64)
     gap = gap_median_s[k] * np.exp(0.5 * rng.standard_normal(len(k)))
-    first = np.r_[True, s[1:] != s[:-1]] if len(s) else np.zeros(0, bool)
+    first = np.r_[True, s[1:] != s[:-1]]
     gap_us = np.where(first, 0, np.round(gap * SECOND_US).astype(np.int64))
     cs = np.cumsum(gap_us)
-    base = np.maximum.accumulate(np.where(first, np.arange(len(s)), 0)) if len(s) else s
+    base = np.maximum.accumulate(np.where(first, np.arange(len(s)), 0))
     offset = cs - cs[base]
     ts = start[s] + offset
     ok = ts < limit_us
@@ -204,11 +206,11 @@ def _sessions(rng: np.random.Generator, first_us: np.ndarray, n_sessions: np.nda
               gap_days: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(visitor, session number from 1, start µs): sessions days apart after each first time."""
     who = np.repeat(np.arange(len(first_us)), n_sessions)
-    first_of = np.r_[0, np.cumsum(n_sessions)[:-1]]
+    first_of = np.cumsum(n_sessions) - n_sessions
     number = np.arange(len(who)) - np.repeat(first_of, n_sessions) + 1
     gaps = np.where(number == 1, 0.0, gap_days * np.exp(0.8 * rng.standard_normal(len(who))))
     days = np.cumsum(gaps)
-    days -= np.repeat(days[first_of] if len(who) else days, n_sessions)
+    days -= np.repeat(days[first_of], n_sessions)
     hour = rng.uniform(7, 22, len(who))  # visits in the day, not at 3 am
     start = first_us[who] + np.round((days * 24 + hour) * HOUR_US).astype(np.int64)
     return who, number, start
@@ -412,6 +414,9 @@ def _snowplow_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: in
     gap = np.array([1, 10, 10, 10, 8, 25, 10, 10, 6, 20, 10, 40, 15, 45, 0.01])
     es, slot, ts = _expand(rng, mask, s_start, gap, end_us - HOUR_US)
     E = len(es)
+    if E == 0:  # a tiny generation without help-centre visitors
+        return pl.DataFrame(schema={"ts": pl.Int64, **dict.fromkeys(SNOWPLOW_ENRICHED_COLUMNS,
+                                                                    pl.String)})
     kind = np.array([k for k, _ in _SP_SLOTS])[slot]
     page_of = np.array([p for _, p in _SP_SLOTS])[slot]
     landing = np.where(svc, rng.integers(0, N_ARTICLES, S), DOCS0 + rng.integers(0, DOCS_N, S))
