@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
 
@@ -60,7 +61,8 @@ DAY_US = 24 * HOUR_US
 JSON_DAYS = 14  # the help centre's last days come as Analytics SDK JSON instead of TSV
 TS_FMT = "%Y-%m-%d %H:%M:%S%.3f"
 
-_HEX = np.array([f"{i:02x}" for i in range(256)])
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_UUID_DIGITS = [i for i in range(36) if i not in (8, 13, 18, 23)]
 _COUNTRY_CODE = {"Germany": "DE", "Austria": "AT", "Switzerland": "CH", "Netherlands": "NL",
                  "France": "FR", "United Kingdom": "GB", "Spain": "ES", "Italy": "IT",
                  "Poland": "PL", "United States": "US"}
@@ -146,25 +148,41 @@ _SP_BR_W = np.array([0.45, 0.2, 0.2, 0.15])
 
 
 # ---- helpers -----------------------------------------------------------------------------------
-def _uuid4(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Random version-4 UUID strings, built column-wise (no per-row Python)."""
+def _ascii_series(codes: np.ndarray) -> pl.Series:
+    """An (n, width) array of ASCII codes as a polars String Series, without per-row Python."""
+    n, width = codes.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    data = np.ascontiguousarray(codes, dtype=np.uint8)
+    strings = pa.Array.from_buffers(pa.large_string(), n,
+                                    [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return pl.Series(strings)
+
+
+def _hex_codes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 32) ASCII codes of 16 random bytes in hex."""
     b = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
-    b[:, 6] = (b[:, 6] & 0x0F) | 0x40
-    b[:, 8] = (b[:, 8] & 0x3F) | 0x80
-    h = _HEX[b]
-    out = h[:, 0]
-    for i in range(1, 16):
-        out = np.char.add(np.char.add(out, "-") if i in (4, 6, 8, 10) else out, h[:, i])
-    return out.astype(str)
+    nibbles = np.empty((n, 32), np.uint8)
+    nibbles[:, 0::2], nibbles[:, 1::2] = b >> 4, b & 15
+    return _HEX_DIGITS[nibbles]
 
 
-def _hex32(rng: np.random.Generator, n: int) -> np.ndarray:
+def _uuid4(rng: np.random.Generator, n: int) -> pl.Series:
+    """Random version-4 UUID strings (8-4-4-4-12 hex digits)."""
+    digits = _hex_codes(rng, n)
+    digits[:, 12] = ord("4")  # version
+    digits[:, 16] = _HEX_DIGITS[8 + (digits[:, 16] % 4)]  # variant 10xx: 8, 9, a or b
+    out = np.full((n, 36), ord("-"), np.uint8)
+    out[:, _UUID_DIGITS] = digits
+    return _ascii_series(out)
+
+
+def _hex32(rng: np.random.Generator, n: int) -> pl.Series:
     """32 hex digits (an md5-looking fingerprint)."""
-    h = _HEX[rng.integers(0, 256, size=(n, 16), dtype=np.uint8)]
-    out = h[:, 0]
-    for i in range(1, 16):
-        out = np.char.add(out, h[:, i])
-    return out.astype(str)
+    return _ascii_series(_hex_codes(rng, n))
+
+
+def _pick(vocab: tuple | list, idx: np.ndarray) -> pl.Series:
+    return pl.Series(list(vocab)).gather(idx)
 
 
 def _expand(rng: np.random.Generator, mask: np.ndarray, start: np.ndarray,
@@ -281,7 +299,7 @@ def _segment_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: int
         "type": pick([e[0] for e in _SEG_EVENTS], ek),
         "name": pick([e[1] for e in _SEG_EVENTS], ek),
         "messageId": _uuid4(rng, E),
-        "anonymousId": _uuid4(rng, v)[ev_visitor],
+        "anonymousId": _uuid4(rng, v).gather(ev_visitor),
         "userId": pl.Series(np.where(user, pid[np.maximum(row[ev_visitor], 0)] + 1, -1)),
         "email": emails.gather(np.maximum(row[ev_visitor], 0)),
         "product": ev_prod, "qty": qty, "order": order,
@@ -345,29 +363,23 @@ def _segment_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: int
               _iso("received").alias("receivedAt"), _iso("sent").alias("sentAt"),
               _iso("ts").alias("timestamp"), pl.col("type"), user_id.alias("userId"),
               pl.lit(2).alias("version")]
-    track = pl.struct(pl.col("name").alias("event"),
-                      pl.when(slot == S_ORDER).then(pl.lit(None)).otherwise(properties)
-                      .alias("properties"), *common)
-    lines = (
-        pl.when(slot == S_ORDER).then(
-            pl.struct(pl.col("name").alias("event"), order_props.alias("properties"), *common)
-            .struct.json_encode())
-        .when(slot == S_CHECKOUT).then(
-            pl.struct(pl.col("name").alias("event"), checkout_props.alias("properties"), *common)
-            .struct.json_encode())
-        .when(pl.col("type") == "screen").then(
-            pl.struct(pl.col("name").alias("name"), properties.alias("properties"), *common)
-            .struct.json_encode())
-        .when(pl.col("type") == "identify").then(
-            pl.struct(pl.struct(pl.col("email").alias("email")).alias("traits"), *common)
-            .struct.json_encode())
-        .otherwise(track.struct.json_encode())
+    event = pl.col("name").alias("event")
+    shapes = (  # which calls, and the fields before the common ones
+        (slot == S_ORDER, [event, order_props.alias("properties")]),
+        (slot == S_CHECKOUT, [event, checkout_props.alias("properties")]),
+        (pl.col("type") == "screen", [pl.col("name"), properties.alias("properties")]),
+        (pl.col("type") == "identify", [pl.struct(pl.col("email")).alias("traits")]),
+        ((pl.col("type") == "track") & ~slot.is_in([S_ORDER, S_CHECKOUT]),
+         [event, properties.alias("properties")]),
     )
-    return frame.select(
-        "ts",
-        _drop_nulls(lines).str.replace('"_integrations":"{}"', '"integrations":{}', literal=True)
-        .alias("line"),
-    )
+    # each shape encoded on its own rows only (a when/then chain would encode every row 5 times)
+    parts = [
+        frame.filter(rows).select(
+            "ts", _drop_nulls(pl.struct(*fields, *common).struct.json_encode()).alias("line"))
+        for rows, fields in shapes
+    ]
+    return pl.concat(parts).with_columns(
+        pl.col("line").str.replace('"_integrations":"{}"', '"integrations":{}', literal=True))
 
 
 # ---- Snowplow ----------------------------------------------------------------------------------
@@ -429,118 +441,132 @@ def _snowplow_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: in
     geo = people["geo"].to_numpy()
     from journeyflow.generate import _GEO  # the generator's geography table
 
-    country = np.array([_COUNTRY_CODE[g[0]] for g in _GEO])
-    city = np.array([g[1] for g in _GEO])
-    tz = np.array([("America/" if g[0] == "United States" else "Europe/") + g[7] for g in _GEO])
+    country = [_COUNTRY_CODE[g[0]] for g in _GEO]
+    city = [g[1] for g in _GEO]
+    tz = [("America/" if g[0] == "United States" else "Europe/") + g[7] for g in _GEO]
     e_geo = np.where(e_row >= 0, geo[np.maximum(e_row, 0)], 0)
     browser = rng.choice(len(_SP_BROWSERS), size=v, p=_SP_BR_W)[who[es]]
     br = list(zip(*_SP_BROWSERS, strict=True))
-    # the page view's id, shared by its pings (web_page context)
-    pv_id = _uuid4(rng, S * 4).reshape(S, 4)[es, page_of]
-    is_tr = kind == K_TR
-    tr_no = np.cumsum(is_tr) + order0
-    order = np.char.add("HC-", np.char.zfill(tr_no.astype(str), 6))
-    dvce = ts - rng.integers(0, 400_000, E)
-    etl = ts + rng.integers(1_000_000, 3_000_000, E)
     ev_meta = list(zip(*_SP_EVENTS, strict=True))
-    path = np.array([p for p, _ in _HC_PAGES])
-    title = np.array([t for _, t in _HC_PAGES])
-    url = np.char.add(HC, path)
-    query = np.array(_SEARCHES)[rng.integers(0, len(_SEARCHES), E)]
-    ctx = np.char.add(np.char.add(
-        '{"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1","data":[{'
-        '"schema":"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0","data":{"id":"',
-        pv_id), '"}}]}')
-    link = np.char.add(np.char.add(
-        '{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0","data":{'
-        '"schema":"iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1","data":{'
-        '"targetUrl":"https://shop.example.com/product/', np.array([p[0] for p in _PRODUCTS])[
-            rng.integers(0, len(_PRODUCTS), E)]), '","elementClasses":["hc-product-link"]}}}')
-    form = ('{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",'
+    path = [p for p, _ in _HC_PAGES]
+    url = [HC + p for p in path]
+    has_prev = prev_page >= 0
+    prev = np.maximum(prev_page, 0)
+    # the page view's id, shared by its pings (web_page context)
+    pv_id = _uuid4(rng, S * 4).gather(es * 4 + page_of)
+    dvce = ts - rng.integers(0, 400_000, E)
+    base = pl.DataFrame({
+        "kind": kind, "logged": logged[es], "has_prev": has_prev,
+        "user_no": pid[np.maximum(e_row, 0)] + 1,
+        "order_no": np.cumsum(kind == K_TR) + order0,
+        "etl_tstamp": ts + rng.integers(1_000_000, 3_000_000, E), "collector_tstamp": ts,
+        "dvce_created_tstamp": dvce, "dvce_sent_tstamp": dvce + rng.integers(50_000, 2_000_000, E),
+        "derived_tstamp": ts,
+        "event_id": _uuid4(rng, E), "domain_userid": _uuid4(rng, v).gather(who[es]),
+        "domain_sessionid": _uuid4(rng, S).gather(es), "pv_id": pv_id,
+        "event_fingerprint": _hex32(rng, E),
+        "query": _pick(_SEARCHES, rng.integers(0, len(_SEARCHES), E)),
+        "target": _pick([p[0] for p in _PRODUCTS], rng.integers(0, len(_PRODUCTS), E)),
+        "ping_x": rng.integers(0, 40, E), "ping_y": rng.integers(0, 2400, E),
+        "domain_sessionidx": number[es].astype(str),
+        "geo_country": _pick(country, e_geo), "geo_city": _pick(city, e_geo),
+        "geo_timezone": _pick(tz, e_geo),
+        "page_url": _pick(url, page), "page_title": _pick([t for _, t in _HC_PAGES], page),
+        "page_urlpath": _pick(path, page),
+        "refr_url": _pick(url, prev), "refr_urlpath": _pick(path, prev),
+        "event": _pick(ev_meta[0], kind), "event_vendor": _pick(ev_meta[1], kind),
+        "event_name": _pick(ev_meta[2], kind), "event_version": _pick(ev_meta[3], kind),
+        **{name: _pick(values, browser) for name, values in zip(
+            ("br_name", "br_family", "br_version", "os_name", "os_family", "os_manufacturer",
+             "dvce_type", "dvce_ismobile", "width", "height", "useragent"), br, strict=True)},
+    })
+    k, when = pl.col("kind"), pl.when
+    is_tr, is_ti, is_ping = k == K_TR, k == K_TI, k == K_PING
+    order = pl.format("HC-{}", pl.col("order_no").cast(pl.String).str.zfill(6))
+    refr = pl.col("has_prev")
+    frame = base.select(
+        pl.col("collector_tstamp").alias("ts"),
+        pl.lit("help-centre").alias("app_id"), pl.lit("web").alias("platform"),
+        *[_fmt_us(c).alias(c) for c in ("etl_tstamp", "collector_tstamp", "dvce_created_tstamp")],
+        "event", "event_id",
+        pl.lit("sp").alias("name_tracker"), pl.lit("js-3.24.2").alias("v_tracker"),
+        pl.lit("ssc-3.2.0-kinesis").alias("v_collector"),
+        pl.lit("snowplow-enrich-kinesis-4.1.0").alias("v_etl"),
+        when(pl.col("logged")).then(pl.format("u_{}", pl.col("user_no").cast(pl.String)
+                                              .str.zfill(6))).alias("user_id"),
+        pl.lit("198.51.100.x").alias("user_ipaddress"),  # IP anonymisation enrichment
+        "domain_userid", "domain_sessionidx", pl.col("domain_userid").alias("network_userid"),
+        "geo_country", "geo_city", "page_url", "page_title",
+        when(refr).then(pl.col("refr_url")).alias("page_referrer"),
+        pl.lit("https").alias("page_urlscheme"), pl.lit("help.example.com").alias("page_urlhost"),
+        pl.lit("443").alias("page_urlport"), "page_urlpath",
+        when(refr).then(pl.lit("https")).alias("refr_urlscheme"),
+        when(refr).then(pl.lit("help.example.com")).alias("refr_urlhost"),
+        when(refr).then(pl.lit("443")).alias("refr_urlport"),
+        when(refr).then(pl.col("refr_urlpath")).alias("refr_urlpath"),
+        when(refr).then(pl.lit("internal")).alias("refr_medium"),
+        pl.concat_str(
+            pl.lit('{"schema":"iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1",'
+                   '"data":[{"schema":"iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/'
+                   '1-0-0","data":{"id":"'),
+            pl.col("pv_id"), pl.lit('"}}]}')).alias("contexts"),
+        when(k == K_STRUCT).then(pl.lit("help")).alias("se_category"),
+        when(k == K_STRUCT).then(pl.lit("search")).alias("se_action"),
+        when(k == K_STRUCT).then(pl.col("query")).alias("se_label"),
+        when(k == K_LINK).then(pl.concat_str(
+            pl.lit('{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0"'
+                   ',"data":{"schema":"iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/'
+                   '1-0-1","data":{"targetUrl":"https://shop.example.com/product/'),
+            pl.col("target"), pl.lit('","elementClasses":["hc-product-link"]}}}')))
+        .when(k == K_FORM).then(pl.lit(
+            '{"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",'
             '"data":{"schema":"iglu:com.snowplowanalytics.snowplow/submit_form/jsonschema/1-0-0",'
             '"data":{"formId":"contact-support","formClasses":["hc-form"],"elements":[{"name":'
-            '"topic","value":"delivery","nodeName":"SELECT"}]}}}')
-    ping_x = rng.integers(0, 40, E)
-    ping_y = rng.integers(0, 2400, E)
-    user_text = np.char.add("u_", np.char.zfill((pid[np.maximum(e_row, 0)] + 1).astype(str), 6))
-    cookie = _uuid4(rng, v)[who[es]]
-    session_id = _uuid4(rng, S)[es]
-    text = {
-        "app_id": np.full(E, "help-centre"), "platform": np.full(E, "web"),
-        "etl_tstamp": etl, "collector_tstamp": ts, "dvce_created_tstamp": dvce,
-        "event": np.array(ev_meta[0])[kind], "event_id": _uuid4(rng, E),
-        "name_tracker": np.full(E, "sp"), "v_tracker": np.full(E, "js-3.24.2"),
-        "v_collector": np.full(E, "ssc-3.2.0-kinesis"),
-        "v_etl": np.full(E, "snowplow-enrich-kinesis-4.1.0"),
-        "user_id": np.where(logged[es], user_text, ""),
-        "user_ipaddress": np.char.add("198.51.100.", np.full(E, "x")),
-        "domain_userid": cookie, "domain_sessionidx": number[es].astype(str),
-        "network_userid": cookie,
-        "geo_country": country[e_geo], "geo_city": city[e_geo],
-        "page_url": url[page], "page_title": title[page],
-        "page_referrer": np.where(prev_page >= 0, url[np.maximum(prev_page, 0)], ""),
-        "page_urlscheme": np.full(E, "https"), "page_urlhost": np.full(E, "help.example.com"),
-        "page_urlport": np.full(E, "443"), "page_urlpath": path[page],
-        "refr_urlscheme": np.where(prev_page >= 0, "https", ""),
-        "refr_urlhost": np.where(prev_page >= 0, "help.example.com", ""),
-        "refr_urlport": np.where(prev_page >= 0, "443", ""),
-        "refr_urlpath": np.where(prev_page >= 0, path[np.maximum(prev_page, 0)], ""),
-        "refr_medium": np.where(prev_page >= 0, "internal", ""),
-        "contexts": ctx,
-        "se_category": np.where(kind == K_STRUCT, "help", ""),
-        "se_action": np.where(kind == K_STRUCT, "search", ""),
-        "se_label": np.where(kind == K_STRUCT, query, ""),
-        "unstruct_event": np.where(kind == K_LINK, link, np.where(kind == K_FORM, form, "")),
-        "tr_orderid": np.where(is_tr, order, ""),
-        "tr_affiliation": np.where(is_tr, "help-centre", ""),
-        "tr_total": np.where(is_tr, "99.00", ""), "tr_tax": np.where(is_tr, "15.81", ""),
-        "tr_shipping": np.where(is_tr, "0.00", ""),
-        "tr_city": np.where(is_tr, city[e_geo], ""), "tr_country": np.where(is_tr, country[e_geo], ""),
-        "ti_orderid": np.where(kind == K_TI, order, ""),
-        "ti_sku": np.where(kind == K_TI, "cp-1", ""),
-        "ti_name": np.where(kind == K_TI, "Care Plan 3 Years", ""),
-        "ti_category": np.where(kind == K_TI, "care-plans", ""),
-        "ti_price": np.where(kind == K_TI, "99.00", ""),
-        "ti_quantity": np.where(kind == K_TI, "1", ""),
-        "pp_xoffset_min": np.where(kind == K_PING, "0", ""),
-        "pp_xoffset_max": np.where(kind == K_PING, ping_x.astype(str), ""),
-        "pp_yoffset_min": np.where(kind == K_PING, (ping_y // 3).astype(str), ""),
-        "pp_yoffset_max": np.where(kind == K_PING, ping_y.astype(str), ""),
-        "useragent": np.array(br[10])[browser], "br_name": np.array(br[0])[browser],
-        "br_family": np.array(br[1])[browser], "br_version": np.array(br[2])[browser],
-        "br_type": np.full(E, "Browser"), "br_renderengine": np.full(E, "WEBKIT"),
-        "br_lang": np.full(E, "de-DE"), "br_cookies": np.full(E, "1"),
-        "br_colordepth": np.full(E, "24"),
-        "br_viewwidth": np.array(br[8])[browser].astype(str),
-        "br_viewheight": (np.array(br[9])[browser] - 120).astype(str),
-        "os_name": np.array(br[3])[browser], "os_family": np.array(br[4])[browser],
-        "os_manufacturer": np.array(br[5])[browser], "os_timezone": tz[e_geo],
-        "dvce_type": np.array(br[6])[browser], "dvce_ismobile": np.array(br[7])[browser],
-        "dvce_screenwidth": np.array(br[8])[browser].astype(str),
-        "dvce_screenheight": np.array(br[9])[browser].astype(str),
-        "doc_charset": np.full(E, "UTF-8"),
-        "doc_width": np.array(br[8])[browser].astype(str),
-        "doc_height": np.full(E, "3200"),
-        "tr_currency": np.where(is_tr, "EUR", ""), "tr_total_base": np.where(is_tr, "99.00", ""),
-        "tr_tax_base": np.where(is_tr, "15.81", ""), "tr_shipping_base": np.where(is_tr, "0.00", ""),
-        "ti_currency": np.where(kind == K_TI, "EUR", ""),
-        "ti_price_base": np.where(kind == K_TI, "99.00", ""),
-        "base_currency": np.full(E, "EUR"), "geo_timezone": tz[e_geo],
-        "dvce_sent_tstamp": dvce + rng.integers(50_000, 2_000_000, E),
-        "domain_sessionid": session_id, "derived_tstamp": ts,
-        "event_vendor": np.array(ev_meta[1])[kind], "event_name": np.array(ev_meta[2])[kind],
-        "event_format": np.full(E, "jsonschema"), "event_version": np.array(ev_meta[3])[kind],
-        "event_fingerprint": _hex32(rng, E),
-    }
-    frame = pl.DataFrame({k: v for k, v in text.items()})
-    stamps = [c for c in frame.columns if c.endswith("_tstamp")]
-    frame = frame.with_columns(
-        [_fmt_us(c).alias(c) for c in stamps]
-        + [pl.col(c).cast(pl.String).replace("", None).alias(c)
-           for c in frame.columns if c not in stamps]
+            '"topic","value":"delivery","nodeName":"SELECT"}]}}}'))
+        .alias("unstruct_event"),
+        when(is_tr).then(order).alias("tr_orderid"),
+        when(is_tr).then(pl.lit("help-centre")).alias("tr_affiliation"),
+        when(is_tr).then(pl.lit("99.00")).alias("tr_total"),
+        when(is_tr).then(pl.lit("15.81")).alias("tr_tax"),
+        when(is_tr).then(pl.lit("0.00")).alias("tr_shipping"),
+        when(is_tr).then(pl.col("geo_city")).alias("tr_city"),
+        when(is_tr).then(pl.col("geo_country")).alias("tr_country"),
+        when(is_ti).then(order).alias("ti_orderid"),
+        when(is_ti).then(pl.lit("cp-1")).alias("ti_sku"),
+        when(is_ti).then(pl.lit("Care Plan 3 Years")).alias("ti_name"),
+        when(is_ti).then(pl.lit("care-plans")).alias("ti_category"),
+        when(is_ti).then(pl.lit("99.00")).alias("ti_price"),
+        when(is_ti).then(pl.lit("1")).alias("ti_quantity"),
+        when(is_ping).then(pl.lit("0")).alias("pp_xoffset_min"),
+        when(is_ping).then(pl.col("ping_x").cast(pl.String)).alias("pp_xoffset_max"),
+        when(is_ping).then((pl.col("ping_y") // 3).cast(pl.String)).alias("pp_yoffset_min"),
+        when(is_ping).then(pl.col("ping_y").cast(pl.String)).alias("pp_yoffset_max"),
+        "useragent", "br_name", "br_family", "br_version",
+        pl.lit("Browser").alias("br_type"), pl.lit("WEBKIT").alias("br_renderengine"),
+        pl.lit("de-DE").alias("br_lang"), pl.lit("1").alias("br_cookies"),
+        pl.lit("24").alias("br_colordepth"),
+        pl.col("width").cast(pl.String).alias("br_viewwidth"),
+        (pl.col("height") - 120).cast(pl.String).alias("br_viewheight"),
+        "os_name", "os_family", "os_manufacturer", pl.col("geo_timezone").alias("os_timezone"),
+        "dvce_type", "dvce_ismobile",
+        pl.col("width").cast(pl.String).alias("dvce_screenwidth"),
+        pl.col("height").cast(pl.String).alias("dvce_screenheight"),
+        pl.lit("UTF-8").alias("doc_charset"), pl.col("width").cast(pl.String).alias("doc_width"),
+        pl.lit("3200").alias("doc_height"),
+        when(is_tr).then(pl.lit("EUR")).alias("tr_currency"),
+        when(is_tr).then(pl.lit("99.00")).alias("tr_total_base"),
+        when(is_tr).then(pl.lit("15.81")).alias("tr_tax_base"),
+        when(is_tr).then(pl.lit("0.00")).alias("tr_shipping_base"),
+        when(is_ti).then(pl.lit("EUR")).alias("ti_currency"),
+        when(is_ti).then(pl.lit("99.00")).alias("ti_price_base"),
+        pl.lit("EUR").alias("base_currency"), "geo_timezone",
+        _fmt_us("dvce_sent_tstamp").alias("dvce_sent_tstamp"), "domain_sessionid",
+        _fmt_us("derived_tstamp").alias("derived_tstamp"),
+        "event_vendor", "event_name", pl.lit("jsonschema").alias("event_format"),
+        "event_version", "event_fingerprint",
     )
     return frame.select(
-        pl.Series("ts", ts),
+        "ts",
         *[pl.col(c) if c in frame.columns else pl.lit(None, pl.String).alias(c)
           for c in SNOWPLOW_ENRICHED_COLUMNS],
     )
@@ -657,7 +683,7 @@ def write_web_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: 
 def _gzip_in_place(path: Path) -> None:
     """path → path.gz, byte-identical for the same input (no name, no time in the header)."""
     with path.open("rb") as src, (path.parent / (path.name + ".gz")).open("wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out:
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out:
         shutil.copyfileobj(src, out, 1 << 20)
     path.unlink()
 
