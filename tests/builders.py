@@ -183,3 +183,126 @@ def sf_lead(lead_id: str, email: str, created: str, converted: str = "",
 
 def write_salesforce(folder: Path, sobject: str, header: list[str], rows: list[list[str]]) -> Path:
     return write_csv(folder / "salesforce" / f"{sobject}.csv", header, rows)
+# ---- Snowplow enriched events ------------------------------------------------------------------
+def snowplow_fields(
+    ts: datetime,
+    event_id: str,
+    event: str = "page_view",
+    domain_userid: str | None = "d1f0c0de-0000-4000-8000-000000000001",
+    user_id: str | None = None,
+    path: str = "/hc/articles/delivery-times",
+    **extra: str,
+) -> dict[str, str]:
+    """One enriched event as column → text (the fields journeyflow reads, plus a few typical ones)."""
+    stamp = ts.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    fields = {
+        "app_id": "help-centre", "platform": "web", "etl_tstamp": stamp,
+        "collector_tstamp": stamp, "dvce_created_tstamp": stamp, "event": event,
+        "event_id": event_id, "name_tracker": "sp", "v_tracker": "js-3.24.0",
+        "v_collector": "ssc-3.2.0-kinesis", "v_etl": "snowplow-enrich-kinesis-4.1.0",
+        "user_id": user_id or "", "user_ipaddress": "203.0.113.7",
+        "domain_userid": domain_userid or "", "domain_sessionidx": "1",
+        "geo_country": "DE", "page_url": f"https://help.example.com{path}",
+        "page_title": "Delivery times", "page_urlscheme": "https", "page_urlhost": "help.example.com",
+        "page_urlport": "443", "page_urlpath": path, "useragent": "Mozilla/5.0",
+        "br_features_pdf": "1", "dvce_type": "Computer", "dvce_ismobile": "0",
+        "domain_sessionid": "5e5510f1-0000-4000-8000-000000000001", "derived_tstamp": stamp,
+        "event_vendor": "com.snowplowanalytics.snowplow", "event_name": event,
+        "event_format": "jsonschema", "event_version": "1-0-0",
+    }
+    fields.update(extra)
+    return fields
+
+
+def snowplow_tsv_line(fields: dict[str, str]) -> str:
+    """The headerless enriched TSV line: all 131 columns in order, empty where not given."""
+    from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
+
+    return "\t".join(fields.get(c, "") for c in SNOWPLOW_ENRICHED_COLUMNS)
+
+
+def snowplow_sdk_json(fields: dict[str, str]) -> dict:
+    """What the Snowplow Analytics SDK's EventTransformer makes of the same line: typed values,
+    ISO timestamps with Z, empty fields left out, unstruct_event flattened by schema."""
+    ints = {"txn_id", "domain_sessionidx", "page_urlport", "refr_urlport", "ti_quantity",
+            "br_viewwidth", "br_viewheight", "dvce_screenwidth", "dvce_screenheight"}
+    doubles = {"geo_latitude", "geo_longitude", "tr_total", "tr_tax", "tr_shipping", "ti_price",
+               "tr_total_base", "tr_tax_base", "tr_shipping_base", "ti_price_base"}
+    out: dict = {}
+    for key, value in fields.items():
+        if value == "":
+            continue
+        if key in ints:
+            out[key] = int(value)
+        elif key in doubles:
+            out[key] = float(value)
+        elif key.startswith(("br_features_", "br_cookies", "dvce_ismobile")):
+            out[key] = value == "1"
+        elif key.endswith("_tstamp"):
+            out[key] = value.replace(" ", "T") + "Z"
+        elif key == "unstruct_event":
+            inner = json.loads(value)["data"]
+            vendor, name, _, version = inner["schema"].removeprefix("iglu:").split("/")
+            out[f"unstruct_event_{vendor.replace('.', '_')}_{name}_{version.split('-')[0]}"] = (
+                inner["data"])
+        elif key == "contexts":
+            for ctx in json.loads(value)["data"]:
+                vendor, name, _, version = ctx["schema"].removeprefix("iglu:").split("/")
+                out.setdefault(
+                    f"contexts_{vendor.replace('.', '_')}_{name}_{version.split('-')[0]}", []
+                ).append(ctx["data"])
+        else:
+            out[key] = value
+    return out
+
+
+def snowplow_unstruct(schema: str, data: dict) -> str:
+    """The self-describing JSON of an unstruct event, as the TSV's unstruct_event field holds it."""
+    return json.dumps({
+        "schema": "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",
+        "data": {"schema": schema, "data": data},
+    })
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+# ---- Segment ---------------------------------------------------------------------------------
+def segment_call(
+    ts: datetime,
+    message_id: str,
+    call_type: str = "track",
+    event: str | None = None,
+    anonymous_id: str | None = "a1b2c3d4-0000-4000-8000-000000000001",
+    user_id: str | None = None,
+    properties: dict | None = None,
+    traits: dict | None = None,
+    name: str | None = None,
+) -> dict:
+    """One Segment call as the S3 / webhook destinations write it."""
+    iso = ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    call: dict = {
+        "type": call_type, "messageId": message_id, "anonymousId": anonymous_id,
+        "userId": user_id, "timestamp": iso, "originalTimestamp": iso, "sentAt": iso,
+        "receivedAt": iso, "channel": "mobile",
+        "context": {
+            "app": {"name": "Example Shop", "version": "4.2.0", "build": "420"},
+            "device": {"type": "ios", "model": "iPhone15,2"},
+            "os": {"name": "iOS", "version": "17.5.1"},
+            "library": {"name": "analytics-ios", "version": "4.1.8"},
+            "locale": "de-DE", "timezone": "Europe/Berlin",
+        },
+        "integrations": {}, "version": 2,
+    }
+    if event is not None:
+        call["event"] = event
+    if name is not None:
+        call["name"] = name
+    if properties is not None:
+        call["properties"] = properties
+    if traits is not None:
+        call["traits"] = traits
+    return call

@@ -177,6 +177,11 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
         console.print(rejects)
 
 
+class Ga4Format(StrEnum):
+    ndjson = "ndjson"
+    parquet = "parquet"
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the exports to.")],
@@ -189,8 +194,12 @@ def generate(
     defects: Annotated[
         bool, typer.Option("--defects/--no-defects", help="Add the deliberately broken rows.")
     ] = True,
+    ga4_format: Annotated[
+        Ga4Format, typer.Option("--ga4-format", help="GA4 as NDJSON day files or a Parquet shard.")
+    ] = Ga4Format.ndjson,
 ) -> None:
-    """Write realistic synthetic exports (GA4, HubSpot, Salesforce, Zendesk, NPS) for demos and benchmarks."""
+    """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk, NPS) for
+    demos and benchmarks."""
     from journeyflow.generate import generate as write_exports
 
     try:
@@ -199,7 +208,7 @@ def generate(
         raise fail(f"--start must be a date like 2026-06-01, got {start!r}") from None
     with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
         counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
-                               defects=defects)
+                               defects=defects, ga4_format=Ga4Format(ga4_format).value)
     table = Table(title=f"generated in {out}", title_justify="left")
     table.add_column("file kind")
     table.add_column("rows", justify="right")

@@ -135,7 +135,11 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     query = sql_text(table)
     params = _used_params(query, ctx.params)
     state = _build_state(query, params)
-    if ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state:
+    # a staging file that joins another source (`requires`) can change without its own raw rows
+    # changing: it is always rebuilt
+    joins_others = bool(SOURCES_BY_TABLE["raw." + table.split(".")[1]].requires)
+    if (ctx.incremental and not joins_others and table_exists(ctx.con, table)
+            and _stored_state(ctx.con, table) == state):
         metadata = _update_staged_source(ctx, table, query, params)
     else:
         ctx.con.execute(

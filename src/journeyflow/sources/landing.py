@@ -146,16 +146,19 @@ def land_source(
         con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
         files, drop = found, None
     _forget_files(con, source, drop)
-    if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
-        _remember_files(con, source, files, stats, load_id)
-        files = []  # all landed in one statement
+    ndjson = [path for path in files if source.reader_for(path) == "ndjson"]
+    if land_ndjson_batch(con, ndjson, source, load_id, result):
+        _remember_files(con, source, ndjson, stats, load_id)
+        landed = set(ndjson)  # in one statement
+        files = [path for path in files if path not in landed]
     for path in files:
         result.files += 1
+        reader = source.reader_for(path)
         # one transaction per file: a file that fails half-way leaves none of its rows behind,
         # so its rows are counted once (as one file-level reject), never twice
         con.execute("BEGIN TRANSACTION")
         try:
-            if source.reader == "parquet":
+            if reader == "parquet":
                 land_parquet(con, path, source, load_id)
             else:
                 with readable_text(path) as text:
@@ -166,7 +169,7 @@ def land_source(
                             "file is empty: no header and no records", raw_text="",
                         )
                     else:
-                        land_file(con, text, path, source, load_id)
+                        land_file(con, text, path, source, load_id, reader)
             con.execute("COMMIT")
         except FILE_ERRORS as exc:
             con.execute("ROLLBACK")
@@ -266,10 +269,12 @@ def readable_text(path: Path) -> Iterator[TextFile]:
 
 
 def land_file(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    reader: str | None = None,
 ) -> None:
-    readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope}
-    readers[source.reader](con, text, original, source, load_id)
+    readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope,
+               "tsv": land_tsv}
+    readers[reader or source.reader](con, text, original, source, load_id)
 
 
 def land_ndjson(
@@ -289,6 +294,56 @@ def land_ndjson(
         """,
         {"load_id": load_id, "file": str(original), "path": str(text.path),
          "encoding": text.encoding},
+    )
+
+
+def land_tsv(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
+    """A headerless tab-separated file whose columns the source names (Snowplow enriched events).
+
+    One record per non-blank line, keyed by `source.columns`; an empty field becomes null. A line
+    with another number of fields cannot be keyed, so it goes to ingest errors with its line
+    number and how many fields it had. `_row_number` is the physical line number.
+    """
+    if not source.columns:
+        raise ValueError(f"source {source.raw_table} reads TSV but names no columns")
+    struct = ", ".join(
+        f"{quote_ident(name)} := nullif(fields[{i}], '')" for i, name in enumerate(source.columns, 1)
+    )
+    lines = """
+        SELECT line_number, line, string_split(line, chr(9)) AS fields
+        FROM (
+            SELECT row_number() OVER () AS line_number, rtrim(line, chr(13)) AS line
+            FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false,
+                          delim = chr(1), quote = '', escape = '', auto_detect = false)
+        )
+        WHERE trim(coalesce(line, '')) <> ''
+    """
+    params = {"load_id": load_id, "file": str(original), "path": str(text.path),
+              "n": len(source.columns)}
+    con.execute(
+        f"""
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, line_number, now(), md5(record), record, $encoding, chr(9)
+        FROM (
+            SELECT line_number, to_json(struct_pack({struct}))::VARCHAR AS record
+            FROM ({lines}) WHERE len(fields) = $n
+        )
+        """,
+        {**params, "encoding": text.encoding},
+    )
+    con.execute(
+        f"""
+        INSERT INTO raw.ingest_errors
+        SELECT $raw_table, $file, line_number,
+               'TSV line ' || line_number || ': expected ' || $n || ' tab-separated fields, found '
+                   || len(fields),
+               left(line, $limit), $load_id
+        FROM ({lines}) WHERE len(fields) <> $n
+        ORDER BY line_number
+        """,
+        {**params, "raw_table": source.raw_table, "limit": RAW_TEXT_LIMIT},
     )
 
 
