@@ -12,7 +12,7 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | parquet
+    reader: str  # ndjson | csv | json_envelope | json_array | parquet
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
 
@@ -55,8 +55,26 @@ SOURCES: tuple[Source, ...] = (
         description="Zendesk Users API response",
     ),
     Source(
+        "raw.zendesk_satisfaction_ratings", "zendesk",
+        ("satisfaction_ratings*.json", "satisfaction_ratings*.json.gz"), "json_envelope",
+        "satisfaction_ratings",
+        description="Zendesk Satisfaction Ratings API response",
+    ),
+    Source(
+        "raw.freshdesk_tickets", "freshdesk", ("tickets*.json", "tickets*.json.gz"), "json_array",
+        description="Freshdesk Tickets API response (a bare JSON array per page)",
+    ),
+    Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
+    ),
+    Source(
+        "raw.survey_csat", "surveys", ("csat*.csv", "csat*.csv.gz"), "csv",
+        description="CSAT answers (1-5) by email or shop user id",
+    ),
+    Source(
+        "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
+        description="CES (customer effort) answers (1-7) by email or shop user id",
     ),
 )
 
