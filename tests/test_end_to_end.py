@@ -16,7 +16,8 @@ from journeyflow.sources.landing import find_files
 
 TABLES = [
     "raw.ga4_events", "raw.hubspot_contacts", "raw.hubspot_deals", "raw.zendesk_tickets",
-    "raw.zendesk_users", "raw.survey_nps", "staging.events", "quality.rejected_rows",
+    "raw.zendesk_users", "raw.survey_nps", "raw.zendesk_satisfaction_ratings",
+    "raw.freshdesk_tickets", "raw.survey_csat", "raw.survey_ces", "staging.events", "quality.rejected_rows",
     "quality.load_summary", "core.identity_map", "core.touchpoints", "core.sessions",
     "core.journeys", "marts.transitions", "marts.phase_funnel",
 ]
@@ -48,8 +49,9 @@ def records_in(path: Path, reader: str, key: str) -> int:
     if reader == "csv":
         return sum(1 for _ in csv.reader(text.splitlines(keepends=True))) - 1
     try:
-        return len(json.loads(text)[key])
-    except (ValueError, KeyError):
+        document = json.loads(text)
+        return len(document if reader == "json_array" else document[key])
+    except (ValueError, KeyError, TypeError):
         return 1  # an unreadable file counts as one rejected row
 
 
