@@ -133,7 +133,7 @@ def generate(
         bool, typer.Option("--defects/--no-defects", help="Add the deliberately broken rows.")
     ] = True,
 ) -> None:
-    """Write realistic synthetic exports (GA4, HubSpot, Zendesk, NPS) for demos and benchmarks."""
+    """Write realistic synthetic exports (GA4, HubSpot, Zendesk, Freshdesk, surveys) for demos, benchmarks."""
     from journeyflow.generate import generate as write_exports
 
     try:
