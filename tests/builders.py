@@ -189,3 +189,19 @@ def freshdesk_ticket(ticket_id: int, requester_id: int | None, created: str, sta
                   "reopened_at": None, "resolved_at": resolved, "closed_at": None,
                   "pending_since": None},
     }
+
+
+FRESHDESK_CSV_HEADER = [
+    "Ticket ID", "Subject", "Status", "Priority", "Source", "Type", "Agent", "Group",
+    "Created time", "Due by Time", "Resolved time", "Closed time", "Last update time", "Tags",
+    "Requester name", "Requester email",
+]
+"""A Freshdesk web-app ticket export (Tickets > Export, CSV) with the fields journeyflow reads."""
+
+
+def freshdesk_csv_row(ticket_id: str, created: str, status: str = "Open", source: str = "Email",
+                      email: str = "", resolved: str = "", closed: str = "",
+                      updated: str = "") -> list[str]:
+    return [ticket_id, "Where is my order?", status, "Medium", source, "Question", "Sven Support",
+            "Support", created, created, resolved, closed, updated or created, "delivery",
+            "Anna Schmidt", email]

@@ -17,7 +17,8 @@ from journeyflow.sources.landing import find_files
 TABLES = [
     "raw.ga4_events", "raw.hubspot_contacts", "raw.hubspot_deals", "raw.zendesk_tickets",
     "raw.zendesk_users", "raw.survey_nps", "raw.zendesk_satisfaction_ratings",
-    "raw.freshdesk_tickets", "raw.survey_csat", "raw.survey_ces", "staging.events", "quality.rejected_rows",
+    "raw.freshdesk_tickets", "raw.freshdesk_tickets_csv", "raw.survey_csat", "raw.survey_ces",
+    "staging.events", "quality.rejected_rows",
     "quality.load_summary", "core.identity_map", "core.touchpoints", "core.sessions",
     "core.journeys", "marts.transitions", "marts.phase_funnel",
 ]

@@ -16,7 +16,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 START = datetime(2026, 6, 1, tzinfo=UTC)
 END = datetime(2026, 9, 29, tzinfo=UTC)
 NEW_FILES = ("zendesk/satisfaction_ratings.json", "freshdesk/tickets_page_001.json",
-             "surveys/csat.csv", "surveys/ces.csv")
+             "surveys/csat.csv", "surveys/ces.csv", "freshdesk/tickets_archive_export.csv")
 
 
 def iso(text: str) -> datetime:
@@ -27,9 +27,13 @@ def load(root: Path, name: str):
     return json.loads((root / name).read_text(encoding="utf-8"))
 
 
-def survey(root: Path, name: str) -> list[dict[str, str]]:
-    with (root / "surveys" / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+def survey(root: Path, name: str, folder: str = "surveys") -> list[dict[str, str]]:
+    with (root / folder / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def archive(root: Path) -> list[dict[str, str]]:
+    return survey(root, "tickets_archive_export", folder="freshdesk")
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +61,12 @@ def test_counts_match_files_and_defects_are_extra_records(dirty, clean):
     assert counts["freshdesk_tickets"] == len(load(root, NEW_FILES[1]))
     assert counts["survey_csat"] == len(survey(root, "csat"))
     assert counts["survey_ces"] == len(survey(root, "ces"))
-    assert len(SUPPORT_DEFECTS) == sum(SUPPORT_DEFECT_ROWS.values()) == 8
+    assert counts["freshdesk_tickets_csv"] == len(archive(root))
+    assert len(SUPPORT_DEFECTS) == sum(SUPPORT_DEFECT_ROWS.values()) == 10
     tidy = {"zendesk_satisfaction_ratings": load(clean, NEW_FILES[0])["count"],
             "freshdesk_tickets": len(load(clean, NEW_FILES[1])),
-            "survey_csat": len(survey(clean, "csat")), "survey_ces": len(survey(clean, "ces"))}
+            "survey_csat": len(survey(clean, "csat")), "survey_ces": len(survey(clean, "ces")),
+            "freshdesk_tickets_csv": len(archive(clean))}
     assert {k: counts[k] - tidy[k] for k in tidy} == SUPPORT_DEFECT_ROWS
 
 
@@ -72,6 +78,9 @@ def test_each_defect_is_present_once(dirty):
     tickets = load(root, NEW_FILES[1])
     assert sum(t["requester_id"] is None for t in tickets) == 1
     assert [t["status"] for t in tickets if not isinstance(t["status"], int)] == ["Resolved"]
+    archived = archive(root)
+    assert sum(not r["Requester email"] for r in archived) == 1
+    assert [r["Created time"] for r in archived if "." in r["Created time"]] == ["31.06.2026 10:00"]
     csat = survey(root, "csat")
     assert sum(not r["email"] and not r["user_id"] for r in csat) == 1
     assert [r["score"] for r in csat if r["score"] not in "12345"] == ["6"]
@@ -98,7 +107,11 @@ def test_ratings_agree_with_the_tickets_and_follow_the_solve(clean):
 
 def test_freshdesk_is_the_older_helpdesk_of_known_people(clean):
     tickets = load(clean, NEW_FILES[1])
-    assert 20 <= len(tickets) <= 60
+    archived = archive(clean)
+    assert 20 <= len(tickets) + len(archived) <= 60
+    # archived tickets are closed, and the list API no longer returns them
+    assert archived and {r["Status"] for r in archived} == {"Closed"}
+    assert not {int(r["Ticket ID"]) for r in archived} & {t["id"] for t in tickets}
     migration = datetime(2026, 6, 1, tzinfo=UTC).timestamp() + MIGRATION_DAY * 86400
     with (clean / "hubspot" / "contacts.csv").open(newline="", encoding="utf-8") as handle:
         emails = {r["Email"].strip().lower() for r in csv.DictReader(handle)}

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from builders import (
+    FRESHDESK_CSV_HEADER,
     NPS_HEADER,
     SURVEY_HEADER,
     T0,
+    freshdesk_csv_row,
     freshdesk_ticket,
     ga4_event,
     write_csv,
@@ -203,6 +205,42 @@ def test_bad_freshdesk_records_and_files(build, freshdesk_input):
         ("tickets_p2.json", 2, 1, 0, 1),
         ("tickets_p3.json", 1, 0, 1, 0),
     ]
+
+
+def test_the_web_app_csv_export_and_the_api_pages_give_each_ticket_once(build, tmp_path):
+    folder = tmp_path / "input"
+    write_freshdesk(folder, [freshdesk_ticket(1, 5001, iso(0), status=2, updated=iso(10),
+                                              email="anna@example.com")])
+    # the CSV is written in the helpdesk's zone, Berlin (CEST = UTC+2): 11:00 local = minute 0
+    write_csv(folder / "freshdesk" / "tickets.csv", FRESHDESK_CSV_HEADER, [
+        # ticket 1 again, resolved at 11:30 local (minute 30): later than the API's version (10)
+        freshdesk_csv_row("1", "2026-06-01 11:00:00", "Resolved", email="anna@example.com",
+                          resolved="2026-06-01 11:30:00", updated="2026-06-01 11:30:00"),
+        # only in the CSV: closed without a Resolved time -> solved at the Closed time (minute 60)
+        freshdesk_csv_row("7", "2026-06-01 11:05:00", "Closed", "Feedback Widget",
+                          email="Bob@Example.com", closed="2026-06-01 12:00:00",
+                          updated="2026-06-01 12:00:00"),
+        freshdesk_csv_row("8", "2026-06-01 11:10:00"),
+        freshdesk_csv_row("9", "2026-06-31 10:00", email="carl@example.com"),
+    ])
+    con = build(source_time_zones={"freshdesk": "Europe/Berlin"})
+    assert rows(con, """
+        SELECT source_record_id, event_name, source_table, strftime(occurred_at, '%Y-%m-%d %H:%M:%S+00'),
+               origin, support_user_id
+        FROM staging.events WHERE source = 'freshdesk' ORDER BY occurred_at, event_name
+    """) == [
+        # ticket 1 from its latest version (the CSV), the requester id from the API version
+        ("1", "ticket_created", "raw.freshdesk_tickets_csv", at(0), "email", "freshdesk:5001"),
+        ("7", "ticket_created", "raw.freshdesk_tickets_csv", at(5), "feedback_widget", None),
+        ("1", "ticket_solved", "raw.freshdesk_tickets_csv", at(30), "email", "freshdesk:5001"),
+        ("7", "ticket_solved", "raw.freshdesk_tickets_csv", at(60), "feedback_widget", None),
+    ]
+    assert rejects(con, "raw.freshdesk_tickets_csv") == [
+        ("tickets.csv", 3,
+         "missing Requester email (and no Contact ID): the ticket cannot be linked to a person"),
+        ("tickets.csv", 4, "Created time is not a timestamp: 2026-06-31 10:00"),
+    ]
+    assert summary(con, "raw.freshdesk_tickets_csv") == [("tickets.csv", 4, 2, 2, 0)]
 
 
 # ---- CSAT and CES ------------------------------------------------------------------------------

@@ -4,9 +4,10 @@ CES answers, for the persons ``journeyflow.generate`` already made (see docs/sou
 Story: Zendesk asks for a rating when a ticket is solved; the ratings export holds the answers of a
 share of the tickets, with the same score the ticket carries. Freshdesk was the helpdesk before
 the move to Zendesk (MIGRATION_DAY days after the start): contacts who were around then have a few
-dozen tickets there. A survey tool sends a CSAT question (1-5) after a solved ticket and a CES
-question (1-7, "it was easy") after a solved ticket or a purchase, by email or in the shop (then
-only the login user id is known).
+dozen tickets there: the API pages, plus the archived (long closed) tickets, which the list API no
+longer returns, as the web app's CSV export. A survey tool sends a CSAT question (1-5) after a
+solved ticket and a CES question (1-7, "it was easy") after a solved ticket or a purchase, by email
+or in the shop (then only the login user id is known).
 
 Ticket and requester ids are assigned when ``generate`` writes ``zendesk/tickets.json`` and
 ``users.json``, so the ratings are derived from those two files as written (read back once with
@@ -45,6 +46,8 @@ SUPPORT_DEFECTS: dict[str, str] = {
     "zendesk_rating_in_2099": "Zendesk ratings: one rating created in 2099",
     "freshdesk_ticket_without_requester": "Freshdesk: one ticket with requester_id null",
     "freshdesk_status_as_text": 'Freshdesk: one ticket with status "Resolved" instead of a code',
+    "freshdesk_csv_without_email": "Freshdesk archive CSV: one row without Requester email",
+    "freshdesk_csv_bad_created_time": "Freshdesk archive CSV: one row with Created time 31.06.2026",
     "csat_without_identity": "CSAT: one answer with neither email nor user_id",
     "csat_score_6": "CSAT: one answer with score 6",
     "ces_score_na": "CES: one answer with score n/a",
@@ -55,6 +58,7 @@ SUPPORT_DEFECTS: dict[str, str] = {
 SUPPORT_DEFECT_ROWS: dict[str, int] = {
     "zendesk_satisfaction_ratings": 2,
     "freshdesk_tickets": 2,
+    "freshdesk_tickets_csv": 2,
     "survey_csat": 2,
     "survey_ces": 2,
 }
@@ -71,6 +75,20 @@ ZENDESK = "https://example.zendesk.com/api/v2"
 FRESHDESK_REQUESTER0 = 47_000_012_001
 FRESHDESK_TICKET0 = 2841
 FRESHDESK_PER_PAGE = 100
+# Freshdesk archives closed tickets after a period without activity; the list API no longer returns
+# them, the web app's Archive view exports them as CSV (tickets closed before this day)
+ARCHIVE_BEFORE_DAY = 40
+FRESHDESK_CSV_HEADER = (
+    "Ticket ID", "Subject", "Status", "Priority", "Source", "Type", "Agent", "Group",
+    "Created time", "Due by Time", "Resolved time", "Closed time", "Last update time", "Tags",
+    "Requester name", "Requester email",
+)
+_FD_NAMES = {
+    "status": {2: "Open", 3: "Pending", 4: "Resolved", 5: "Closed"},
+    "priority": {1: "Low", 2: "Medium", 3: "High", 4: "Urgent"},
+    "source": {1: "Email", 2: "Portal", 3: "Phone", 7: "Chat"},
+}
+CSV_TIME_FMT = "%Y-%m-%d %H:%M:%S"
 _FD_SOURCE = np.array([1, 2, 3, 7])  # email, portal, phone, chat
 _FD_SOURCE_P = np.array([0.5, 0.25, 0.1, 0.15])
 _FD_TYPE = {"incident": "Incident", "problem": "Problem", "question": "Question", "task": "Refund"}
@@ -84,8 +102,9 @@ SURVEY_HEADER = ("response_id", "email", "user_id", "score", "comment", "answere
 
 def write_support_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: int,
                           end_us: int, defects: bool) -> dict[str, int]:
-    """Write zendesk/satisfaction_ratings.json, freshdesk/tickets_page_NNN.json,
-    surveys/csat.csv and surveys/ces.csv; return records written per file kind (with defects)."""
+    """Write zendesk/satisfaction_ratings.json, freshdesk/tickets_page_NNN.json and
+    tickets_archive_export.csv, surveys/csat.csv and surveys/ces.csv; return records written per
+    file kind (with defects)."""
     rng = np.random.default_rng([seed, 2 << 40, 3])
     out_dir = Path(out_dir)
     for sub in ("zendesk", "freshdesk", "surveys"):
@@ -98,8 +117,8 @@ def write_support_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_
     tickets = _zendesk_tickets(out_dir / "zendesk", people)
     counts = {"zendesk_satisfaction_ratings": _write_ratings(rng, tickets, out_dir / "zendesk",
                                                              defects)}
-    fd, counts["freshdesk_tickets"] = _write_freshdesk(rng, people, out_dir / "freshdesk",
-                                                       start_us, end_us, defects)
+    fd, counts["freshdesk_tickets"], counts["freshdesk_tickets_csv"] = _write_freshdesk(
+        rng, people, out_dir / "freshdesk", start_us, end_us, defects)
     solved = pl.concat([
         tickets.filter(pl.col("status").is_in(["solved", "closed"])).select(
             "pid", "churn", pl.col("solved").alias("at")),
@@ -192,7 +211,8 @@ def _write_ratings(rng: np.random.Generator, tickets: pl.DataFrame, out: Path,
 def _write_freshdesk(rng: np.random.Generator, people: pl.DataFrame, out: Path, start_us: int,
                      end_us: int, defects: bool) -> tuple[pl.DataFrame, int]:
     """tickets_page_NNN.json: `GET /api/v2/tickets?include=requester,stats` pages (newest first),
-    tickets of contacts created before the migration, opened before it."""
+    tickets of contacts created before the migration, opened before it; the archived ones (closed
+    before ARCHIVE_BEFORE_DAY) only in the archive CSV."""
     migration = min(start_us + MIGRATION_DAY * DAY_US, end_us)
     n = people.height
     create = people["create"].to_numpy()
@@ -235,7 +255,9 @@ def _write_freshdesk(rng: np.random.Generator, people: pl.DataFrame, out: Path, 
     name = pl.concat_str(pl.lit(pl.Series(list(_FIRST))).gather(pl.col("first")), pl.lit(" "),
                          pl.lit(pl.Series(list(_LAST))).gather(pl.col("last")))
     email = _email("fd_variant")
-    ticket_rows = tp.sort("created", "id", descending=True).select(
+    archived = (pl.col("status") == 5) & (pl.col("closed") < start_us + ARCHIVE_BEFORE_DAY * DAY_US)
+    csv_count = _write_freshdesk_archive(tp.filter(archived), out, defects)
+    ticket_rows = tp.filter(~archived).sort("created", "id", descending=True).select(
         pl.lit([], dtype=pl.List(pl.String)).alias("cc_emails"),
         pl.lit([], dtype=pl.List(pl.String)).alias("fwd_emails"),
         pl.lit([], dtype=pl.List(pl.String)).alias("reply_cc_emails"),
@@ -278,7 +300,47 @@ def _write_freshdesk(rng: np.random.Generator, people: pl.DataFrame, out: Path, 
         (out / f"tickets_page_{page:03d}.json").write_text(
             json.dumps(rows[lo:lo + FRESHDESK_PER_PAGE], ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
-    return tp, len(rows)
+    return tp, len(rows), csv_count
+
+
+def _write_freshdesk_archive(tp: pl.DataFrame, out: Path, defects: bool) -> int:
+    """tickets_archive_export.csv: the archived tickets as the web app exports them (names, local
+    times without a zone; the sample's helpdesk runs on UTC)."""
+    def names(column: str) -> pl.Expr:
+        mapping = _FD_NAMES[column]
+        return pl.col(column).replace_strict(list(mapping), list(mapping.values()),
+                                             return_dtype=pl.String)
+
+    rows = tp.sort("created", "id").select(
+        pl.col("id").cast(pl.String).alias("Ticket ID"),
+        pl.lit(pl.Series(_SUBJECTS)).gather(pl.col("subject")).alias("Subject"),
+        names("status").alias("Status"), names("priority").alias("Priority"),
+        names("source").alias("Source"),
+        pl.lit(pl.Series([_FD_TYPE[t[2]] for t in _TOPICS])).gather(pl.col("topic")).alias("Type"),
+        pl.lit("Nora Support").alias("Agent"), pl.lit("Sister brand").alias("Group"),
+        _fmt("created", CSV_TIME_FMT).alias("Created time"),
+        _fmt("created", CSV_TIME_FMT).alias("Due by Time"),
+        _fmt("resolved", CSV_TIME_FMT).alias("Resolved time"),
+        _fmt("closed", CSV_TIME_FMT).alias("Closed time"),
+        _fmt("updated", CSV_TIME_FMT).alias("Last update time"),
+        pl.concat_str(pl.lit(pl.Series([t[0] for t in _TOPICS])).gather(pl.col("topic")),
+                      pl.lit(",sister-brand")).alias("Tags"),
+        pl.concat_str(pl.lit(pl.Series(list(_FIRST))).gather(pl.col("first")), pl.lit(" "),
+                      pl.lit(pl.Series(list(_LAST))).gather(pl.col("last"))).alias("Requester name"),
+        _email("fd_variant").alias("Requester email"),
+    )
+    if defects and rows.height:
+        next_id = str(int(tp["id"].max()) + 3)  # type: ignore[arg-type]
+        no_email = rows.slice(rows.height // 2, 1).with_columns(
+            pl.lit(next_id).alias("Ticket ID"), pl.lit(None, pl.String).alias("Requester email"))
+        bad_date = rows.slice(rows.height // 3, 1).with_columns(
+            pl.lit(str(int(next_id) + 1)).alias("Ticket ID"),
+            pl.lit("31.06.2026 10:00").alias("Created time"))
+        order = np.insert(np.arange(rows.height), [rows.height // 3, rows.height // 2],
+                          [rows.height, rows.height + 1])
+        rows = pl.concat([rows, bad_date, no_email])[order]
+    rows.write_csv(out / "tickets_archive_export.csv")
+    return rows.height
 
 
 def _write_survey(rng: np.random.Generator, people: pl.DataFrame, after_ticket: pl.DataFrame,

@@ -65,6 +65,10 @@ SOURCES: tuple[Source, ...] = (
         description="Freshdesk Tickets API response (a bare JSON array per page)",
     ),
     Source(
+        "raw.freshdesk_tickets_csv", "freshdesk", ("tickets*.csv", "tickets*.csv.gz"), "csv",
+        description="Freshdesk ticket export from the web app (Tickets > Export, CSV)",
+    ),
+    Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
     ),
