@@ -306,3 +306,74 @@ def segment_call(
     if traits is not None:
         call["traits"] = traits
     return call
+SURVEY_HEADER = ["response_id", "email", "user_id", "score", "comment", "answered_at"]
+"""CSAT and CES answers: the NPS columns plus the shop user id (one of email / user_id is needed)."""
+
+
+def write_zendesk_ratings(folder: Path, ratings: list[dict],
+                          name: str = "satisfaction_ratings.json") -> Path:
+    """A saved `GET /api/v2/satisfaction_ratings` response."""
+    path = folder / "zendesk" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"satisfaction_ratings": ratings, "next_page": None,
+                                "previous_page": None, "count": len(ratings)}), "utf-8")
+    return path
+
+
+def zendesk_rating(rating_id: int, ticket_id: int, requester_id: int, score: str, created: str,
+                   updated: str | None = None, comment: str | None = None) -> dict:
+    return {
+        "id": rating_id,
+        "url": f"https://example.zendesk.com/api/v2/satisfaction_ratings/{rating_id}.json",
+        "assignee_id": 90001, "group_id": 360000111, "requester_id": requester_id,
+        "ticket_id": ticket_id, "score": score, "comment": comment,
+        "reason": "The issue took too long to resolve" if score == "bad" else None,
+        "reason_id": 5 if score == "bad" else 0,
+        "created_at": created, "updated_at": updated or created,
+    }
+
+
+def write_freshdesk(folder: Path, tickets: list[dict] | str, name: str = "tickets.json") -> Path:
+    """A saved `GET /api/v2/tickets` page: a bare JSON array (or any text, to test bad files)."""
+    path = folder / "freshdesk" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tickets if isinstance(tickets, str) else json.dumps(tickets), "utf-8")
+    return path
+
+
+def freshdesk_ticket(ticket_id: int, requester_id: int | None, created: str, status: int = 2,
+                     updated: str | None = None, source: int = 1, email: str | None = None,
+                     resolved: str | None = None) -> dict:
+    """One ticket of `GET /api/v2/tickets?include=requester,stats` (codes as the API writes them)."""
+    return {
+        "id": ticket_id, "subject": "Where is my order?", "type": "Question",
+        "status": status, "priority": 2, "source": source,
+        "requester_id": requester_id, "responder_id": 77000001, "group_id": None,
+        "company_id": None, "fr_escalated": False, "spam": False, "is_escalated": False,
+        "cc_emails": [], "fwd_emails": [], "reply_cc_emails": [], "to_emails": None,
+        "tags": [], "custom_fields": {},
+        "created_at": created, "updated_at": updated or created,
+        "due_by": created, "fr_due_by": created,
+        "requester": {"id": requester_id, "name": "Anna Schmidt", "email": email,
+                      "mobile": None, "phone": None},
+        "stats": {"agent_responded_at": None, "requester_responded_at": None,
+                  "first_responded_at": None, "status_updated_at": updated or created,
+                  "reopened_at": None, "resolved_at": resolved, "closed_at": None,
+                  "pending_since": None},
+    }
+
+
+FRESHDESK_CSV_HEADER = [
+    "Ticket ID", "Subject", "Status", "Priority", "Source", "Type", "Agent", "Group",
+    "Created time", "Due by Time", "Resolved time", "Closed time", "Last update time", "Tags",
+    "Requester name", "Requester email",
+]
+"""A Freshdesk web-app ticket export (Tickets > Export, CSV) with the fields journeyflow reads."""
+
+
+def freshdesk_csv_row(ticket_id: str, created: str, status: str = "Open", source: str = "Email",
+                      email: str = "", resolved: str = "", closed: str = "",
+                      updated: str = "") -> list[str]:
+    return [ticket_id, "Where is my order?", status, "Medium", source, "Question", "Sven Support",
+            "Support", created, created, resolved, closed, updated or created, "delivery",
+            "Anna Schmidt", email]

@@ -21,7 +21,9 @@ TABLES = [
     "raw.zendesk_users", "raw.survey_nps", "raw.snowplow_events", "raw.segment_events",
     "raw.hubspot_engagements", "raw.salesforce_leads",
     "raw.salesforce_contacts", "raw.salesforce_opportunities", "raw.salesforce_opportunity_history",
-    "raw.salesforce_opportunity_contact_roles", "staging.events", "quality.rejected_rows",
+    "raw.salesforce_opportunity_contact_roles", "raw.zendesk_satisfaction_ratings",
+    "raw.freshdesk_tickets", "raw.freshdesk_tickets_csv", "raw.survey_csat", "raw.survey_ces",
+    "staging.events", "quality.rejected_rows",
     "quality.load_summary", "core.identity_map", "core.touchpoints", "core.sessions",
     "core.journeys", "marts.transitions", "marts.phase_funnel",
 ]
@@ -57,8 +59,9 @@ def records_in(path: Path, reader: str, key: str) -> int:
     if reader == "csv":
         return sum(1 for _ in csv.reader(text.splitlines(keepends=True))) - 1
     try:
-        return len(json.loads(text)[key])
-    except (ValueError, KeyError):
+        document = json.loads(text)
+        return len(document if reader == "json_array" else document[key])
+    except (ValueError, KeyError, TypeError):
         return 1  # an unreadable file counts as one rejected row
 
 

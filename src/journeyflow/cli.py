@@ -198,8 +198,8 @@ def generate(
         Ga4Format, typer.Option("--ga4-format", help="GA4 as NDJSON day files or a Parquet shard.")
     ] = Ga4Format.ndjson,
 ) -> None:
-    """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk, NPS) for
-    demos and benchmarks."""
+    """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk,
+    Freshdesk, surveys) for demos and benchmarks."""
     from journeyflow.generate import generate as write_exports
 
     try:

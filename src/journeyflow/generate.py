@@ -29,6 +29,9 @@ Defects (only with ``defects=True``; each is one EXTRA record, real persons' row
 
 Snowplow (help centre) and Segment (mobile app) exports are written last by
 ``journeyflow.generate_web`` from the same people, with their own random stream.
+
+``journeyflow.generate_support`` adds the Zendesk satisfaction ratings, Freshdesk tickets, CSAT and
+CES answers, with their own defects (``SUPPORT_DEFECTS``).
 """
 
 from __future__ import annotations
@@ -1103,6 +1106,9 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
                          defects),
         "survey_nps": _write_nps(people, pl.concat(parts["nps"]), dirs["surveys"], defects),
     }
+    from journeyflow.generate_support import write_support_exports  # it imports this module
+
+    counts.update(write_support_exports(out_dir, people, seed, start_us, end_us, defects))
     if defects and n_events:
         _ga4_defects(dirs["ga4"])
         counts["ga4_events"] += DEFECT_ROWS["ga4_events"]

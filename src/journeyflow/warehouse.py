@@ -49,14 +49,14 @@ _FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\(\s*(\$?[a-z_][a-z0-9_]*)\s*\)\s*\}\}"
 def expand_fragments(query: str) -> str:
     """Inline `{{ name(arg) }}` from `sql/_fragments/name.sql`, its `$arg` replaced by `arg`.
 
-    `arg` is a column or a `$parameter`. Plain text substitution, so the SQL that runs (and is
-    transpiled for Spark) has no macros.
+    `arg` is a column, a `$parameter` or a name (a CTE, a survey). Plain text substitution, so the
+    SQL that runs (and is transpiled for Spark) has no macros. A fragment may use other fragments.
     """
 
     def inline(match: re.Match[str]) -> str:
         lines = (SQL_DIR / "_fragments" / f"{match[1]}.sql").read_text(encoding="utf-8").splitlines()
         body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-        return body.strip().replace("$arg", match[2])
+        return expand_fragments(body.strip().replace("$arg", match[2]))
 
     return _FRAGMENT.sub(inline, query)
 

@@ -14,7 +14,7 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | parquet | tsv
+    reader: str  # ndjson | csv | json_envelope | json_array | parquet | tsv
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
     # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
@@ -109,6 +109,20 @@ SOURCES: tuple[Source, ...] = (
         description="Zendesk Users API response",
     ),
     Source(
+        "raw.zendesk_satisfaction_ratings", "zendesk",
+        ("satisfaction_ratings*.json", "satisfaction_ratings*.json.gz"), "json_envelope",
+        "satisfaction_ratings",
+        description="Zendesk Satisfaction Ratings API response",
+    ),
+    Source(
+        "raw.freshdesk_tickets", "freshdesk", ("tickets*.json", "tickets*.json.gz"), "json_array",
+        description="Freshdesk Tickets API response (a bare JSON array per page)",
+    ),
+    Source(
+        "raw.freshdesk_tickets_csv", "freshdesk", ("tickets*.csv", "tickets*.csv.gz"), "csv",
+        description="Freshdesk ticket export from the web app (Tickets > Export, CSV)",
+    ),
+    Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
     ),
@@ -154,6 +168,14 @@ SOURCES: tuple[Source, ...] = (
         "raw.segment_events", "segment",
         ("*.json", "*.jsonl", "*.ndjson", "*.gz"), "ndjson",
         description="Segment track/page/screen/identify calls as NDJSON (S3 or webhook destination)",
+    ),
+    Source(
+        "raw.survey_csat", "surveys", ("csat*.csv", "csat*.csv.gz"), "csv",
+        description="CSAT answers (1-5) by email or shop user id",
+    ),
+    Source(
+        "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
+        description="CES (customer effort) answers (1-7) by email or shop user id",
     ),
 )
 

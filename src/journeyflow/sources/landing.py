@@ -273,7 +273,7 @@ def land_file(
     reader: str | None = None,
 ) -> None:
     readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope,
-               "tsv": land_tsv}
+               "tsv": land_tsv, "json_array": land_json_array}
     readers[reader or source.reader](con, text, original, source, load_id)
 
 
@@ -433,6 +433,24 @@ def land_json_envelope(
 ) -> None:
     """An API response `{"<key>": [...]}`: one record per list element."""
     key = source.envelope_key
+    _land_json_list(con, text, original, source, load_id, f"$.{key}",
+                    f'JSON document has no "{key}" list (expected the API response shape)')
+
+
+def land_json_array(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
+    """An API response that is a bare list `[{...}, ...]` (Freshdesk): one record per element."""
+    _land_json_list(con, text, original, source, load_id, "$",
+                    "JSON document is not a list (expected the API response: a JSON array)")
+
+
+def _land_json_list(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    list_path: str, not_a_list: str,
+) -> None:
+    """One record per element of the list at `list_path`; an invalid document or a missing list
+    is one file-level reject."""
     doc = con.execute(
         "SELECT content, json_valid(content) FROM read_text($path)", {"path": str(text.path)}
     ).fetchall()[0]
@@ -446,14 +464,11 @@ def land_json_envelope(
         return
     is_list = con.execute(
         "SELECT json_type($content, $path) = 'ARRAY'",
-        {"content": content, "path": f"$.{key}"},
+        {"content": content, "path": list_path},
     ).fetchall()[0][0]
     if not is_list:
-        record_file_error(
-            con, source, original, load_id,
-            f'JSON document has no "{key}" list (expected the API response shape)',
-            raw_text=content[:RAW_TEXT_LIMIT],
-        )
+        record_file_error(con, source, original, load_id, not_a_list,
+                          raw_text=content[:RAW_TEXT_LIMIT])
         return
     con.execute(
         f"""
@@ -466,7 +481,7 @@ def land_json_envelope(
         """,
         {
             "load_id": load_id, "file": str(original), "content": content,
-            "items_path": f"$.{key}[*]", "encoding": text.encoding,
+            "items_path": f"{list_path}[*]", "encoding": text.encoding,
         },
     )
 
