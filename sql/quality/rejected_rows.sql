@@ -12,6 +12,7 @@ raw_records as (
     union all select 'raw.zendesk_tickets', _source_file, _row_number, record from raw.zendesk_tickets
     union all select 'raw.zendesk_users', _source_file, _row_number, record from raw.zendesk_users
     union all select 'raw.survey_nps', _source_file, _row_number, record from raw.survey_nps
+    union all select 'raw.custom_events', _source_file, _row_number, record from raw.custom_events
 ),
 
 record_rejects_with_text as (

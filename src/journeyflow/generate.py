@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from journeyflow.generate_custom import write_custom
+
 __all__ = ["DEFECTS", "DEFECT_ROWS", "generate"]
 
 DEFECTS: dict[str, str] = {
@@ -1088,6 +1090,9 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     if defects and n_events:
         _ga4_defects(dirs["ga4"])
         counts["ga4_events"] += DEFECT_ROWS["ga4_events"]
+    # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
+    counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
+                               defects))
     return counts
 
 

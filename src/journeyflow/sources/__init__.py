@@ -12,7 +12,7 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | parquet
+    reader: str  # ndjson | csv | json_envelope | parquet | custom (per file: csv, ndjson, parquet)
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
 
@@ -57,6 +57,11 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
+    ),
+    # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
+    Source(
+        "raw.custom_events", "custom", ("*/source.yaml",), "custom",
+        description="Custom sources: any export described by a YAML mapping",
     ),
 )
 

@@ -83,6 +83,10 @@ class TextFile:
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
     """The source's files under the input folder, sorted so loads are reproducible."""
+    if source.reader == "custom":
+        from journeyflow.sources.custom import custom_files
+
+        return custom_files(input_dir)
     folder = input_dir / source.folder
     found: set[Path] = set()
     for pattern in source.patterns:
@@ -95,53 +99,82 @@ def input_fingerprint(input_dir: Path) -> str:
     entries = sorted(
         f"{path.relative_to(input_dir)}|{stat.st_size}|{stat.st_mtime_ns}"
         for source in SOURCES
-        for path in find_files(input_dir, source)
+        for path in [*find_files(input_dir, source), *_mapping_files(input_dir, source)]
         for stat in [path.stat()]
     )
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
 
 
+def _mapping_files(input_dir: Path, source: Source) -> list[Path]:
+    """Custom sources' `source.yaml` files: a changed mapping changes the fingerprint too."""
+    if source.reader != "custom":
+        return []
+    from journeyflow.sources.custom import CUSTOM_FOLDER, MAPPING_FILE
+
+    return sorted((input_dir / CUSTOM_FOLDER).glob(f"*/{MAPPING_FILE}"))
+
+
 def land_source(
-    con: duckdb.DuckDBPyConnection, input_dir: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection,
+    input_dir: Path,
+    source: Source,
+    load_id: str,
+    phases: set[str] | None = None,
 ) -> LandingResult:
-    """Replace the source's raw table with the records of every file found (full refresh)."""
+    """Replace the source's raw table with the records of every file found (full refresh).
+
+    `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
+    """
     con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
     con.execute(INGEST_ERRORS_DDL)
     con.execute("DELETE FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table])
     result = LandingResult()
-    files = find_files(input_dir, source)
+    if source.reader == "custom":
+        from journeyflow.sources.custom import land_custom_sources
+
+        land_custom_sources(con, input_dir, source, load_id, result, phases)
+        files = []
+    else:
+        files = find_files(input_dir, source)
     if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
         files = []  # all landed in one statement
     for path in files:
-        result.files += 1
-        # one transaction per file: a file that fails half-way leaves none of its rows behind,
-        # so its rows are counted once (as one file-level reject), never twice
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if source.reader == "parquet":
-                land_parquet(con, path, source, load_id)
-                con.execute("COMMIT")
-                continue
-            with readable_text(path) as text:
-                result.transcoded += text.transcoded
-                if text.empty:
-                    record_file_error(
-                        con, source, path, load_id,
-                        "file is empty: no header and no records", raw_text="",
-                    )
-                else:
-                    land_file(con, text, path, source, load_id)
-            con.execute("COMMIT")
-        except FILE_ERRORS as exc:
-            con.execute("ROLLBACK")
-            record_file_error(
-                con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
-            )
+        land_one_file(con, path, source, load_id, result)
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
     ).fetchall()[0][0]
     return result
+
+
+def land_one_file(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str, result: LandingResult
+) -> None:
+    """Land one file in its own transaction; an unreadable file becomes one file-level reject."""
+    result.files += 1
+    # one transaction per file: a file that fails half-way leaves none of its rows behind,
+    # so its rows are counted once (as one file-level reject), never twice
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if source.reader == "parquet":
+            land_parquet(con, path, source, load_id)
+            con.execute("COMMIT")
+            return
+        with readable_text(path) as text:
+            result.transcoded += text.transcoded
+            if text.empty:
+                record_file_error(
+                    con, source, path, load_id,
+                    "file is empty: no header and no records", raw_text="",
+                )
+            else:
+                land_file(con, text, path, source, load_id)
+        con.execute("COMMIT")
+    except FILE_ERRORS as exc:
+        con.execute("ROLLBACK")
+        record_file_error(
+            con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
+        )
 
 
 def is_gzip(path: Path) -> bool:
