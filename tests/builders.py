@@ -134,3 +134,14 @@ def zendesk_user(user_id: int, email: str, external_id: str | None = None) -> di
 
 
 NPS_HEADER = ["response_id", "email", "score", "comment", "answered_at"]
+
+
+def write_custom(folder: Path, name: str, mapping: str, files: dict[str, bytes | str]) -> Path:
+    """A custom source: custom/<name>/source.yaml plus its data files (bytes are written as-is)."""
+    path = folder / "custom" / name
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "source.yaml").write_text(mapping, encoding="utf-8")
+    for file_name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (path / file_name).write_bytes(data)
+    return path

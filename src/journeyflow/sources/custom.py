@@ -312,6 +312,24 @@ def taxonomy_rules(input_dir: Path, phases: set[str] | None = None) -> list[Rule
     return rules
 
 
+def describe_mapping(mapping: Mapping) -> str:
+    """One line for `journeyflow sources`: which column feeds what."""
+    name = mapping.event_name
+    renamed = f" ({len(name.map)} renamed)" if name.map else ""
+    event = repr(name.value) if name.value else f"{name.column}{renamed}"
+    keys = ", ".join(f"{key}={getattr(mapping.person_keys, key).column}"
+                     for key in PERSON_KEYS if getattr(mapping.person_keys, key) is not None)
+    parts = [f"time={mapping.timestamp.column}", f"event={event}", f"keys: {keys}"]
+    if mapping.event_id:
+        parts.append(f"id={mapping.event_id.column}")
+    if mapping.value:
+        parts.append(f"value={mapping.value.column}")
+    if mapping.attributes:
+        parts.append(f"{len(mapping.attributes)} attribute(s)")
+    parts.append(f"{len(mapping.rules)} rule(s)")
+    return "; ".join(parts)
+
+
 # --- the mapping tables -------------------------------------------------------------------------
 
 def column_rows(source: CustomSource) -> list[dict[str, object]]:
