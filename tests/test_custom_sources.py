@@ -251,6 +251,8 @@ def test_invalid_mapping_is_one_reject_and_the_rest_loads(build, tmp_path):
     ("timestamp: t\nevent_name: {value: x}\nperson_keys: {phone: p}\n", "person_keys.phone: Extra inputs"),
     ("timestamp: t\nevent_name: {value: x}\nperson_keys: {email: e}\nrules: [{match: {source: ga4}}]\n",
      "leave out match.source"),
+    ("timestamp: t\nevent_name: {value: x}\nperson_keys: {email: Mail}\nattributes: [Mail]\n",
+     "emails leave raw only hashed"),
     ("timestamp: [t\n", "not valid YAML"),
 ])
 def test_mapping_errors_name_file_and_field(tmp_path, text, message):
@@ -300,3 +302,23 @@ def test_sample_custom_sources_carry_their_defects(tmp_path):
     assert b"W\xe4hrung" in orders and b";" in orders.splitlines()[0]  # Windows-1252, German Excel
     assert sum(len(p.read_bytes()) for p in (SAMPLE / "custom").rglob("*")
                if p.is_file()) < 50_000
+
+
+def test_docs_examples_are_the_sample_mappings():
+    """docs/sources.md shows both sample mappings in full; they must stay valid and the same."""
+    import re
+
+    import yaml
+
+    from journeyflow.sources.custom import Mapping
+
+    docs = (SAMPLE.parents[1] / "docs" / "sources.md").read_text(encoding="utf-8")
+    section = docs.split("## Custom sources (YAML mapping)")[1].split("\n## ")[0]
+    blocks = [Mapping.model_validate(yaml.safe_load(b))
+              for b in re.findall(r"```yaml\n(.*?)```", section, flags=re.S)]
+    samples = {n: read_mapping(SAMPLE / "custom" / n / "source.yaml")
+               for n in ("shop_orders", "call_centre")}
+    by_name = {b.name: b for b in blocks}
+    assert by_name["shop_orders"] == samples["shop_orders"]
+    # the docs leave out the call-centre description only
+    assert by_name["call_centre"] == samples["call_centre"].model_copy(update={"description": ""})

@@ -184,6 +184,15 @@ class Mapping(BaseModel):
             return {name: name for name in names}
         return value
 
+    @model_validator(mode="after")
+    def _no_email_in_attributes(self) -> Mapping:
+        """Attributes leave raw as they are; the email column leaves it only as a hash."""
+        email = self.person_keys.email
+        if email is not None and email.column in self.attributes.values():
+            raise ValueError(f"attributes: {email.column!r} is the email column; emails leave raw "
+                             "only hashed (person_keys.email)")
+        return self
+
     @field_validator("rules")
     @classmethod
     def _scoped(cls, rules: list[Rule]) -> list[Rule]:
