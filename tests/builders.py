@@ -377,3 +377,12 @@ def freshdesk_csv_row(ticket_id: str, created: str, status: str = "Open", source
     return [ticket_id, "Where is my order?", status, "Medium", source, "Question", "Sven Support",
             "Support", created, created, resolved, closed, updated or created, "delivery",
             "Anna Schmidt", email]
+def write_custom(folder: Path, name: str, mapping: str, files: dict[str, bytes | str]) -> Path:
+    """A custom source: custom/<name>/source.yaml plus its data files (bytes are written as-is)."""
+    path = folder / "custom" / name
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "source.yaml").write_text(mapping, encoding="utf-8")
+    for file_name, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        (path / file_name).write_bytes(data)
+    return path

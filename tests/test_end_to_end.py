@@ -23,7 +23,7 @@ TABLES = [
     "raw.salesforce_contacts", "raw.salesforce_opportunities", "raw.salesforce_opportunity_history",
     "raw.salesforce_opportunity_contact_roles", "raw.zendesk_satisfaction_ratings",
     "raw.freshdesk_tickets", "raw.freshdesk_tickets_csv", "raw.survey_csat", "raw.survey_ces",
-    "staging.events", "quality.rejected_rows",
+    "raw.custom_events", "staging.events", "quality.rejected_rows",
     "quality.load_summary", "core.identity_map", "core.touchpoints", "core.sessions",
     "core.journeys", "marts.transitions", "marts.phase_funnel",
 ]
@@ -49,10 +49,16 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
 
 def records_in(path: Path, reader: str, key: str) -> int:
     """Count a file's records without journeyflow: what 'rows read' must add up to."""
+    if reader == "custom":  # custom sources: the format by the file's ending (sources/custom.py)
+        reader = {".parquet": "parquet", ".csv": "csv"}.get(path.suffix, "ndjson")
     if reader == "parquet":
         return pq.ParquetFile(path).metadata.num_rows
     data = path.read_bytes()
-    text = (gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data).decode("utf-8")
+    data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")  # German Excel exports
     if reader in ("ndjson", "tsv"):
         # one record per non-blank line; a TSV line of the wrong width is one rejected row
         return sum(1 for line in text.splitlines() if line.strip())

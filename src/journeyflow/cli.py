@@ -427,6 +427,29 @@ def sources(
     if pending:
         console.print(f"[yellow]{len(pending)} file(s) in {settings.input_dir} are not loaded yet:[/] "
                       "run `journeyflow run` to load them")
+    if settings.input_dir.is_dir():
+        print_custom_sources(settings.input_dir)
+
+
+def print_custom_sources(input_dir: Path) -> None:
+    """The custom sources found under `input_dir/custom/` with their mapping, or why it is unusable."""
+    from journeyflow.sources.custom import describe_mapping, discover
+
+    found = discover(input_dir)
+    if not found:
+        return
+    table = Table(title=f"custom sources in {input_dir / 'custom'}", title_justify="left")
+    for column in ("source", "mapping", "files", "maps"):
+        table.add_column(column)
+    for custom in found:
+        if custom.mapping is None:
+            table.add_row(custom.folder.name, str(custom.mapping_file.relative_to(input_dir)), "",
+                          f"[bold red]not loaded:[/] {custom.error}")
+            continue
+        files = ", ".join(p.name for p in custom.files) or "[yellow]no data files[/]"
+        table.add_row(custom.name, str(custom.mapping_file.relative_to(input_dir)), files,
+                      describe_mapping(custom.mapping))
+    console.print(table)
 
 
 DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer", "rich", "pyyaml", "plotly")
@@ -455,6 +478,8 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
                        + ("" if files else f" (expected sub-folders {expected})")))
     else:
         checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
+    if settings.input_dir.is_dir():
+        checks.append(custom_sources_check(settings.input_dir))
     try:
         rules = load_taxonomy(settings.taxonomy, DEFAULT_TAXONOMY)
         checks.append(("taxonomy", True, f"{settings.taxonomy}: {len(rules.rules)} rules"))
@@ -462,6 +487,18 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
         checks.append(("taxonomy", False, f"{settings.taxonomy}: {exc}"))
     checks.append(warehouse_check(settings.warehouse))
     return checks
+
+
+def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
+    """Every custom/<name>/source.yaml must be a valid mapping (an invalid one is not loaded)."""
+    from journeyflow.sources.custom import discover
+
+    found = discover(input_dir)
+    bad = [c.error for c in found if c.error]
+    if bad:
+        return ("custom sources", False, "; ".join(bad))
+    detail = ", ".join(f"{c.name} ({len(c.files)} file(s))" for c in found) or "none (custom/ is optional)"
+    return ("custom sources", True, detail)
 
 
 def warehouse_check(path: Path) -> tuple[str, bool, str]:

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from journeyflow.generate_custom import write_custom
 from journeyflow.generate_web import (
     WEB_DEFECT_ROWS,
     WEB_DEFECTS,
@@ -1119,6 +1120,9 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     if ga4_format == "parquet":
         counts["ga4_events"] = convert_ga4_to_parquet(dirs["ga4"])
     counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects))
+    # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
+    counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
+                               defects))
     return counts
 
 

@@ -14,7 +14,7 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | json_array | parquet | tsv
+    reader: str  # ndjson | csv | json_envelope | json_array | parquet | tsv | custom (per file)
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
     # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
@@ -176,6 +176,11 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
         description="CES (customer effort) answers (1-7) by email or shop user id",
+    ),
+    # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
+    Source(
+        "raw.custom_events", "custom", ("*/source.yaml",), "custom",
+        description="Custom sources: any export described by a YAML mapping",
     ),
 )
 

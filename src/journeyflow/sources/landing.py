@@ -91,6 +91,10 @@ class TextFile:
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
     """The source's files under the input folder, sorted so loads are reproducible."""
+    if source.reader == "custom":
+        from journeyflow.sources.custom import custom_files
+
+        return custom_files(input_dir)
     folder = input_dir / source.folder
     found: set[Path] = set()
     for pattern in source.patterns:
@@ -103,10 +107,19 @@ def input_fingerprint(input_dir: Path) -> str:
     entries = sorted(
         f"{path.relative_to(input_dir)}|{stat.st_size}|{stat.st_mtime_ns}"
         for source in SOURCES
-        for path in find_files(input_dir, source)
+        for path in [*find_files(input_dir, source), *_mapping_files(input_dir, source)]
         for stat in [path.stat()]
     )
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
+
+
+def _mapping_files(input_dir: Path, source: Source) -> list[Path]:
+    """Custom sources' `source.yaml` files: a changed mapping changes the fingerprint too."""
+    if source.reader != "custom":
+        return []
+    from journeyflow.sources.custom import CUSTOM_FOLDER, MAPPING_FILE
+
+    return sorted((input_dir / CUSTOM_FOLDER).glob(f"*/{MAPPING_FILE}"))
 
 
 def land_source(
@@ -116,16 +129,26 @@ def land_source(
     load_id: str,
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
+    phases: set[str] | None = None,
 ) -> LandingResult:
     """Land the source's files in its raw table.
 
     Full: replace the table with every file in scope. Incremental: only files that are new or
     changed since they were landed (name, size and modification time, `raw.landed_files`) are
     (re)landed, and the rows of files that disappeared are dropped; the rest stays as it was.
+    Custom sources (their mappings decide how a file is read) are always landed in full.
+    `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
     """
     con.execute(INGEST_ERRORS_DDL)
     con.execute(LANDED_FILES_DDL)
     result = LandingResult()
+    if source.reader == "custom":
+        from journeyflow.sources.custom import land_custom_sources
+
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
+        _forget_files(con, source, None)
+        land_custom_sources(con, input_dir, source, load_id, result, phases)
+        return _count(con, source, result)
     found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental)]
     stats = {str(p): p.stat() for p in found}
     if incremental:
@@ -152,36 +175,47 @@ def land_source(
         landed = set(ndjson)  # in one statement
         files = [path for path in files if path not in landed]
     for path in files:
-        result.files += 1
-        reader = source.reader_for(path)
-        # one transaction per file: a file that fails half-way leaves none of its rows behind,
-        # so its rows are counted once (as one file-level reject), never twice
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if reader == "parquet":
-                land_parquet(con, path, source, load_id)
-            else:
-                with readable_text(path) as text:
-                    result.transcoded += text.transcoded
-                    if text.empty:
-                        record_file_error(
-                            con, source, path, load_id,
-                            "file is empty: no header and no records", raw_text="",
-                        )
-                    else:
-                        land_file(con, text, path, source, load_id, reader)
-            con.execute("COMMIT")
-        except FILE_ERRORS as exc:
-            con.execute("ROLLBACK")
-            record_file_error(
-                con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
-            )
+        land_one_file(con, path, source, load_id, result)
         _remember_files(con, source, [path], stats, load_id)
+    return _count(con, source, result)
+
+
+def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult) -> LandingResult:
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
     ).fetchall()[0][0]
     return result
+
+
+def land_one_file(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str, result: LandingResult
+) -> None:
+    """Land one file in its own transaction; an unreadable file becomes one file-level reject."""
+    result.files += 1
+    reader = source.reader_for(path)
+    # one transaction per file: a file that fails half-way leaves none of its rows behind,
+    # so its rows are counted once (as one file-level reject), never twice
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if reader == "parquet":
+            land_parquet(con, path, source, load_id)
+        else:
+            with readable_text(path) as text:
+                result.transcoded += text.transcoded
+                if text.empty:
+                    record_file_error(
+                        con, source, path, load_id,
+                        "file is empty: no header and no records", raw_text="",
+                    )
+                else:
+                    land_file(con, text, path, source, load_id, reader)
+        con.execute("COMMIT")
+    except FILE_ERRORS as exc:
+        con.execute("ROLLBACK")
+        record_file_error(
+            con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
+        )
 
 
 def _forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
