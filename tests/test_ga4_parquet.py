@@ -122,3 +122,18 @@ def test_parquet_rows_keep_nested_fields_as_json(tmp_path):
             "SELECT record FROM raw.ga4_events ORDER BY _row_number LIMIT 1").fetchall()[0][0])
     assert isinstance(record["event_timestamp"], int)
     assert isinstance(record["event_params"], list) and "web_info" in record["device"]
+
+
+def test_cli_generate_writes_ga4_as_parquet(tmp_path):
+    from typer.testing import CliRunner
+
+    from journeyflow.cli import app
+
+    result = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--persons", "5",
+                                      "--seed", "3", "--ga4-format", "parquet"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "ga4").iterdir()] == ["events_000000000000.parquet"]
+    rows = pq.ParquetFile(tmp_path / "ga4" / "events_000000000000.parquet").metadata.num_rows
+    assert f"{rows:,}" in result.output  # the table reports the rows written
+    bad = CliRunner().invoke(app, ["generate", "--out", str(tmp_path), "--ga4-format", "csv"])
+    assert bad.exit_code != 0
