@@ -384,8 +384,9 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
     checks.append(("config file", True, detail))
     if settings.input_dir.is_dir():
         files = sum(len(find_files(settings.input_dir, source)) for source in SOURCES)
+        folders = ", ".join(dict.fromkeys(f"{source.folder}/" for source in SOURCES))
         checks.append(("input folder", files > 0, f"{settings.input_dir}: {files} export file(s)"
-                       + ("" if files else " (expected sub-folders ga4/, hubspot/, zendesk/, surveys/)")))
+                       + ("" if files else f" (expected sub-folders {folders})")))
     else:
         checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
     try:
