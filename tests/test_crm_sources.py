@@ -245,7 +245,7 @@ def test_salesforce_events_people_and_rejects(tmp_path: Path, build) -> None:
     assert rows(con, "SELECT count(*) FROM marts.unmapped_events") == [(0,)]
 
 
-def test_german_export_and_a_later_snapshot_of_the_opportunity(tmp_path: Path, build) -> None:
+def test_german_export_deleted_rows_and_a_later_snapshot(tmp_path: Path, build) -> None:
     root = tmp_path / "input"
     write_salesforce(root, "OpportunityContactRole", ROLE_HEADER, [
         [sf_id("00K", 1), O1, C1, "Decision Maker", "1", "03.06.2026 17:00"]])
@@ -259,7 +259,14 @@ def test_german_export_and_a_later_snapshot_of_the_opportunity(tmp_path: Path, b
     write_salesforce(root, "Opportunity_2026-07-01", OPPORTUNITY_HEADER, [
         [O1, A1, "Rollout", "Closed Lost", "25000.50", "2026-06-30", "true", "false", "Web",
          "2026-06-03T17:00:00.000+0000"]])
+    # Data Loader's "Export All" also writes the recycle bin (IsDeleted true): not a contact
+    write_salesforce(root, "Contact", [*CONTACT_SF_HEADER, "IsDeleted"], [
+        [C1, A1, "Anna", "Schmidt", "anna@example.com", "Web", "03.06.2026 16:00", "false"],
+        [C2, A1, "Old", "Entry", "old@example.com", "Web", "01.06.2026 16:00", "true"],
+    ])
     con = build()
+    assert rows(con, "SELECT raw_table, reason FROM quality.rejected_rows") == [
+        ("raw.salesforce_contacts", "IsDeleted is true (deleted in Salesforce)")]
     assert rows(con, """SELECT regexp_extract(_source_file, '[^/]+$') AS file, amount, is_closed
                         FROM staging.salesforce_opportunities ORDER BY file""") == [
         ("Opportunity.csv", 25000.5, False), ("Opportunity_2026-07-01.csv", 25000.5, True)]
@@ -267,8 +274,10 @@ def test_german_export_and_a_later_snapshot_of_the_opportunity(tmp_path: Path, b
     # no stage events without the history export
     assert rows(con, """SELECT event_name, strftime(occurred_at, '%m-%d %H:%M'), crm_contact_id
                         FROM staging.events ORDER BY occurred_at""") == [
+        ("contact_created", "06-03 16:00", "salesforce:" + C1),  # no lead became this contact
         ("opportunity_created", "06-03 17:00", "salesforce:" + C1),
         ("opportunity_lost", "06-30 00:00", "salesforce:" + C1),
     ]
     assert rows(con, "SELECT touchpoint, phase FROM core.touchpoints ORDER BY occurred_at") == [
-        ("sales_opportunity", "consideration"), ("deal_lost", "churn")]
+        ("crm_contact_created", "consideration"), ("sales_opportunity", "consideration"),
+        ("deal_lost", "churn")]

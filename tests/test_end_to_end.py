@@ -143,9 +143,11 @@ def test_sample_crm_conversions_are_counted_once(sample_run):
     crm = dict(con.execute("""
         SELECT source, count(*) FROM core.touchpoints WHERE source IN ('hubspot', 'salesforce')
         GROUP BY source""").fetchall())
+    unmapped = con.execute("""SELECT count(*) FROM marts.unmapped_events
+                              WHERE source IN ('hubspot', 'salesforce')""").fetchall()[0][0]
     con.close()
     assert both == 0
-    assert unplaced == 0
+    assert unplaced == 0 and unmapped == 0
     assert crm["salesforce"] >= 50
 
 

@@ -16,7 +16,10 @@ renamed as (
         -- timestamps (text as exported)
         json_extract_string(record, '$.createddate') as created_text,
         -- attributes
-        nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source
+        nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source,
+        -- Data Loader's "Export All" includes the recycle bin
+        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
+            as is_deleted
     from source
 ),
 
@@ -30,7 +33,7 @@ parsed as (
 )
 
 select
-    * exclude (email_text),
+    * exclude (email_text, is_deleted),
     'salesforce:' || contact_id as crm_contact_id,
     case
         when contact_id is null or contact_id = '' then 'missing Id'
@@ -40,5 +43,6 @@ select
         when created_at is null then 'CreatedDate is not a date: ' || left(created_text, 40)
         when created_at < timestamptz '2000-01-01 00:00:00+00' or created_at > current_timestamp + interval 1 day
             then 'CreatedDate out of range (before 2000 or in the future): ' || cast(created_at as varchar)
+        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
     end as _reject_reason
 from parsed

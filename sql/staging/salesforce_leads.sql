@@ -24,7 +24,10 @@ renamed as (
         -- attributes
         lower(trim(json_extract_string(record, '$.isconverted'))) as is_converted_text,
         nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source,
-        nullif(trim(json_extract_string(record, '$.status')), '') as lead_status
+        nullif(trim(json_extract_string(record, '$.status')), '') as lead_status,
+        -- Data Loader's "Export All" includes the recycle bin
+        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
+            as is_deleted
     from source
 ),
 
@@ -65,7 +68,7 @@ typed as (
 )
 
 select
-    * exclude (bad_time),
+    * exclude (bad_time, is_deleted),
     case
         when lead_id is null or lead_id = '' then 'missing Id'
         when not regexp_full_match(lead_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
@@ -82,5 +85,6 @@ select
             then 'IsConverted is true but ConvertedContactId is empty'
         when is_converted and not regexp_full_match(converted_contact_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
             then 'ConvertedContactId is not a Salesforce id: ' || left(converted_contact_id, 40)
+        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
     end as _reject_reason
 from typed

@@ -55,7 +55,10 @@ renamed as (
         nullif(trim(json_extract_string(record, '$.stagename')), '') as stage_name,
         lower(trim(json_extract_string(record, '$.isclosed'))) as is_closed_text,
         lower(trim(json_extract_string(record, '$.iswon'))) as is_won_text,
-        nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source
+        nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source,
+        -- Data Loader's "Export All" includes the recycle bin
+        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
+            as is_deleted
     from source
 ),
 
@@ -117,7 +120,7 @@ typed as (
 )
 
 select
-    * exclude (bad_time),
+    * exclude (bad_time, is_deleted),
     case
         when opportunity_id is null or opportunity_id = '' then 'missing Id'
         when not regexp_full_match(opportunity_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
@@ -134,6 +137,7 @@ select
         when is_closed is null then 'IsClosed is not true or false: ' || left(is_closed_text, 40)
         when is_won is null then 'IsWon is not true or false: ' || left(is_won_text, 40)
         when is_won and not is_closed then 'IsWon is true but IsClosed is false'
+        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
         when contact_id is null
             then 'no contact: no OpportunityContactRole names this opportunity (and no ContactId column)'
     end as _reject_reason

@@ -16,7 +16,10 @@ renamed as (
         json_extract_string(record, '$.createddate') as created_text,
         -- attributes
         lower(trim(json_extract_string(record, '$.isprimary'))) as is_primary_text,
-        nullif(trim(json_extract_string(record, '$.role')), '') as contact_role
+        nullif(trim(json_extract_string(record, '$.role')), '') as contact_role,
+        -- Data Loader's "Export All" includes the recycle bin
+        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
+            as is_deleted
     from source
 ),
 
@@ -33,7 +36,7 @@ parsed as (
 )
 
 select
-    *,
+    * exclude (is_deleted),
     case
         when role_id is null or role_id = '' then 'missing Id'
         when opportunity_id is null then 'missing OpportunityId'
@@ -45,5 +48,6 @@ select
             then 'CreatedDate is not a date: ' || left(created_text, 40)
         when created_at < timestamptz '2000-01-01 00:00:00+00' or created_at > current_timestamp + interval 1 day
             then 'CreatedDate out of range (before 2000 or in the future): ' || cast(created_at as varchar)
+        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
     end as _reject_reason
 from parsed

@@ -26,7 +26,10 @@ renamed as (
         json_extract_string(record, '$.createddate') as created_text,
         json_extract_string(record, '$.closedate') as close_text,
         -- attributes
-        nullif(trim(json_extract_string(record, '$.stagename')), '') as stage_name
+        nullif(trim(json_extract_string(record, '$.stagename')), '') as stage_name,
+        -- Data Loader's "Export All" includes the recycle bin
+        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
+            as is_deleted
     from source
 ),
 
@@ -75,7 +78,7 @@ typed as (
 )
 
 select
-    * exclude (bad_time, opportunity_known),
+    * exclude (bad_time, opportunity_known, is_deleted),
     case
         when history_id is null or history_id = '' then 'missing Id'
         when opportunity_id is null then 'missing OpportunityId'
@@ -88,6 +91,7 @@ select
                 || cast(bad_time.ts as varchar)
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
+        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
         when not opportunity_known
             then 'OpportunityId ' || left(opportunity_id, 40)
                 || ' is not a usable row of the Opportunity export'
