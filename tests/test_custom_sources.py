@@ -322,3 +322,13 @@ def test_docs_examples_are_the_sample_mappings():
     assert by_name["shop_orders"] == samples["shop_orders"]
     # the docs leave out the call-centre description only
     assert by_name["call_centre"] == samples["call_centre"].model_copy(update={"description": ""})
+
+
+def test_doctor_reports_an_unusable_mapping(tmp_path):
+    from journeyflow.cli import custom_sources_check
+
+    write_custom(tmp_path, "calls", CALLS_MAPPING, {"calls.ndjson": CALLS_NDJSON})
+    assert custom_sources_check(tmp_path) == ("custom sources", True, "calls (1 file(s))")
+    write_custom(tmp_path, "shop", SHOP_MAPPING.replace("timestamp:", "zeitstempel:"), {})
+    name, ok, detail = custom_sources_check(tmp_path)
+    assert not ok and "custom/shop/source.yaml" in detail and "timestamp: Field required" in detail

@@ -195,3 +195,23 @@ def test_example_notebook_runs_on_the_sample(sample_run):
     namespace: dict = {}
     exec(code.replace("../warehouse/journeyflow.duckdb", str(sample_run.warehouse)), namespace)
     assert namespace["pain"].height > 0 and namespace["worst"] in namespace["jf"].graph
+
+
+def test_sample_custom_sources_reach_touchpoints(sample_run):
+    """The sample's shop orders and call-centre log are classified by their mappings' rules and
+    stitched to people the built-in sources know (emails and shop logins of the CRM persons)."""
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    unmapped = con.execute("SELECT count(*) FROM marts.unmapped_events "
+                           "WHERE source IN ('shop_orders', 'call_centre')").fetchall()[0][0]
+    touchpoints = {t for (t,) in con.execute(
+        "SELECT DISTINCT touchpoint FROM core.touchpoints WHERE source IN ('shop_orders', 'call_centre')"
+    ).fetchall()}
+    stitched = con.execute("""
+        SELECT count(DISTINCT person_id) FROM core.touchpoints
+        WHERE source IN ('shop_orders', 'call_centre') AND person_id IN (
+            SELECT person_id FROM core.touchpoints WHERE source IN ('ga4', 'hubspot'))
+    """).fetchall()[0][0]
+    con.close()
+    assert unmapped == 0
+    assert {"store_purchase", "support_call"} <= touchpoints
+    assert stitched >= 10
