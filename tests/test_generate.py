@@ -15,6 +15,9 @@ import pytest
 
 import journeyflow.generate as gen
 from journeyflow.generate import DEFECT_ROWS, DEFECTS, generate
+from journeyflow.generate_crm import CRM_DEFECT_ROWS
+from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
+from journeyflow.generate_support import SUPPORT_DEFECT_ROWS
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 END = datetime(2026, 9, 29, tzinfo=UTC)  # start + 120 days
@@ -141,7 +144,9 @@ def test_counts_match_files(sample: tuple[Path, dict[str, int]]) -> None:
     assert counts["zendesk_tickets"] == zendesk(root, "tickets")["count"]
     assert counts["zendesk_users"] == zendesk(root, "users")["count"]
     assert counts["survey_nps"] == len(csv_rows(root / "surveys" / "nps.csv")[1])
-    assert set(counts) == set(DEFECT_ROWS)
+    # CRM: test_generate_crm.py; snowplow/segment: test_generate_web.py; custom: test_custom_sources.py
+    assert set(counts) == (set(DEFECT_ROWS) | set(CRM_DEFECT_ROWS) | set(SUPPORT_DEFECT_ROWS)
+                           | set(CUSTOM_DEFECT_ROWS))
 
 
 def test_ga4_event_shape_and_int64_as_strings(sample: tuple[Path, dict[str, int]]) -> None:
@@ -253,7 +258,8 @@ def test_chunking_keeps_ids_unique_and_links_intact(tmp_path: Path,
 # ---- defects -----------------------------------------------------------------------------------
 def test_every_defect_present_exactly_once(sample: tuple[Path, dict[str, int]]) -> None:
     root, _ = sample
-    assert len(DEFECTS) == 10 and sum(DEFECT_ROWS.values()) == 10
+    # 10 here, 6 more for Snowplow and Segment (checked in test_generate_web.py)
+    assert len(DEFECTS) == 16 and sum(DEFECT_ROWS.values()) == 16
     lines = ga4_lines(root)
     invalid, not_a_number, before_2000 = 0, 0, 0
     for line in lines:

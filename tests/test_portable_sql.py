@@ -47,7 +47,7 @@ def test_fragments_are_inlined_before_sql_runs():
     from journeyflow.warehouse import sql_text
 
     for table in ("staging.hubspot_contacts", "staging.hubspot_deals", "staging.zendesk_tickets",
-                  "staging.survey_nps"):
+                  "staging.survey_nps", "staging.snowplow_events", "staging.segment_events"):
         query = sql_text(table)
         assert "{{" not in query and "$time_zone" not in query
         assert "try_strptime" in query  # the shared timestamp parser is there

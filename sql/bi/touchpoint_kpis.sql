@@ -1,4 +1,4 @@
--- grain: one row per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, exits, pain score
+-- grain: one row per touchpoint: reach, conversion after it, NPS/CSAT/CES and tickets after it, timing, exits, pain score
 with kpis as (
     select * from marts.touchpoint_kpis
 )
@@ -22,6 +22,8 @@ select
     nps,
     csat_responses,
     csat,
+    ces_responses,
+    ces,
     journeys_with_ticket_after,
     ticket_rate,
     -- timing and exits

@@ -43,7 +43,8 @@ passes as (
 ),
 
 signals as (
-    -- the events a touchpoint is linked to when they follow it: NPS answers, CSAT ratings, tickets
+    -- the events a touchpoint is linked to when they follow it: NPS answers, CSAT (ticket ratings
+    -- and CSAT survey answers, satisfied = good or 4-5 of 5), CES answers (1-7), tickets
     select
         journey_id,
         touchpoint_number,
@@ -51,10 +52,15 @@ signals as (
         case
             when event_name = 'ticket_rated_good' then 1
             when event_name = 'ticket_rated_bad' then 0
+            when event_name = 'csat_response' then case when value >= 4 then 1 else 0 end
         end as csat_good,
+        case when event_name = 'ces_response' then value end as ces_score,
         event_name = 'ticket_created' as is_ticket
     from touchpoints
-    where event_name in ('nps_response', 'ticket_rated_good', 'ticket_rated_bad', 'ticket_created')
+    where event_name in (
+        'nps_response', 'ticket_rated_good', 'ticket_rated_bad', 'csat_response', 'ces_response',
+        'ticket_created'
+    )
 ),
 
 pass_signals as (
@@ -66,6 +72,9 @@ pass_signals as (
         count(*) filter (where s.nps_score <= 6) as detractors,
         count(s.csat_good) as csat_responses,
         count(*) filter (where s.csat_good = 1) as csat_good,
+        count(s.ces_score) as ces_responses,
+        count(*) filter (where s.ces_score <= 3) as ces_high_effort,
+        sum(s.ces_score) as ces_score_sum,
         bool_or(s.is_ticket) as ticket_after
     from passes as p
     join signals as s on s.journey_id = p.journey_id and s.touchpoint_number > p.first_number
@@ -84,7 +93,10 @@ reach as (
         cast(coalesce(sum(s.promoters), 0) as bigint) as nps_promoters,
         cast(coalesce(sum(s.detractors), 0) as bigint) as nps_detractors,
         cast(coalesce(sum(s.csat_responses), 0) as bigint) as csat_responses,
-        cast(coalesce(sum(s.csat_good), 0) as bigint) as csat_good
+        cast(coalesce(sum(s.csat_good), 0) as bigint) as csat_good,
+        cast(coalesce(sum(s.ces_responses), 0) as bigint) as ces_responses,
+        cast(coalesce(sum(s.ces_high_effort), 0) as bigint) as ces_high_effort,
+        sum(s.ces_score_sum) as ces_score_sum
     from passes as p
     left join pass_signals as s on s.journey_id = p.journey_id and s.touchpoint = p.touchpoint
     group by p.touchpoint
@@ -139,10 +151,11 @@ rates as (
         cast(r.journeys_with_ticket_after as double) / r.journeys as ticket_rate,
         100.0 * (r.nps_promoters - r.nps_detractors) / nullif(r.nps_responses, 0) as nps,
         cast(r.csat_good as double) / nullif(r.csat_responses, 0) as csat,
+        r.ces_score_sum / nullif(r.ces_responses, 0) as ces,
         cast(g.exits as double) / g.visits as exit_rate,
         cast(g.exits_before_conversion as double) / nullif(g.visits_before_conversion, 0) as drop_off_rate,
-        cast(r.nps_detractors + r.csat_responses - r.csat_good as double)
-            / nullif(r.nps_responses + r.csat_responses, 0) as low_score_rate,
+        cast(r.nps_detractors + r.csat_responses - r.csat_good + r.ces_high_effort as double)
+            / nullif(r.nps_responses + r.csat_responses + r.ces_responses, 0) as low_score_rate,
         r.journeys >= $pain_min_journeys as is_rankable
     from reach as r
     join step_stats as g on g.touchpoint = r.touchpoint
@@ -155,7 +168,7 @@ evidence as (
         *,
         case when visits_before_conversion >= $pain_min_journeys then drop_off_rate end as drop_off_scored,
         case when journeys >= $pain_min_journeys then ticket_rate end as ticket_scored,
-        case when nps_responses + csat_responses >= $pain_min_journeys then low_score_rate end
+        case when nps_responses + csat_responses + ces_responses >= $pain_min_journeys then low_score_rate end
             as low_score_scored
     from rates
 ),
@@ -209,6 +222,9 @@ select
     csat_responses,
     csat_good,
     csat,
+    ces_responses,
+    ces_high_effort,
+    ces,
     -- support tickets after it
     journeys_with_ticket_after,
     ticket_rate,

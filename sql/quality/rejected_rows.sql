@@ -6,12 +6,9 @@ with record_rejects as (
 ),
 
 raw_records as (
-    select 'raw.ga4_events' as raw_table, _source_file, _row_number, record from raw.ga4_events
-    union all select 'raw.hubspot_contacts', _source_file, _row_number, record from raw.hubspot_contacts
-    union all select 'raw.hubspot_deals', _source_file, _row_number, record from raw.hubspot_deals
-    union all select 'raw.zendesk_tickets', _source_file, _row_number, record from raw.zendesk_tickets
-    union all select 'raw.zendesk_users', _source_file, _row_number, record from raw.zendesk_users
-    union all select 'raw.survey_nps', _source_file, _row_number, record from raw.survey_nps
+    -- {{ raw_records_of_every_source }}: raw_table, _source_file, _row_number, record of every
+    -- registered raw.<source>, UNION ALL (sql_text() inlines it)
+    {{ raw_records_of_every_source }}
 ),
 
 record_rejects_with_text as (
@@ -38,14 +35,17 @@ select
     reason,
     -- the raw text leaves the raw layer here, so contact details are masked: emails, phone
     -- numbers (international +49 …, national 030 …) and JSON fields holding names, phones or
-    -- free text. Names in a CSV line that could not be parsed cannot be told apart and remain.
+    -- free text (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
+    -- hs_email_subject, …). Names in a CSV line that could not be parsed cannot be told apart
+    -- and remain.
     regexp_replace(
         regexp_replace(
             regexp_replace(
                 regexp_replace(
                     raw_text, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g'
                 ),
-                '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|name|comment|description|subject)"'
+                '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|firstname|lastname|name|comment'
+                || '|company|description|subject|hs_[a-z_]*(body|text|html|subject|title))"'
                 || '\s*:\s*")[^"]*"',
                 '\1<redacted>"', 'g'
             ),

@@ -22,8 +22,24 @@ profile_keys as (
         support_user_id as support
     from staging.zendesk_users
     where _reject_reason is null and not _is_duplicate and coalesce(role, 'end-user') = 'end-user'
+),
+
+salesforce_contact_keys as (
+    -- a Salesforce contact ties its id to its email even when it makes no event of its own (a
+    -- converted lead's contact: the lead's events carry the contact id, maybe an older email)
+    select
+        cast(null as timestamptz) as occurred_at,
+        cast(null as varchar) as anon,
+        cast(null as varchar) as usr,
+        'email:' || email_hash as email,
+        crm_contact_id as crm,
+        cast(null as varchar) as support
+    from staging.salesforce_contacts
+    where _reject_reason is null and not _is_duplicate
 )
 
 select * from event_keys
 union all
 select * from profile_keys
+union all
+select * from salesforce_contact_keys

@@ -177,6 +177,11 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
         console.print(rejects)
 
 
+class Ga4Format(StrEnum):
+    ndjson = "ndjson"
+    parquet = "parquet"
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the exports to.")],
@@ -189,8 +194,12 @@ def generate(
     defects: Annotated[
         bool, typer.Option("--defects/--no-defects", help="Add the deliberately broken rows.")
     ] = True,
+    ga4_format: Annotated[
+        Ga4Format, typer.Option("--ga4-format", help="GA4 as NDJSON day files or a Parquet shard.")
+    ] = Ga4Format.ndjson,
 ) -> None:
-    """Write realistic synthetic exports (GA4, HubSpot, Zendesk, NPS) for demos and benchmarks."""
+    """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk,
+    Freshdesk, surveys) for demos and benchmarks."""
     from journeyflow.generate import generate as write_exports
 
     try:
@@ -199,7 +208,7 @@ def generate(
         raise fail(f"--start must be a date like 2026-06-01, got {start!r}") from None
     with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
         counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
-                               defects=defects)
+                               defects=defects, ga4_format=Ga4Format(ga4_format).value)
     table = Table(title=f"generated in {out}", title_justify="left")
     table.add_column("file kind")
     table.add_column("rows", justify="right")
@@ -418,6 +427,29 @@ def sources(
     if pending:
         console.print(f"[yellow]{len(pending)} file(s) in {settings.input_dir} are not loaded yet:[/] "
                       "run `journeyflow run` to load them")
+    if settings.input_dir.is_dir():
+        print_custom_sources(settings.input_dir)
+
+
+def print_custom_sources(input_dir: Path) -> None:
+    """The custom sources found under `input_dir/custom/` with their mapping, or why it is unusable."""
+    from journeyflow.sources.custom import describe_mapping, discover
+
+    found = discover(input_dir)
+    if not found:
+        return
+    table = Table(title=f"custom sources in {input_dir / 'custom'}", title_justify="left")
+    for column in ("source", "mapping", "files", "maps"):
+        table.add_column(column)
+    for custom in found:
+        if custom.mapping is None:
+            table.add_row(custom.folder.name, str(custom.mapping_file.relative_to(input_dir)), "",
+                          f"[bold red]not loaded:[/] {custom.error}")
+            continue
+        files = ", ".join(p.name for p in custom.files) or "[yellow]no data files[/]"
+        table.add_row(custom.name, str(custom.mapping_file.relative_to(input_dir)), files,
+                      describe_mapping(custom.mapping))
+    console.print(table)
 
 
 DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer", "rich", "pyyaml", "plotly")
@@ -441,10 +473,13 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
     checks.append(("config file", True, detail))
     if settings.input_dir.is_dir():
         files = sum(len(find_files(settings.input_dir, source)) for source in SOURCES)
+        expected = ", ".join(dict.fromkeys(f"{source.folder}/" for source in SOURCES))
         checks.append(("input folder", files > 0, f"{settings.input_dir}: {files} export file(s)"
-                       + ("" if files else " (expected sub-folders ga4/, hubspot/, zendesk/, surveys/)")))
+                       + ("" if files else f" (expected sub-folders {expected})")))
     else:
         checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
+    if settings.input_dir.is_dir():
+        checks.append(custom_sources_check(settings.input_dir))
     try:
         rules = load_taxonomy(settings.taxonomy, DEFAULT_TAXONOMY)
         checks.append(("taxonomy", True, f"{settings.taxonomy}: {len(rules.rules)} rules"))
@@ -452,6 +487,18 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
         checks.append(("taxonomy", False, f"{settings.taxonomy}: {exc}"))
     checks.append(warehouse_check(settings.warehouse))
     return checks
+
+
+def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
+    """Every custom/<name>/source.yaml must be a valid mapping (an invalid one is not loaded)."""
+    from journeyflow.sources.custom import discover
+
+    found = discover(input_dir)
+    bad = [c.error for c in found if c.error]
+    if bad:
+        return ("custom sources", False, "; ".join(bad))
+    detail = ", ".join(f"{c.name} ({len(c.files)} file(s))" for c in found) or "none (custom/ is optional)"
+    return ("custom sources", True, detail)
 
 
 def warehouse_check(path: Path) -> tuple[str, bool, str]:

@@ -25,6 +25,13 @@ Defects (only with ``defects=True``; each is one EXTRA record, real persons' row
 8. Zendesk tickets: one ticket with ``"created_at": null``.
 9. NPS: one row with score ``11``.
 10. NPS: one exact duplicate row (repeated right after itself).
+11-16. Snowplow and Segment: three each, see ``journeyflow.generate_web``.
+
+Snowplow (help centre) and Segment (mobile app) exports are written last by
+``journeyflow.generate_web`` from the same people, with their own random stream.
+
+``journeyflow.generate_support`` adds the Zendesk satisfaction ratings, Freshdesk tickets, CSAT and
+CES answers, with their own defects (``SUPPORT_DEFECTS``).
 """
 
 from __future__ import annotations
@@ -36,6 +43,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from journeyflow.generate_custom import write_custom
+from journeyflow.generate_web import (
+    WEB_DEFECT_ROWS,
+    WEB_DEFECTS,
+    convert_ga4_to_parquet,
+    write_web_exports,
+)
 
 __all__ = ["DEFECTS", "DEFECT_ROWS", "generate"]
 
@@ -51,6 +66,7 @@ DEFECTS: dict[str, str] = {
     "zendesk_ticket_null_created_at": 'Zendesk tickets: one ticket with "created_at": null',
     "nps_score_11": "NPS: one row with score 11",
     "nps_duplicate_row": "NPS: one row repeated right after itself",
+    **WEB_DEFECTS,
 }
 """Injected defects; every one is exactly one extra record."""
 
@@ -61,6 +77,7 @@ DEFECT_ROWS: dict[str, int] = {
     "zendesk_tickets": 1,
     "zendesk_users": 0,
     "survey_nps": 2,
+    **WEB_DEFECT_ROWS,
 }
 """Extra (defective) records per file kind that ``generate`` adds with ``defects=True``."""
 
@@ -1037,20 +1054,25 @@ def _ga4_defects(ga4_dir: Path) -> None:
 
 
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
-             days: int = 120, defects: bool = True) -> dict[str, int]:
-    """Write ga4/, hubspot/, zendesk/, surveys/ exports under out_dir; return rows written per
-    file kind.
+             days: int = 120, defects: bool = True, ga4_format: str = "ndjson") -> dict[str, int]:
+    """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
+    engagements and salesforce/; by generate_web, snowplow/ and segment/) under out_dir; return
+    rows written per file kind.
 
     Counts include the extra defect records (see ``DEFECT_ROWS``). Existing ``events_*.ndjson``
     files in ``out_dir/ga4`` are removed first, because the day files are appended to per chunk.
+    ``ga4_format="parquet"`` writes GA4 as one typed Parquet shard instead of NDJSON day files
+    (the two defects Parquet cannot hold, invalid JSON and a non-numeric timestamp, are left out).
     """
     if persons < 1 or days < 1 or seed < 0:
         raise ValueError("persons and days must be >= 1 and seed >= 0")
+    if ga4_format not in ("ndjson", "parquet"):
+        raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
     out_dir = Path(out_dir)
     dirs = {k: out_dir / k for k in ("ga4", "hubspot", "zendesk", "surveys")}
     for p in dirs.values():
         p.mkdir(parents=True, exist_ok=True)
-    for old in dirs["ga4"].glob("events_*.ndjson"):
+    for old in [*dirs["ga4"].glob("events_*.ndjson"), *dirs["ga4"].glob("events_*.parquet")]:
         old.unlink()
     start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
     end_us = start_us + days * DAY_US
@@ -1085,9 +1107,22 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
                          defects),
         "survey_nps": _write_nps(people, pl.concat(parts["nps"]), dirs["surveys"], defects),
     }
+    from journeyflow.generate_support import write_support_exports  # it imports this module
+
+    counts.update(write_support_exports(out_dir, people, seed, start_us, end_us, defects))
     if defects and n_events:
         _ga4_defects(dirs["ga4"])
         counts["ga4_events"] += DEFECT_ROWS["ga4_events"]
+    # sales CRMs (HubSpot engagements, Salesforce): own module and RNG stream, files above unchanged
+    from journeyflow.generate_crm import write_crm  # imported here: it builds on this module
+
+    counts.update(write_crm(out_dir, people, pl.concat(parts["deals"]), seed, end_us, defects))
+    if ga4_format == "parquet":
+        counts["ga4_events"] = convert_ga4_to_parquet(dirs["ga4"])
+    counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects))
+    # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
+    counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
+                               defects))
     return counts
 
 

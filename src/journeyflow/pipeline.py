@@ -26,9 +26,10 @@ from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
-from journeyflow.sources import SOURCES
+from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
+from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import land_source
-from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
+from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text, table_exists
 
 
@@ -112,8 +113,9 @@ def _raw_step(source_table: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         if not ctx.settings.input_dir.is_dir():
             raise FileNotFoundError(f"input folder {ctx.settings.input_dir} does not exist")
+        phases = _taxonomy_phases(ctx.settings) if source.reader == "custom" else None
         result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
-                             ctx.incremental, ctx.scope)
+                             ctx.incremental, ctx.scope, phases)
         metadata: Metadata = {"files": result.files, "rows": result.rows,
                               "unreadable_rows": result.errors}
         if ctx.incremental:
@@ -121,6 +123,14 @@ def _raw_step(source_table: str) -> Step:
         return metadata
 
     return Step(source.raw_table, (), run, f"{source.description}, one row per record, as exported.")
+
+
+def _taxonomy_phases(settings: Settings) -> set[str] | None:
+    """The phases custom sources' rules may name (None: the taxonomy is invalid; its step says why)."""
+    try:
+        return {p.name for p in load_taxonomy(settings.taxonomy, DEFAULT_TAXONOMY).phases}
+    except ValueError:
+        return None
 
 
 DUPLICATE_FLAG = """
@@ -135,7 +145,12 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     query = sql_text(table)
     params = _used_params(query, ctx.params)
     state = _build_state(query, params)
-    if ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state:
+    # a staging file that joins another source (`requires`) or the custom mappings can change
+    # without its own raw rows changing: it is always rebuilt
+    source = SOURCES_BY_TABLE["raw." + table.split(".")[1]]
+    joins_others = bool(source.requires) or source.reader == "custom"
+    if (ctx.incremental and not joins_others and table_exists(ctx.con, table)
+            and _stored_state(ctx.con, table) == state):
         metadata = _update_staged_source(ctx, table, query, params)
     else:
         ctx.con.execute(
@@ -293,17 +308,23 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
 
 
 def _staged_step(source_table: str) -> Step:
-    table = "staging." + source_table.split(".")[1]
+    source = SOURCES_BY_TABLE[source_table]
+    table = source.staged_table
 
     def run(ctx: RunContext) -> Metadata:
         return build_staged_source(ctx, table)
 
-    return Step(table, (source_table,), run, "Typed records with reject reason and duplicate flag.")
+    return Step(table, (source_table, *source.requires), run,
+                "Typed records with reject reason and duplicate flag.")
 
 
 def _taxonomy(ctx: RunContext) -> Metadata:
     taxonomy = load_taxonomy(ctx.settings.taxonomy, DEFAULT_TAXONOMY)
-    return {"rules": write_taxonomy_tables(ctx.con, taxonomy)}
+    # custom sources' rules (match.source = their name) after the taxonomy's, which can override them
+    custom = custom_taxonomy_rules(ctx.settings.input_dir, {p.name for p in taxonomy.phases})
+    if custom:
+        taxonomy = Taxonomy(phases=taxonomy.phases, rules=taxonomy.rules + custom).check("custom sources")
+    return {"rules": write_taxonomy_tables(ctx.con, taxonomy), "custom_source_rules": len(custom)}
 
 
 def _identity(ctx: RunContext) -> Metadata:
@@ -353,7 +374,8 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes",),
                 "Per file: rows read = loaded + rejected + duplicate."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
-    _table_step("staging.identity_keys", ("staging.events", "staging.zendesk_users"),
+    _table_step("staging.identity_keys",
+                ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
                 "The identifiers each event or profile record carries."),
     _table_step("quality.identity_conflicts", ("staging.identity_keys",),
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),

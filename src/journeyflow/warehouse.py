@@ -49,14 +49,14 @@ _FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\(\s*(\$?[a-z_][a-z0-9_]*)\s*\)\s*\}\}"
 def expand_fragments(query: str) -> str:
     """Inline `{{ name(arg) }}` from `sql/_fragments/name.sql`, its `$arg` replaced by `arg`.
 
-    `arg` is a column or a `$parameter`. Plain text substitution, so the SQL that runs (and is
-    transpiled for Spark) has no macros.
+    `arg` is a column, a `$parameter` or a name (a CTE, a survey). Plain text substitution, so the
+    SQL that runs (and is transpiled for Spark) has no macros. A fragment may use other fragments.
     """
 
     def inline(match: re.Match[str]) -> str:
         lines = (SQL_DIR / "_fragments" / f"{match[1]}.sql").read_text(encoding="utf-8").splitlines()
         body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-        return body.strip().replace("$arg", match[2])
+        return expand_fragments(body.strip().replace("$arg", match[2]))
 
     return _FRAGMENT.sub(inline, query)
 
@@ -86,9 +86,20 @@ def _records_of_every_source() -> str:
     )
 
 
+def _raw_records_of_every_source() -> str:
+    """Every raw.<source>'s records with their lineage, UNION ALL (the text of rejected rows)."""
+    from journeyflow.sources import SOURCES
+
+    return "\nunion all\n".join(
+        f"select '{s.raw_table}' as raw_table, _source_file, _row_number, record from {s.raw_table}"
+        for s in SOURCES
+    )
+
+
 _UNIONS = {
     "events_of_every_source": _events_of_every_source,
     "records_of_every_source": _records_of_every_source,
+    "raw_records_of_every_source": _raw_records_of_every_source,
 }
 _UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
 

@@ -1,5 +1,8 @@
 -- grain: one row per ticket created/solved/rated in the ticket's latest export
--- staging.events unions this file with every other source's (sql/staging/events.sql)
+-- staging.events unions this file with every other source's (sql/staging/events.sql).
+-- The rating events here come from the ticket's embedded satisfaction_rating, at updated_at: only
+-- a fallback for tickets without an answered rating in the ratings export
+-- (sql/staging/events/zendesk_satisfaction_ratings.sql), so a ticket is rated once.
 with tickets as (
     select * exclude (version_rank)
     from (
@@ -11,6 +14,12 @@ with tickets as (
         where _reject_reason is null and not _is_duplicate
     )
     where version_rank = 1
+),
+
+rated_in_ratings_export as (
+    select distinct ticket_id
+    from staging.zendesk_satisfaction_ratings
+    where _reject_reason is null and not _is_duplicate and score in ('good', 'bad')
 )
 
 select
@@ -51,3 +60,7 @@ cross join unnest([
     }
 ]) as stages(e)
 where e.occurred_at is not null
+    and not (
+        e.event_name in ('ticket_rated_good', 'ticket_rated_bad')
+        and ticket_id in (select ticket_id from rated_in_ratings_export)
+    )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -12,9 +14,23 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | parquet
+    reader: str  # ndjson | csv | json_envelope | json_array | parquet | tsv | custom (per file)
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
     description: str = ""
+    # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
+    # through the contact roles), so the staging step runs after them
+    requires: tuple[str, ...] = ()
+    # (file glob, reader) pairs that override `reader` for some files of the folder: one raw table
+    # can be fed by several formats of the same export (GA4 as NDJSON or Parquet)
+    file_readers: tuple[tuple[str, str], ...] = ()
+    columns: tuple[str, ...] = ()  # tsv: the column names of a headerless file, in order
+
+    def reader_for(self, path: Path) -> str:
+        """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
+        for pattern, reader in self.file_readers:
+            if fnmatch(path.name, pattern):
+                return reader
+        return self.reader
 
     @property
     def name(self) -> str:
@@ -31,11 +47,49 @@ class Source:
         return f"{self.folder}_time_zone"
 
 
+def _salesforce_files(sobject: str) -> tuple[str, ...]:
+    """`Lead.csv` as the Data Export service names it, or `Lead_2026-06-01.csv`; never
+    `LeadHistory.csv` (another object), hence no bare `Lead*.csv`."""
+    return tuple(f"{sobject}{stem}.csv{gz}" for stem in ("", "_*") for gz in ("", ".gz"))
+
+# The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
+# format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
+# `derived_contexts` hold self-describing JSON).
+SNOWPLOW_ENRICHED_COLUMNS: tuple[str, ...] = (
+    "app_id", "platform", "etl_tstamp", "collector_tstamp", "dvce_created_tstamp", "event",
+    "event_id", "txn_id", "name_tracker", "v_tracker", "v_collector", "v_etl", "user_id",
+    "user_ipaddress", "user_fingerprint", "domain_userid", "domain_sessionidx", "network_userid",
+    "geo_country", "geo_region", "geo_city", "geo_zipcode", "geo_latitude", "geo_longitude",
+    "geo_region_name", "ip_isp", "ip_organization", "ip_domain", "ip_netspeed", "page_url",
+    "page_title", "page_referrer", "page_urlscheme", "page_urlhost", "page_urlport",
+    "page_urlpath", "page_urlquery", "page_urlfragment", "refr_urlscheme", "refr_urlhost",
+    "refr_urlport", "refr_urlpath", "refr_urlquery", "refr_urlfragment", "refr_medium",
+    "refr_source", "refr_term", "mkt_medium", "mkt_source", "mkt_term", "mkt_content",
+    "mkt_campaign", "contexts", "se_category", "se_action", "se_label", "se_property", "se_value",
+    "unstruct_event", "tr_orderid", "tr_affiliation", "tr_total", "tr_tax", "tr_shipping",
+    "tr_city", "tr_state", "tr_country", "ti_orderid", "ti_sku", "ti_name", "ti_category",
+    "ti_price", "ti_quantity", "pp_xoffset_min", "pp_xoffset_max", "pp_yoffset_min",
+    "pp_yoffset_max", "useragent", "br_name", "br_family", "br_version", "br_type",
+    "br_renderengine", "br_lang", "br_features_pdf", "br_features_flash", "br_features_java",
+    "br_features_director", "br_features_quicktime", "br_features_realplayer",
+    "br_features_windowsmedia", "br_features_gears", "br_features_silverlight", "br_cookies",
+    "br_colordepth", "br_viewwidth", "br_viewheight", "os_name", "os_family", "os_manufacturer",
+    "os_timezone", "dvce_type", "dvce_ismobile", "dvce_screenwidth", "dvce_screenheight",
+    "doc_charset", "doc_width", "doc_height", "tr_currency", "tr_total_base", "tr_tax_base",
+    "tr_shipping_base", "ti_currency", "ti_price_base", "base_currency", "geo_timezone",
+    "mkt_clickid", "mkt_network", "etl_tags", "dvce_sent_tstamp", "refr_domain_userid",
+    "refr_device_tstamp", "derived_contexts", "domain_sessionid", "derived_tstamp",
+    "event_vendor", "event_name", "event_format", "event_version", "event_fingerprint",
+    "true_tstamp",
+)
+assert len(SNOWPLOW_ENRICHED_COLUMNS) == 131
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "raw.ga4_events", "ga4",
-        ("*.ndjson", "*.ndjson.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz"), "ndjson",
-        description="GA4 BigQuery export, one event per line",
+        ("*.ndjson", "*.ndjson.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.parquet"),
+        "ndjson", file_readers=(("*.parquet", "parquet"),),
+        description="GA4 BigQuery export, one event per line (NDJSON) or row (Parquet)",
     ),
     Source(
         "raw.hubspot_contacts", "hubspot", ("contacts*.csv", "contacts*.csv.gz"), "csv",
@@ -55,8 +109,78 @@ SOURCES: tuple[Source, ...] = (
         description="Zendesk Users API response",
     ),
     Source(
+        "raw.zendesk_satisfaction_ratings", "zendesk",
+        ("satisfaction_ratings*.json", "satisfaction_ratings*.json.gz"), "json_envelope",
+        "satisfaction_ratings",
+        description="Zendesk Satisfaction Ratings API response",
+    ),
+    Source(
+        "raw.freshdesk_tickets", "freshdesk", ("tickets*.json", "tickets*.json.gz"), "json_array",
+        description="Freshdesk Tickets API response (a bare JSON array per page)",
+    ),
+    Source(
+        "raw.freshdesk_tickets_csv", "freshdesk", ("tickets*.csv", "tickets*.csv.gz"), "csv",
+        description="Freshdesk ticket export from the web app (Tickets > Export, CSV)",
+    ),
+    Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
         description="NPS answers (0-10) by email",
+    ),
+    Source(
+        "raw.hubspot_engagements", "hubspot",
+        ("calls*.json", "calls*.json.gz", "meetings*.json", "meetings*.json.gz",
+         "emails*.json", "emails*.json.gz"),
+        "json_envelope", "results",
+        description="HubSpot CRM v3 calls, meetings and emails (objects API list responses)",
+    ),
+    Source(
+        "raw.salesforce_opportunity_contact_roles", "salesforce",
+        _salesforce_files("OpportunityContactRole"), "csv",
+        description="Salesforce OpportunityContactRole export (which contact an opportunity is for)",
+    ),
+    Source(
+        "raw.salesforce_leads", "salesforce", _salesforce_files("Lead"), "csv",
+        description="Salesforce Lead export (Data Loader / Data Export, API field names)",
+    ),
+    Source(
+        "raw.salesforce_contacts", "salesforce", _salesforce_files("Contact"), "csv",
+        description="Salesforce Contact export",
+    ),
+    Source(
+        "raw.salesforce_opportunities", "salesforce", _salesforce_files("Opportunity"), "csv",
+        description="Salesforce Opportunity export",
+        requires=("staging.salesforce_opportunity_contact_roles",),
+    ),
+    Source(
+        "raw.salesforce_opportunity_history", "salesforce",
+        _salesforce_files("OpportunityHistory"), "csv",
+        description="Salesforce OpportunityHistory export (one row per stage, amount or date change)",
+    ),
+    Source(
+        "raw.snowplow_events", "snowplow",
+        ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
+         "*.ndjson.gz"),
+        "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv")),
+        columns=SNOWPLOW_ENRICHED_COLUMNS,
+        description="Snowplow enriched events: the headerless TSV or the Analytics SDK's JSON",
+    ),
+    Source(
+        "raw.segment_events", "segment",
+        ("*.json", "*.jsonl", "*.ndjson", "*.gz"), "ndjson",
+        description="Segment track/page/screen/identify calls as NDJSON (S3 or webhook destination)",
+    ),
+    Source(
+        "raw.survey_csat", "surveys", ("csat*.csv", "csat*.csv.gz"), "csv",
+        description="CSAT answers (1-5) by email or shop user id",
+    ),
+    Source(
+        "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
+        description="CES (customer effort) answers (1-7) by email or shop user id",
+    ),
+    # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
+    Source(
+        "raw.custom_events", "custom", ("*/source.yaml",), "custom",
+        description="Custom sources: any export described by a YAML mapping",
     ),
 )
 

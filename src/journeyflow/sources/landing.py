@@ -91,6 +91,10 @@ class TextFile:
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
     """The source's files under the input folder, sorted so loads are reproducible."""
+    if source.reader == "custom":
+        from journeyflow.sources.custom import custom_files
+
+        return custom_files(input_dir)
     folder = input_dir / source.folder
     found: set[Path] = set()
     for pattern in source.patterns:
@@ -103,10 +107,19 @@ def input_fingerprint(input_dir: Path) -> str:
     entries = sorted(
         f"{path.relative_to(input_dir)}|{stat.st_size}|{stat.st_mtime_ns}"
         for source in SOURCES
-        for path in find_files(input_dir, source)
+        for path in [*find_files(input_dir, source), *_mapping_files(input_dir, source)]
         for stat in [path.stat()]
     )
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
+
+
+def _mapping_files(input_dir: Path, source: Source) -> list[Path]:
+    """Custom sources' `source.yaml` files: a changed mapping changes the fingerprint too."""
+    if source.reader != "custom":
+        return []
+    from journeyflow.sources.custom import CUSTOM_FOLDER, MAPPING_FILE
+
+    return sorted((input_dir / CUSTOM_FOLDER).glob(f"*/{MAPPING_FILE}"))
 
 
 def land_source(
@@ -116,16 +129,26 @@ def land_source(
     load_id: str,
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
+    phases: set[str] | None = None,
 ) -> LandingResult:
     """Land the source's files in its raw table.
 
     Full: replace the table with every file in scope. Incremental: only files that are new or
     changed since they were landed (name, size and modification time, `raw.landed_files`) are
     (re)landed, and the rows of files that disappeared are dropped; the rest stays as it was.
+    Custom sources (their mappings decide how a file is read) are always landed in full.
+    `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
     """
     con.execute(INGEST_ERRORS_DDL)
     con.execute(LANDED_FILES_DDL)
     result = LandingResult()
+    if source.reader == "custom":
+        from journeyflow.sources.custom import land_custom_sources
+
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
+        _forget_files(con, source, None)
+        land_custom_sources(con, input_dir, source, load_id, result, phases)
+        return _count(con, source, result)
     found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental)]
     stats = {str(p): p.stat() for p in found}
     if incremental:
@@ -146,39 +169,53 @@ def land_source(
         con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
         files, drop = found, None
     _forget_files(con, source, drop)
-    if source.reader == "ndjson" and land_ndjson_batch(con, files, source, load_id, result):
-        _remember_files(con, source, files, stats, load_id)
-        files = []  # all landed in one statement
+    ndjson = [path for path in files if source.reader_for(path) == "ndjson"]
+    if land_ndjson_batch(con, ndjson, source, load_id, result):
+        _remember_files(con, source, ndjson, stats, load_id)
+        landed = set(ndjson)  # in one statement
+        files = [path for path in files if path not in landed]
     for path in files:
-        result.files += 1
-        # one transaction per file: a file that fails half-way leaves none of its rows behind,
-        # so its rows are counted once (as one file-level reject), never twice
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if source.reader == "parquet":
-                land_parquet(con, path, source, load_id)
-            else:
-                with readable_text(path) as text:
-                    result.transcoded += text.transcoded
-                    if text.empty:
-                        record_file_error(
-                            con, source, path, load_id,
-                            "file is empty: no header and no records", raw_text="",
-                        )
-                    else:
-                        land_file(con, text, path, source, load_id)
-            con.execute("COMMIT")
-        except FILE_ERRORS as exc:
-            con.execute("ROLLBACK")
-            record_file_error(
-                con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
-            )
+        land_one_file(con, path, source, load_id, result)
         _remember_files(con, source, [path], stats, load_id)
+    return _count(con, source, result)
+
+
+def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult) -> LandingResult:
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
     ).fetchall()[0][0]
     return result
+
+
+def land_one_file(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str, result: LandingResult
+) -> None:
+    """Land one file in its own transaction; an unreadable file becomes one file-level reject."""
+    result.files += 1
+    reader = source.reader_for(path)
+    # one transaction per file: a file that fails half-way leaves none of its rows behind,
+    # so its rows are counted once (as one file-level reject), never twice
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if reader == "parquet":
+            land_parquet(con, path, source, load_id)
+        else:
+            with readable_text(path) as text:
+                result.transcoded += text.transcoded
+                if text.empty:
+                    record_file_error(
+                        con, source, path, load_id,
+                        "file is empty: no header and no records", raw_text="",
+                    )
+                else:
+                    land_file(con, text, path, source, load_id, reader)
+        con.execute("COMMIT")
+    except FILE_ERRORS as exc:
+        con.execute("ROLLBACK")
+        record_file_error(
+            con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
+        )
 
 
 def _forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
@@ -266,10 +303,12 @@ def readable_text(path: Path) -> Iterator[TextFile]:
 
 
 def land_file(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    reader: str | None = None,
 ) -> None:
-    readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope}
-    readers[source.reader](con, text, original, source, load_id)
+    readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope,
+               "tsv": land_tsv, "json_array": land_json_array}
+    readers[reader or source.reader](con, text, original, source, load_id)
 
 
 def land_ndjson(
@@ -289,6 +328,56 @@ def land_ndjson(
         """,
         {"load_id": load_id, "file": str(original), "path": str(text.path),
          "encoding": text.encoding},
+    )
+
+
+def land_tsv(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
+    """A headerless tab-separated file whose columns the source names (Snowplow enriched events).
+
+    One record per non-blank line, keyed by `source.columns`; an empty field becomes null. A line
+    with another number of fields cannot be keyed, so it goes to ingest errors with its line
+    number and how many fields it had. `_row_number` is the physical line number.
+    """
+    if not source.columns:
+        raise ValueError(f"source {source.raw_table} reads TSV but names no columns")
+    struct = ", ".join(
+        f"{quote_ident(name)} := nullif(fields[{i}], '')" for i, name in enumerate(source.columns, 1)
+    )
+    lines = """
+        SELECT line_number, line, string_split(line, chr(9)) AS fields
+        FROM (
+            SELECT row_number() OVER () AS line_number, rtrim(line, chr(13)) AS line
+            FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false,
+                          delim = chr(1), quote = '', escape = '', auto_detect = false)
+        )
+        WHERE trim(coalesce(line, '')) <> ''
+    """
+    params = {"load_id": load_id, "file": str(original), "path": str(text.path),
+              "n": len(source.columns)}
+    con.execute(
+        f"""
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, line_number, now(), md5(record), record, $encoding, chr(9)
+        FROM (
+            SELECT line_number, to_json(struct_pack({struct}))::VARCHAR AS record
+            FROM ({lines}) WHERE len(fields) = $n
+        )
+        """,
+        {**params, "encoding": text.encoding},
+    )
+    con.execute(
+        f"""
+        INSERT INTO raw.ingest_errors
+        SELECT $raw_table, $file, line_number,
+               'TSV line ' || line_number || ': expected ' || $n || ' tab-separated fields, found '
+                   || len(fields),
+               left(line, $limit), $load_id
+        FROM ({lines}) WHERE len(fields) <> $n
+        ORDER BY line_number
+        """,
+        {**params, "raw_table": source.raw_table, "limit": RAW_TEXT_LIMIT},
     )
 
 
@@ -378,6 +467,24 @@ def land_json_envelope(
 ) -> None:
     """An API response `{"<key>": [...]}`: one record per list element."""
     key = source.envelope_key
+    _land_json_list(con, text, original, source, load_id, f"$.{key}",
+                    f'JSON document has no "{key}" list (expected the API response shape)')
+
+
+def land_json_array(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+) -> None:
+    """An API response that is a bare list `[{...}, ...]` (Freshdesk): one record per element."""
+    _land_json_list(con, text, original, source, load_id, "$",
+                    "JSON document is not a list (expected the API response: a JSON array)")
+
+
+def _land_json_list(
+    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    list_path: str, not_a_list: str,
+) -> None:
+    """One record per element of the list at `list_path`; an invalid document or a missing list
+    is one file-level reject."""
     doc = con.execute(
         "SELECT content, json_valid(content) FROM read_text($path)", {"path": str(text.path)}
     ).fetchall()[0]
@@ -391,14 +498,11 @@ def land_json_envelope(
         return
     is_list = con.execute(
         "SELECT json_type($content, $path) = 'ARRAY'",
-        {"content": content, "path": f"$.{key}"},
+        {"content": content, "path": list_path},
     ).fetchall()[0][0]
     if not is_list:
-        record_file_error(
-            con, source, original, load_id,
-            f'JSON document has no "{key}" list (expected the API response shape)',
-            raw_text=content[:RAW_TEXT_LIMIT],
-        )
+        record_file_error(con, source, original, load_id, not_a_list,
+                          raw_text=content[:RAW_TEXT_LIMIT])
         return
     con.execute(
         f"""
@@ -411,7 +515,7 @@ def land_json_envelope(
         """,
         {
             "load_id": load_id, "file": str(original), "content": content,
-            "items_path": f"$.{key}[*]", "encoding": text.encoding,
+            "items_path": f"{list_path}[*]", "encoding": text.encoding,
         },
     )
 

@@ -1,0 +1,39 @@
+-- The events of one survey's staging table (`$arg`: nps, csat or ces): one `<survey>_response`
+-- per answer, the answer's latest export (last file, last row), its score as `value`.
+-- Shared by sql/staging/events/survey_nps.sql, survey_csat.sql and survey_ces.sql.
+-- Used as {{ survey_events(csat) }}; sql_text() inlines it.
+with answers as (
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by response_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.survey_$arg
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
+)
+
+select
+    'survey' as source,
+    'raw.survey_$arg' as source_table,
+    response_id as natural_key,
+    response_id as source_record_id,
+    _source_file, _row_number, _load_id,
+    answered_at as occurred_at,
+    cast(null as varchar) as anonymous_id,
+    user_id,
+    email_hash,
+    cast(null as varchar) as crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    '$arg_response' as event_name,
+    cast(null as varchar) as page_path,
+    cast(null as varchar) as utm_source,
+    cast(null as varchar) as utm_medium,
+    cast(null as varchar) as utm_campaign,
+    cast(null as varchar) as origin,
+    cast(score as double) as value,
+    cast(null as varchar) as currency,
+    json_object('survey', '$arg') as properties
+from answers

@@ -1,0 +1,38 @@
+-- grain: one event per usable record of a custom source (latest export of an event id)
+-- staging.events unions this file with every other source's (sql/staging/events.sql); `source` is
+-- the custom source's name, so taxonomy rules match it (the mapping's `rules:`, or touchpoints.yaml)
+with custom as (
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by event_key order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.custom_events
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
+)
+
+select
+    custom_source as source,
+    'raw.custom_events' as source_table,
+    event_key as natural_key,
+    coalesce(event_id_text, _row_hash) as source_record_id,
+    _source_file, _row_number, _load_id,
+    occurred_at,
+    anonymous_id,
+    user_id,
+    email_hash,
+    crm_contact_id,
+    support_user_id,
+    event_name,
+    cast(null as varchar) as page_path,
+    cast(null as varchar) as utm_source,
+    cast(null as varchar) as utm_medium,
+    cast(null as varchar) as utm_campaign,
+    origin,
+    value,
+    currency,
+    properties
+from custom

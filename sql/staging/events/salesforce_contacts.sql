@@ -1,0 +1,46 @@
+-- grain: one row per contact created, for contacts that no converted lead became (a converted lead's
+-- contact is created by the conversion, which salesforce_leads.sql already makes lead_converted)
+-- staging.events unions this file with every other source's (sql/staging/events.sql)
+with contacts as (
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by contact_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.salesforce_contacts
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
+),
+
+converted_contacts as (
+    select distinct converted_contact_id as contact_id
+    from staging.salesforce_leads
+    where _reject_reason is null and is_converted
+)
+
+select
+    'salesforce' as source,
+    'raw.salesforce_contacts' as source_table,
+    c.contact_id || '|contact_created' as natural_key,
+    c.contact_id as source_record_id,
+    c._source_file, c._row_number, c._load_id,
+    c.created_at as occurred_at,
+    cast(null as varchar) as anonymous_id,
+    cast(null as varchar) as user_id,
+    c.email_hash,
+    c.crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    'contact_created' as event_name,
+    cast(null as varchar) as page_path,
+    cast(null as varchar) as utm_source,
+    cast(null as varchar) as utm_medium,
+    cast(null as varchar) as utm_campaign,
+    c.lead_source as origin,
+    cast(null as double) as value,
+    cast(null as varchar) as currency,
+    json_object('account_id', c.account_id) as properties
+from contacts as c
+left join converted_contacts as l on l.contact_id = c.contact_id
+where l.contact_id is null

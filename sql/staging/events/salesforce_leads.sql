@@ -1,0 +1,48 @@
+-- grain: one row per lead created / lead converted of a lead's latest export
+-- staging.events unions this file with every other source's (sql/staging/events.sql)
+-- ConvertedDate is a date: its midnight can come before the lead's own CreatedDate on the same
+-- day, so the conversion is never earlier than the creation.
+with leads as (
+    select * exclude (version_rank)
+    from (
+        select
+            *,
+            row_number() over (partition by lead_id order by _source_file desc, _row_number desc)
+                as version_rank
+        from staging.salesforce_leads
+        where _reject_reason is null and not _is_duplicate
+    )
+    where version_rank = 1
+)
+
+select
+    'salesforce' as source,
+    'raw.salesforce_leads' as source_table,
+    lead_id || '|' || e.event_name as natural_key,
+    lead_id as source_record_id,
+    _source_file, _row_number, _load_id,
+    e.occurred_at,
+    cast(null as varchar) as anonymous_id,
+    cast(null as varchar) as user_id,
+    email_hash,
+    crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    e.event_name,
+    cast(null as varchar) as page_path,
+    cast(null as varchar) as utm_source,
+    cast(null as varchar) as utm_medium,
+    cast(null as varchar) as utm_campaign,
+    lead_source as origin,
+    cast(null as double) as value,
+    cast(null as varchar) as currency,
+    json_object('lead_status', lead_status, 'converted_opportunity_id', converted_opportunity_id)
+        as properties
+from leads
+cross join unnest([
+    {'event_name': 'lead_created', 'occurred_at': created_at},
+    {
+        'event_name': 'lead_converted',
+        'occurred_at': case when is_converted then greatest(converted_at, created_at) end
+    }
+]) as stages(e)
+where e.occurred_at is not null

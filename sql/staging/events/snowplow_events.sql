@@ -1,0 +1,44 @@
+-- grain: one row per usable Snowplow event (page views, structured, unstruct and transaction
+-- events; page pings and transaction items make no events of their own)
+-- staging.events unions this file with every other source's (sql/staging/events.sql)
+-- A page ping is the heartbeat of a page view that is already an event, and a transaction item a
+-- line of a transaction that is: both stay in staging.snowplow_events for engagement analyses.
+with snowplow as (
+    select * from staging.snowplow_events
+    where _reject_reason is null and not _is_duplicate
+        and event_type not in ('page_ping', 'transaction_item')
+)
+
+select
+    'snowplow' as source,
+    'raw.snowplow_events' as source_table,
+    event_id as natural_key,
+    coalesce(tr_orderid, event_id) as source_record_id,
+    _source_file, _row_number, _load_id,
+    occurred_at,
+    anonymous_id,
+    user_id,
+    cast(null as varchar) as email_hash,
+    cast(null as varchar) as crm_contact_id,
+    cast(null as varchar) as support_user_id,
+    event_name,
+    page_path,
+    mkt_source as utm_source,
+    mkt_medium as utm_medium,
+    mkt_campaign as utm_campaign,
+    case when event_type = 'struct' then se_category end as origin,
+    case when event_type = 'transaction' then tr_total else se_value end as value,
+    case when event_type = 'transaction' then tr_currency end as currency,
+    json_object(
+        'event', event_type,
+        'app_id', app_id,
+        'se_label', se_label,
+        'domain_sessionid', domain_sessionid,
+        'domain_sessionidx', domain_sessionidx,
+        'platform', platform,
+        'device_type', dvce_type,
+        'country', geo_country,
+        'page_title', page_title,
+        'unstruct', unstruct_data
+    ) as properties
+from snowplow

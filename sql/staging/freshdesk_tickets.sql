@@ -1,0 +1,95 @@
+-- grain: one row per raw Freshdesk ticket, typed, emails hashed, with its reject reason (NULL = usable)
+-- timestamps: ISO 8601 (the API writes `...Z`), German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch;
+-- a timestamp without a zone is local time of $freshdesk_time_zone.
+-- status, priority and source are the API's numeric codes; the names come from the Freshdesk API
+-- reference (a custom status, 6 and up, keeps its number).
+with source as (
+    select * from raw.freshdesk_tickets
+),
+
+renamed as (
+    select
+        -- lineage
+        _load_id, _source_file, _row_number, _row_hash,
+        -- ids
+        json_extract_string(record, '$.id') as ticket_id,
+        json_extract_string(record, '$.requester_id') as requester_id,
+        -- `include=requester` embeds the requester; `email` is set on tickets created by email
+        coalesce(
+            nullif(trim(json_extract_string(record, '$.requester.email')), ''),
+            json_extract_string(record, '$.email')
+        ) as email_text,
+        -- timestamps (text as exported; resolved_at only with `include=stats`)
+        json_extract_string(record, '$.created_at') as created_at_text,
+        json_extract_string(record, '$.updated_at') as updated_at_text,
+        json_extract_string(record, '$.stats.resolved_at') as resolved_at_text,
+        -- attributes (codes as exported; the subject stays in raw)
+        trim(json_extract_string(record, '$.status')) as status_code,
+        trim(json_extract_string(record, '$.priority')) as priority_code,
+        trim(json_extract_string(record, '$.source')) as source_code,
+        json_extract_string(record, '$.type') as ticket_type
+    from source
+),
+
+parsed as (
+    select
+        *,
+        list_transform(
+            [created_at_text, updated_at_text, resolved_at_text],
+            {{ parse_export_timestamp($freshdesk_time_zone) }}
+        ) as parsed_times,
+        {{ hash_email(email_text) }} as email_hash
+    from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_times, email_text),
+        'freshdesk:' || requester_id as support_user_id,
+        parsed_times[1] as created_at,
+        parsed_times[2] as updated_at,
+        parsed_times[3] as resolved_at,
+        case status_code
+            when '2' then 'open' when '3' then 'pending' when '4' then 'resolved'
+            when '5' then 'closed' else status_code
+        end as status,
+        case priority_code
+            when '1' then 'low' when '2' then 'medium' when '3' then 'high' when '4' then 'urgent'
+        end as priority,
+        case source_code
+            when '1' then 'email' when '2' then 'portal' when '3' then 'phone' when '4' then 'forum'
+            when '5' then 'twitter' when '6' then 'facebook' when '7' then 'chat'
+            when '8' then 'mobihelp' when '9' then 'feedback_widget' when '10' then 'outbound_email'
+            else source_code
+        end as channel,
+        list_filter(
+            [
+                {'label': 'created_at', 'txt': created_at_text, 'ts': parsed_times[1]},
+                {'label': 'updated_at', 'txt': updated_at_text, 'ts': parsed_times[2]},
+                {'label': 'stats.resolved_at', 'txt': resolved_at_text, 'ts': parsed_times[3]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_time
+    from parsed
+)
+
+select
+    * exclude (bad_time),
+    case
+        when ticket_id is null then 'missing id'
+        when requester_id is null then 'missing requester_id'
+        when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
+        when bad_time.ts is null and bad_time.label is not null
+            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
+        when bad_time.label is not null
+            then bad_time.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_time.ts as varchar)
+        when status_code <> '' and not regexp_full_match(status_code, '[0-9]+')
+            then 'status must be a Freshdesk status code (2 open, 3 pending, 4 resolved, 5 closed), got '
+                || left(status_code, 20)
+    end as _reject_reason
+from typed

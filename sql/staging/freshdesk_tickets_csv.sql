@@ -1,0 +1,88 @@
+-- grain: one row per raw row of a Freshdesk ticket export (CSV), typed, emails hashed, with its
+-- reject reason (NULL = usable). The same columns as staging.freshdesk_tickets (the API pages);
+-- sql/staging/events/freshdesk_tickets.sql makes the events of both, once per ticket.
+-- Times are written in the helpdesk's time zone without a zone: local time of $freshdesk_time_zone
+-- (ISO 8601, German `DD.MM.YYYY HH:MM` and epochs work as everywhere). Status, priority and
+-- source come as names (`Resolved`, `Medium`, `Feedback Widget`) and are lower-cased like the API's.
+with source as (
+    select * from raw.freshdesk_tickets_csv
+),
+
+renamed as (
+    select
+        -- lineage
+        _load_id, _source_file, _row_number, _row_hash,
+        -- ids (CSV headers are normalised: "Ticket ID" -> ticket_id)
+        nullif(trim(json_extract_string(record, '$.ticket_id')), '') as ticket_id,
+        nullif(trim(coalesce(
+            json_extract_string(record, '$.contact_id'), json_extract_string(record, '$.requester_id')
+        )), '') as requester_id,
+        coalesce(
+            nullif(trim(json_extract_string(record, '$.requester_email')), ''),
+            json_extract_string(record, '$.email')
+        ) as email_text,
+        -- timestamps (text as exported)
+        json_extract_string(record, '$.created_time') as created_at_text,
+        json_extract_string(record, '$.last_update_time') as updated_at_text,
+        coalesce(
+            nullif(trim(json_extract_string(record, '$.resolved_time')), ''),
+            json_extract_string(record, '$.closed_time')
+        ) as resolved_at_text,
+        -- attributes (names as exported; the subject stays in raw)
+        nullif(trim(json_extract_string(record, '$.status')), '') as status_text,
+        nullif(trim(json_extract_string(record, '$.priority')), '') as priority_text,
+        nullif(trim(json_extract_string(record, '$.source')), '') as source_text,
+        nullif(trim(json_extract_string(record, '$.type')), '') as ticket_type
+    from source
+),
+
+parsed as (
+    select
+        *,
+        list_transform(
+            [created_at_text, updated_at_text, resolved_at_text],
+            {{ parse_export_timestamp($freshdesk_time_zone) }}
+        ) as parsed_times,
+        {{ hash_email(email_text) }} as email_hash
+    from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_times, email_text, status_text, priority_text, source_text),
+        'freshdesk:' || requester_id as support_user_id,
+        parsed_times[1] as created_at,
+        parsed_times[2] as updated_at,
+        parsed_times[3] as resolved_at,
+        regexp_replace(lower(status_text), '[^a-z0-9]+', '_', 'g') as status,
+        lower(priority_text) as priority,
+        regexp_replace(lower(source_text), '[^a-z0-9]+', '_', 'g') as channel,
+        list_filter(
+            [
+                {'label': 'Created time', 'txt': created_at_text, 'ts': parsed_times[1]},
+                {'label': 'Last update time', 'txt': updated_at_text, 'ts': parsed_times[2]},
+                {'label': 'Resolved time', 'txt': resolved_at_text, 'ts': parsed_times[3]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_time
+    from parsed
+)
+
+select
+    * exclude (bad_time),
+    case
+        when ticket_id is null then 'missing Ticket ID'
+        when email_hash is null and requester_id is null
+            then 'missing Requester email (and no Contact ID): the ticket cannot be linked to a person'
+        when created_at_text is null or trim(created_at_text) = '' then 'missing Created time'
+        when bad_time.ts is null and bad_time.label is not null
+            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
+        when bad_time.label is not null
+            then bad_time.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_time.ts as varchar)
+    end as _reject_reason
+from typed

@@ -1,0 +1,106 @@
+-- grain: one row per raw HubSpot engagement (call, meeting or email of the CRM v3 objects API), typed,
+-- with its reject reason (NULL = usable)
+-- The list responses carry no object type: it is the file's name (calls*.json, meetings*.json,
+-- emails*.json). Timestamps: ISO 8601 as the API writes them (`...Z`), epoch milliseconds, or any form
+-- parse_export_timestamp accepts; a timestamp without a zone is local time of $hubspot_time_zone.
+with source as (
+    select * from raw.hubspot_engagements
+),
+
+renamed as (
+    select
+        -- lineage
+        _load_id, _source_file, _row_number, _row_hash,
+        -- ids
+        regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1) as file_kind,
+        json_extract_string(record, '$.id') as engagement_id,
+        list_filter(
+            list_transform(
+                coalesce(json_extract_string(record, '$.associations.contacts.results[*].id'), []),
+                lambda c: nullif(trim(c), '')
+            ),
+            lambda c: c is not null
+        ) as contact_ids,
+        -- timestamps (text as exported)
+        json_extract_string(record, '$.properties.hs_timestamp') as hs_timestamp_text,
+        json_extract_string(record, '$.properties.hs_meeting_start_time') as meeting_start_text,
+        -- measures
+        trim(json_extract_string(record, '$.properties.hs_call_duration')) as call_duration_text,
+        -- attributes
+        lower(coalesce(json_extract_string(record, '$.archived'), 'false')) = 'true' as archived,
+        upper(trim(json_extract_string(record, '$.properties.hs_call_direction'))) as call_direction,
+        lower(trim(json_extract_string(record, '$.properties.hs_call_disposition'))) as call_disposition_id,
+        upper(trim(json_extract_string(record, '$.properties.hs_call_status'))) as call_status,
+        upper(trim(json_extract_string(record, '$.properties.hs_meeting_outcome'))) as meeting_outcome,
+        upper(trim(json_extract_string(record, '$.properties.hs_email_direction'))) as email_direction,
+        upper(trim(json_extract_string(record, '$.properties.hs_email_status'))) as email_status
+    from source
+),
+
+parsed as (
+    select
+        *,
+        list_transform(
+            [hs_timestamp_text, meeting_start_text],
+            {{ parse_export_timestamp($hubspot_time_zone) }}
+        ) as parsed_times,
+        case
+            when call_duration_text is null or call_duration_text = '' then null
+            when regexp_full_match(call_duration_text, '[0-9]+(\.[0-9]+)?')
+                then cast(call_duration_text as double) / 1000
+        end as call_duration_seconds
+    from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_times),
+        case file_kind when 'calls' then 'call' when 'meetings' then 'meeting' when 'emails' then 'email'
+        end as engagement_type,
+        list_transform(contact_ids, lambda c: 'hubspot:' || c) as crm_contact_ids,
+        parsed_times[1] as engagement_at,
+        parsed_times[2] as meeting_start_at,
+        -- HubSpot's default call outcomes are fixed GUIDs; custom outcomes keep their id
+        case call_disposition_id
+            when 'f240bbac-87c9-4f6e-bf70-924b57d47db7' then 'connected'
+            when '73a0d17f-1163-4015-bdd5-ec830791da20' then 'no_answer'
+            when '9d9162e7-6cf3-4944-bf63-4dff82258764' then 'busy'
+            when 'b2cf5968-551e-4856-9783-52b3da59a7d0' then 'left_voicemail'
+            when 'a4c4c377-d246-4b32-a13b-75a56a4cd0ff' then 'left_live_message'
+            when '17b47fee-58de-441e-a44c-c6300d46f273' then 'wrong_number'
+            else call_disposition_id
+        end as call_outcome,
+        list_filter(
+            [
+                {'label': 'hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},
+                {'label': 'hs_meeting_start_time', 'txt': meeting_start_text, 'ts': parsed_times[2]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_time
+    from parsed
+)
+
+select
+    * exclude (bad_time, file_kind, contact_ids, call_disposition_id),
+    case
+        when engagement_id is null or trim(engagement_id) = '' then 'missing id'
+        when engagement_type is null
+            then 'file name does not say the engagement type (calls*, meetings*, emails*)'
+        when hs_timestamp_text is null or trim(hs_timestamp_text) = ''
+            then 'missing properties.hs_timestamp'
+        when bad_time.ts is null and bad_time.label is not null
+            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
+        when bad_time.label is not null
+            then bad_time.label || ' out of range (before 2000 or in the future): '
+                || cast(bad_time.ts as varchar)
+        when call_duration_text <> '' and call_duration_seconds is null
+            then 'hs_call_duration is not a number of milliseconds: ' || left(call_duration_text, 40)
+        when len(crm_contact_ids) = 0
+            then 'no associated contact (associations.contacts.results is empty or missing)'
+        when archived then 'archived (deleted in HubSpot)'
+    end as _reject_reason
+from typed

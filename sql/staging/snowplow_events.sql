@@ -1,0 +1,168 @@
+-- grain: one row per raw Snowplow enriched event (a TSV line or an Analytics SDK JSON line), typed,
+-- with the reason it cannot be used (NULL = usable)
+-- Both shapes land as JSON keyed by the enriched-event column names: the TSV's fields are text
+-- (empty = null), the SDK's are typed (numbers, booleans, `...Z` timestamps), and the SDK flattens
+-- the self-describing `unstruct_event` into `unstruct_event_<vendor>_<name>_<model>`.
+-- Snowplow writes UTC: a timestamp without a zone (the TSV's `2026-06-01 09:00:00.123`) is UTC,
+-- whatever $snowplow_time_zone says.
+-- _row_hash is the event_id: Snowplow delivers events at least once, so a second record with the
+-- same event_id (in any file or shape) counts as a duplicate, not as a second event.
+with source as (
+    select * from raw.snowplow_events
+),
+
+valid_json as (
+    select * from source where json_valid(record)
+),
+
+renamed as (
+    select
+        -- lineage
+        _load_id, _source_file, _row_number, _row_hash,
+        -- ids
+        json_extract_string(record, '$.event_id') as event_id,
+        nullif(trim(json_extract_string(record, '$.domain_userid')), '') as domain_userid,
+        nullif(trim(json_extract_string(record, '$.user_id')), '') as user_id,
+        json_extract_string(record, '$.domain_sessionid') as domain_sessionid,
+        json_extract_string(record, '$.domain_sessionidx') as domain_sessionidx_text,
+        -- timestamps (text as exported)
+        json_extract_string(record, '$.collector_tstamp') as collector_tstamp_text,
+        json_extract_string(record, '$.derived_tstamp') as derived_tstamp_text,
+        json_extract_string(record, '$.dvce_created_tstamp') as dvce_created_tstamp_text,
+        -- event
+        json_extract_string(record, '$.event') as event_type,
+        json_extract_string(record, '$.event_vendor') as event_vendor,
+        json_extract_string(record, '$.event_name') as unstruct_name,
+        json_extract_string(record, '$.event_version') as event_version,
+        json_extract_string(record, '$.se_category') as se_category,
+        json_extract_string(record, '$.se_action') as se_action,
+        json_extract_string(record, '$.se_label') as se_label,
+        json_extract_string(record, '$.se_value') as se_value_text,
+        json_extract_string(record, '$.tr_orderid') as tr_orderid,
+        json_extract_string(record, '$.tr_total') as tr_total_text,
+        json_extract_string(record, '$.tr_currency') as tr_currency,
+        -- page and campaign
+        json_extract_string(record, '$.page_url') as page_url,
+        json_extract_string(record, '$.page_urlpath') as page_urlpath,
+        json_extract_string(record, '$.page_title') as page_title,
+        json_extract_string(record, '$.mkt_source') as mkt_source,
+        json_extract_string(record, '$.mkt_medium') as mkt_medium,
+        json_extract_string(record, '$.mkt_campaign') as mkt_campaign,
+        json_extract_string(record, '$.refr_medium') as refr_medium,
+        -- attributes
+        json_extract_string(record, '$.app_id') as app_id,
+        json_extract_string(record, '$.platform') as platform,
+        json_extract_string(record, '$.dvce_type') as dvce_type,
+        json_extract_string(record, '$.geo_country') as geo_country,
+        -- the unstruct event's own data: inside the TSV's self-describing JSON, or under the
+        -- SDK's flattened key (vendor dots and camelCase turned into snake_case, major version)
+        coalesce(
+            json_extract(json_extract_string(record, '$.unstruct_event'), '$.data.data'),
+            json_extract(
+                record,
+                '$."unstruct_event_' || replace(lower(json_extract_string(record, '$.event_vendor')), '.', '_')
+                || '_' || lower(regexp_replace(
+                    json_extract_string(record, '$.event_name'), '([^A-Z_])([A-Z])', '\1_\2', 'g'
+                ))
+                || '_' || split_part(json_extract_string(record, '$.event_version'), '-', 1) || '"'
+            )
+        ) as unstruct_raw
+    from valid_json
+),
+
+parsed as (
+    select
+        *,
+        list_transform(
+            -- Snowplow's zone-less timestamps are UTC: say so before the shared parser reads them
+            list_transform(
+                [collector_tstamp_text, derived_tstamp_text, dvce_created_tstamp_text],
+                lambda t: case
+                    when regexp_full_match(trim(t), '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+')
+                        then trim(t) || 'Z'
+                    else t
+                end
+            ),
+            {{ parse_export_timestamp($snowplow_time_zone) }}
+        ) as parsed_times
+    from renamed
+),
+
+typed as (
+    select
+        * exclude (parsed_times, unstruct_raw),
+        -- ids: the first-party cookie, prefixed so it can never equal another tool's cookie id
+        'sp:' || domain_userid as anonymous_id,
+        try_cast(domain_sessionidx_text as bigint) as domain_sessionidx,
+        -- what a visitor typed into a form (`elements`, `value` of submit_form / change_form) can
+        -- be an email or a name, so it stays in raw
+        case when json_type(unstruct_raw) = 'OBJECT'
+            then json_merge_patch(unstruct_raw, '{"elements": null, "value": null}')
+        end as unstruct_data,
+        -- timestamps: derived_tstamp is Snowplow's best estimate of when it happened
+        parsed_times[1] as collector_tstamp,
+        parsed_times[2] as derived_tstamp,
+        coalesce(parsed_times[2], parsed_times[1]) as occurred_at,
+        -- event: structured events are named by their action, unstruct events by their schema
+        case event_type
+            when 'struct' then se_action
+            when 'unstruct' then unstruct_name
+            else event_type
+        end as event_name,
+        -- measures
+        try_cast(tr_total_text as double) as tr_total,
+        try_cast(se_value_text as double) as se_value,
+        regexp_replace(
+            coalesce(page_urlpath, regexp_replace(page_url, '^[a-z]+://[^/]+', '')), '[?#].*$', ''
+        ) as page_path,
+        list_filter(
+            [
+                {'label': 'collector_tstamp', 'txt': collector_tstamp_text, 'ts': parsed_times[1]},
+                {'label': 'derived_tstamp', 'txt': derived_tstamp_text, 'ts': parsed_times[2]},
+                {'label': 'dvce_created_tstamp', 'txt': dvce_created_tstamp_text, 'ts': parsed_times[3]}
+            ],
+            lambda d: trim(coalesce(d.txt, '')) <> '' and (
+                d.ts is null
+                or d.ts < timestamptz '2000-01-01 00:00:00+00'
+                or d.ts > current_timestamp + interval 1 day
+            )
+        )[1] as bad_time
+    from parsed
+),
+
+checked as (
+    select
+        * exclude (bad_time, _row_hash),
+        coalesce(md5('snowplow|' || event_id), _row_hash) as _row_hash,
+        case
+            when event_id is null or trim(event_id) = '' then 'missing event_id'
+            when collector_tstamp_text is null or trim(collector_tstamp_text) = ''
+                then 'missing collector_tstamp'
+            when bad_time.ts is null and bad_time.label is not null
+                then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
+            when bad_time.label is not null
+                then bad_time.label || ' out of range (before 2000 or in the future): '
+                    || cast(bad_time.ts as varchar)
+            when event_type is null or trim(event_type) = '' then 'missing event'
+            when event_name is null or trim(event_name) = ''
+                then 'missing event name: ' || event_type || ' event without '
+                    || case event_type when 'struct' then 'se_action' else 'event_name' end
+            when domain_userid is null and user_id is null
+                then 'no identifier: domain_userid and user_id are empty'
+            when tr_total_text is not null and tr_total is null
+                then 'tr_total is not a number: ' || left(tr_total_text, 40)
+        end as _reject_reason
+    from typed
+),
+
+invalid_json as (
+    select
+        _load_id, _source_file, _row_number, _row_hash,
+        'line is not valid JSON' as _reject_reason
+    from source
+    where not json_valid(record)
+)
+
+select * from checked
+union all by name
+select * from invalid_json
