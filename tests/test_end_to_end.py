@@ -215,3 +215,18 @@ def test_sample_custom_sources_reach_touchpoints(sample_run):
     assert unmapped == 0
     assert {"store_purchase", "support_call"} <= touchpoints
     assert stitched >= 10
+
+
+def test_sample_never_pairs_one_persons_email_with_anothers_login(sample_run):
+    """The generator gives each person one email and one shop login in every source; a record that
+    pairs them across persons (an off-by-one in one source's writer) would merge two people. Only
+    the deliberately shared identifiers (quality.identity_conflicts) may be seen with several."""
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    mixed = con.execute("""
+        SELECT email, list(DISTINCT usr) FROM staging.identity_keys
+        WHERE email IS NOT NULL AND usr IS NOT NULL
+            AND email NOT IN (SELECT identifier FROM quality.identity_conflicts)
+        GROUP BY email HAVING count(DISTINCT usr) > 1
+    """).fetchall()
+    con.close()
+    assert mixed == []

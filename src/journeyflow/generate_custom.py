@@ -143,7 +143,7 @@ def write_custom(rng: np.random.Generator, people: pl.DataFrame, out_dir: Path, 
     base = people.select(
         "pid", "create", "signed", "hs_email",
         pl.when(pl.col("signed"))
-        .then(pl.concat_str(pl.lit("u_"), pl.col("pid").cast(pl.String).str.zfill(6)))
+        .then(pl.concat_str(pl.lit("u_"), (pl.col("pid") + 1).cast(pl.String).str.zfill(6)))
         .alias("login"),
     )
     return {
