@@ -20,6 +20,7 @@ from rich.table import Table
 
 from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
+from journeyflow.engines import ENGINES
 from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.summary import RunSummary, summarise
 from journeyflow.warehouse import connect, table_exists
@@ -57,16 +58,29 @@ def run(
     session_gap: Annotated[
         int | None, typer.Option("--session-gap", min=1, help="Minutes of inactivity that end a session.")
     ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Where the SQL runs: duckdb (default) or spark.")
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option("--spark-master", help="Spark master URL (default: local[2]).")
+    ] = None,
+    parquet_root: Annotated[
+        str | None,
+        typer.Option("--parquet-root", help="Spark: folder or object store URL of the Parquet layers."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Load every export in the input folder, build all layers and publish the warehouse."""
     try:
         settings = load_settings(config).with_overrides(
             input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy,
-            session_gap_minutes=session_gap,
+            session_gap_minutes=session_gap, engine=engine, spark_master=spark_master,
+            parquet_root=parquet_root,
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
+    if settings.engine not in ENGINES:
+        raise fail(f"--engine must be one of {', '.join(ENGINES)}, got {settings.engine!r}")
     if not settings.input_dir.is_dir():
         raise fail(f"input folder {settings.input_dir} does not exist")
     if not settings.taxonomy.is_file():
@@ -83,7 +97,7 @@ def run(
 
         try:
             run_pipeline(settings, on_step=advance)
-        except (duckdb.Error, ValueError, OSError, QualityGateFailed) as exc:
+        except (duckdb.Error, ValueError, OSError, QualityGateFailed, *spark_errors()) as exc:
             raise fail(f"run failed, the published warehouse was left as it was: {exc}") from None
 
     con = connect(settings.warehouse, read_only=True)
@@ -91,6 +105,12 @@ def run(
         print_summary(summarise(con), settings.warehouse)
     finally:
         con.close()
+
+
+def spark_errors() -> tuple[type[Exception], ...]:
+    """pyspark's errors, when the Spark engine was loaded (pyspark is not imported otherwise)."""
+    errors = sys.modules.get("pyspark.errors")
+    return (errors.PySparkException,) if errors else ()
 
 
 def print_summary(summary: RunSummary, warehouse: Path) -> None:

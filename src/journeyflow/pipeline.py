@@ -19,22 +19,25 @@ from journeyflow import bi, graph
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
+from journeyflow.engines import Engine, build_table, open_engine
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text
+from journeyflow.warehouse import connect, publish, row_count, sql_text
 
 
 @dataclass
 class RunContext:
-    """What a step needs: the working warehouse connection, the settings and this run's load id."""
+    """What a step needs: the working warehouse connection, the settings, this run's load id and the
+    engine that builds the SQL tables (it leaves each finished table in `con` on either engine)."""
 
     con: duckdb.DuckDBPyConnection
     settings: Settings
     load_id: str
+    engine: Engine
 
     @property
     def params(self) -> dict[str, object]:
@@ -82,14 +85,18 @@ def open_run(settings: Settings, load_id: str | None = None) -> Iterator[RunCont
     con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
                   temp_directory=settings.duckdb_temp_directory)
     try:
-        yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12])
+        engine = open_engine(con, settings)
+        try:
+            yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine)
+        finally:
+            engine.close()
     finally:
         con.close()
 
 
 def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
-        return {"rows": build_table(ctx.con, table, ctx.params)}
+        return {"rows": build_table(ctx.engine, table, ctx.params)}
 
     return Step(table, deps, run, description)
 
@@ -109,9 +116,9 @@ def _raw_step(source_table: str) -> Step:
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     """Type one source's raw records and flag exact duplicates (same record seen before)."""
     query = sql_text(table)
-    ctx.con.execute(
+    ctx.engine.create_table(
+        table,
         f"""
-        CREATE OR REPLACE TABLE {table} AS
         SELECT
             *,
             _reject_reason IS NULL AND row_number() OVER (
@@ -120,7 +127,7 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
             ) > 1 AS _is_duplicate
         FROM ({query})
         """,
-        {k: v for k, v in ctx.params.items() if f"${k}" in query},
+        ctx.params,
     )
     counts = ctx.con.execute(
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
@@ -143,7 +150,7 @@ def _taxonomy(ctx: RunContext) -> Metadata:
 
 
 def _identity(ctx: RunContext) -> Metadata:
-    return build_identity_map(ctx.con)
+    return build_identity_map(ctx.engine)
 
 
 def _graph(ctx: RunContext) -> Metadata:
