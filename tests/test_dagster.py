@@ -70,3 +70,14 @@ def test_sensor_requests_a_run_when_exports_change(tmp_path):
     write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c2")], name="events_20260602.ndjson")
     again = sensor(dg.build_sensor_context(cursor=context.cursor, resources={"journeyflow": resource}))
     assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
+
+
+def test_the_resource_selects_the_engine():
+    resource = JourneyflowResource(engine="spark", spark_master="spark://head:7077",
+                                   parquet_root="s3a://bucket/journeyflow",
+                                   spark_conf={"spark.executor.memory": "8g"})
+    settings = resource.settings()
+    assert (settings.engine, settings.spark_master, settings.parquet_root) == (
+        "spark", "spark://head:7077", "s3a://bucket/journeyflow")
+    assert settings.spark_conf == {"spark.executor.memory": "8g"}
+    assert JourneyflowResource().settings().engine == "duckdb"  # the default stays DuckDB
