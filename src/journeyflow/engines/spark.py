@@ -44,11 +44,12 @@ def spark_session(master: str, conf: dict[str, str] | None = None) -> SparkSessi
     """The process's SparkSession (created once, reused by later runs), time zone pinned to UTC."""
     from pyspark.sql import SparkSession
 
+    settings = {**SESSION_CONF, **(conf or {})}  # the run's own spark_conf wins
     builder = SparkSession.builder.master(master).appName("journeyflow")
-    for key, value in {**SESSION_CONF, **(conf or {})}.items():
+    for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    for key, value in SESSION_CONF.items():  # runtime settings of a reused session
+    for key, value in settings.items():  # runtime settings of a session made by an earlier run
         if key.startswith("spark.sql."):
             spark.conf.set(key, value)
     spark.sparkContext.setLogLevel("ERROR")
