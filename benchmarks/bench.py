@@ -1,7 +1,8 @@
 """`make bench`: generate N events, run the pipeline stage by stage, compare with bare DuckDB.
 
 Results go to benchmarks/results/<date>.md (never asserted on: these machines are shared and noisy).
-Usage: python -m benchmarks.bench [--events 1000000 10000000] [--memory-limit 3GB]
+Usage: python -m benchmarks.bench [--events 1000000 10000000] [--memory-limit 3GB] [--engines duckdb spark]
+(the Spark engine in local mode, local[2], beside DuckDB; docs/scaling.md reads these results)
 """
 
 from __future__ import annotations
@@ -44,15 +45,14 @@ def dataset(events: int) -> Path:
     return folder
 
 
-def measure(events: int, memory_limit: str | None) -> dict:
+def measure(events: int, memory_limit: str | None, engine: str = "duckdb") -> dict:
     folder = dataset(events)
-    work = DATA / f"warehouse_{events}"
+    work = DATA / (f"warehouse_{events}" if engine == "duckdb" else f"warehouse_{events}_{engine}")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     out = work / "result.json"
-    command = [sys.executable, "-m", "benchmarks.stage_run", str(folder), str(work / "jf.duckdb"), str(out)]
-    if memory_limit:
-        command.append(memory_limit)
+    command = [sys.executable, "-m", "benchmarks.stage_run", str(folder), str(work / "jf.duckdb"), str(out),
+               memory_limit or "", engine]
     subprocess.run(command, check=True, cwd=ROOT.parent)
     result = json.loads(out.read_text())
     result["generated"] = (folder / ".complete").read_text().strip()
@@ -66,6 +66,18 @@ def machine() -> list[str]:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return [f"- CPU: {cpu}, {os.cpu_count()} cores; memory {mem_gb:.0f} GiB",
             f"- Python {platform.python_version()}, DuckDB {duckdb.__version__}, {platform.platform()}"]
+
+
+def engines_table(results: dict[str, dict[int, dict]]) -> list[str]:
+    """Whole-pipeline seconds per engine (columns) and size (rows)."""
+    sizes = sorted({n for by_size in results.values() for n in by_size})
+    lines = ["## Engines side by side (whole pipeline, seconds)", "",
+             "| events | " + " | ".join(results) + " |", "|---:|" + "---:|" * len(results)]
+    for n in sizes:
+        cells = [f"{by_size[n]['total_seconds']:.1f}" if n in by_size else "not run"
+                 for by_size in results.values()]
+        lines.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def report(results: dict[int, dict], memory_limit: str | None) -> str:
@@ -110,11 +122,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit for the run")
+    parser.add_argument("--engines", nargs="+", default=["duckdb", "spark"], choices=["duckdb", "spark"],
+                        help="spark: local mode, local[2] (needs pyspark and Java 17)")
     args = parser.parse_args()
-    results = {n: measure(n, args.memory_limit) for n in args.events}
+    results = {engine: {n: measure(n, args.memory_limit, engine) for n in args.events}
+               for engine in args.engines}
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{date.today().isoformat()}.md"
-    path.write_text(report(results, args.memory_limit), encoding="utf-8")
+    suffix = "" if set(args.engines) == {"duckdb", "spark"} else "-" + "-".join(args.engines)
+    path = RESULTS / f"{date.today().isoformat()}{suffix}.md"
+    text = "\n".join(engines_table(results)) + "\n"
+    for engine, by_size in results.items():
+        text += "\n" + report(by_size, args.memory_limit).replace("# Benchmark", f"# Benchmark ({engine})", 1)
+    path.write_text(text, encoding="utf-8")
     print(path.read_text())
 
 

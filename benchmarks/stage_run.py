@@ -1,7 +1,9 @@
 """One measured pipeline run (a child process of bench.py, so its peak memory is its own).
 
-Usage: python -m benchmarks.stage_run INPUT_DIR WAREHOUSE OUT_JSON [MEMORY_LIMIT]
-Writes per-stage seconds and peak RSS, plus the bare-DuckDB reference query's time.
+Usage: python -m benchmarks.stage_run INPUT_DIR WAREHOUSE OUT_JSON [MEMORY_LIMIT] [ENGINE]
+Writes per-stage seconds and peak RSS, plus the bare-DuckDB reference query's time. With ENGINE spark
+the SQL steps run on Spark in local mode (local[2]); the RSS is then this Python process's only (the
+JVM's is not counted).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from pathlib import Path
 from journeyflow.config import Settings
 from journeyflow.pipeline import Step, run_pipeline
 from journeyflow.warehouse import connect
+
+# Spark local mode for the benchmark: the driver is the executor, give it room
+SPARK_CONF = {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "8"}
 
 # The reference: what a hand-written query does for sessionization + transition counting, in one go,
 # over the same staged events and the same person ids.
@@ -59,9 +64,11 @@ def peak_rss_mb_and_reset() -> float:
 
 def main() -> None:
     input_dir, warehouse, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    memory_limit = sys.argv[4] if len(sys.argv) > 4 else None
+    memory_limit = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    engine = sys.argv[5] if len(sys.argv) > 5 else "duckdb"
     settings = Settings(input_dir=input_dir, warehouse=warehouse, duckdb_memory_limit=memory_limit,
-                        duckdb_temp_directory=str(warehouse.parent / "duckdb_tmp"))
+                        duckdb_temp_directory=str(warehouse.parent / "duckdb_tmp"), engine=engine,
+                        spark_conf=SPARK_CONF if engine == "spark" else {})
     stages: list[dict] = []
     clock = [time.perf_counter()]
     peak_rss_mb_and_reset()
@@ -87,7 +94,7 @@ def main() -> None:
     reference_rss = peak_rss_mb_and_reset()
     con.close()
     out.write_text(json.dumps({
-        "events": events, "total_seconds": total, "stages": stages,
+        "events": events, "engine": engine, "total_seconds": total, "stages": stages,
         "reference_seconds": reference, "reference_rows": reference_rows,
         "reference_peak_rss_mb": reference_rss,
     }, indent=1))

@@ -48,6 +48,10 @@ class JourneyflowResource(dg.ConfigurableResource):
     segment_a: str = _defaults.segment_a
     segment_b: str = _defaults.segment_b
     funnel_window_days: float | None = _defaults.funnel_window_days
+    engine: str = _defaults.engine
+    spark_master: str = _defaults.spark_master
+    parquet_root: str | None = _defaults.parquet_root
+    spark_conf: dict[str, str] = dict(_defaults.spark_conf)
 
     def settings(self) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(Settings)}

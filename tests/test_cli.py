@@ -239,3 +239,10 @@ def test_null_in_config_file_is_a_value(tmp_path):
     settings = load_settings(config)
     assert settings.funnel_window_days is None
     assert str(settings.warehouse) == "w/jf.duckdb"
+
+
+def test_unknown_engine_is_a_clear_error(tmp_path):
+    result = invoke("run", "--engine", "presto", "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.exit_code == 1
+    assert "--engine must be one of duckdb, spark" in result.output
+    assert "Traceback" not in result.output

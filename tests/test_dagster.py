@@ -104,3 +104,14 @@ def test_a_backfill_is_one_incremental_run_and_rerunning_a_day_changes_nothing(t
                            instance=instance, partition_key="2026-06-02")
     assert _materialized(rerun, "raw.ga4_events")["files"] == 0
     assert _materialized(rerun, "core.touchpoints")["persons_recomputed"] == 0
+
+
+def test_the_resource_selects_the_engine():
+    resource = JourneyflowResource(engine="spark", spark_master="spark://head:7077",
+                                   parquet_root="s3a://bucket/journeyflow",
+                                   spark_conf={"spark.executor.memory": "8g"})
+    settings = resource.settings()
+    assert (settings.engine, settings.spark_master, settings.parquet_root) == (
+        "spark", "spark://head:7077", "s3a://bucket/journeyflow")
+    assert settings.spark_conf == {"spark.executor.memory": "8g"}
+    assert JourneyflowResource().settings().engine == "duckdb"  # the default stays DuckDB

@@ -180,7 +180,8 @@ next_starts as (
 journey_starts(person_id, touchpoint_number) as (
     -- the chain of journey starts: an episode's first possible start, then the first possible
     -- start more than journey_max_days after it, and so on (one row per journey per step)
-    select person_id, touchpoint_number from first_starts
+    -- (bigint on both sides: Spark's row_number() is an int, and a recursive CTE keeps its types)
+    select person_id, cast(touchpoint_number as bigint) from first_starts
     union all
     select n.person_id, n.next_number
     from journey_starts as s

@@ -3,15 +3,13 @@ with source as (
     select * from raw.ga4_events
 ),
 
-valid_json as (
-    select * from source where json_valid(record)
-),
-
 parsed as (
-    -- parse each line once into the fields we use; event_params becomes a key → value map
+    -- parse each valid line once into the fields we use (NULL for a line that is not JSON: one pass,
+    -- no UNION BY NAME, which Spark lacks); event_params becomes a key → value map
     select
         _load_id, _source_file, _row_number, _row_hash,
-        from_json(record, '{
+        json_valid(record) as is_json,
+        case when json_valid(record) then from_json(record, '{
             "event_timestamp": "VARCHAR", "event_name": "VARCHAR",
             "user_pseudo_id": "VARCHAR", "user_id": "VARCHAR",
             "event_params": [{"key": "VARCHAR", "value": {"string_value": "VARCHAR",
@@ -22,8 +20,8 @@ parsed as (
             "device": {"category": "VARCHAR", "operating_system": "VARCHAR"},
             "geo": {"country": "VARCHAR"},
             "platform": "VARCHAR"
-        }') as r
-    from valid_json
+        }') end as r
+    from source
 ),
 
 with_params as (
@@ -63,12 +61,13 @@ typed as (
         ) as value,
         params['currency'].string_value as currency,
         coalesce(r.ecommerce.transaction_id, params['transaction_id'].string_value) as transaction_id,
-        json_object(
+        case when is_json then json_object(
             'device_category', r.device.category,
             'operating_system', r.device.operating_system,
             'country', r.geo.country,
             'platform', r.platform
-        ) as properties
+        ) end as properties,
+        is_json
     from with_params
 ),
 
@@ -84,6 +83,7 @@ checked as (
     select
         *,
         case
+            when not is_json then 'line is not valid JSON'
             when event_timestamp_text is null then 'missing event_timestamp'
             when event_timestamp_us is null
                 then 'event_timestamp is not an integer: ' || left(event_timestamp_text, 40)
@@ -94,16 +94,6 @@ checked as (
             when anonymous_id is null or anonymous_id = '' then 'missing user_pseudo_id'
         end as _reject_reason
     from with_time
-),
-
-invalid_json as (
-    select
-        _load_id, _source_file, _row_number, _row_hash,
-        'line is not valid JSON' as _reject_reason
-    from source
-    where not json_valid(record)
 )
 
-select * from checked
-union all by name
-select * from invalid_json
+select * exclude (is_json) from checked

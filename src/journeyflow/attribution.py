@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from journeyflow.engines import Engine, build_table
 from journeyflow.markov import solve_chain
-from journeyflow.warehouse import build_table
 
 if TYPE_CHECKING:
-    import duckdb
-
     from journeyflow.pipeline import Metadata, RunContext
 
 LEVELS = ("touchpoint", "channel")
@@ -72,12 +70,16 @@ def build_path_steps(ctx: RunContext) -> Metadata:
     if half_life_days <= 0:
         raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
     params = {**ctx.params, "half_life_seconds": half_life_days * 86400}
-    return {"rows": build_table(ctx.con, "marts.path_steps", params), "half_life_days": half_life_days}
+    return {"rows": build_table(ctx.engine, "marts.path_steps", params), "half_life_days": half_life_days}
 
 
-def markov_removal_effects(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Removal effect of every touchpoint and channel on the chain of the credited paths."""
-    edges = con.execute(PATH_EDGES_SQL).fetchall()
+def markov_removal_effects(engine: Engine) -> pa.Table:
+    """Removal effect of every touchpoint and channel on the chain of the credited paths.
+
+    The engine aggregates the edges; only they (hundreds of rows) come to Python, as Arrow.
+    """
+    arrow = engine.fetch_arrow(PATH_EDGES_SQL)
+    edges = list(zip(*(column.to_pylist() for column in arrow.columns), strict=True))
     names: list[str] = []
     levels: list[str] = []
     effects: list[float] = []
@@ -93,11 +95,11 @@ def markov_removal_effects(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 def build_attribution(ctx: RunContext) -> Metadata:
     """marts.attribution: every model side by side, per touchpoint and per channel."""
-    ctx.con.register("markov_removal_effects", markov_removal_effects(ctx.con))
+    ctx.engine.register("markov_removal_effects", markov_removal_effects(ctx.engine))
     try:
-        rows = build_table(ctx.con, "marts.attribution", ctx.params)
+        rows = build_table(ctx.engine, "marts.attribution", ctx.params)
     finally:
-        ctx.con.unregister("markov_removal_effects")
+        ctx.engine.unregister("markov_removal_effects")
     conversions = ctx.con.execute(
         "SELECT count(DISTINCT journey_id) FROM marts.path_steps WHERE converted"
     ).fetchall()[0][0]

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
+from journeyflow.engines import ENGINES
 from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.summary import RunSummary, summarise
@@ -78,6 +79,16 @@ def run(
         int | None, typer.Option("--lookback", min=0,
                                  help="Days before --day/--from whose files are re-read (default 3).")
     ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Where the SQL runs: duckdb (default) or spark.")
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option("--spark-master", help="Spark master URL (default: local[2]).")
+    ] = None,
+    parquet_root: Annotated[
+        str | None,
+        typer.Option("--parquet-root", help="Spark: folder or object store URL of the Parquet layers."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Load the exports in the input folder, update all layers and publish the warehouse.
@@ -88,11 +99,14 @@ def run(
     try:
         settings = load_settings(config).with_overrides(
             input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy,
-            session_gap_minutes=session_gap, late_data_lookback_days=lookback,
+            session_gap_minutes=session_gap, late_data_lookback_days=lookback, engine=engine,
+            spark_master=spark_master, parquet_root=parquet_root,
         )
         scope = run_scope(settings, full, day, first_day, last_day)
     except ValueError as exc:
         raise fail(str(exc)) from None
+    if settings.engine not in ENGINES:
+        raise fail(f"--engine must be one of {', '.join(ENGINES)}, got {settings.engine!r}")
     if not settings.input_dir.is_dir():
         raise fail(f"input folder {settings.input_dir} does not exist")
     if not settings.taxonomy.is_file():
@@ -109,7 +123,7 @@ def run(
 
         try:
             results = run_pipeline(settings, on_step=advance, incremental=not full, scope=scope)
-        except (duckdb.Error, ValueError, OSError, QualityGateFailed) as exc:
+        except (duckdb.Error, ValueError, OSError, QualityGateFailed, *spark_errors()) as exc:
             raise fail(f"run failed, the published warehouse was left as it was: {exc}") from None
 
     if not full:
@@ -148,6 +162,10 @@ def print_increment(results: dict[str, Metadata]) -> None:
     persons = results.get("core.touchpoints", {}).get("persons_recomputed", "all")
     console.print(f"incremental: {read} file(s) read, {kept} unchanged, {removed} removed; "
                   f"persons recomputed: {persons}")
+def spark_errors() -> tuple[type[Exception], ...]:
+    """pyspark's errors, when the Spark engine was loaded (pyspark is not imported otherwise)."""
+    errors = sys.modules.get("pyspark.errors")
+    return (errors.PySparkException,) if errors else ()
 
 
 def print_summary(summary: RunSummary, warehouse: Path) -> None:

@@ -68,6 +68,14 @@ class Settings:
     # Funnel breakdown: a phase counts as reached only within this many days of the person's first
     # journey start (None: no window)
     funnel_window_days: float | None = 30.0
+    # Engine (docs/scaling.md): "duckdb" runs the SQL in the warehouse; "spark" transpiles it to Spark
+    # SQL and runs it on `spark_master` ("local[2]", "spark://host:7077", "yarn", ...), keeping each
+    # table as Parquet under `parquet_root` (default: <warehouse folder>/layers; a local folder or an
+    # object store URL such as s3a://bucket/journeyflow); `spark_conf` adds Spark settings
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    parquet_root: str | None = None
+    spark_conf: dict[str, str] = field(default_factory=dict)
 
     @property
     def work_file(self) -> Path:

@@ -11,58 +11,57 @@ never by the number of events.
 
 from __future__ import annotations
 
-import duckdb
-
-from journeyflow.warehouse import build_table
+from journeyflow.engines import Engine, build_table
 
 MAX_ROUNDS = 100
 
 
-def label_components(con: duckdb.DuckDBPyConnection) -> int:
+def label_components(engine: Engine) -> int:
     """Write core.identity_components (identifier, component); returns the rounds it took."""
-    con.execute(
+    engine.create_table(
+        "identity_edges",
         """
-        CREATE OR REPLACE TEMP TABLE identity_edges AS
         SELECT identifier AS a, anchor AS b FROM core.identity_links
         UNION
         SELECT anchor, identifier FROM core.identity_links
-        """
+        """,
+        temp=True,
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE core.identity_components AS
-        SELECT a AS identifier, min(least(a, b)) AS component FROM identity_edges GROUP BY a
-        """
+    engine.create_table(
+        "core.identity_components",
+        "SELECT a AS identifier, min(least(a, b)) AS component FROM identity_edges GROUP BY a",
     )
     for rounds in range(1, MAX_ROUNDS + 1):
-        con.execute(
+        engine.create_table(
+            "next_components",
             """
-            CREATE OR REPLACE TEMP TABLE next_components AS
             SELECT e.a AS identifier, least(min(c.component), min(own.component)) AS component
             FROM identity_edges AS e
             JOIN core.identity_components AS c ON c.identifier = e.b
             JOIN core.identity_components AS own ON own.identifier = e.a
             GROUP BY e.a
-            """
+            """,
+            temp=True,
         )
-        changed = con.execute(
+        changed = engine.fetch_arrow(
             """
             SELECT count(*) FROM next_components AS n
             JOIN core.identity_components AS c USING (identifier)
             WHERE n.component <> c.component
             """
-        ).fetchall()[0][0]
-        con.execute("CREATE OR REPLACE TABLE core.identity_components AS SELECT * FROM next_components")
+        ).column(0)[0].as_py()
+        engine.create_table("core.identity_components", "SELECT * FROM next_components")
         if changed == 0:
             return rounds
     raise RuntimeError(f"identity stitching did not converge in {MAX_ROUNDS} rounds")
 
 
-def build_identity_map(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def build_identity_map(engine: Engine) -> dict[str, int]:
     """core.identity_links → components → core.identity_map; returns figures for the run log."""
-    links = build_table(con, "core.identity_links")
-    rounds = label_components(con)
-    identifiers = build_table(con, "core.identity_map")
+    con = engine.con  # the finished tables are in the warehouse on either engine
+    links = build_table(engine, "core.identity_links")
+    rounds = label_components(engine)
+    identifiers = build_table(engine, "core.identity_map")
     persons = con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall()[0][0]
     shared = con.execute("SELECT count(*) FROM quality.identity_conflicts").fetchall()[0][0]
     return {"links": links, "rounds": rounds, "identifiers": identifiers, "persons": persons,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from journeyflow.warehouse import build_table
+from journeyflow.engines import build_table
 
 if TYPE_CHECKING:
     from journeyflow.pipeline import Metadata, RunContext
@@ -86,10 +86,10 @@ def solve_chain(edges: Iterable[tuple[str, str, float]]) -> ChainSolution:
 
 def build_graph_metrics(ctx: RunContext) -> Metadata:
     """marts.touchpoint_graph_metrics: solve the chain of marts.transitions, then rank in SQL."""
-    edges = ctx.con.execute(
+    edges = ctx.engine.fetch_arrow(  # the aggregated edges only, as Arrow from either engine
         "SELECT from_node, to_node, transitions FROM marts.transitions ORDER BY from_node, to_node"
-    ).fetchall()
-    solution = solve_chain(edges)
+    )
+    solution = solve_chain(zip(*(column.to_pylist() for column in edges.columns), strict=True))
     chain = pa.table({
         "touchpoint": solution.nodes,
         "conversion_probability": solution.conversion_probability,
@@ -98,11 +98,12 @@ def build_graph_metrics(ctx: RunContext) -> Metadata:
         "start_conversion_probability": [solution.start_conversion_probability] * len(solution.nodes),
     })
     min_visits = ctx.settings.bottleneck_min_visits
-    ctx.con.register("touchpoint_chain", chain)
+    ctx.engine.register("touchpoint_chain", chain)
     try:
-        rows = build_table(ctx.con, "marts.touchpoint_graph_metrics", {"bottleneck_min_visits": min_visits})
+        rows = build_table(ctx.engine, "marts.touchpoint_graph_metrics",
+                           {"bottleneck_min_visits": min_visits})
     finally:
-        ctx.con.unregister("touchpoint_chain")
+        ctx.engine.unregister("touchpoint_chain")
     return {
         "rows": rows,
         "start_conversion_probability": round(solution.start_conversion_probability, 6),

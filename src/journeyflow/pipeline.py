@@ -22,6 +22,7 @@ from journeyflow import bi, graph
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
+from journeyflow.engines import Engine, build_table, open_engine
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.scope import ALL_FILES, LoadScope
@@ -30,17 +31,20 @@ from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import build_table, connect, publish, row_count, sql_text, table_exists
+from journeyflow.warehouse import connect, publish, row_count, sql_text, table_exists
 
 
 @dataclass
 class RunContext:
-    """What a step needs: the working warehouse connection, the settings and this run's load id."""
+    """What a step needs: the working warehouse connection, the settings, this run's load id and the
+    engine that builds the SQL tables (it leaves each finished table in `con` on either engine)."""
 
     con: duckdb.DuckDBPyConnection
     settings: Settings
     load_id: str
+    engine: Engine
     # incremental: land new or changed files only and recompute the persons they affect
+    # (DuckDB engine only; a Spark run rebuilds every table)
     incremental: bool = False
     scope: LoadScope = ALL_FILES
 
@@ -95,14 +99,19 @@ def open_run(
     con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
                   temp_directory=settings.duckdb_temp_directory)
     try:
-        yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], incremental, scope)
+        engine = open_engine(con, settings)
+        try:
+            yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
+                             incremental and settings.engine == "duckdb", scope)
+        finally:
+            engine.close()
     finally:
         con.close()
 
 
 def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
-        return {"rows": build_table(ctx.con, table, ctx.params)}
+        return {"rows": build_table(ctx.engine, table, ctx.params)}
 
     return Step(table, deps, run, description)
 
@@ -153,10 +162,8 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
             and _stored_state(ctx.con, table) == state):
         metadata = _update_staged_source(ctx, table, query, params)
     else:
-        ctx.con.execute(
-            f"CREATE OR REPLACE TABLE {table} AS SELECT *, {DUPLICATE_FLAG} AS _is_duplicate "
-            f"FROM ({query})",
-            params,
+        ctx.engine.create_table(
+            table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
         )
         _store_state(ctx.con, table, state)
         metadata = {}
@@ -272,7 +279,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
         and _stored_state(con, table) == state
     )
     if not incremental:
-        rows = build_table(con, table, ctx.params)
+        rows = build_table(ctx.engine, table, ctx.params)
         con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
         _store_state(con, table, state)
         return {"rows": rows}
@@ -328,7 +335,7 @@ def _taxonomy(ctx: RunContext) -> Metadata:
 
 
 def _identity(ctx: RunContext) -> Metadata:
-    return build_identity_map(ctx.con)
+    return build_identity_map(ctx.engine)
 
 
 def _graph(ctx: RunContext) -> Metadata:

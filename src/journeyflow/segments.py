@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from journeyflow.warehouse import build_table
+from journeyflow.engines import build_table
 
 if TYPE_CHECKING:
     from journeyflow.pipeline import Metadata, RunContext
@@ -89,7 +89,7 @@ def segment_params(ctx: RunContext) -> dict[str, object]:
 
 def build_segment_journeys(ctx: RunContext) -> Metadata:
     """marts.segment_journeys: the journeys of segment A and B under the configured rule."""
-    rows = build_table(ctx.con, "marts.segment_journeys", segment_params(ctx))
+    rows = build_table(ctx.engine, "marts.segment_journeys", segment_params(ctx))
     return {"rows": rows, "segment_by": ctx.settings.segment_by}
 
 
@@ -111,10 +111,10 @@ def build_segment_comparison(ctx: RunContext) -> Metadata:
         "ci_high": pa.array([result.ci_high], pa.float64()),
         "confidence": pa.array([result.confidence], pa.float64()),
     })
-    ctx.con.register("segment_statistics", statistics)
+    ctx.engine.register("segment_statistics", statistics)
     try:
-        rows = build_table(ctx.con, "marts.segment_comparison", params)
+        rows = build_table(ctx.engine, "marts.segment_comparison", params)
     finally:
-        ctx.con.unregister("segment_statistics")
+        ctx.engine.unregister("segment_statistics")
     return {"rows": rows, "segment_by": params["segment_by"], "segment_a": params["segment_a"],
             "segment_b": params["segment_b"], "z": result.z, "p_value": result.p_value}

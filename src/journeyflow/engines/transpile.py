@@ -1,0 +1,228 @@
+"""DuckDB SQL → Spark SQL: sqlglot's transpiler plus the few rewrites Spark needs.
+
+`$param` placeholders become literals built by sqlglot (quoted and escaped for Spark, floats as
+DOUBLE), and `layer.table` names become the flat names `layer__table` the Spark engine registers
+its Parquet layers under (temporary views have no schema).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark
+from sqlglot.time import format_time
+
+SEPARATOR = "__"
+
+
+def flat_name(table: str) -> str:
+    """`core.sessions` -> `core__sessions`: the Spark view name of a warehouse table."""
+    return table.replace(".", SEPARATOR)
+
+
+def literal(value: object) -> exp.Expression:
+    """A Spark literal with the type DuckDB would bind for the Python value."""
+    if value is None:
+        return exp.null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int):
+        return exp.Literal.number(value)
+    if isinstance(value, float):  # a bare 1.5 would be a DECIMAL on Spark; DuckDB binds a DOUBLE
+        return exp.cast(exp.Literal.number(repr(value)), exp.DataType.build("double"))
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, (list, tuple)):
+        return exp.Array(expressions=[literal(v) for v in value])
+    raise TypeError(f"cannot bind a {type(value).__name__} as a SQL literal: {value!r}")
+
+
+def bind_params(tree: exp.Expression, params: Mapping[str, object]) -> exp.Expression:
+    """Replace every `$name` by the literal of params[name]; an unknown name is an error."""
+    missing = sorted({p.name for p in tree.find_all(exp.Placeholder) if p.name not in params})
+    if missing:
+        raise ValueError(f"sql needs parameter(s) {missing}")
+    return tree.transform(
+        lambda node: literal(params[node.name]) if isinstance(node, exp.Placeholder) else node
+    )
+
+
+def table_names(tree: exp.Expression) -> set[str]:
+    """The `layer.table` names a statement reads (CTE names have no layer)."""
+    return {f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db}
+
+
+def flatten_tables(tree: exp.Expression) -> exp.Expression:
+    def flatten(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and node.db:
+            flat = node.copy()
+            flat.set("this", exp.to_identifier(f"{node.db}{SEPARATOR}{node.name}"))
+            flat.set("db", None)
+            return flat
+        return node
+
+    return tree.transform(flatten)
+
+
+def parse(query: str) -> exp.Expression:
+    statements = [s for s in sqlglot.parse(query, read="duckdb") if s is not None]
+    if len(statements) != 1:
+        raise ValueError(f"expected one SQL statement, got {len(statements)}")
+    return statements[0]
+
+
+# -- rewrites where sqlglot's Spark output is missing or means something else (docs/scaling.md) --------
+
+
+def _string(node: exp.Expression | None, what: str) -> str:
+    if not isinstance(node, exp.Literal) or not node.is_string:
+        raise ValueError(f"{what} must be a string literal to run on Spark, got {node}")
+    return node.this
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _full_match(node: exp.RegexpFullMatch) -> exp.Expression:
+    """regexp_full_match(x, p) → x RLIKE '^(?:p)\\z' (RLIKE finds; Java's `$` also matches before a
+    final newline, `\\z` only at the very end, like a full match)."""
+    pattern = _string(node.expression, "regexp_full_match's pattern")
+    return exp.RegexpLike(this=node.this, expression=exp.Literal.string(f"^(?:{pattern})\\z"))
+
+
+def _regexp_replace(node: exp.RegexpReplace) -> exp.Expression:
+    """DuckDB's replacement refers to groups as \\1, Java's as $1 (and `$` itself is \\$)."""
+    replacement = node.args.get("replacement")
+    if isinstance(replacement, exp.Literal) and replacement.is_string:
+        java = re.sub(r"\\(\d)", r"$\1", replacement.this.replace("$", "\\$"))
+        node = node.copy()
+        node.set("replacement", exp.Literal.string(java))
+    return node
+
+
+def _percentile(node: exp.PercentileCont) -> exp.Expression:
+    """quantile_cont(x, q) → percentile(x, q): both interpolate linearly between the order statistics."""
+    if isinstance(node.parent, exp.WithinGroup):
+        return node
+    return _call("PERCENTILE", node.this, node.expression)
+
+
+def _json_object(node: exp.JSONObject) -> exp.Expression:
+    """json_object(k, v, ...) → to_json(named_struct(k, v, ...)), keeping null members as DuckDB does."""
+    pairs: list[exp.Expression] = []
+    for kv in node.expressions:
+        pairs += [kv.this, kv.expression]
+    options = _call("MAP", exp.Literal.string("ignoreNullFields"), exp.Literal.string("false"))
+    return _call("TO_JSON", _call("NAMED_STRUCT", *pairs), options)
+
+
+_DUCKDB_TYPES = {"VARCHAR": "STRING", "BIGINT": "BIGINT", "INTEGER": "INT", "DOUBLE": "DOUBLE",
+                 "BOOLEAN": "BOOLEAN", "FLOAT": "FLOAT"}
+
+
+def _spark_type(structure: object, leaf: Callable[[str], str]) -> str:
+    if isinstance(structure, dict):
+        return "STRUCT<" + ", ".join(f"`{k}`: {_spark_type(v, leaf)}" for k, v in structure.items()) + ">"
+    if isinstance(structure, list) and len(structure) == 1:
+        return f"ARRAY<{_spark_type(structure[0], leaf)}>"
+    if isinstance(structure, str) and structure.upper() in _DUCKDB_TYPES:
+        return leaf(_DUCKDB_TYPES[structure.upper()])
+    raise ValueError(f"from_json structure not supported on Spark: {structure!r}")
+
+
+def _from_json(node: exp.FromJson) -> exp.Expression:
+    """from_json(x, '{"a": "BIGINT"}') → CAST(from_json(x, 'STRUCT<a: STRING>') AS STRUCT<a: BIGINT>).
+
+    DuckDB converts a JSON string "123" to a BIGINT member; Spark's reader gives NULL, so every leaf
+    is read as text and cast, member by member, to the type DuckDB would give.
+    """
+    structure = json.loads(_string(node.expression, "from_json's structure"))
+    as_text = _spark_type(structure, lambda _: "STRING")
+    typed = _spark_type(structure, lambda t: t)
+    return exp.cast(_call("FROM_JSON", node.this, exp.Literal.string(as_text)),
+                    exp.DataType.build(typed, dialect="spark"))
+
+
+def _try_strptime(node: exp.Anonymous) -> exp.Expression:
+    """try_strptime(x, fmt | [fmt, ...]) → coalesce(try_to_timestamp(x, java_fmt), ...)."""
+    text, formats = node.expressions
+    literals = formats.expressions if isinstance(formats, exp.Array) else [formats]
+    parsed = [
+        _call("TRY_TO_TIMESTAMP", text.copy(),
+              exp.Literal.string(format_time(_string(f, "try_strptime's format"), Spark.INVERSE_TIME_MAPPING,
+                                             Spark.INVERSE_TIME_TRIE)))
+        for f in literals
+    ]
+    return parsed[0] if len(parsed) == 1 else exp.Coalesce(this=parsed[0], expressions=parsed[1:])
+
+
+def _anonymous(node: exp.Anonymous) -> exp.Expression:
+    name = node.name.upper()
+    args = node.expressions
+    if name == "TRY_STRPTIME":
+        return _try_strptime(node)
+    if name == "TIMEZONE" and len(args) == 2:  # timezone(zone, local timestamp) → the instant in UTC
+        return _call("TO_UTC_TIMESTAMP", args[1], args[0])
+    if name == "MAKE_TIMESTAMPTZ" and len(args) == 1:  # microseconds since the epoch
+        return _call("TIMESTAMP_MICROS", args[0])
+    if name == "JSON_VALID":  # parses as JSON (Spark's parser also refuses duplicate keys)
+        return exp.Not(this=exp.Is(this=_call("TRY_PARSE_JSON", args[0]), expression=exp.Null()))
+    return node
+
+
+def _epoch(node: exp.TimeToUnix) -> exp.Expression:
+    """epoch(ts) → seconds as a DOUBLE with DuckDB's own rounding.
+
+    Spark's unix_timestamp truncates to whole seconds. DuckDB 2.0 computes milliseconds / 1e3 plus
+    the remaining microseconds / 1e6 (measured: bit-identical for every timestamp after 1970), which
+    can differ in the last bit from microseconds / 1e6, and a difference of two epochs shows it.
+    """
+    micros = _call("UNIX_MICROS", exp.cast(node.this, exp.DataType.build("timestamp")))
+    double = exp.DataType.build("double")
+    millis = exp.Div(this=exp.cast(exp.IntDiv(this=micros, expression=exp.Literal.number(1000)), double),
+                     expression=exp.Literal.number(1000))
+    rest = exp.Div(this=exp.cast(exp.Mod(this=micros.copy(), expression=exp.Literal.number(1000)), double),
+                   expression=exp.Literal.number(1000000))
+    return exp.Paren(this=exp.Add(this=millis, expression=rest))
+
+
+def _rewrite(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.RegexpFullMatch):
+        return _full_match(node)
+    if isinstance(node, exp.RegexpReplace):
+        return _regexp_replace(node)
+    if isinstance(node, exp.PercentileCont):
+        return _percentile(node)
+    if isinstance(node, exp.JSONObject):
+        return _json_object(node)
+    if isinstance(node, exp.TimeToUnix):
+        return _epoch(node)
+    if isinstance(node, exp.FromJson):
+        return _from_json(node)
+    if isinstance(node, exp.Anonymous):
+        return _anonymous(node)
+    return node
+
+
+def rewrite_for_spark(tree: exp.Expression) -> exp.Expression:
+    """Apply the DuckDB → Spark rewrites sqlglot does not do itself, innermost nodes first (a
+    rewritten call may take a rewritten argument), each node once."""
+    for node in reversed(list(tree.walk(bfs=False))):
+        new = _rewrite(node)
+        if new is not node:
+            if node is tree:
+                tree = new
+            else:
+                node.replace(new)
+    return tree
+
+
+def to_spark(query: str, params: Mapping[str, object] | None = None) -> str:
+    """The Spark SQL for one DuckDB statement, with parameters bound and tables flattened."""
+    tree = rewrite_for_spark(flatten_tables(bind_params(parse(query), params or {})))
+    return tree.sql(dialect="spark")
