@@ -63,7 +63,7 @@ def test_dagster_blocking_check_stops_downstream_assets(tmp_path):
     )
     result = dg.materialize(
         [*journeyflow_assets, *journeyflow_checks], resources={"journeyflow": resource},
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, partition_key="2026-06-01",
     )
     assert not result.success
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
