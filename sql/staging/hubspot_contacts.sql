@@ -59,11 +59,7 @@ typed as (
                 {'label': 'Became a Customer Date', 'txt': customer_date_text, 'ts': parsed_dates[5]},
                 {'label': 'Last Marketing Email Open Date', 'txt': email_open_date_text, 'ts': parsed_dates[6]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_date
     from parsed
 )
