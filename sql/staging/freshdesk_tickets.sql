@@ -79,7 +79,7 @@ select
         when ticket_id is null then 'missing id'
         when requester_id is null then 'missing requester_id'
         when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
-        {{ bad_time_reject_reason(timestamp) }}
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when status_code <> '' and not regexp_full_match(status_code, '[0-9]+')
             then 'status must be a Freshdesk status code (2 open, 3 pending, 4 resolved, 5 closed), got '
                 || left(status_code, 20)

@@ -75,6 +75,6 @@ select
         when email_hash is null and requester_id is null
             then 'missing Requester email (and no Contact ID): the ticket cannot be linked to a person'
         when created_at_text is null or trim(created_at_text) = '' then 'missing Created time'
-        {{ bad_time_reject_reason(timestamp) }}
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
     end as _reject_reason
 from typed

@@ -82,10 +82,6 @@ select
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when associated_contact_id is null then 'missing Associated Contact IDs'
-        when bad_date.ts is null and bad_date.label is not null
-            then bad_date.label || ' is not a date: ' || left(bad_date.txt, 40)
-        when bad_date.label is not null
-            then bad_date.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_date.ts as varchar)
+        {{ unusable_timestamp_reason(bad_date, date) }}
     end as _reject_reason
 from typed

@@ -88,7 +88,7 @@ select
             then 'file name does not say the engagement type (calls*, meetings*, emails*)'
         when hs_timestamp_text is null or trim(hs_timestamp_text) = ''
             then 'missing properties.hs_timestamp'
-        {{ bad_time_reject_reason(timestamp) }}
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when call_duration_text <> '' and call_duration_seconds is null
             then 'hs_call_duration is not a number of milliseconds: ' || left(call_duration_text, 40)
         when len(crm_contact_ids) = 0

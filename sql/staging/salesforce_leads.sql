@@ -70,7 +70,7 @@ select
         when not regexp_full_match(lead_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
             then 'Id is not a Salesforce id (15 or 18 letters and digits): ' || left(lead_id, 40)
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
-        {{ bad_time_reject_reason(date) }}
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when is_converted is null
             then 'IsConverted is not true or false: ' || left(is_converted_text, 40)
         when is_converted and converted_contact_id is null

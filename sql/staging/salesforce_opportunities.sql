@@ -105,7 +105,7 @@ select
             then 'Id is not a Salesforce id (15 or 18 letters and digits): ' || left(opportunity_id, 40)
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
         when stage_name is null then 'missing StageName'
-        {{ bad_time_reject_reason(date) }}
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when is_closed is null then 'IsClosed is not true or false: ' || left(is_closed_text, 40)

@@ -73,7 +73,7 @@ select
         when opportunity_id is null then 'missing OpportunityId'
         when stage_name is null then 'missing StageName'
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
-        {{ bad_time_reject_reason(date) }}
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when is_deleted then 'IsDeleted is true (deleted in Salesforce)'

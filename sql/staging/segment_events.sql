@@ -117,7 +117,7 @@ checked as (
                 then 'type is not a Segment call: ' || left(call_type, 40)
             when trim(coalesce(timestamp_text, received_at_text, '')) = ''
                 then 'missing timestamp and receivedAt'
-            {{ bad_time_reject_reason(timestamp) }}
+            {{ unusable_timestamp_reason(bad_time, timestamp) }}
             when call_type = 'track' and trim(coalesce(track_event, '')) = ''
                 then 'missing event (track call without a name)'
             when segment_anonymous_id is null and user_id is null

@@ -134,7 +134,7 @@ checked as (
             when event_id is null or trim(event_id) = '' then 'missing event_id'
             when collector_tstamp_text is null or trim(collector_tstamp_text) = ''
                 then 'missing collector_tstamp'
-            {{ bad_time_reject_reason(timestamp) }}
+            {{ unusable_timestamp_reason(bad_time, timestamp) }}
             when event_type is null or trim(event_type) = '' then 'missing event'
             when event_name is null or trim(event_name) = ''
                 then 'missing event name: ' || event_type || ' event without '
