@@ -1,5 +1,7 @@
 """The portable-SQL guard rejects each construct that changes meaning on Spark, and passes our SQL."""
 
+import re
+
 import pytest
 
 from journeyflow.portable import check_folder, find_unportable
@@ -51,3 +53,23 @@ def test_fragments_are_inlined_before_sql_runs():
         query = sql_text(table)
         assert "{{" not in query and "$time_zone" not in query
         assert "try_strptime" in query  # the shared timestamp parser is there
+
+
+def test_fragments_take_several_arguments():
+    from journeyflow.warehouse import expand_fragments
+
+    query = expand_fragments("select {{ parse_export_amount(n.value_text, n._delimiter) }} as v")
+    assert "n._delimiter = ';'" in query and "try_cast(n.value_text as double)" in query
+    assert "$arg" not in query and "{{" not in query
+    # a one-argument fragment still uses `$arg`, and fragments nest
+    assert "lambda t:" in expand_fragments("{{ parse_export_timestamp($hubspot_time_zone) }}")
+
+
+def test_every_fragment_argument_is_filled_in():
+    from journeyflow.warehouse import expand_fragments
+
+    for path in SQL_DIR.rglob("*.sql"):
+        if path.parent.name != "_fragments":
+            query = expand_fragments(path.read_text(encoding="utf-8"))
+            # `{{ name }}` without parentheses is a union that sql_text() fills in, not a fragment
+            assert "$arg" not in query and not re.search(r"\{\{\s*[a-z_]+\(", query), path

@@ -3,16 +3,7 @@
 -- Shared by sql/staging/events/survey_nps.sql, survey_csat.sql and survey_ces.sql.
 -- Used as {{ survey_events(csat) }}; sql_text() inlines it.
 with answers as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by response_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.survey_$arg
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.survey_$arg, response_id) }}
 )
 
 select

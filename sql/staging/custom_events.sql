@@ -161,21 +161,7 @@ parsed as (
         {{ hash_email(email_text) }} as email_hash,
         n.crm_system || ':' || n.crm_contact_text as crm_contact_id,
         n.support_system || ':' || n.support_user_text as support_user_id,
-        case
-            when n.value_text is null or n.value_text = '' then null
-            -- German export: `.` groups thousands, `,` is the decimal mark
-            when n._delimiter = ';'
-                and regexp_full_match(n.value_text, '[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?')
-                then try_cast(replace(replace(n.value_text, '.', ''), ',', '.') as double)
-            -- a decimal comma with one or two decimals is unambiguous in any export
-            when regexp_full_match(n.value_text, '[+-]?[0-9]+,[0-9]{1,2}')
-                then try_cast(replace(n.value_text, ',', '.') as double)
-            -- English thousands separators
-            when regexp_full_match(n.value_text, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
-                then try_cast(replace(n.value_text, ',', '') as double)
-            when regexp_full_match(n.value_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                then try_cast(n.value_text as double)
-        end as value
+        {{ parse_export_amount(n.value_text, n._delimiter) }} as value
     from renamed as n
     left join raw.custom_event_names as en
         on en.custom_source = n.custom_source and en.from_value = n.event_name_text

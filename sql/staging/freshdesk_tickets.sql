@@ -68,11 +68,7 @@ typed as (
                 {'label': 'updated_at', 'txt': updated_at_text, 'ts': parsed_times[2]},
                 {'label': 'stats.resolved_at', 'txt': resolved_at_text, 'ts': parsed_times[3]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 )
@@ -83,11 +79,7 @@ select
         when ticket_id is null then 'missing id'
         when requester_id is null then 'missing requester_id'
         when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when status_code <> '' and not regexp_full_match(status_code, '[0-9]+')
             then 'status must be a Freshdesk status code (2 open, 3 pending, 4 resolved, 5 closed), got '
                 || left(status_code, 20)

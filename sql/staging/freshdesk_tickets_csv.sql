@@ -63,11 +63,7 @@ typed as (
                 {'label': 'Last update time', 'txt': updated_at_text, 'ts': parsed_times[2]},
                 {'label': 'Resolved time', 'txt': resolved_at_text, 'ts': parsed_times[3]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 )
@@ -79,10 +75,6 @@ select
         when email_hash is null and requester_id is null
             then 'missing Requester email (and no Contact ID): the ticket cannot be linked to a person'
         when created_at_text is null or trim(created_at_text) = '' then 'missing Created time'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
     end as _reject_reason
 from typed

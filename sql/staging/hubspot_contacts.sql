@@ -59,11 +59,7 @@ typed as (
                 {'label': 'Became a Customer Date', 'txt': customer_date_text, 'ts': parsed_dates[5]},
                 {'label': 'Last Marketing Email Open Date', 'txt': email_open_date_text, 'ts': parsed_dates[6]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_date
     from parsed
 )
@@ -73,10 +69,6 @@ select
     case
         when record_id is null or trim(record_id) = '' then 'missing Record ID'
         when create_date_text is null or trim(create_date_text) = '' then 'missing Create Date'
-        when bad_date.ts is null and bad_date.label is not null
-            then bad_date.label || ' is not a date: ' || left(bad_date.txt, 40)
-        when bad_date.label is not null
-            then bad_date.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_date.ts as varchar)
+        {{ unusable_timestamp_reason(bad_date, date) }}
     end as _reject_reason
 from typed

@@ -39,21 +39,7 @@ parsed as (
              closed_won_text, closed_lost_text],
             {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_dates,
-        case
-            when amount_text is null or amount_text = '' then null
-            -- German export: `.` groups thousands, `,` is the decimal mark
-            when _delimiter = ';'
-                and regexp_full_match(amount_text, '[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?')
-                then try_cast(replace(replace(amount_text, '.', ''), ',', '.') as double)
-            -- a decimal comma with one or two decimals is unambiguous in any export
-            when regexp_full_match(amount_text, '[+-]?[0-9]+,[0-9]{1,2}')
-                then try_cast(replace(amount_text, ',', '.') as double)
-            -- English thousands separators
-            when regexp_full_match(amount_text, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
-                then try_cast(replace(amount_text, ',', '') as double)
-            when regexp_full_match(amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                then try_cast(amount_text as double)
-        end as amount
+        {{ parse_export_amount(amount_text, _delimiter) }} as amount
     from renamed
 ),
 
@@ -81,11 +67,7 @@ typed as (
                 {'label': 'Closed Won date', 'txt': closed_won_text, 'ts': parsed_dates[7]},
                 {'label': 'Closed Lost date', 'txt': closed_lost_text, 'ts': parsed_dates[8]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_date
     from parsed
 )
@@ -100,10 +82,6 @@ select
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when associated_contact_id is null then 'missing Associated Contact IDs'
-        when bad_date.ts is null and bad_date.label is not null
-            then bad_date.label || ' is not a date: ' || left(bad_date.txt, 40)
-        when bad_date.label is not null
-            then bad_date.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_date.ts as varchar)
+        {{ unusable_timestamp_reason(bad_date, date) }}
     end as _reject_reason
 from typed

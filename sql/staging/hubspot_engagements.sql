@@ -75,11 +75,7 @@ typed as (
                 {'label': 'hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},
                 {'label': 'hs_meeting_start_time', 'txt': meeting_start_text, 'ts': parsed_times[2]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 )
@@ -92,11 +88,7 @@ select
             then 'file name does not say the engagement type (calls*, meetings*, emails*)'
         when hs_timestamp_text is null or trim(hs_timestamp_text) = ''
             then 'missing properties.hs_timestamp'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when call_duration_text <> '' and call_duration_seconds is null
             then 'hs_call_duration is not a number of milliseconds: ' || left(call_duration_text, 40)
         when len(crm_contact_ids) = 0

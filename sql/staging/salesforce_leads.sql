@@ -58,11 +58,7 @@ typed as (
                 {'label': 'CreatedDate', 'txt': created_text, 'ts': parsed_times[1]},
                 {'label': 'ConvertedDate', 'txt': converted_text, 'ts': parsed_times[2]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 )
@@ -74,11 +70,7 @@ select
         when not regexp_full_match(lead_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
             then 'Id is not a Salesforce id (15 or 18 letters and digits): ' || left(lead_id, 40)
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a date: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when is_converted is null
             then 'IsConverted is not true or false: ' || left(is_converted_text, 40)
         when is_converted and converted_contact_id is null

@@ -3,23 +3,15 @@
 -- An opportunity belongs to an account; its person is the primary contact of its contact roles
 -- (staging.salesforce_opportunity_contact_roles: primary first, then the earliest role), else the
 -- Opportunity's own ContactId column when the export has it. Amount: as in hubspot_deals.sql
--- (`1200.50`; `1.200,50` in a `;`-separated German export). CloseDate is a date.
+-- (`1200.50`; `1.200,50` in a `;`-separated German export; sql/_fragments/parse_export_amount.sql).
+-- CloseDate is a date.
 with source as (
     select * from raw.salesforce_opportunities
 ),
 
 roles as (
     -- the latest export of each contact role, usable ones only
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by role_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.salesforce_opportunity_contact_roles
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.salesforce_opportunity_contact_roles, role_id) }}
 ),
 
 primary_contacts as (
@@ -78,21 +70,7 @@ parsed as (
             when is_won_text in ('true', '1', 'yes') then true
             when is_won_text in ('false', '0', 'no', '') or is_won_text is null then false
         end as is_won,
-        case
-            when amount_text is null or amount_text = '' then null
-            -- German export: `.` groups thousands, `,` is the decimal mark
-            when _delimiter = ';'
-                and regexp_full_match(amount_text, '[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?')
-                then try_cast(replace(replace(amount_text, '.', ''), ',', '.') as double)
-            -- a decimal comma with one or two decimals is unambiguous in any export
-            when regexp_full_match(amount_text, '[+-]?[0-9]+,[0-9]{1,2}')
-                then try_cast(replace(amount_text, ',', '.') as double)
-            -- English thousands separators
-            when regexp_full_match(amount_text, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
-                then try_cast(replace(amount_text, ',', '') as double)
-            when regexp_full_match(amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                then try_cast(amount_text as double)
-        end as amount
+        {{ parse_export_amount(amount_text, _delimiter) }} as amount
     from renamed as r
     left join primary_contacts as p on p.opportunity_id = r.opportunity_id
 ),
@@ -127,11 +105,7 @@ select
             then 'Id is not a Salesforce id (15 or 18 letters and digits): ' || left(opportunity_id, 40)
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
         when stage_name is null then 'missing StageName'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a date: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when is_closed is null then 'IsClosed is not true or false: ' || left(is_closed_text, 40)

@@ -41,18 +41,7 @@ parsed as (
             [created_text, close_text],
             {{ parse_export_timestamp($salesforce_time_zone) }}
         ) as parsed_times,
-        case
-            when amount_text is null or amount_text = '' then null
-            when _delimiter = ';'
-                and regexp_full_match(amount_text, '[+-]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?')
-                then try_cast(replace(replace(amount_text, '.', ''), ',', '.') as double)
-            when regexp_full_match(amount_text, '[+-]?[0-9]+,[0-9]{1,2}')
-                then try_cast(replace(amount_text, ',', '.') as double)
-            when regexp_full_match(amount_text, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?')
-                then try_cast(replace(amount_text, ',', '') as double)
-            when regexp_full_match(amount_text, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?')
-                then try_cast(amount_text as double)
-        end as amount
+        {{ parse_export_amount(amount_text, _delimiter) }} as amount
     from renamed as r
     left join opportunities as o on o.opportunity_id = r.opportunity_id
 ),
@@ -84,11 +73,7 @@ select
         when opportunity_id is null then 'missing OpportunityId'
         when stage_name is null then 'missing StageName'
         when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a date: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
         when is_deleted then 'IsDeleted is true (deleted in Salesforce)'

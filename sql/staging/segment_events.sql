@@ -101,11 +101,7 @@ typed as (
                 {'label': 'receivedAt', 'txt': received_at_text, 'ts': parsed_times[2]},
                 {'label': 'sentAt', 'txt': sent_at_text, 'ts': parsed_times[3]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 ),
@@ -121,11 +117,7 @@ checked as (
                 then 'type is not a Segment call: ' || left(call_type, 40)
             when trim(coalesce(timestamp_text, received_at_text, '')) = ''
                 then 'missing timestamp and receivedAt'
-            when bad_time.ts is null and bad_time.label is not null
-                then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-            when bad_time.label is not null
-                then bad_time.label || ' out of range (before 2000 or in the future): '
-                    || cast(bad_time.ts as varchar)
+            {{ unusable_timestamp_reason(bad_time, timestamp) }}
             when call_type = 'track' and trim(coalesce(track_event, '')) = ''
                 then 'missing event (track call without a name)'
             when segment_anonymous_id is null and user_id is null

@@ -121,11 +121,7 @@ typed as (
                 {'label': 'derived_tstamp', 'txt': derived_tstamp_text, 'ts': parsed_times[2]},
                 {'label': 'dvce_created_tstamp', 'txt': dvce_created_tstamp_text, 'ts': parsed_times[3]}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
+            lambda d: {{ unusable_timestamp(d) }}
         )[1] as bad_time
     from parsed
 ),
@@ -138,11 +134,7 @@ checked as (
             when event_id is null or trim(event_id) = '' then 'missing event_id'
             when collector_tstamp_text is null or trim(collector_tstamp_text) = ''
                 then 'missing collector_tstamp'
-            when bad_time.ts is null and bad_time.label is not null
-                then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-            when bad_time.label is not null
-                then bad_time.label || ' out of range (before 2000 or in the future): '
-                    || cast(bad_time.ts as varchar)
+            {{ unusable_timestamp_reason(bad_time, timestamp) }}
             when event_type is null or trim(event_type) = '' then 'missing event'
             when event_name is null or trim(event_name) = ''
                 then 'missing event name: ' || event_type || ' event without '

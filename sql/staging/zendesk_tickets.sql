@@ -24,35 +24,7 @@ renamed as (
     from source
 ),
 
-parsed as (
-    select
-        *,
-        list_transform(
-            [created_at_text, updated_at_text],
-            {{ parse_export_timestamp($zendesk_time_zone) }}
-        ) as parsed_times
-    from renamed
-),
-
-typed as (
-    select
-        * exclude (parsed_times),
-        'zendesk:' || requester_id as support_user_id,
-        parsed_times[1] as created_at,
-        parsed_times[2] as updated_at,
-        list_filter(
-            [
-                {'label': 'created_at', 'txt': created_at_text, 'ts': parsed_times[1]},
-                {'label': 'updated_at', 'txt': updated_at_text, 'ts': parsed_times[2]}
-            ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or d.ts > current_timestamp + interval 1 day
-            )
-        )[1] as bad_time
-    from parsed
-)
+{{ zendesk_ticket_times(renamed) }}
 
 select
     * exclude (bad_time),
@@ -60,10 +32,6 @@ select
         when ticket_id is null then 'missing id'
         when requester_id is null then 'missing requester_id'
         when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
-        when bad_time.ts is null and bad_time.label is not null
-            then bad_time.label || ' is not a timestamp: ' || left(bad_time.txt, 40)
-        when bad_time.label is not null
-            then bad_time.label || ' out of range (before 2000 or in the future): '
-                || cast(bad_time.ts as varchar)
+        {{ unusable_timestamp_reason(bad_time, timestamp) }}
     end as _reject_reason
 from typed

@@ -43,20 +43,32 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_FRAGMENT = re.compile(r"\{\{\s*([a-z_]+)\(\s*(\$?[a-z_][a-z0-9_]*)\s*\)\s*\}\}")
+_ARG = r"\$?[a-z_][a-z0-9_.$]*"
+_FRAGMENT = re.compile(
+    r"\{\{\s*([a-z_]+)\(\s*(" + _ARG + r"(?:\s*,\s*" + _ARG + r")*)\s*\)\s*\}\}"
+)
 
 
 def expand_fragments(query: str) -> str:
     """Inline `{{ name(arg) }}` from `sql/_fragments/name.sql`, its `$arg` replaced by `arg`.
 
-    `arg` is a column, a `$parameter` or a name (a CTE, a survey). Plain text substitution, so the
-    SQL that runs (and is transpiled for Spark) has no macros. A fragment may use other fragments.
+    `arg` is a column (`n.value_text`), a `$parameter` or a name (a table, a survey). With several
+    arguments, `{{ name(a, b) }}`, the fragment uses `$arg1`, `$arg2`, ... instead. Plain text
+    substitution, so the SQL that runs (and is transpiled for Spark) has no macros. A fragment may
+    use other fragments.
     """
 
     def inline(match: re.Match[str]) -> str:
         lines = (SQL_DIR / "_fragments" / f"{match[1]}.sql").read_text(encoding="utf-8").splitlines()
-        body = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-        return expand_fragments(body.strip().replace("$arg", match[2]))
+        body = "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
+        args = re.split(r"\s*,\s*", match[2])
+        if len(args) == 1:
+            body = body.replace("$arg", args[0])
+        else:
+            # highest number first, so that `$arg1` does not eat the start of `$arg10`
+            for number in range(len(args), 0, -1):
+                body = body.replace(f"$arg{number}", args[number - 1])
+        return expand_fragments(body)
 
     return _FRAGMENT.sub(inline, query)
 

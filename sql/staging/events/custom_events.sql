@@ -2,16 +2,7 @@
 -- staging.events unions this file with every other source's (sql/staging/events.sql); `source` is
 -- the custom source's name, so taxonomy rules match it (the mapping's `rules:`, or touchpoints.yaml)
 with custom as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by event_key order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.custom_events
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.custom_events, event_key) }}
 )
 
 select

@@ -1,16 +1,7 @@
 -- grain: one row per lifecycle date of a contact's latest export (created, lead, MQL, SQL, customer, email opened)
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with contacts as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by record_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.hubspot_contacts
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.hubspot_contacts, record_id) }}
 )
 
 select

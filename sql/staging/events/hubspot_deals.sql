@@ -1,16 +1,7 @@
 -- grain: one row per stage date of a deal's latest export
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with deals as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by record_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.hubspot_deals
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.hubspot_deals, record_id) }}
 )
 
 select

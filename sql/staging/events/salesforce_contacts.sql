@@ -2,16 +2,7 @@
 -- contact is created by the conversion, which salesforce_leads.sql already makes lead_converted)
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with contacts as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by contact_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.salesforce_contacts
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.salesforce_contacts, contact_id) }}
 ),
 
 converted_contacts as (

@@ -3,16 +3,7 @@
 -- ConvertedDate is a date: its midnight can come before the lead's own CreatedDate on the same
 -- day, so the conversion is never earlier than the creation.
 with leads as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by lead_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.salesforce_leads
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.salesforce_leads, lead_id) }}
 )
 
 select

@@ -6,30 +6,11 @@
 -- opportunity was created in (opportunity_created says it), and the change into the final closed
 -- stage is the won/lost event, which happens then (else at CloseDate, a date).
 with opportunities as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (
-                partition by opportunity_id order by _source_file desc, _row_number desc
-            ) as version_rank
-        from staging.salesforce_opportunities
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.salesforce_opportunities, opportunity_id) }}
 ),
 
 history as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by history_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.salesforce_opportunity_history
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.salesforce_opportunity_history, history_id) }}
 ),
 
 sequenced as (

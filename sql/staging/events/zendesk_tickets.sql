@@ -4,16 +4,7 @@
 -- a fallback for tickets without an answered rating in the ratings export
 -- (sql/staging/events/zendesk_satisfaction_ratings.sql), so a ticket is rated once.
 with tickets as (
-    select * exclude (version_rank)
-    from (
-        select
-            *,
-            row_number() over (partition by ticket_id order by _source_file desc, _row_number desc)
-                as version_rank
-        from staging.zendesk_tickets
-        where _reject_reason is null and not _is_duplicate
-    )
-    where version_rank = 1
+    {{ latest_usable_version(staging.zendesk_tickets, ticket_id) }}
 ),
 
 rated_in_ratings_export as (
