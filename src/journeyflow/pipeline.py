@@ -22,7 +22,7 @@ from journeyflow import bi, graph
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
-from journeyflow.engines import Engine, build_table, open_engine
+from journeyflow.engines import Engine, build_table, open_engine, used_params
 from journeyflow.identity import build_identity_map
 from journeyflow.markov import build_graph_metrics
 from journeyflow.scope import ALL_FILES, LoadScope
@@ -31,7 +31,7 @@ from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import connect, publish, row_count, sql_text, table_exists
+from journeyflow.warehouse import connect, publish, row_count, sql_text, table_exists, transaction
 
 
 @dataclass
@@ -152,7 +152,7 @@ DUPLICATE_FLAG = """
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     """Type one source's raw records and flag exact duplicates (same record seen before)."""
     query = sql_text(table)
-    params = _used_params(query, ctx.params)
+    params = used_params(query, ctx.params)
     state = _build_state(query, params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
     # without its own raw rows changing: it is always rebuilt
@@ -181,8 +181,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
     """
     con = ctx.con
     raw_table = "raw." + table.split(".")[1]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE delta_files AS
@@ -225,15 +224,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
                 WHERE s._source_file = d._source_file AND s._row_number = d._row_number
                 """
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"files_changed": files}
-
-
-def _used_params(query: str, params: dict[str, object]) -> dict[str, object]:
-    return {k: v for k, v in params.items() if f"${k}" in query}
 
 
 def _build_state(*parts: object) -> str:
@@ -264,7 +255,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
     """
     con, table = ctx.con, "core.touchpoints"
     query = sql_text(table)
-    params = _used_params(query, ctx.params)
+    params = used_params(query, ctx.params)
     taxonomy = con.execute(
         "SELECT md5(string_agg(j, '|' ORDER BY j)) FROM ("
         "SELECT to_json(r)::VARCHAR AS j FROM core.taxonomy_rules AS r "
@@ -283,8 +274,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
         con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
         _store_state(con, table, state)
         return {"rows": rows}
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE affected_persons AS
@@ -307,10 +297,6 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
             con.execute("DELETE FROM core.touchpoint_inputs "
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
             con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 

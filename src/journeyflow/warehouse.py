@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -139,6 +141,18 @@ def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None 
         raise ValueError(f"sql for {table} needs parameter(s) {sorted(missing)}")
     con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{query}", values)
     return row_count(con, table)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All statements inside commit together or not at all (an incremental update is never half-done)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
