@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -17,9 +18,8 @@ SAMPLE = REPO / "data" / "sample"
 
 
 def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
-    return Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb").with_overrides(
-        **overrides
-    )
+    """Settings for a test run; an override of None is a value (e.g. no session cap)."""
+    return replace(Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb"), **overrides)
 
 
 @pytest.fixture

@@ -226,8 +226,33 @@ boundaries as (
                 partition by person_id order by touchpoint_number)) > $session_gap_seconds then 1
             when lag(phase) over (partition by person_id order by touchpoint_number) = 'churn' then 1
             else 0
-        end as starts_session
+        end as starts_visit
     from in_journey
+),
+
+visit_pieces as (
+    -- session_max_minutes: a visit (no gap longer than the session gap) longer than the cap is cut
+    -- into pieces of the cap's length counted from the visit's first touchpoint; one session each
+    select
+        *,
+        case when cast($session_max_seconds as double) is null then 0
+            else floor((occurred_epoch - max(case when starts_visit = 1 then occurred_epoch end) over (
+                partition by person_id order by touchpoint_number rows unbounded preceding
+            )) / cast($session_max_seconds as double))
+        end as visit_piece
+    from boundaries
+),
+
+session_starts as (
+    select
+        *,
+        case
+            when starts_visit = 1 then 1
+            when visit_piece <> lag(visit_piece) over (partition by person_id order by touchpoint_number)
+                then 1
+            else 0
+        end as starts_session
+    from visit_pieces
 ),
 
 numbered as (
@@ -237,7 +262,7 @@ numbered as (
             partition by person_id order by touchpoint_number rows unbounded preceding
         ) as bigint) as session_number,
         cast(journey_count as bigint) as journey_number
-    from boundaries
+    from session_starts
 ),
 
 with_ids as (

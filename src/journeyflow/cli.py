@@ -59,6 +59,11 @@ def run(
     session_gap: Annotated[
         int | None, typer.Option("--session-gap", min=1, help="Minutes of inactivity that end a session.")
     ] = None,
+    session_max: Annotated[
+        int | None, typer.Option("--session-max", min=1,
+                                 help="Minutes after which a long visit is cut into a new session "
+                                      "(default 720).")
+    ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Rebuild every layer from all files (default: only "
                                           "new or changed files and the persons they affect).")
@@ -99,7 +104,8 @@ def run(
     try:
         settings = load_settings(config).with_overrides(
             input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy,
-            session_gap_minutes=session_gap, late_data_lookback_days=lookback, engine=engine,
+            session_gap_minutes=session_gap, session_max_minutes=session_max,
+            late_data_lookback_days=lookback, engine=engine,
             spark_master=spark_master, parquet_root=parquet_root,
         )
         scope = run_scope(settings, full, day, first_day, last_day)

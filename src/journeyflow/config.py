@@ -26,6 +26,9 @@ class Settings:
     # Salt for email hashes: set your own in production so hashes cannot be looked up.
     salt: str = "journeyflow-default-salt"
     session_gap_minutes: int = 30
+    # A visit longer than this is cut into sessions of this length (None: no cap); bounds how far a
+    # late event can move session boundaries, and keeps bot or kiosk activity from one endless session
+    session_max_minutes: int | None = 720
     journey_inactivity_days: int = 90
     # Journey definition (README "Journey rules"): touchpoints that may start a journey (None: any);
     # a cap on a journey's length in days (None: no cap); only touchpoints at most this many days

@@ -53,6 +53,8 @@ class RunContext:
         return {
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
+            "session_max_seconds": (self.settings.session_max_minutes * 60
+                                    if self.settings.session_max_minutes is not None else None),
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
             "journey_start_events": (list(self.settings.journey_start_events)
                                      if self.settings.journey_start_events is not None else None),
