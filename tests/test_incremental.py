@@ -20,9 +20,11 @@ from journeyflow.scope import LoadScope, file_day
 
 # Columns that name the run that loaded a row: they differ between any two runs by design.
 RUN_COLUMNS = {"_load_id", "load_id", "_loaded_at"}
-# Tables that log runs (one row per run or check), not the data.
+# Tables that log runs (one row per run or check), not the data; staging.event_inputs digests each
+# staged file's rows with their load ids; the change log counts updates.
 RUN_LOGS = {"quality.check_results", "quality.table_counts", "quality.published_loads",
-            "quality.build_state", "raw.landed_files"}
+            "quality.build_state", "raw.landed_files", "staging.event_inputs", "quality.change_log",
+            "quality.change_log_seen"}
 
 
 def day_scope(day: date, lookback: int = 3) -> LoadScope:
@@ -126,11 +128,18 @@ def test_nightly_runs_day_by_day_equal_a_full_rebuild(tmp_path):
     full = settings_for(tmp_path / "input", tmp_path / "full")
     run_pipeline(full)
     nightly = settings_for(tmp_path / "input", tmp_path / "nightly")
+    recomputed = []
     for offset in range(5):
         results = run_pipeline(nightly, incremental=True,
                                scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
         assert results["raw.ga4_events"]["files"] == 1  # only that day's file is read
+        recomputed.append(results["core.event_persons"].get("events_recomputed"))
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    # Events whose person is worked out again, per night: day 1 builds the table (no count); days
+    # 2, 4 and 5 bring one new event each; day 3 brings c2's login and page view (2). The login adds
+    # user:u2 to c2's person, which keeps its id (named after its earliest identifier, anon:c2), so
+    # c2's day-1 event keeps its person and is not redone.
+    assert recomputed == [None, 1, 2, 1, 1]
 
 
 def _touch_later(path: Path) -> None:
@@ -159,6 +168,8 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     results = run_pipeline(nightly, incremental=True, scope=day_scope(date(2026, 6, 5)))
 
     assert results["raw.ga4_events"]["files"] == 1  # day 3 only; days 2, 4, 5 unchanged
+    # the re-exported file's events are derived again: c2's login and page view and the late event
+    assert results["core.event_persons"]["events_recomputed"] == 3
     assert results["core.touchpoints"]["persons_recomputed"] == 1  # u2 alone
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
@@ -224,3 +235,40 @@ def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
     results = run_pipeline(settings, incremental=True)
     assert results["raw.hubspot_contacts"]["files"] == 1
     assert results["raw.hubspot_contacts"]["files_unchanged"] == 0
+
+
+def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tmp_path):
+    # One GA4 event (same cookie, time, name, page: one natural key, one event_id) exported in day
+    # 1's file without a user id and again in a later "fix" file with user id u1: the later file's
+    # version is the event. Runs: (1) day 1 alone; (2) the fix file arrives; (3) it is withdrawn.
+    folder = tmp_path / "input"
+    write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/blog/a"),
+                       ga4_event(T0, "page_view", "c2", path="/blog/b")], "events_20260601.ndjson")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+
+    fix = write_ga4(folder, [ga4_event(T0, "page_view", "c1", user_id="u1", path="/blog/a")],
+                    "events_20260601_fix.ndjson")
+    results = run_pipeline(nightly, incremental=True)
+    # only the fix file's event is derived again; c2's event in day 1 is not touched
+    assert results["staging.events"]["files_changed"] == 1
+    assert results["staging.events"]["event_versions_rederived"] == 1
+    assert results["staging.events"]["event_ids_touched"] == 1
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    events = con.execute("SELECT anonymous_id, user_id, source_file LIKE '%_fix.ndjson' "
+                         "FROM staging.events ORDER BY 1").fetchall()
+    con.close()
+    assert events == [("c1", "u1", True), ("c2", None, False)]  # 2 events, not 3
+
+    fix.unlink()
+    results = run_pipeline(nightly, incremental=True)
+    # the withdrawn file's version goes; day 1's version of the event, kept aside, is the event again
+    assert results["staging.events"]["event_versions_rederived"] == 0
+    assert results["staging.events"]["event_ids_touched"] == 1
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    events = con.execute("SELECT anonymous_id, user_id FROM staging.events ORDER BY 1").fetchall()
+    con.close()
+    assert events == [("c1", None), ("c2", None)]
+    full = settings_for(folder, tmp_path / "full")
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))

@@ -1,37 +1,6 @@
 -- grain: one row per canonical event (all sources), deduplicated by event_id
--- Each source's events come from sql/staging/events/<source>.sql; {{ events_of_every_source }} is
--- their UNION ALL over the canonical columns below (sql_text() inlines it, in registry order).
--- CRM, support and survey exports are snapshots: the record's latest version (last file, last
--- row) alone makes its events, so a deal lost on Monday and won on Friday is only won.
-with all_events as (
-    {{ events_of_every_source }}
-),
-
-identified as (
-    select
-        md5(source_table || '|' || natural_key) as event_id,
-        *,
-        -- the latest export of a record wins (CRM exports are snapshots)
-        row_number() over (
-            partition by source_table, natural_key
-            order by _source_file desc, _row_number desc
-        ) as version_rank
-    from all_events
-)
-
-select
-    -- ids
-    event_id, source, source_table, source_record_id,
-    -- lineage
-    _source_file as source_file, _row_number as source_row, _load_id,
-    -- timestamps
-    occurred_at,
-    -- identity keys
-    anonymous_id, user_id, email_hash, crm_contact_id, support_user_id,
-    -- attributes
-    event_name, page_path, utm_source, utm_medium, utm_campaign, origin,
-    -- measures
-    value, currency,
-    properties
-from identified
+-- The latest version of each event (sql/staging/event_versions.sql): a record exported again in a
+-- later file, or a CRM snapshot's newer row, replaces the earlier one.
+select * exclude (version_rank, events_sql)
+from staging.event_versions
 where version_rank = 1

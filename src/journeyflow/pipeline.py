@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from journeyflow import bi, graph
+from journeyflow import bi, changelog, graph
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
@@ -31,7 +31,15 @@ from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import land_source
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import connect, publish, row_count, sql_text, table_exists, transaction
+from journeyflow.warehouse import (
+    connect,
+    publish,
+    row_count,
+    source_events_sql,
+    sql_text,
+    table_exists,
+    transaction,
+)
 
 
 @dataclass
@@ -247,6 +255,82 @@ def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None
     con.execute("INSERT INTO quality.build_state VALUES (?, ?)", [table, state])
 
 
+# what core.event_persons was built from, beside staging.events: identifier → person, shared ones
+EVENT_PERSON_INPUTS = {
+    "core.event_persons_identity_map": "SELECT identifier, person_id FROM core.identity_map",
+    "core.event_persons_conflicts": "SELECT DISTINCT identifier FROM quality.identity_conflicts",
+}
+
+
+def build_event_persons(ctx: RunContext) -> Metadata:
+    """core.event_persons; an incremental run redoes only events that changed or whose person did.
+
+    An event's row depends on the event (staging.events' change log names the event ids its last
+    update touched) and on the persons of its identifiers and whether they are shared: the
+    identifiers whose person or conflict status differs from what the table was built from name the
+    other events to redo.
+    """
+    con, table = ctx.con, "core.event_persons"
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    state = _build_state(query, params)
+    incremental = (
+        ctx.incremental
+        and all(table_exists(con, t) for t in (table, *EVENT_PERSON_INPUTS))
+        and _stored_state(con, table) == state
+        and changelog.pending(con, table, "staging.events", into="changed_events")
+    )
+    if not incremental:
+        rows = build_table(ctx.engine, table, ctx.params)
+        for copy, select in EVENT_PERSON_INPUTS.items():
+            con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
+        _store_state(con, table, state)
+        changelog.mark_seen(con, table, "staging.events")
+        return {"rows": rows}
+    with transaction(con):
+        map_copy, conflicts_copy = EVENT_PERSON_INPUTS
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE changed_identifiers AS
+            SELECT identifier FROM (
+                ({EVENT_PERSON_INPUTS[map_copy]} EXCEPT SELECT * FROM {map_copy})
+                UNION ALL
+                (SELECT * FROM {map_copy} EXCEPT {EVENT_PERSON_INPUTS[map_copy]})
+            )
+            UNION
+            SELECT identifier FROM (
+                ({EVENT_PERSON_INPUTS[conflicts_copy]} EXCEPT SELECT * FROM {conflicts_copy})
+                UNION ALL
+                (SELECT * FROM {conflicts_copy} EXCEPT {EVENT_PERSON_INPUTS[conflicts_copy]})
+            )
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE affected_events AS
+            SELECT key AS event_id FROM changed_events
+            UNION
+            SELECT event_id FROM staging.events
+            WHERE 'user:' || user_id IN (SELECT identifier FROM changed_identifiers)
+                OR 'email:' || email_hash IN (SELECT identifier FROM changed_identifiers)
+                OR crm_contact_id IN (SELECT identifier FROM changed_identifiers)
+                OR support_user_id IN (SELECT identifier FROM changed_identifiers)
+                OR 'anon:' || anonymous_id IN (SELECT identifier FROM changed_identifiers)
+            """
+        )
+        events = row_count(con, "affected_events")
+        con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM affected_events)")
+        con.execute("CREATE OR REPLACE TEMP VIEW affected_staged_events AS SELECT * FROM staging.events "
+                    "WHERE event_id IN (SELECT event_id FROM affected_events)")
+        delta_query = re.sub(r"\bstaging\.events\b", "affected_staged_events", query)
+        con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+        for copy, select in EVENT_PERSON_INPUTS.items():
+            con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
+        changelog.mark_seen(con, table, "staging.events")
+    return {"rows": row_count(con, table), "events_recomputed": events,
+            "identifiers_changed": row_count(con, "changed_identifiers")}
+
+
 def build_touchpoints(ctx: RunContext) -> Metadata:
     """core.touchpoints; an incremental run recomputes only the persons whose events changed.
 
@@ -300,6 +384,126 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
             con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
     return {"rows": row_count(con, table), "persons_recomputed": persons}
+
+
+def _file_digests() -> str:
+    """Per staged file: a digest of its rows' lineage and outcome flags (what its events depend on)."""
+    return "\nunion all\n".join(
+        f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
+        f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
+        f"from {s.staged_table} group by _source_file"
+        for s in SOURCES if source_events_sql(s.name)
+    )
+
+
+def build_events(ctx: RunContext) -> Metadata:
+    """staging.events (with its bookkeeping staging.event_versions); incremental per changed file.
+
+    An incremental run re-derives the events of event-stream files whose staged rows changed (new,
+    re-exported, removed, or duplicate flags flipped) and of every other source that changed at all
+    (snapshots: a record's latest version spans files), then re-ranks the versions of each event id
+    it touched, so both tables equal a full rebuild's.
+    """
+    con = ctx.con
+    versions_query = sql_text("staging.event_versions")
+    params = used_params(versions_query, ctx.params)
+    state = _build_state(versions_query, sql_text("staging.events"), params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE current_inputs AS {_file_digests()}")
+    incremental = (
+        ctx.incremental
+        and all(table_exists(con, t) for t in ("staging.events", "staging.event_versions",
+                                                "staging.event_inputs"))
+        and _stored_state(con, "staging.events") == state
+    )
+    if not incremental:
+        # first: should the rebuild fail half-way, the tables built from it rebuild in full too
+        changelog.record(con, "staging.events", None)
+        ctx.engine.create_table("staging.event_versions", versions_query, ctx.params)
+        rows = build_table(ctx.engine, "staging.events", ctx.params)
+        con.execute("CREATE OR REPLACE TABLE staging.event_inputs AS SELECT * FROM current_inputs")
+        _store_state(con, "staging.events", state)
+        return {"rows": rows}
+    with transaction(con):
+        con.execute("CREATE OR REPLACE TEMP TABLE touched_ids (event_id VARCHAR)")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE changed_files AS
+            SELECT DISTINCT source_table, _source_file FROM (
+                (SELECT * FROM current_inputs EXCEPT SELECT * FROM staging.event_inputs)
+                UNION ALL
+                (SELECT * FROM staging.event_inputs EXCEPT SELECT * FROM current_inputs)
+            )
+            """
+        )
+        changed = {row[0] for row in
+                   con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
+        # joined staging (requires) and custom sources can change without their own rows changing
+        changed |= {s.raw_table for s in SOURCES if s.requires or s.reader == "custom"}
+        selects = []
+        for source in SOURCES:
+            select = source_events_sql(source.name)
+            if source.raw_table not in changed or not select:
+                continue
+            if source.events_per_file:
+                view = f"changed_{source.name}"
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source.staged_table} "
+                    f"WHERE _source_file IN (SELECT _source_file FROM changed_files "
+                    f"WHERE source_table = '{source.raw_table}')"
+                )
+                select = re.sub(rf"\b{re.escape(source.staged_table)}\b", view, select)
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE stale_rows AS SELECT event_id, source_file, source_row "
+                    "FROM staging.event_versions WHERE events_sql = ? AND source_file IN "
+                    "(SELECT _source_file FROM changed_files WHERE source_table = ?)",
+                    [source.name, source.raw_table],
+                )
+            else:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE stale_rows AS SELECT event_id, source_file, source_row "
+                    "FROM staging.event_versions WHERE events_sql = ?", [source.name],
+                )
+            con.execute("INSERT INTO touched_ids SELECT event_id FROM stale_rows")
+            con.execute(
+                "DELETE FROM staging.event_versions AS v USING stale_rows AS r "
+                "WHERE v.event_id = r.event_id AND v.source_file = r.source_file "
+                "AND v.source_row = r.source_row"
+            )
+            selects.append(select)
+        rederived = 0
+        if selects:
+            delta_query = sql_text("staging.event_versions", "\nunion all\n".join(selects))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE new_versions AS {delta_query}", params)
+            rederived = row_count(con, "new_versions")
+            con.execute("INSERT INTO touched_ids SELECT event_id FROM new_versions")
+            con.execute("INSERT INTO staging.event_versions BY NAME SELECT * FROM new_versions")
+            # an event's versions may sit in unchanged files too: rank all of each touched id's
+            con.execute(
+                """
+                UPDATE staging.event_versions AS v SET version_rank = r.version_rank
+                FROM (
+                    SELECT event_id, source_file, source_row, row_number() OVER (
+                        PARTITION BY event_id ORDER BY source_file DESC, source_row DESC
+                    ) AS version_rank
+                    FROM staging.event_versions
+                    WHERE event_id IN (SELECT event_id FROM touched_ids)
+                ) AS r
+                WHERE v.event_id = r.event_id AND v.source_file = r.source_file
+                    AND v.source_row = r.source_row
+                """
+            )
+            con.execute("DELETE FROM staging.events WHERE event_id IN (SELECT event_id FROM touched_ids)")
+            con.execute(
+                "INSERT INTO staging.events BY NAME SELECT * EXCLUDE (version_rank, events_sql) "
+                "FROM staging.event_versions WHERE version_rank = 1 "
+                "AND event_id IN (SELECT event_id FROM touched_ids)"
+            )
+        con.execute("DELETE FROM staging.event_inputs")
+        con.execute("INSERT INTO staging.event_inputs SELECT * FROM current_inputs")
+        touched = con.execute("SELECT count(DISTINCT event_id) FROM touched_ids").fetchall()[0][0]
+        changelog.record(con, "staging.events", "SELECT event_id FROM touched_ids")
+    return {"rows": row_count(con, "staging.events"), "files_changed": row_count(con, "changed_files"),
+            "event_versions_rederived": rederived, "event_ids_touched": touched}
 
 
 def _staged_step(source_table: str) -> Step:
@@ -360,7 +564,8 @@ ANALYTICS_MARTS = (
 STEPS: tuple[Step, ...] = (
     *(_raw_step(s.raw_table) for s in SOURCES),
     *(_staged_step(s.raw_table) for s in SOURCES),
-    _table_step("staging.events", STAGED, "Canonical events of every source, one row per event_id."),
+    Step("staging.events", STAGED, build_events,
+         "Canonical events of every source, one row per event_id; incremental per changed file."),
     _table_step("staging.record_outcomes", STAGED, "Every raw record: loaded, rejected or duplicate."),
     _table_step(
         "quality.rejected_rows", ("staging.record_outcomes",) + tuple(s.raw_table for s in SOURCES),
@@ -377,8 +582,9 @@ STEPS: tuple[Step, ...] = (
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),
          _identity,
          "Identifier to person_id, by connected components over identifiers seen together."),
-    _table_step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
-                "Each event's person (strongest identifier not shared by too many people)."),
+    Step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
+         build_event_persons,
+         "Each event's person (strongest identifier not shared by too many people); incremental."),
     Step("core.touchpoints", ("staging.events", "core.event_persons", "core.taxonomy_rules"),
          build_touchpoints,
          "Classified events of known persons with session and journey; incremental per person."),

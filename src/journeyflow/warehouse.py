@@ -75,18 +75,27 @@ def expand_fragments(query: str) -> str:
     return _FRAGMENT.sub(inline, query)
 
 
+def source_events_sql(name: str) -> str | None:
+    """sql/staging/events/<name>.sql over the canonical columns (None: the source makes no events).
+
+    `events_sql` names the file, so an incremental run can replace exactly the rows it made (a
+    source's file may emit events of another source table: Salesforce opportunity history).
+    """
+    from journeyflow.sources import EVENT_COLUMNS
+
+    path = SQL_DIR / "staging" / "events" / f"{name}.sql"
+    if not path.exists():
+        return None
+    body = expand_fragments(path.read_text(encoding="utf-8")).strip().rstrip(";")
+    return f"select '{name}' as events_sql, {', '.join(EVENT_COLUMNS)} from (\n{body}\n)"
+
+
 def _events_of_every_source() -> str:
     """UNION ALL of sql/staging/events/<source>.sql over the canonical columns, registry order."""
-    from journeyflow.sources import EVENT_COLUMNS, SOURCES
+    from journeyflow.sources import SOURCES
 
-    columns = ", ".join(EVENT_COLUMNS)
-    selects = []
-    for source in SOURCES:
-        path = SQL_DIR / "staging" / "events" / f"{source.name}.sql"
-        if path.exists():
-            body = expand_fragments(path.read_text(encoding="utf-8")).strip().rstrip(";")
-            selects.append(f"select {columns} from (\n{body}\n)")
-    return "\nunion all\n".join(selects)
+    selects = [source_events_sql(source.name) for source in SOURCES]
+    return "\nunion all\n".join(select for select in selects if select)
 
 
 def _records_of_every_source() -> str:
@@ -118,17 +127,25 @@ _UNIONS = {
 _UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
 
 
-def expand_sql(text: str) -> str:
-    """Inline the per-source unions and the fragments: the SQL that actually runs."""
+def expand_sql(text: str, events_of_sources: str | None = None) -> str:
+    """Inline the per-source unions and the fragments: the SQL that actually runs.
+
+    `events_of_sources` replaces `{{ events_of_every_source }}` (an incremental run derives the
+    events of a few sources or files only).
+    """
     text = "\n".join(line for line in text.splitlines()
-                      if "{{" not in line or not line.lstrip().startswith("--"))
-    return expand_fragments(_UNION.sub(lambda m: _UNIONS[m[1]](), text))
+                     if "{{" not in line or not line.lstrip().startswith("--"))
+    unions = dict(_UNIONS)
+    if events_of_sources is not None:
+        unions["events_of_every_source"] = lambda: events_of_sources
+    return expand_fragments(_UNION.sub(lambda m: unions[m[1]](), text))
 
 
-def sql_text(table: str) -> str:
+def sql_text(table: str, events_of_sources: str | None = None) -> str:
     """The SQL that builds `layer.table`, read from `sql/<layer>/<table>.sql`, expanded."""
     layer, name = table.split(".")
-    return expand_sql((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"))
+    return expand_sql((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"), events_of_sources)
+
 
 
 def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None) -> int:

@@ -24,6 +24,9 @@ class Source:
     # can be fed by several formats of the same export (GA4 as NDJSON or Parquet)
     file_readers: tuple[tuple[str, str], ...] = ()
     columns: tuple[str, ...] = ()  # tsv: the column names of a headerless file, in order
+    # an event stream: each usable record makes its events on its own (no latest version across
+    # files), so an incremental run re-derives the events of changed files only
+    events_per_file: bool = False
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -88,7 +91,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.ga4_events", "ga4",
         ("*.ndjson", "*.ndjson.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.parquet"),
-        "ndjson", file_readers=(("*.parquet", "parquet"),),
+        "ndjson", file_readers=(("*.parquet", "parquet"),), events_per_file=True,
         description="GA4 BigQuery export, one event per line (NDJSON) or row (Parquet)",
     ),
     Source(
@@ -161,12 +164,12 @@ SOURCES: tuple[Source, ...] = (
         ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
          "*.ndjson.gz"),
         "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv")),
-        columns=SNOWPLOW_ENRICHED_COLUMNS,
+        columns=SNOWPLOW_ENRICHED_COLUMNS, events_per_file=True,
         description="Snowplow enriched events: the headerless TSV or the Analytics SDK's JSON",
     ),
     Source(
         "raw.segment_events", "segment",
-        ("*.json", "*.jsonl", "*.ndjson", "*.gz"), "ndjson",
+        ("*.json", "*.jsonl", "*.ndjson", "*.gz"), "ndjson", events_per_file=True,
         description="Segment track/page/screen/identify calls as NDJSON (S3 or webhook destination)",
     ),
     Source(
