@@ -171,6 +171,10 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     # the re-exported file's events are derived again: c2's login and page view and the late event
     assert results["core.event_persons"]["events_recomputed"] == 3
     assert results["core.touchpoints"]["persons_recomputed"] == 1  # u2 alone
+    # and so are u2's sessions and journeys; the data's end (day 5's purchase) did not move, so no
+    # other journey can turn from open to dropped
+    assert results["core.sessions"]["persons_recomputed"] == 1
+    assert results["core.journeys"]["persons_recomputed"] == 1
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     u2_pricing_session = con.execute(
@@ -269,6 +273,28 @@ def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tm
     events = con.execute("SELECT anonymous_id, user_id FROM staging.events ORDER BY 1").fetchall()
     con.close()
     assert events == [("c1", None), ("c2", None)]
+    full = settings_for(folder, tmp_path / "full")
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
+def test_a_journey_turns_dropped_when_the_datas_end_passes_its_window(tmp_path):
+    # c1's journey (one page view at T0) is open while the data ends at T0. A file 91 days later
+    # brings c9's first visit: the data's end moves past c1's 90-day window, so c1's journey is
+    # dropped although none of c1's touchpoints changed. c9's journey is new and open.
+    folder = tmp_path / "input"
+    write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/blog/a")], "events_20260601.ndjson")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    write_ga4(folder, [ga4_event(T0 + timedelta(days=91), "page_view", "c9", path="/blog/z")],
+              "events_20260831.ndjson")
+    results = run_pipeline(nightly, incremental=True)
+    assert results["core.touchpoints"]["persons_recomputed"] == 1  # c9
+    assert results["core.journeys"]["persons_recomputed"] == 2  # c9, and c1 for its outcome
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    outcomes = con.execute("SELECT first_touchpoint, outcome FROM core.journeys ORDER BY started_at")
+    assert outcomes.fetchall() == [("blog_article", "dropped"), ("blog_article", "open")]
+    con.close()
     full = settings_for(folder, tmp_path / "full")
     run_pipeline(full)
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))

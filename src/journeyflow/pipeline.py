@@ -356,6 +356,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
         and _stored_state(con, table) == state
     )
     if not incremental:
+        changelog.record(con, table, None)
         rows = build_table(ctx.engine, table, ctx.params)
         con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
         _store_state(con, table, state)
@@ -383,6 +384,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
             con.execute("DELETE FROM core.touchpoint_inputs "
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
             con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
+        changelog.record(con, table, "SELECT person_id FROM affected_persons")
     return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 
@@ -506,6 +508,64 @@ def build_events(ctx: RunContext) -> Metadata:
             "event_versions_rederived": rederived, "event_ids_touched": touched}
 
 
+def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None) -> Metadata:
+    """A table whose rows each belong to one person and come from core.touchpoints alone.
+
+    An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
+    (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
+    """
+    con = ctx.con
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    state = _build_state(query, params)
+    incremental = (
+        ctx.incremental
+        and table_exists(con, table)
+        and _stored_state(con, table) == state
+        and changelog.pending(con, table, "core.touchpoints", into="changed_persons")
+    )
+    if not incremental:
+        rows = build_table(ctx.engine, table, ctx.params)
+        _store_state(con, table, state)
+        changelog.mark_seen(con, table, "core.touchpoints")
+        return {"rows": rows}
+    with transaction(con):
+        persons = "SELECT key AS person_id FROM changed_persons" + (
+            f" UNION {extra_persons}" if extra_persons else "")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rebuilt_persons AS {persons}",
+                    used_params(persons, ctx.params))
+        con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
+        con.execute("CREATE OR REPLACE TEMP VIEW rebuilt_touchpoints AS SELECT * FROM core.touchpoints "
+                    "WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
+        delta_query = re.sub(r"\bcore\.touchpoints\b", "rebuilt_touchpoints", query)
+        con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+        changelog.mark_seen(con, table, "core.touchpoints")
+    return {"rows": row_count(con, table), "persons_recomputed": row_count(con, "rebuilt_persons")}
+
+
+def build_sessions(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.sessions")
+
+
+# A journey that neither churned nor converted is `dropped` once the data's end (the latest
+# touchpoint) is more than the inactivity window after it, else `open` (sql/core/journeys.sql): when
+# the data's end moves, journeys that ended within the window's width of either end may flip.
+JOURNEYS_NEAR_THE_WINDOW = """
+    SELECT j.person_id
+    FROM core.journeys AS j
+    CROSS JOIN (SELECT max(ended_at) AS as_of FROM core.journeys) AS old
+    CROSS JOIN (SELECT max(occurred_at) AS as_of FROM core.touchpoints) AS new
+    WHERE NOT j.converted AND NOT j.churned
+        AND epoch(j.ended_at) + $journey_gap_seconds
+            BETWEEN least(epoch(old.as_of), epoch(new.as_of)) - 1
+                AND greatest(epoch(old.as_of), epoch(new.as_of)) + 1
+"""
+
+
+def build_journeys(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW)
+
+
 def _staged_step(source_table: str) -> Step:
     source = SOURCES_BY_TABLE[source_table]
     table = source.staged_table
@@ -588,8 +648,10 @@ STEPS: tuple[Step, ...] = (
     Step("core.touchpoints", ("staging.events", "core.event_persons", "core.taxonomy_rules"),
          build_touchpoints,
          "Classified events of known persons with session and journey; incremental per person."),
-    _table_step("core.sessions", ("core.touchpoints",), "One row per session."),
-    _table_step("core.journeys", ("core.touchpoints",), "One row per person journey."),
+    Step("core.sessions", ("core.touchpoints",), build_sessions,
+         "One row per session; incremental per person."),
+    Step("core.journeys", ("core.touchpoints",), build_journeys,
+         "One row per person journey; incremental per person."),
     _table_step("marts.transitions_by_scope", ("core.touchpoints",),
                 "Journey graph edges at touchpoint, channel and phase level."),
     _table_step("marts.transitions", ("marts.transitions_by_scope",),
