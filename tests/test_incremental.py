@@ -103,6 +103,8 @@ def test_incremental_runs_over_the_sample_equal_a_full_rebuild(sample_full, tmp_
     results = run_pipeline(settings, incremental=True, scope=day_scope(date(2026, 9, 30)))
     assert results["raw.ga4_events"]["files"] == 0
     assert results["staging.ga4_events"]["files_changed"] == 0
+    # custom sources and Salesforce opportunities are derived again every run, and come out the same
+    assert results["staging.events"]["event_ids_changed"] == 0
     assert results["core.touchpoints"]["persons_recomputed"] == 0
     assert snapshot(settings.warehouse) == before
 
@@ -168,8 +170,11 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     results = run_pipeline(nightly, incremental=True, scope=day_scope(date(2026, 6, 5)))
 
     assert results["raw.ga4_events"]["files"] == 1  # day 3 only; days 2, 4, 5 unchanged
-    # the re-exported file's events are derived again: c2's login and page view and the late event
-    assert results["core.event_persons"]["events_recomputed"] == 3
+    # the re-exported file's three events are derived again, but only the late one is new: c2's
+    # login and page view are as they were, so only the late event's person is worked out again
+    assert results["staging.events"]["event_versions_rederived"] == 3
+    assert results["staging.events"]["event_ids_changed"] == 1
+    assert results["core.event_persons"]["events_recomputed"] == 1
     assert results["core.touchpoints"]["persons_recomputed"] == 1  # u2 alone
     # and so are u2's sessions and journeys; the data's end (day 5's purchase) did not move, so no
     # other journey can turn from open to dropped
@@ -257,7 +262,7 @@ def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tm
     # only the fix file's event is derived again; c2's event in day 1 is not touched
     assert results["staging.events"]["files_changed"] == 1
     assert results["staging.events"]["event_versions_rederived"] == 1
-    assert results["staging.events"]["event_ids_touched"] == 1
+    assert results["staging.events"]["event_ids_changed"] == 1
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     events = con.execute("SELECT anonymous_id, user_id, source_file LIKE '%_fix.ndjson' "
                          "FROM staging.events ORDER BY 1").fetchall()
@@ -268,7 +273,7 @@ def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tm
     results = run_pipeline(nightly, incremental=True)
     # the withdrawn file's version goes; day 1's version of the event, kept aside, is the event again
     assert results["staging.events"]["event_versions_rederived"] == 0
-    assert results["staging.events"]["event_ids_touched"] == 1
+    assert results["staging.events"]["event_ids_changed"] == 1
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     events = con.execute("SELECT anonymous_id, user_id FROM staging.events ORDER BY 1").fetchall()
     con.close()
@@ -295,6 +300,28 @@ def test_a_journey_turns_dropped_when_the_datas_end_passes_its_window(tmp_path):
     outcomes = con.execute("SELECT first_touchpoint, outcome FROM core.journeys ORDER BY started_at")
     assert outcomes.fetchall() == [("blog_article", "dropped"), ("blog_article", "open")]
     con.close()
+    full = settings_for(folder, tmp_path / "full")
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
+def test_a_lost_change_log_falls_back_to_comparing_everything(tmp_path):
+    # As if a run had failed between two tables: the change log no longer tells what was applied.
+    # The next run rebuilds what it must (event_persons, sessions, journeys) and still recomputes
+    # only the one changed person's touchpoints, found by comparing all events' persons and digests.
+    folder = tmp_path / "input"
+    _day_files(folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    con = duckdb.connect(str(nightly.work_file))
+    con.execute("DELETE FROM quality.change_log_seen")
+    con.close()
+    write_ga4(folder, [ga4_event(T0 + timedelta(days=5), "page_view", "c3", path="/pricing")],
+              "events_20260606.ndjson")
+    results = run_pipeline(nightly, incremental=True)
+    assert "events_recomputed" not in results["core.event_persons"]  # rebuilt in full
+    assert results["core.touchpoints"]["persons_recomputed"] == 1  # c3
+    assert "persons_recomputed" not in results["core.sessions"]  # rebuilt in full
     full = settings_for(folder, tmp_path / "full")
     run_pipeline(full)
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))

@@ -1,10 +1,11 @@
 """Which keys a table's last update changed, so the tables built from it can follow incrementally.
 
-A producer (staging.events: event ids) records each update as a new generation with the keys it
-changed, or with "everything" after a full rebuild. A consumer that last caught up with the
-generation just before may apply only those keys; one that is further behind (a failed run, a new
-table, a rebuild in between) rebuilds in full. Only the latest generation's keys are kept, so the
-log never grows.
+A producer records each update as a new generation with the keys it changed, or with "everything"
+after a full rebuild: staging.events and core.event_persons record event ids, core.touchpoints
+persons (read by core.event_persons, core.touchpoints, and core.sessions and core.journeys). A
+consumer that last caught up with the generation just before may apply only those keys; one that
+is further behind (a failed run, a new table, a rebuild in between) rebuilds in full. Only the
+latest generation's keys are kept, so the log never grows.
 """
 
 from __future__ import annotations

@@ -281,6 +281,7 @@ def build_event_persons(ctx: RunContext) -> Metadata:
         and changelog.pending(con, table, "staging.events", into="changed_events")
     )
     if not incremental:
+        changelog.record(con, table, None)
         rows = build_table(ctx.engine, table, ctx.params)
         for copy, select in EVENT_PERSON_INPUTS.items():
             con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
@@ -327,6 +328,7 @@ def build_event_persons(ctx: RunContext) -> Metadata:
         for copy, select in EVENT_PERSON_INPUTS.items():
             con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
         changelog.mark_seen(con, table, "staging.events")
+        changelog.record(con, table, "SELECT event_id FROM affected_events")
     return {"rows": row_count(con, table), "events_recomputed": events,
             "identifiers_changed": row_count(con, "changed_identifiers")}
 
@@ -360,18 +362,27 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
         rows = build_table(ctx.engine, table, ctx.params)
         con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
         _store_state(con, table, state)
+        changelog.mark_seen(con, table, "core.event_persons")
         return {"rows": rows}
     with transaction(con):
-        con.execute(
+        if changelog.pending(con, table, "core.event_persons", into="changed_event_ids"):
+            # the persons the redone events belong to now, and belonged to before
+            affected = """
+                SELECT person_id FROM core.event_persons
+                WHERE event_id IN (SELECT key FROM changed_event_ids)
+                UNION
+                SELECT person_id FROM core.touchpoint_inputs
+                WHERE event_id IN (SELECT key FROM changed_event_ids)
             """
-            CREATE OR REPLACE TEMP TABLE affected_persons AS
-            SELECT DISTINCT person_id FROM (
-                (SELECT * FROM core.event_persons EXCEPT SELECT * FROM core.touchpoint_inputs)
-                UNION ALL
-                (SELECT * FROM core.touchpoint_inputs EXCEPT SELECT * FROM core.event_persons)
-            )
+        else:  # the change log is out of reach (a run failed in between): compare everything
+            affected = """
+                SELECT DISTINCT person_id FROM (
+                    (SELECT * FROM core.event_persons EXCEPT SELECT * FROM core.touchpoint_inputs)
+                    UNION ALL
+                    (SELECT * FROM core.touchpoint_inputs EXCEPT SELECT * FROM core.event_persons)
+                )
             """
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE affected_persons AS {affected}")
         persons = row_count(con, "affected_persons")
         if persons:
             con.execute("DELETE FROM core.touchpoints WHERE person_id IN (SELECT * FROM affected_persons)")
@@ -385,6 +396,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
             con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
         changelog.record(con, table, "SELECT person_id FROM affected_persons")
+        changelog.mark_seen(con, table, "core.event_persons")
     return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 
@@ -426,7 +438,6 @@ def build_events(ctx: RunContext) -> Metadata:
         _store_state(con, "staging.events", state)
         return {"rows": rows}
     with transaction(con):
-        con.execute("CREATE OR REPLACE TEMP TABLE touched_ids (event_id VARCHAR)")
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE changed_files AS
@@ -437,75 +448,85 @@ def build_events(ctx: RunContext) -> Metadata:
             )
             """
         )
-        changed = {row[0] for row in
-                   con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
-        # joined staging (requires) and custom sources can change without their own rows changing
-        changed |= {s.raw_table for s in SOURCES if s.requires or s.reader == "custom"}
-        selects = []
-        for source in SOURCES:
-            select = source_events_sql(source.name)
-            if source.raw_table not in changed or not select:
-                continue
-            if source.events_per_file:
-                view = f"changed_{source.name}"
-                con.execute(
-                    f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source.staged_table} "
-                    f"WHERE _source_file IN (SELECT _source_file FROM changed_files "
-                    f"WHERE source_table = '{source.raw_table}')"
-                )
-                select = re.sub(rf"\b{re.escape(source.staged_table)}\b", view, select)
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE stale_rows AS SELECT event_id, source_file, source_row "
-                    "FROM staging.event_versions WHERE events_sql = ? AND source_file IN "
-                    "(SELECT _source_file FROM changed_files WHERE source_table = ?)",
-                    [source.name, source.raw_table],
-                )
-            else:
-                con.execute(
-                    "CREATE OR REPLACE TEMP TABLE stale_rows AS SELECT event_id, source_file, source_row "
-                    "FROM staging.event_versions WHERE events_sql = ?", [source.name],
-                )
-            con.execute("INSERT INTO touched_ids SELECT event_id FROM stale_rows")
-            con.execute(
-                "DELETE FROM staging.event_versions AS v USING stale_rows AS r "
-                "WHERE v.event_id = r.event_id AND v.source_file = r.source_file "
-                "AND v.source_row = r.source_row"
-            )
-            selects.append(select)
-        rederived = 0
-        if selects:
-            delta_query = sql_text("staging.event_versions", "\nunion all\n".join(selects))
-            con.execute(f"CREATE OR REPLACE TEMP TABLE new_versions AS {delta_query}", params)
-            rederived = row_count(con, "new_versions")
-            con.execute("INSERT INTO touched_ids SELECT event_id FROM new_versions")
-            con.execute("INSERT INTO staging.event_versions BY NAME SELECT * FROM new_versions")
-            # an event's versions may sit in unchanged files too: rank all of each touched id's
-            con.execute(
-                """
-                UPDATE staging.event_versions AS v SET version_rank = r.version_rank
-                FROM (
-                    SELECT event_id, source_file, source_row, row_number() OVER (
-                        PARTITION BY event_id ORDER BY source_file DESC, source_row DESC
-                    ) AS version_rank
-                    FROM staging.event_versions
-                    WHERE event_id IN (SELECT event_id FROM touched_ids)
-                ) AS r
-                WHERE v.event_id = r.event_id AND v.source_file = r.source_file
-                    AND v.source_row = r.source_row
-                """
-            )
-            con.execute("DELETE FROM staging.events WHERE event_id IN (SELECT event_id FROM touched_ids)")
-            con.execute(
-                "INSERT INTO staging.events BY NAME SELECT * EXCLUDE (version_rank, events_sql) "
-                "FROM staging.event_versions WHERE version_rank = 1 "
-                "AND event_id IN (SELECT event_id FROM touched_ids)"
-            )
+        selects = _remove_events_to_rederive(con)
+        delta_query = sql_text("staging.event_versions", "\nunion all\n".join(selects))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE new_versions AS {delta_query}", params)
+        con.execute("INSERT INTO staging.event_versions BY NAME SELECT * FROM new_versions")
+        con.execute("CREATE OR REPLACE TEMP TABLE rewritten_ids AS "
+                    "SELECT event_id FROM removed_versions UNION SELECT event_id FROM new_versions")
+        # an event's versions may sit in unchanged files too: rank all versions of each rewritten id
+        con.execute(
+            """
+            UPDATE staging.event_versions AS v SET version_rank = r.version_rank
+            FROM (
+                SELECT event_id, source_file, source_row, row_number() OVER (
+                    PARTITION BY event_id ORDER BY source_file DESC, source_row DESC
+                ) AS version_rank
+                FROM staging.event_versions
+                WHERE event_id IN (SELECT event_id FROM rewritten_ids)
+            ) AS r
+            WHERE v.event_id = r.event_id AND v.source_file = r.source_file
+                AND v.source_row = r.source_row
+            """
+        )
+        con.execute("DELETE FROM staging.events WHERE event_id IN (SELECT event_id FROM rewritten_ids)")
+        con.execute(
+            "INSERT INTO staging.events BY NAME SELECT * EXCLUDE (version_rank, events_sql) "
+            "FROM staging.event_versions WHERE version_rank = 1 "
+            "AND event_id IN (SELECT event_id FROM rewritten_ids)"
+        )
         con.execute("DELETE FROM staging.event_inputs")
         con.execute("INSERT INTO staging.event_inputs SELECT * FROM current_inputs")
-        touched = con.execute("SELECT count(DISTINCT event_id) FROM touched_ids").fetchall()[0][0]
-        changelog.record(con, "staging.events", "SELECT event_id FROM touched_ids")
+        # what later tables must redo: events whose versions differ in more than the load id (a
+        # file re-exported as it was, or a source that is always re-derived, changes nothing)
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE changed_ids AS
+            SELECT DISTINCT event_id FROM (
+                (SELECT * EXCLUDE (version_rank, _load_id) FROM removed_versions
+                 EXCEPT SELECT * EXCLUDE (version_rank, _load_id) FROM new_versions)
+                UNION ALL
+                (SELECT * EXCLUDE (version_rank, _load_id) FROM new_versions
+                 EXCEPT SELECT * EXCLUDE (version_rank, _load_id) FROM removed_versions)
+            )
+            """
+        )
+        changelog.record(con, "staging.events", "SELECT event_id FROM changed_ids")
     return {"rows": row_count(con, "staging.events"), "files_changed": row_count(con, "changed_files"),
-            "event_versions_rederived": rederived, "event_ids_touched": touched}
+            "event_versions_rederived": row_count(con, "new_versions"),
+            "event_ids_changed": row_count(con, "changed_ids")}
+
+
+def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Move the event versions to derive again into temp table removed_versions; their sources' SQL.
+
+    Event streams: the versions from files in changed_files. Other sources with a changed file,
+    and those that join other sources or custom mappings (they can change without their own rows
+    changing): all their versions.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE removed_versions AS "
+                "SELECT * FROM staging.event_versions WHERE false")
+    changed = {row[0] for row in con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
+    changed |= {s.raw_table for s in SOURCES if s.requires or s.reader == "custom"}
+    selects = []
+    for source in SOURCES:
+        select = source_events_sql(source.name)
+        if source.raw_table not in changed or not select:
+            continue
+        # registry names (constants), not user input
+        stale = f"events_sql = '{source.name}'"
+        if source.events_per_file:
+            files = f"SELECT _source_file FROM changed_files WHERE source_table = '{source.raw_table}'"
+            stale += f" AND source_file IN ({files})"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "
+                        f"{source.staged_table} WHERE _source_file IN ({files})")
+            select = re.sub(rf"\b{re.escape(source.staged_table)}\b", f"changed_{source.name}", select)
+        con.execute(f"INSERT INTO removed_versions SELECT * FROM staging.event_versions WHERE {stale}")
+        con.execute(f"DELETE FROM staging.event_versions WHERE {stale}")
+        selects.append(select)
+    if not selects:  # nothing to derive: the union must still have the canonical columns
+        selects.append(f"SELECT * FROM ({source_events_sql(SOURCES[0].name)}) WHERE false")
+    return selects
 
 
 def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None) -> Metadata:
