@@ -1,7 +1,10 @@
 -- grain: one row per classified event of a known person (technical events dropped), with its session and journey
 with recursive events_with_person as (
-    -- core.event_persons: the person of each event (an incremental run passes only changed persons)
-    select e.* exclude (_load_id), p.person_id
+    -- core.event_persons: the person of each event (an incremental run passes only changed persons);
+    -- only the columns classification and the result use, so the passes below stay narrow
+    select
+        e.event_id, p.person_id, e.occurred_at, e.source, e.event_name, e.page_path,
+        e.utm_source, e.utm_medium, e.utm_campaign, e.origin, e.value, e.currency
     from staging.events as e
     join core.event_persons as p on p.event_id = e.event_id
 ),
@@ -26,8 +29,10 @@ rule_candidates as (
     cross join (select * from named_rules where is_wildcard) as r
 ),
 
-rule_matches as (
-    select * exclude (e_source, e_page_path, e_utm_medium, e_utm_source, e_origin, e_value, is_wildcard)
+first_match as (
+    -- the first rule (lowest rule_order) whose match fits; the rows of one rule (one per
+    -- combination of listed match values) share its outcome, taken from rule_outcomes
+    select event_id, min(rule_order) as rule_order
     from rule_candidates
     where (source is null or source = e_source)
         and (page_path is null or e_page_path like page_path)
@@ -36,34 +41,34 @@ rule_matches as (
         and (origin is null or lower(e_origin) = lower(origin))
         and (value_min is null or e_value >= value_min)
         and (value_max is null or e_value <= value_max)
+    group by event_id
 ),
 
-first_match as (
-    select * exclude (match_rank)
-    from (
-        select *, row_number() over (partition by event_id order by rule_order) as match_rank
-        from rule_matches
-    )
-    where match_rank = 1
+rule_outcomes as (
+    select distinct
+        rule_order, is_ignored, touchpoint, channel, category, is_online, phase, phase_order,
+        is_conversion, repeat_touchpoint, repeat_phase, repeat_phase_order
+    from rules
 ),
 
 classified as (
     select
         e.*,
         m.rule_order,
-        coalesce(m.is_ignored, false) as is_ignored,
-        coalesce(m.touchpoint, 'unmapped') as base_touchpoint,
-        coalesce(m.channel, 'unknown') as channel,
-        m.category,
-        coalesce(m.is_online, true) as is_online,
-        m.phase as base_phase,
-        m.phase_order as base_phase_order,
-        coalesce(m.is_conversion, false) as is_conversion,
-        m.repeat_touchpoint,
-        m.repeat_phase,
-        m.repeat_phase_order
+        coalesce(o.is_ignored, false) as is_ignored,
+        coalesce(o.touchpoint, 'unmapped') as base_touchpoint,
+        coalesce(o.channel, 'unknown') as channel,
+        o.category,
+        coalesce(o.is_online, true) as is_online,
+        o.phase as base_phase,
+        o.phase_order as base_phase_order,
+        coalesce(o.is_conversion, false) as is_conversion,
+        o.repeat_touchpoint,
+        o.repeat_phase,
+        o.repeat_phase_order
     from events_with_person as e
     left join first_match as m on m.event_id = e.event_id
+    left join rule_outcomes as o on o.rule_order = m.rule_order
 ),
 
 kept_all as (
@@ -84,17 +89,39 @@ kept as (
 ),
 
 ordered as (
+    -- one sort per person for numbering, conversions so far and the previous touchpoint's values
+    -- (the previous touchpoint of a kept row in a journey is always in the same journey, see
+    -- boundaries); only what the windows below need, the other columns are joined back at the end
     select
-        *,
+        event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, is_conversion,
+        base_touchpoint, base_phase, base_phase_order, repeat_touchpoint, repeat_phase,
+        repeat_phase_order,
         row_number() over (partition by person_id order by occurred_at, event_id) as touchpoint_number,
         sum(case when is_conversion then 1 else 0 end) over (
             partition by person_id order by occurred_at, event_id rows unbounded preceding
-        ) as conversions_so_far
-    from kept
+        ) as conversions_so_far,
+        lag(occurred_at) over (partition by person_id order by occurred_at, event_id) as previous_at,
+        lag(is_conversion) over (partition by person_id order by occurred_at, event_id)
+            as previous_is_conversion,
+        lag(base_touchpoint) over (partition by person_id order by occurred_at, event_id)
+            as previous_base_touchpoint,
+        lag(base_phase) over (partition by person_id order by occurred_at, event_id)
+            as previous_base_phase,
+        lag(repeat_touchpoint) over (partition by person_id order by occurred_at, event_id)
+            as previous_repeat_touchpoint,
+        lag(repeat_phase) over (partition by person_id order by occurred_at, event_id)
+            as previous_repeat_phase
+    from (
+        select
+            event_id, person_id, occurred_at, is_conversion, base_touchpoint, base_phase,
+            base_phase_order, repeat_touchpoint, repeat_phase, repeat_phase_order
+        from kept
+    )
 ),
 
 relabelled as (
-    -- a conversion by a person who converted before is a repeat (repeat purchase, upsell)
+    -- a conversion by a person who converted before is a repeat (repeat purchase, upsell); the
+    -- previous touchpoint had converted conversions_so_far minus this row's conversion times
     select
         *,
         case when is_conversion and conversions_so_far > 1 and repeat_touchpoint is not null
@@ -102,16 +129,21 @@ relabelled as (
         case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
             then repeat_phase else base_phase end as phase,
         case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
-            then repeat_phase_order else base_phase_order end as phase_order
+            then repeat_phase_order else base_phase_order end as phase_order,
+        case when previous_is_conversion
+                and conversions_so_far - case when is_conversion then 1 else 0 end > 1
+                and previous_repeat_touchpoint is not null
+            then previous_repeat_touchpoint else previous_base_touchpoint end as previous_touchpoint,
+        case when previous_is_conversion
+                and conversions_so_far - case when is_conversion then 1 else 0 end > 1
+                and previous_repeat_phase is not null
+            then previous_repeat_phase else previous_base_phase end as previous_phase
     from ordered
 ),
 
 with_previous as (
     select
         *,
-        epoch(occurred_at) as occurred_epoch,
-        lag(occurred_at) over (partition by person_id order by touchpoint_number) as previous_at,
-        lag(phase) over (partition by person_id order by touchpoint_number) as previous_phase,
         -- journey_start_events: only these touchpoints may start a journey (null: any touchpoint)
         cast($journey_start_events as varchar[]) is null
             or list_contains(cast($journey_start_events as varchar[]), touchpoint) as may_start
@@ -218,51 +250,51 @@ in_journey as (
 ),
 
 boundaries as (
+    -- Left-out touchpoints end a journey's run of touchpoints (times only grow, and a new
+    -- episode or journey only starts at a start), so the touchpoint before a kept one that
+    -- starts no journey is kept and in the same journey: its previous values (from `ordered`)
+    -- are the previous touchpoint's in the journey.
     select
         *,
         case
             when starts_journey then 1
-            when epoch(occurred_at) - epoch(lag(occurred_at) over (
-                partition by person_id order by touchpoint_number)) > $session_gap_seconds then 1
-            when lag(phase) over (partition by person_id order by touchpoint_number) = 'churn' then 1
+            when epoch(occurred_at) - epoch(previous_at) > $session_gap_seconds then 1
+            when previous_phase = 'churn' then 1
             else 0
         end as starts_visit
     from in_journey
 ),
 
-visit_pieces as (
-    -- session_max_minutes: a visit (no gap longer than the session gap) longer than the cap is cut
-    -- into pieces of the cap's length counted from the visit's first touchpoint; one session each
+visits as (
     select
         *,
-        case when cast($session_max_seconds as double) is null then 0
-            else floor((occurred_epoch - max(case when starts_visit = 1 then occurred_epoch end) over (
-                partition by person_id order by touchpoint_number rows unbounded preceding
-            )) / cast($session_max_seconds as double))
-        end as visit_piece
+        max(case when starts_visit = 1 then occurred_epoch end) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as visit_start_epoch
     from boundaries
 ),
 
-session_starts as (
-    select
-        *,
-        case
-            when starts_visit = 1 then 1
-            when visit_piece <> lag(visit_piece) over (partition by person_id order by touchpoint_number)
-                then 1
-            else 0
-        end as starts_session
-    from visit_pieces
-),
-
 numbered as (
+    -- session_max_minutes: a visit (no gap longer than the session gap) longer than the cap is cut
+    -- into pieces of the cap's length counted from the visit's first touchpoint; one session each
+    -- (the previous touchpoint of a touchpoint that starts no visit is in the same visit)
     select
         *,
-        cast(sum(starts_session) over (
+        cast(sum(
+            case
+                when starts_visit = 1 then 1
+                when cast($session_max_seconds as double) is not null
+                    and floor((occurred_epoch - visit_start_epoch) / cast($session_max_seconds as double))
+                        <> floor((epoch(previous_at) - visit_start_epoch)
+                                 / cast($session_max_seconds as double))
+                    then 1
+                else 0
+            end
+        ) over (
             partition by person_id order by touchpoint_number rows unbounded preceding
         ) as bigint) as session_number,
         cast(journey_count as bigint) as journey_number
-    from session_starts
+    from visits
 ),
 
 with_ids as (
@@ -275,37 +307,36 @@ with_ids as (
 
 select
     -- ids
-    event_id,
-    person_id,
-    session_id,
-    journey_id,
+    n.event_id,
+    n.person_id,
+    n.session_id,
+    n.journey_id,
     -- timestamps and order
-    occurred_at,
-    touchpoint_number,
-    session_number,
-    journey_number,
+    n.occurred_at,
+    n.touchpoint_number,
+    n.session_number,
+    n.journey_number,
     -- classification
-    touchpoint,
-    channel,
-    category,
-    is_online,
-    phase,
-    phase_order,
-    is_conversion,
-    coalesce(
-        touchpoint = lag(touchpoint) over (partition by journey_id order by touchpoint_number),
-        false
-    ) as repeats_previous,
-    rule_order,
+    n.touchpoint,
+    k.channel,
+    k.category,
+    k.is_online,
+    n.phase,
+    n.phase_order,
+    n.is_conversion,
+    -- the previous touchpoint of the same journey (none for the journey's first)
+    not n.starts_journey and coalesce(n.touchpoint = n.previous_touchpoint, false) as repeats_previous,
+    k.rule_order,
     -- event attributes
-    source,
-    event_name,
-    page_path,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    origin,
+    k.source,
+    k.event_name,
+    k.page_path,
+    k.utm_source,
+    k.utm_medium,
+    k.utm_campaign,
+    k.origin,
     -- measures
-    value,
-    currency
-from with_ids
+    k.value,
+    k.currency
+from with_ids as n
+join kept as k on k.event_id = n.event_id

@@ -10,33 +10,41 @@ with all_events as (
 ),
 
 identified as (
-    select
-        md5(source_table || '|' || natural_key) as event_id,
-        *,
-        -- the latest export of a record wins (CRM exports are snapshots)
-        row_number() over (
-            partition by source_table, natural_key
-            order by _source_file desc, _row_number desc
-        ) as version_rank
+    select md5(source_table || '|' || natural_key) as event_id, *
     from all_events
+),
+
+ranked_versions as (
+    -- the latest export of a record wins (CRM exports are snapshots): ranked only for the
+    -- records seen more than once (a window over every event and all its columns cost more
+    -- than the rest of this query); a record seen once is its own latest version
+    select
+        event_id, _source_file, _row_number,
+        row_number() over (
+            partition by event_id order by _source_file desc, _row_number desc
+        ) as version_rank
+    from identified
+    where event_id in (select event_id from identified group by event_id having count(*) > 1)
 )
 
 select
     -- ids
-    event_id, source, source_table, source_record_id,
+    i.event_id, i.source, i.source_table, i.source_record_id,
     -- lineage
-    _source_file as source_file, _row_number as source_row, _load_id,
+    i._source_file as source_file, i._row_number as source_row, i._load_id,
     -- timestamps
-    occurred_at,
+    i.occurred_at,
     -- identity keys
-    anonymous_id, user_id, email_hash, crm_contact_id, support_user_id,
+    i.anonymous_id, i.user_id, i.email_hash, i.crm_contact_id, i.support_user_id,
     -- attributes
-    event_name, page_path, utm_source, utm_medium, utm_campaign, origin,
+    i.event_name, i.page_path, i.utm_source, i.utm_medium, i.utm_campaign, i.origin,
     -- measures
-    value, currency,
-    properties,
+    i.value, i.currency,
+    i.properties,
     -- bookkeeping: 1 = the latest version (last file, last row), the one in staging.events; the
     -- sql/staging/events/ file that made the row
-    version_rank,
-    events_sql
-from identified
+    coalesce(v.version_rank, 1) as version_rank,
+    i.events_sql
+from identified as i
+left join ranked_versions as v
+    on v.event_id = i.event_id and v._source_file = i._source_file and v._row_number = i._row_number

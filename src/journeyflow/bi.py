@@ -123,12 +123,12 @@ def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int
     try:
         for view in built_views(con):
             target = staging / f"{view}.parquet"
-            con.execute(
+            # COPY returns the rows it wrote: counting the view again would run its query twice
+            copied = con.execute(
                 f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
                 {"path": str(target)},
             )
-            counted = con.execute(f"SELECT count(*) FROM bi.{quote_ident(view)}")  # noqa: S608
-            rows[view] = counted.fetchall()[0][0]
+            rows[view] = copied.fetchall()[0][0]
         folder.mkdir(parents=True, exist_ok=True)
         for view in rows:
             os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")
