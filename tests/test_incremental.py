@@ -180,6 +180,7 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     # other journey can turn from open to dropped
     assert results["core.sessions"]["persons_recomputed"] == 1
     assert results["core.journeys"]["persons_recomputed"] == 1
+    assert results["core.journey_transitions"]["persons_recomputed"] == 1
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     u2_pricing_session = con.execute(

@@ -587,6 +587,10 @@ def build_journeys(ctx: RunContext) -> Metadata:
     return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW)
 
 
+def build_journey_transitions(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.journey_transitions")
+
+
 def _staged_step(source_table: str) -> Step:
     source = SOURCES_BY_TABLE[source_table]
     table = source.staged_table
@@ -673,7 +677,10 @@ STEPS: tuple[Step, ...] = (
          "One row per session; incremental per person."),
     Step("core.journeys", ("core.touchpoints",), build_journeys,
          "One row per person journey; incremental per person."),
-    _table_step("marts.transitions_by_scope", ("core.touchpoints",),
+    Step("core.journey_transitions", ("core.touchpoints",), build_journey_transitions,
+         "Each journey's node-to-node transitions at touchpoint, channel and phase level; "
+         "incremental per person."),
+    _table_step("marts.transitions_by_scope", ("core.journey_transitions", "core.touchpoints"),
                 "Journey graph edges at touchpoint, channel and phase level."),
     _table_step("marts.transitions", ("marts.transitions_by_scope",),
                 "Journey graph edges with START, CONVERSION and EXIT."),
