@@ -1,0 +1,463 @@
+"""Incremental builds: each function updates one table from what changed since it was built.
+
+Every builder rebuilds in full on a full run, when its SQL, settings or taxonomy changed
+(`quality.build_state`), or when it cannot tell what changed; otherwise it recomputes only the
+rows that depend on changed files, events or persons, inside one transaction, so the result equals
+a full rebuild's (tests/test_incremental.py). docs/operations.md has the table of what each does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from journeyflow import changelog
+from journeyflow.engines import build_table, used_params
+from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
+from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
+
+if TYPE_CHECKING:
+    from journeyflow.pipeline import Metadata, RunContext
+
+
+DUPLICATE_FLAG = """
+    _reject_reason IS NULL AND row_number() OVER (
+        PARTITION BY _row_hash, _reject_reason IS NULL ORDER BY _source_file, _row_number
+    ) > 1
+"""
+
+
+def build_staged_source(ctx: RunContext, table: str) -> Metadata:
+    """Type one source's raw records and flag exact duplicates (same record seen before)."""
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    state = _build_state(query, params)
+    # a staging file that joins another source (`requires`) or the custom mappings can change
+    # without its own raw rows changing: it is always rebuilt
+    source = SOURCES_BY_TABLE["raw." + table.split(".")[1]]
+    joins_others = bool(source.requires) or source.reader == "custom"
+    if (ctx.incremental and not joins_others and table_exists(ctx.con, table)
+            and _stored_state(ctx.con, table) == state):
+        metadata = _update_staged_source(ctx, table, query, params)
+    else:
+        ctx.engine.create_table(
+            table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
+        )
+        _store_state(ctx.con, table, state)
+        metadata = {}
+    counts = ctx.con.execute(
+        f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
+    ).fetchall()[0]
+    return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2], **metadata}
+
+
+def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict) -> Metadata:
+    """Re-type only the files whose raw rows changed (another load id, new, or gone).
+
+    Duplicate flags are recomputed for every record hash the changed files had or have, so the
+    flags equal a full rebuild's: the first copy in (file, row) order is kept.
+    """
+    con = ctx.con
+    raw_table = "raw." + table.split(".")[1]
+    with transaction(con):
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE delta_files AS
+            SELECT DISTINCT _source_file FROM (
+                (SELECT DISTINCT _source_file, _load_id FROM {raw_table}
+                 EXCEPT SELECT DISTINCT _source_file, _load_id FROM {table})
+                UNION ALL
+                (SELECT DISTINCT _source_file, _load_id FROM {table}
+                 EXCEPT SELECT DISTINCT _source_file, _load_id FROM {raw_table})
+            )
+            """
+        )
+        files = row_count(con, "delta_files")
+        if files:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE delta_hashes AS
+                SELECT DISTINCT _row_hash FROM {table} WHERE _source_file IN (SELECT * FROM delta_files)
+                UNION
+                SELECT DISTINCT _row_hash FROM {raw_table} WHERE _source_file IN (SELECT * FROM delta_files)
+                """
+            )
+            con.execute(f"DELETE FROM {table} WHERE _source_file IN (SELECT * FROM delta_files)")
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW delta_raw AS SELECT * FROM {raw_table} "
+                "WHERE _source_file IN (SELECT * FROM delta_files)"
+            )
+            delta_query = re.sub(rf"\b{re.escape(raw_table)}\b", "delta_raw", query)
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT *, false AS _is_duplicate FROM ({delta_query})",
+                params,
+            )
+            con.execute(
+                f"""
+                UPDATE {table} AS s SET _is_duplicate = d.is_duplicate
+                FROM (
+                    SELECT _source_file, _row_number, {DUPLICATE_FLAG} AS is_duplicate
+                    FROM {table} WHERE _row_hash IN (SELECT * FROM delta_hashes)
+                ) AS d
+                WHERE s._source_file = d._source_file AND s._row_number = d._row_number
+                """
+            )
+    return {"files_changed": files}
+
+
+def _build_state(*parts: object) -> str:
+    """What a table was built from (its SQL and parameter values): when it changes, rebuild fully."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _stored_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    if not table_exists(con, "quality.build_state"):
+        return None
+    found = con.execute("SELECT state FROM quality.build_state WHERE table_name = ?", [table]).fetchall()
+    return found[0][0] if found else None
+
+
+def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None:
+    con.execute("CREATE TABLE IF NOT EXISTS quality.build_state (table_name VARCHAR, state VARCHAR)")
+    con.execute("DELETE FROM quality.build_state WHERE table_name = ?", [table])
+    con.execute("INSERT INTO quality.build_state VALUES (?, ?)", [table, state])
+
+
+# what core.event_persons was built from, beside staging.events: identifier → person, shared ones
+EVENT_PERSON_INPUTS = {
+    "core.event_persons_identity_map": "SELECT identifier, person_id FROM core.identity_map",
+    "core.event_persons_conflicts": "SELECT DISTINCT identifier FROM quality.identity_conflicts",
+}
+
+
+def build_event_persons(ctx: RunContext) -> Metadata:
+    """core.event_persons; an incremental run redoes only events that changed or whose person did.
+
+    An event's row depends on the event (staging.events' change log names the event ids its last
+    update touched) and on the persons of its identifiers and whether they are shared: the
+    identifiers whose person or conflict status differs from what the table was built from name the
+    other events to redo.
+    """
+    con, table = ctx.con, "core.event_persons"
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    state = _build_state(query, params)
+    incremental = (
+        ctx.incremental
+        and all(table_exists(con, t) for t in (table, *EVENT_PERSON_INPUTS))
+        and _stored_state(con, table) == state
+        and changelog.pending(con, table, "staging.events", into="changed_events")
+    )
+    if not incremental:
+        changelog.record(con, table, None)
+        rows = build_table(ctx.engine, table, ctx.params)
+        for copy, select in EVENT_PERSON_INPUTS.items():
+            con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
+        _store_state(con, table, state)
+        changelog.mark_seen(con, table, "staging.events")
+        return {"rows": rows}
+    with transaction(con):
+        map_copy, conflicts_copy = EVENT_PERSON_INPUTS
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE changed_identifiers AS
+            SELECT identifier FROM (
+                ({EVENT_PERSON_INPUTS[map_copy]} EXCEPT SELECT * FROM {map_copy})
+                UNION ALL
+                (SELECT * FROM {map_copy} EXCEPT {EVENT_PERSON_INPUTS[map_copy]})
+            )
+            UNION
+            SELECT identifier FROM (
+                ({EVENT_PERSON_INPUTS[conflicts_copy]} EXCEPT SELECT * FROM {conflicts_copy})
+                UNION ALL
+                (SELECT * FROM {conflicts_copy} EXCEPT {EVENT_PERSON_INPUTS[conflicts_copy]})
+            )
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE affected_events AS
+            SELECT key AS event_id FROM changed_events
+            UNION
+            SELECT event_id FROM staging.events
+            WHERE 'user:' || user_id IN (SELECT identifier FROM changed_identifiers)
+                OR 'email:' || email_hash IN (SELECT identifier FROM changed_identifiers)
+                OR crm_contact_id IN (SELECT identifier FROM changed_identifiers)
+                OR support_user_id IN (SELECT identifier FROM changed_identifiers)
+                OR 'anon:' || anonymous_id IN (SELECT identifier FROM changed_identifiers)
+            """
+        )
+        events = row_count(con, "affected_events")
+        con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM affected_events)")
+        con.execute("CREATE OR REPLACE TEMP VIEW affected_staged_events AS SELECT * FROM staging.events "
+                    "WHERE event_id IN (SELECT event_id FROM affected_events)")
+        delta_query = re.sub(r"\bstaging\.events\b", "affected_staged_events", query)
+        con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+        for copy, select in EVENT_PERSON_INPUTS.items():
+            con.execute(f"CREATE OR REPLACE TABLE {copy} AS {select}")
+        changelog.mark_seen(con, table, "staging.events")
+        changelog.record(con, table, "SELECT event_id FROM affected_events")
+    return {"rows": row_count(con, table), "events_recomputed": events,
+            "identifiers_changed": row_count(con, "changed_identifiers")}
+
+
+def build_touchpoints(ctx: RunContext) -> Metadata:
+    """core.touchpoints; an incremental run recomputes only the persons whose events changed.
+
+    A person's touchpoints depend only on that person's events (sessions, journeys and repeat
+    conversions are windows per person), so recomputing every person whose events, or whose
+    events' digest, differ from the last build gives what a full rebuild gives. A changed SQL file,
+    setting or taxonomy, or a journey lookback (which depends on the data's end), rebuilds all.
+    """
+    con, table = ctx.con, "core.touchpoints"
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    taxonomy = con.execute(
+        "SELECT md5(string_agg(j, '|' ORDER BY j)) FROM ("
+        "SELECT to_json(r)::VARCHAR AS j FROM core.taxonomy_rules AS r "
+        "UNION ALL SELECT to_json(p)::VARCHAR FROM core.phases AS p)"
+    ).fetchall()[0][0]
+    state = _build_state(query, params, taxonomy)
+    incremental = (
+        ctx.incremental
+        and ctx.settings.journey_lookback_days is None
+        and table_exists(con, table)
+        and table_exists(con, "core.touchpoint_inputs")
+        and _stored_state(con, table) == state
+    )
+    if not incremental:
+        changelog.record(con, table, None)
+        rows = build_table(ctx.engine, table, ctx.params)
+        con.execute("CREATE OR REPLACE TABLE core.touchpoint_inputs AS SELECT * FROM core.event_persons")
+        _store_state(con, table, state)
+        changelog.mark_seen(con, table, "core.event_persons")
+        return {"rows": rows}
+    with transaction(con):
+        if changelog.pending(con, table, "core.event_persons", into="changed_event_ids"):
+            # the persons the redone events belong to now, and belonged to before
+            affected = """
+                SELECT person_id FROM core.event_persons
+                WHERE event_id IN (SELECT key FROM changed_event_ids)
+                UNION
+                SELECT person_id FROM core.touchpoint_inputs
+                WHERE event_id IN (SELECT key FROM changed_event_ids)
+            """
+        else:  # the change log is out of reach (a run failed in between): compare everything
+            affected = """
+                SELECT DISTINCT person_id FROM (
+                    (SELECT * FROM core.event_persons EXCEPT SELECT * FROM core.touchpoint_inputs)
+                    UNION ALL
+                    (SELECT * FROM core.touchpoint_inputs EXCEPT SELECT * FROM core.event_persons)
+                )
+            """
+        con.execute(f"CREATE OR REPLACE TEMP TABLE affected_persons AS {affected}")
+        persons = row_count(con, "affected_persons")
+        if persons:
+            con.execute("DELETE FROM core.touchpoints WHERE person_id IN (SELECT * FROM affected_persons)")
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW affected_event_persons AS SELECT * FROM core.event_persons "
+                "WHERE person_id IN (SELECT * FROM affected_persons)"
+            )
+            delta_query = re.sub(r"\bcore\.event_persons\b", "affected_event_persons", query)
+            con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+            con.execute("DELETE FROM core.touchpoint_inputs "
+                        "WHERE person_id IN (SELECT * FROM affected_persons)")
+            con.execute("INSERT INTO core.touchpoint_inputs SELECT * FROM affected_event_persons")
+        changelog.record(con, table, "SELECT person_id FROM affected_persons")
+        changelog.mark_seen(con, table, "core.event_persons")
+    return {"rows": row_count(con, table), "persons_recomputed": persons}
+
+
+def _file_digests() -> str:
+    """Per staged file: a digest of its rows' lineage and outcome flags (what its events depend on)."""
+    return "\nunion all\n".join(
+        f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
+        f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
+        f"from {s.staged_table} group by _source_file"
+        for s in SOURCES if source_events_sql(s.name)
+    )
+
+
+def build_events(ctx: RunContext) -> Metadata:
+    """staging.events (with its bookkeeping staging.event_versions); incremental per changed file.
+
+    An incremental run re-derives the events of event-stream files whose staged rows changed (new,
+    re-exported, removed, or duplicate flags flipped) and of every other source that changed at all
+    (snapshots: a record's latest version spans files), then re-ranks the versions of each event id
+    it touched, so both tables equal a full rebuild's.
+    """
+    con = ctx.con
+    versions_query = sql_text("staging.event_versions")
+    params = used_params(versions_query, ctx.params)
+    state = _build_state(versions_query, sql_text("staging.events"), params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE current_inputs AS {_file_digests()}")
+    incremental = (
+        ctx.incremental
+        and all(table_exists(con, t) for t in ("staging.events", "staging.event_versions",
+                                                "staging.event_inputs"))
+        and _stored_state(con, "staging.events") == state
+    )
+    if not incremental:
+        # first: should the rebuild fail half-way, the tables built from it rebuild in full too
+        changelog.record(con, "staging.events", None)
+        ctx.engine.create_table("staging.event_versions", versions_query, ctx.params)
+        rows = build_table(ctx.engine, "staging.events", ctx.params)
+        con.execute("CREATE OR REPLACE TABLE staging.event_inputs AS SELECT * FROM current_inputs")
+        _store_state(con, "staging.events", state)
+        return {"rows": rows}
+    with transaction(con):
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE changed_files AS
+            SELECT DISTINCT source_table, _source_file FROM (
+                (SELECT * FROM current_inputs EXCEPT SELECT * FROM staging.event_inputs)
+                UNION ALL
+                (SELECT * FROM staging.event_inputs EXCEPT SELECT * FROM current_inputs)
+            )
+            """
+        )
+        selects = _remove_events_to_rederive(con)
+        delta_query = sql_text("staging.event_versions", "\nunion all\n".join(selects))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE new_versions AS {delta_query}", params)
+        con.execute("INSERT INTO staging.event_versions BY NAME SELECT * FROM new_versions")
+        con.execute("CREATE OR REPLACE TEMP TABLE rewritten_ids AS "
+                    "SELECT event_id FROM removed_versions UNION SELECT event_id FROM new_versions")
+        # an event's versions may sit in unchanged files too: rank all versions of each rewritten id
+        con.execute(
+            """
+            UPDATE staging.event_versions AS v SET version_rank = r.version_rank
+            FROM (
+                SELECT event_id, source_file, source_row, row_number() OVER (
+                    PARTITION BY event_id ORDER BY source_file DESC, source_row DESC
+                ) AS version_rank
+                FROM staging.event_versions
+                WHERE event_id IN (SELECT event_id FROM rewritten_ids)
+            ) AS r
+            WHERE v.event_id = r.event_id AND v.source_file = r.source_file
+                AND v.source_row = r.source_row
+            """
+        )
+        con.execute("DELETE FROM staging.events WHERE event_id IN (SELECT event_id FROM rewritten_ids)")
+        con.execute(
+            "INSERT INTO staging.events BY NAME SELECT * EXCLUDE (version_rank, events_sql) "
+            "FROM staging.event_versions WHERE version_rank = 1 "
+            "AND event_id IN (SELECT event_id FROM rewritten_ids)"
+        )
+        con.execute("DELETE FROM staging.event_inputs")
+        con.execute("INSERT INTO staging.event_inputs SELECT * FROM current_inputs")
+        # what later tables must redo: events whose versions differ in more than the load id (a
+        # file re-exported as it was, or a source that is always re-derived, changes nothing)
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE changed_ids AS
+            SELECT DISTINCT event_id FROM (
+                (SELECT * EXCLUDE (version_rank, _load_id) FROM removed_versions
+                 EXCEPT SELECT * EXCLUDE (version_rank, _load_id) FROM new_versions)
+                UNION ALL
+                (SELECT * EXCLUDE (version_rank, _load_id) FROM new_versions
+                 EXCEPT SELECT * EXCLUDE (version_rank, _load_id) FROM removed_versions)
+            )
+            """
+        )
+        changelog.record(con, "staging.events", "SELECT event_id FROM changed_ids")
+    return {"rows": row_count(con, "staging.events"), "files_changed": row_count(con, "changed_files"),
+            "event_versions_rederived": row_count(con, "new_versions"),
+            "event_ids_changed": row_count(con, "changed_ids")}
+
+
+def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Move the event versions to derive again into temp table removed_versions; their sources' SQL.
+
+    Event streams: the versions from files in changed_files. Other sources with a changed file,
+    and those that join other sources or custom mappings (they can change without their own rows
+    changing): all their versions.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE removed_versions AS "
+                "SELECT * FROM staging.event_versions WHERE false")
+    changed = {row[0] for row in con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
+    changed |= {s.raw_table for s in SOURCES if s.requires or s.reader == "custom"}
+    selects = []
+    for source in SOURCES:
+        select = source_events_sql(source.name)
+        if source.raw_table not in changed or not select:
+            continue
+        # registry names (constants), not user input
+        stale = f"events_sql = '{source.name}'"
+        if source.events_per_file:
+            files = f"SELECT _source_file FROM changed_files WHERE source_table = '{source.raw_table}'"
+            stale += f" AND source_file IN ({files})"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "
+                        f"{source.staged_table} WHERE _source_file IN ({files})")
+            select = re.sub(rf"\b{re.escape(source.staged_table)}\b", f"changed_{source.name}", select)
+        con.execute(f"INSERT INTO removed_versions SELECT * FROM staging.event_versions WHERE {stale}")
+        con.execute(f"DELETE FROM staging.event_versions WHERE {stale}")
+        selects.append(select)
+    if not selects:  # nothing to derive: the union must still have the canonical columns
+        selects.append(f"SELECT * FROM ({source_events_sql(SOURCES[0].name)}) WHERE false")
+    return selects
+
+
+def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None) -> Metadata:
+    """A table whose rows each belong to one person and come from core.touchpoints alone.
+
+    An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
+    (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
+    """
+    con = ctx.con
+    query = sql_text(table)
+    params = used_params(query, ctx.params)
+    state = _build_state(query, params)
+    incremental = (
+        ctx.incremental
+        and table_exists(con, table)
+        and _stored_state(con, table) == state
+        and changelog.pending(con, table, "core.touchpoints", into="changed_persons")
+    )
+    if not incremental:
+        rows = build_table(ctx.engine, table, ctx.params)
+        _store_state(con, table, state)
+        changelog.mark_seen(con, table, "core.touchpoints")
+        return {"rows": rows}
+    with transaction(con):
+        persons = "SELECT key AS person_id FROM changed_persons" + (
+            f" UNION {extra_persons}" if extra_persons else "")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rebuilt_persons AS {persons}",
+                    used_params(persons, ctx.params))
+        con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
+        con.execute("CREATE OR REPLACE TEMP VIEW rebuilt_touchpoints AS SELECT * FROM core.touchpoints "
+                    "WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
+        delta_query = re.sub(r"\bcore\.touchpoints\b", "rebuilt_touchpoints", query)
+        con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
+        changelog.mark_seen(con, table, "core.touchpoints")
+    return {"rows": row_count(con, table), "persons_recomputed": row_count(con, "rebuilt_persons")}
+
+
+def build_sessions(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.sessions")
+
+
+# A journey that neither churned nor converted is `dropped` once the data's end (the latest
+# touchpoint) is more than the inactivity window after it, else `open` (sql/core/journeys.sql): when
+# the data's end moves, journeys that ended within the window's width of either end may flip.
+JOURNEYS_NEAR_THE_WINDOW = """
+    SELECT j.person_id
+    FROM core.journeys AS j
+    CROSS JOIN (SELECT max(ended_at) AS as_of FROM core.journeys) AS old
+    CROSS JOIN (SELECT max(occurred_at) AS as_of FROM core.touchpoints) AS new
+    WHERE NOT j.converted AND NOT j.churned
+        AND epoch(j.ended_at) + $journey_gap_seconds
+            BETWEEN least(epoch(old.as_of), epoch(new.as_of)) - 1
+                AND greatest(epoch(old.as_of), epoch(new.as_of)) + 1
+"""
+
+
+def build_journeys(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW)
+
+
+def build_journey_transitions(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "core.journey_transitions")
