@@ -212,8 +212,9 @@ def _json_path(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expression:
       the bracket form only, DuckDB the quoted one only (sqlglot translates literal paths itself).
     - json_extract (a JSON value, not json_extract_string's text): get_json_object gives a JSON
       string member without its quotes (`abc`, not `"abc"`), so a value embedded into JSON later
-      (`json(...)`) would not be JSON: a string member is quoted (to_json(variant_get(...))). A `[*]` path is refused (a list in
-      DuckDB; read the list with from_json instead, see portable.py).
+      (`json(...)`) would not be JSON: a string member is quoted (to_json(variant_get(...))), any
+      other value is get_json_object's text (to_json of a VARIANT would sort an object's members).
+      A `[*]` path is refused (a list in DuckDB; read the list with from_json, see portable.py).
     """
     path = node.expression
     if not isinstance(path, (exp.JSONPath, exp.Literal)) and path is not None:
