@@ -175,13 +175,18 @@ def _json_type(node: exp.JSONType) -> exp.Expression:
     """json_type(x) → the type of try_parse_json(x) (schema_of_variant), in DuckDB's names.
 
     Spark has no json_type; schema_of_variant says `OBJECT<a: BIGINT>`, `ARRAY<...>`, `STRING`,
-    `DECIMAL(2,1)`, `VOID` where DuckDB says OBJECT, ARRAY, VARCHAR, DOUBLE, NULL. Not JSON: NULL.
+    `DECIMAL(2,1)`, `BIGINT`, `VOID` where DuckDB says OBJECT, ARRAY, VARCHAR, DOUBLE, UBIGINT (BIGINT
+    when negative), NULL. Text that is not JSON: NULL (an error in DuckDB; ask json_valid first).
     """
     head = _call("REGEXP_EXTRACT", _call("SCHEMA_OF_VARIANT", _call("TRY_PARSE_JSON", node.this)),
                  exp.Literal.string("^[A-Z]+"), exp.Literal.number(0))
     case = exp.Case(this=head)
     for spark_name, duckdb_name in _VARIANT_TYPES.items():
-        case = case.when(exp.Literal.string(spark_name), exp.Literal.string(duckdb_name))
+        answer: exp.Expression = exp.Literal.string(duckdb_name)
+        if spark_name == "BIGINT":  # DuckDB: UBIGINT for a whole number >= 0, BIGINT below
+            negative = exp.RegexpLike(this=node.this.copy(), expression=exp.Literal.string("^\\s*-"))
+            answer = exp.Case().when(negative, answer).else_(exp.Literal.string("UBIGINT"))
+        case = case.when(exp.Literal.string(spark_name), answer)
     return case
 
 
