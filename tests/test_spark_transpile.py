@@ -162,3 +162,14 @@ def test_a_json_list_read_with_from_json(spark):
                '$.results'), '[{"id": "VARCHAR"}]'), lambda c: c.id) as ids"""
     duck, spark_row = both(spark, query)
     assert duck == spark_row == (["1", "2"],)
+
+
+def test_an_instant_as_text_has_duckdbs_zone_suffix(spark):
+    # reject reasons print the parsed time: DuckDB's TIMESTAMPTZ text ends in +00 (session zone UTC),
+    # trailing zeros of the fraction dropped; other types are cast as before
+    query = ("select 'out of range: ' || cast(make_timestamptz(929448000123456) as varchar) as a,"
+             " cast(make_timestamptz(4070944800120000) as varchar) as b, cast(1.5 as varchar) as c,"
+             " cast(cast('2026-03-05' as date) as varchar) as d")
+    duck, spark_row = both(spark, query)
+    assert duck == spark_row == ("out of range: 1999-06-15 12:00:00.123456+00", "2099-01-01 10:00:00.12+00",
+                                 "1.5", "2026-03-05")

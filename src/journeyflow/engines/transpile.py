@@ -276,6 +276,21 @@ def _epoch(node: exp.TimeToUnix) -> exp.Expression:
     return exp.Paren(this=exp.Add(this=millis, expression=rest))
 
 
+def _timestamp_text(node: exp.Cast) -> exp.Expression:
+    """cast(x as varchar) of an instant → DuckDB's TIMESTAMPTZ text, `2099-01-01 10:00:00+00`.
+
+    Spark's TIMESTAMP is an instant like DuckDB's TIMESTAMPTZ (every time our SQL parses is one),
+    but its text lacks the zone; both print the session zone, UTC. typeof() is folded by Spark's
+    planner, so other types cost nothing.
+    """
+    if isinstance(node.this, (exp.Literal, exp.Null)) or not node.to.is_type(
+            exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
+        return node
+    is_instant = exp.EQ(this=_call("TYPEOF", node.this.copy()), expression=exp.Literal.string("timestamp"))
+    with_zone = exp.func("CONCAT", node.copy(), exp.Literal.string("+00"))
+    return exp.Case(ifs=[exp.If(this=is_instant, true=with_zone)], default=node.copy())
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.RegexpFullMatch):
         return _full_match(node)
@@ -289,6 +304,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _epoch(node)
     if isinstance(node, exp.FromJson):
         return _from_json(node)
+    if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast):
+        return _timestamp_text(node)
     if isinstance(node, exp.JSONType):
         return _json_type(node)
     if isinstance(node, exp.ParseJSON):  # json(x): a VARIANT, which to_json writes as JSON, not text
