@@ -19,6 +19,9 @@ from journeyflow.warehouse import SQL_DIR
         ("select lag(tp) over (partition by p order by occurred_at) from t", "timestamp alone"),
         ("select row_number() over (order by started_at desc) from t", "timestamp alone"),
         ("select arg_min(tp, occurred_at) from t group by p", "arg_min"),
+        ("select json_extract_string(record, '$.results[*].id') from t", "wildcard"),
+        ("select json_object('k', json_extract(record, '$.data')) from t", "json_object/struct member"),
+        ("select {'k': 'a', 'v': json_extract(record, '$.a')} from t", "json_object/struct member"),
     ],
 )
 def test_each_unportable_construct_is_found(sql, construct):
@@ -34,6 +37,8 @@ def test_each_unportable_construct_is_found(sql, construct):
         "select epoch(b_at) - epoch(a_at) > 1800 from t",
         "select lag(tp) over (partition by p order by occurred_at, event_id) from t",
         "select arg_min(tp, touchpoint_number) from t group by p",
+        "select from_json(json_extract(record, '$.results'), '[{\"id\": \"VARCHAR\"}]') from t",
+        "select json_object('k', json(json_extract(record, '$.data'))) from t",
     ],
 )
 def test_portable_forms_pass(sql):

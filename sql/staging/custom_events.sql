@@ -130,8 +130,9 @@ renamed as (
         coalesce(m.origin_value, nullif(trim(json_extract_string(r.object_record, p.origin_path)), ''))
             as origin,
         coalesce(
+            -- json(): each value embedded as JSON on both engines (a VARIANT on Spark, not a text)
             to_json(map_from_entries(list_transform(
-                p.attribute_paths, lambda a: {'k': a.name, 'v': json_extract(r.object_record, a.path)}
+                p.attribute_paths, lambda a: {'k': a.name, 'v': json(json_extract(r.object_record, a.path))}
             ))),
             json_object()
         ) as properties

@@ -14,10 +14,14 @@ renamed as (
         -- ids
         regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1) as file_kind,
         json_extract_string(record, '$.id') as engagement_id,
+        -- the results list typed by from_json, not a `[*]` path (a list in DuckDB, a text in Spark)
         list_filter(
             list_transform(
-                coalesce(json_extract_string(record, '$.associations.contacts.results[*].id'), []),
-                lambda c: nullif(trim(c), '')
+                coalesce(
+                    from_json(json_extract(record, '$.associations.contacts.results'), '[{"id": "VARCHAR"}]'),
+                    []
+                ),
+                lambda c: nullif(trim(c.id), '')
             ),
             lambda c: c is not null
         ) as contact_ids,
@@ -91,7 +95,7 @@ select
         {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when call_duration_text <> '' and call_duration_seconds is null
             then 'hs_call_duration is not a number of milliseconds: ' || left(call_duration_text, 40)
-        when len(crm_contact_ids) = 0
+        when array_length(crm_contact_ids) = 0
             then 'no associated contact (associations.contacts.results is empty or missing)'
         when archived then 'archived (deleted in HubSpot)'
     end as _reject_reason

@@ -10,13 +10,19 @@ with source as (
 ),
 
 valid_json as (
-    select * from source where json_valid(record)
+    -- every line in one pass, its record NULL when it is not JSON (rejected in `checked`); no
+    -- UNION ALL BY NAME of valid and invalid lines, which Spark SQL lacks
+    select
+        _load_id, _source_file, _row_number, _row_hash,
+        json_valid(record) as is_json,
+        case when json_valid(record) then record end as record
+    from source
 ),
 
 renamed as (
     select
         -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
+        _load_id, _source_file, _row_number, _row_hash, is_json,
         -- ids
         nullif(trim(json_extract_string(record, '$.messageId')), '') as message_id,
         nullif(trim(json_extract_string(record, '$.anonymousId')), '') as segment_anonymous_id,
@@ -108,9 +114,10 @@ typed as (
 
 checked as (
     select
-        * exclude (bad_time, _row_hash, value_text_used),
+        * exclude (bad_time, _row_hash, value_text_used, is_json),
         coalesce(md5('segment|' || message_id), _row_hash) as _row_hash,
         case
+            when not is_json then 'line is not valid JSON'
             when message_id is null then 'missing messageId'
             when call_type is null then 'missing type'
             when call_type not in ('track', 'page', 'screen', 'identify', 'alias', 'group')
@@ -126,16 +133,6 @@ checked as (
                 then 'properties.revenue/total/value is not a number: ' || left(value_text_used, 40)
         end as _reject_reason
     from typed
-),
-
-invalid_json as (
-    select
-        _load_id, _source_file, _row_number, _row_hash,
-        'line is not valid JSON' as _reject_reason
-    from source
-    where not json_valid(record)
 )
 
 select * from checked
-union all by name
-select * from invalid_json

@@ -12,13 +12,19 @@ with source as (
 ),
 
 valid_json as (
-    select * from source where json_valid(record)
+    -- every line in one pass, its record NULL when it is not JSON (rejected in `checked`); no
+    -- UNION ALL BY NAME of valid and invalid lines, which Spark SQL lacks
+    select
+        _load_id, _source_file, _row_number, _row_hash,
+        json_valid(record) as is_json,
+        case when json_valid(record) then record end as record
+    from source
 ),
 
 renamed as (
     select
         -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
+        _load_id, _source_file, _row_number, _row_hash, is_json,
         -- ids
         json_extract_string(record, '$.event_id') as event_id,
         nullif(trim(json_extract_string(record, '$.domain_userid')), '') as domain_userid,
@@ -128,9 +134,10 @@ typed as (
 
 checked as (
     select
-        * exclude (bad_time, _row_hash),
+        * exclude (bad_time, _row_hash, is_json),
         coalesce(md5('snowplow|' || event_id), _row_hash) as _row_hash,
         case
+            when not is_json then 'line is not valid JSON'
             when event_id is null or trim(event_id) = '' then 'missing event_id'
             when collector_tstamp_text is null or trim(collector_tstamp_text) = ''
                 then 'missing collector_tstamp'
@@ -145,16 +152,6 @@ checked as (
                 then 'tr_total is not a number: ' || left(tr_total_text, 40)
         end as _reject_reason
     from typed
-),
-
-invalid_json as (
-    select
-        _load_id, _source_file, _row_number, _row_hash,
-        'line is not valid JSON' as _reject_reason
-    from source
-    where not json_valid(record)
 )
 
 select * from checked
-union all by name
-select * from invalid_json

@@ -2,8 +2,11 @@
 
 Measured with sqlglot 30, DuckDB 2.0 and Spark 4: the ORDER BY inside `list(x ORDER BY y)` is dropped;
 `date_diff('minute' | 'day', ...)` counts boundaries in DuckDB but elapsed units in Spark; a window
-ordered by a timestamp alone breaks ties differently on each engine. The portable forms: sort a list
-of structs, compare epochs or intervals, order every window by a unique tiebreak.
+ordered by a timestamp alone breaks ties differently on each engine; a JSON path with `[*]` gives a
+list in DuckDB and one JSON text on Spark (get_json_object); a JSON value (json_extract) put into
+json_object or a struct is embedded as JSON by DuckDB and as a quoted text by Spark. The portable
+forms: sort a list of structs, compare epochs or intervals, order every window by a unique tiebreak,
+read a JSON list with from_json, wrap an embedded JSON value in json().
 """
 
 from __future__ import annotations
@@ -58,7 +61,15 @@ def _unportable_construct(node: exp.Expression) -> str | None:
             return "window ordered by a timestamp alone (ties): add a unique tiebreak"
     if isinstance(node, (exp.ArgMin, exp.ArgMax)) and _is_timestamp(node.expression):
         return "arg_min/arg_max by a timestamp alone (ties): use a unique sequence number"
+    if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)) and _has_wildcard(node.expression):
+        return "JSON path with a wildcard (a list in DuckDB, one JSON text on Spark): use from_json"
+    if isinstance(node, exp.JSONExtract) and isinstance(node.parent, (exp.JSONKeyValue, exp.PropertyEQ)):
+        return "json_extract as a json_object/struct member (a quoted text on Spark): wrap it in json()"
     return None
+
+
+def _has_wildcard(path: exp.Expression | None) -> bool:
+    return isinstance(path, exp.JSONPath) and "*" in path.sql(dialect="duckdb")
 
 
 def check_folder(folder: Path) -> list[Finding]:

@@ -39,6 +39,7 @@ select
         'device_type', dvce_type,
         'country', geo_country,
         'page_title', page_title,
-        'unstruct', unstruct_data
+        -- json(): embedded as JSON on both engines (a VARIANT on Spark, not a quoted text)
+        'unstruct', json(unstruct_data)
     ) as properties
 from snowplow

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark
+from sqlglot.generators.spark import SparkGenerator
 from sqlglot.time import format_time
 
 SEPARATOR = "__"
@@ -113,10 +114,13 @@ def _percentile(node: exp.PercentileCont) -> exp.Expression:
 
 
 def _json_object(node: exp.JSONObject) -> exp.Expression:
-    """json_object(k, v, ...) → to_json(named_struct(k, v, ...)), keeping null members as DuckDB does."""
+    """json_object(k, v, ...) → to_json(named_struct(k, v, ...)), keeping null members as DuckDB does;
+    json_object() → '{}' (a named_struct needs members)."""
     pairs: list[exp.Expression] = []
     for kv in node.expressions:
         pairs += [kv.this, kv.expression]
+    if not pairs:
+        return exp.Literal.string("{}")
     options = _call("MAP", exp.Literal.string("ignoreNullFields"), exp.Literal.string("false"))
     return _call("TO_JSON", _call("NAMED_STRUCT", *pairs), options)
 
@@ -161,6 +165,85 @@ def _try_strptime(node: exp.Anonymous) -> exp.Expression:
     return parsed[0] if len(parsed) == 1 else exp.Coalesce(this=parsed[0], expressions=parsed[1:])
 
 
+# json_type's answer on Spark: the head of schema_of_variant's type, named as DuckDB names it
+_VARIANT_TYPES = {"OBJECT": "OBJECT", "ARRAY": "ARRAY", "STRING": "VARCHAR", "BIGINT": "BIGINT",
+                  "DOUBLE": "DOUBLE", "DECIMAL": "DOUBLE", "FLOAT": "DOUBLE", "BOOLEAN": "BOOLEAN",
+                  "VOID": "NULL"}
+
+
+def _json_type(node: exp.JSONType) -> exp.Expression:
+    """json_type(x) → the type of try_parse_json(x) (schema_of_variant), in DuckDB's names.
+
+    Spark has no json_type; schema_of_variant says `OBJECT<a: BIGINT>`, `ARRAY<...>`, `STRING`,
+    `DECIMAL(2,1)`, `BIGINT`, `VOID` where DuckDB says OBJECT, ARRAY, VARCHAR, DOUBLE, UBIGINT (BIGINT
+    when negative), NULL. Text that is not JSON: NULL (an error in DuckDB; ask json_valid first).
+    """
+    head = _call("REGEXP_EXTRACT", _call("SCHEMA_OF_VARIANT", _call("TRY_PARSE_JSON", node.this)),
+                 exp.Literal.string("^[A-Z]+"), exp.Literal.number(0))
+    case = exp.Case(this=head)
+    for spark_name, duckdb_name in _VARIANT_TYPES.items():
+        answer: exp.Expression = exp.Literal.string(duckdb_name)
+        if spark_name == "BIGINT":  # DuckDB: UBIGINT for a whole number >= 0, BIGINT below
+            negative = exp.RegexpLike(this=node.this.copy(), expression=exp.Literal.string("^\\s*-"))
+            answer = exp.Case().when(negative, answer).else_(exp.Literal.string("UBIGINT"))
+        case = case.when(exp.Literal.string(spark_name), answer)
+    return case
+
+
+def _json_merge_patch(node: exp.Anonymous) -> exp.Expression:
+    """json_merge_patch(x, '{"a": null, "b": null}') → x without the top-level members a and b.
+
+    Spark has no merge patch; the one form we use (a literal patch of nulls: drop members) is a
+    map_filter over the object read as map<string, variant>, which to_json writes back unchanged.
+    """
+    target, patch = node.expressions
+    members = json.loads(_string(patch, "json_merge_patch's patch"))
+    if not isinstance(members, dict) or any(v is not None for v in members.values()):
+        raise ValueError("json_merge_patch on Spark: only a literal patch of nulls (drop members)")
+    key, value = exp.to_identifier("k"), exp.to_identifier("v")
+    keep = exp.Lambda(
+        this=exp.Not(this=exp.In(this=exp.column("k"),
+                                 expressions=[exp.Literal.string(k) for k in members])),
+        expressions=[key, value],
+    )
+    as_map = _call("FROM_JSON", target, exp.Literal.string("MAP<STRING, VARIANT>"))
+    return _call("TO_JSON", _call("MAP_FILTER", as_map, keep))
+
+
+def _json_path(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expression:
+    """JSON paths and JSON values that Spark's get_json_object reads otherwise.
+
+    - A path computed at run time, `'$."' || key || '"'`, becomes `$['key']`: get_json_object reads
+      the bracket form only, DuckDB the quoted one only (sqlglot translates literal paths itself).
+    - json_extract (a JSON value, not json_extract_string's text): get_json_object gives a JSON
+      string member without its quotes (`abc`, not `"abc"`), so a value embedded into JSON later
+      (`json(...)`) would not be JSON: a string member is quoted (to_json(variant_get(...))), any
+      other value is get_json_object's text (to_json of a VARIANT would sort an object's members).
+      A `[*]` path is refused (a list in DuckDB; read the list with from_json, see portable.py).
+    """
+    path = node.expression
+    if not isinstance(path, (exp.JSONPath, exp.Literal)) and path is not None:
+        node = node.copy()
+        path = exp.RegexpReplace(
+            this=node.expression, expression=exp.Literal.string('^\\$\\."(.*)"$'),
+            replacement=exp.Literal.string("\\$['$1']"),
+        )
+        node.set("expression", path)
+    if not isinstance(node, exp.JSONExtract):
+        return node
+    if isinstance(path, exp.JSONPath):
+        text = path.sql(dialect="spark")
+        if "*" in text:
+            raise ValueError(f"a JSON path with a wildcard does not run on Spark: {text}")
+        path = sqlglot.parse_one(text, read="spark")
+    value = _call("VARIANT_GET", _call("TRY_PARSE_JSON", node.this.copy()), path.copy())
+    is_text = exp.EQ(this=_call("SCHEMA_OF_VARIANT", value), expression=exp.Literal.string("STRING"))
+    # a string member quoted by to_json; anything else as get_json_object writes it (an object's
+    # members in their order: to_json of a VARIANT would sort them)
+    return exp.Case(ifs=[exp.If(this=is_text, true=_call("TO_JSON", value.copy()))],
+                    default=exp.JSONExtractScalar(this=node.this, expression=path))
+
+
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
     name = node.name.upper()
     args = node.expressions
@@ -170,6 +253,8 @@ def _anonymous(node: exp.Anonymous) -> exp.Expression:
         return _call("TO_UTC_TIMESTAMP", args[1], args[0])
     if name == "MAKE_TIMESTAMPTZ" and len(args) == 1:  # microseconds since the epoch
         return _call("TIMESTAMP_MICROS", args[0])
+    if name == "JSON_MERGE_PATCH" and len(args) == 2:
+        return _json_merge_patch(node)
     if name == "JSON_VALID":  # parses as JSON (Spark's parser also refuses duplicate keys)
         return exp.Not(this=exp.Is(this=_call("TRY_PARSE_JSON", args[0]), expression=exp.Null()))
     return node
@@ -191,6 +276,21 @@ def _epoch(node: exp.TimeToUnix) -> exp.Expression:
     return exp.Paren(this=exp.Add(this=millis, expression=rest))
 
 
+def _timestamp_text(node: exp.Cast) -> exp.Expression:
+    """cast(x as varchar) of an instant → DuckDB's TIMESTAMPTZ text, `2099-01-01 10:00:00+00`.
+
+    Spark's TIMESTAMP is an instant like DuckDB's TIMESTAMPTZ (every time our SQL parses is one),
+    but its text lacks the zone; both print the session zone, UTC. typeof() is folded by Spark's
+    planner, so other types cost nothing.
+    """
+    if isinstance(node.this, (exp.Literal, exp.Null)) or not node.to.is_type(
+            exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
+        return node
+    is_instant = exp.EQ(this=_call("TYPEOF", node.this.copy()), expression=exp.Literal.string("timestamp"))
+    with_zone = exp.func("CONCAT", node.copy(), exp.Literal.string("+00"))
+    return exp.Case(ifs=[exp.If(this=is_instant, true=with_zone)], default=node.copy())
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.RegexpFullMatch):
         return _full_match(node)
@@ -204,6 +304,14 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _epoch(node)
     if isinstance(node, exp.FromJson):
         return _from_json(node)
+    if isinstance(node, exp.Cast) and not isinstance(node, exp.TryCast):
+        return _timestamp_text(node)
+    if isinstance(node, exp.JSONType):
+        return _json_type(node)
+    if isinstance(node, exp.ParseJSON):  # json(x): a VARIANT, which to_json writes as JSON, not text
+        return _call("PARSE_JSON", node.this)
+    if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)):
+        return _json_path(node)
     if isinstance(node, exp.Anonymous):
         return _anonymous(node)
     return node
@@ -222,7 +330,19 @@ def rewrite_for_spark(tree: exp.Expression) -> exp.Expression:
     return tree
 
 
+class SparkNestedCtes(Spark):
+    """Spark SQL that keeps a WITH where it is written (inside a subquery or a UNION branch).
+
+    sqlglot's Hive-family generator hoists every nested CTE to the top of the statement; two
+    subqueries that each define `typed` (the per-source selects staging.events unions) then clash
+    with DUPLICATE CTE names. Spark 3+ parses nested WITH clauses, scoped as in DuckDB.
+    """
+
+    class Generator(SparkGenerator):
+        EXPRESSIONS_WITHOUT_NESTED_CTES: set = set()  # noqa: RUF012 - overrides the Hive setting
+
+
 def to_spark(query: str, params: Mapping[str, object] | None = None) -> str:
     """The Spark SQL for one DuckDB statement, with parameters bound and tables flattened."""
     tree = rewrite_for_spark(flatten_tables(bind_params(parse(query), params or {})))
-    return tree.sql(dialect="spark")
+    return tree.sql(dialect=SparkNestedCtes)
