@@ -72,6 +72,13 @@ def assert_same_tables(got: dict[str, list[tuple]], expected: dict[str, list[tup
     assert not differing, f"tables that differ from the full rebuild: {differing}"
 
 
+def assert_equals_full_rebuild(nightly: Settings, folder: Path, tmp_path: Path, **overrides: object) -> None:
+    """The warehouse the incremental runs left equals a full rebuild of the same input folder."""
+    full = settings_for(folder, tmp_path / "full", **overrides)
+    run_pipeline(full)
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+
+
 def test_file_day_comes_from_the_name():
     assert file_day("ga4/events_20260605.ndjson.gz") == date(2026, 6, 5)
     assert file_day("tickets-2026-06-05.json") == date(2026, 6, 5)
@@ -195,9 +202,7 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     con.close()
     assert late_row == u2_pricing_session
 
-    full = settings_for(folder, tmp_path / "full")
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
 def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path):
@@ -210,9 +215,7 @@ def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path)
     (folder / "ga4" / "events_20260604.ndjson").unlink()
     results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
     assert results["raw.ga4_events"]["files_removed"] == 1
-    full = settings_for(folder, tmp_path / "full", session_gap_minutes=10)
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path, session_gap_minutes=10)
 
 
 def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_path):
@@ -228,9 +231,7 @@ def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_pa
     write_ga4(folder, [ga4_event(T0, "page_view", "c9", path="/blog/z")], "events_20260601.ndjson")
     _touch_later(first)
     run_pipeline(nightly, incremental=True)
-    full = settings_for(folder, tmp_path / "full")
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     flags = con.execute("SELECT _source_file, _is_duplicate FROM staging.ga4_events "
                         "WHERE _row_hash IN (SELECT _row_hash FROM staging.ga4_events "
@@ -279,9 +280,7 @@ def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tm
     events = con.execute("SELECT anonymous_id, user_id FROM staging.events ORDER BY 1").fetchall()
     con.close()
     assert events == [("c1", None), ("c2", None)]
-    full = settings_for(folder, tmp_path / "full")
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
 def test_a_journey_turns_dropped_when_the_datas_end_passes_its_window(tmp_path):
@@ -301,9 +300,7 @@ def test_a_journey_turns_dropped_when_the_datas_end_passes_its_window(tmp_path):
     outcomes = con.execute("SELECT first_touchpoint, outcome FROM core.journeys ORDER BY started_at")
     assert outcomes.fetchall() == [("blog_article", "dropped"), ("blog_article", "open")]
     con.close()
-    full = settings_for(folder, tmp_path / "full")
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
 def test_a_lost_change_log_falls_back_to_comparing_everything(tmp_path):
@@ -323,6 +320,4 @@ def test_a_lost_change_log_falls_back_to_comparing_everything(tmp_path):
     assert "events_recomputed" not in results["core.event_persons"]  # rebuilt in full
     assert results["core.touchpoints"]["persons_recomputed"] == 1  # c3
     assert "persons_recomputed" not in results["core.sessions"]  # rebuilt in full
-    full = settings_for(folder, tmp_path / "full")
-    run_pipeline(full)
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
