@@ -9,9 +9,11 @@ import time
 from datetime import timedelta
 
 import duckdb
+import pytest
 
 from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
+from journeyflow import pipeline
 from journeyflow.pipeline import run_pipeline
 
 RUN_SCRIPT = textwrap.dedent(
@@ -93,3 +95,24 @@ def test_run_killed_midway_leaves_published_warehouse_unchanged(tmp_path):
     assert count_events(settings.warehouse) == 2  # readable, and still the old state
     run_pipeline(settings)  # the next run recovers the working file and succeeds
     assert count_events(settings.warehouse) == 4
+
+
+def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(tmp_path, monkeypatch):
+    web_day(tmp_path / "input", 0)
+    settings = settings_for(tmp_path / "input", tmp_path)
+    run_pipeline(settings)
+    snapshot = settings.warehouse.parent / "parquet"
+    before = {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")}
+    assert "journeys.parquet" in before
+
+    def broken_publish(work_file, published):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "publish", broken_publish)
+    web_day(tmp_path / "input", 1)
+    with pytest.raises(OSError, match="disk full"):
+        run_pipeline(settings)
+    # the new day's Parquet files were written, but never replaced yesterday's
+    assert {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")} == before
+    assert not snapshot.with_name("parquet.tmp").exists()
+    assert count_events(settings.warehouse) == 2

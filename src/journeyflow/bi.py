@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,27 +110,29 @@ def built_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
-def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
-    """Snapshot every bi view to `folder/<view>.parquet`; returns rows per view.
+@contextmanager
+def parquet_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[dict[str, int]]:
+    """Write every bi view to Parquet next to `folder`; move the files in only if the block succeeds.
 
-    The files are written into a temporary folder next to `folder` first, then each is renamed into
-    place (atomic per file), so a reader never sees a half-written file; files of views that no longer
-    exist are removed.
+    Publishing runs inside the block, so the snapshot replaces the old one only together with the
+    warehouse: a failed publish leaves both as they were. Each file is renamed into place (atomic
+    per file), so a reader never sees a half-written one; files of views that no longer exist go.
+    Yields the rows written per view.
     """
     folder = Path(folder)
     staging = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    rows: dict[str, int] = {}
     try:
+        rows: dict[str, int] = {}
         for view in built_views(con):
-            target = staging / f"{view}.parquet"
             # COPY returns the rows it wrote: counting the view again would run its query twice
             copied = con.execute(
                 f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
-                {"path": str(target)},
+                {"path": str(staging / f"{view}.parquet")},
             )
             rows[view] = copied.fetchall()[0][0]
+        yield rows
         folder.mkdir(parents=True, exist_ok=True)
         for view in rows:
             os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")
@@ -137,19 +141,11 @@ def write_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int
                 stale.unlink()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return rows
 
 
 def parquet_dir(warehouse: Path) -> Path:
     """Where the Parquet snapshot of a published warehouse lives: `<warehouse dir>/parquet/`."""
     return Path(warehouse).parent / PARQUET_DIR_NAME
-
-
-def build(con: duckdb.DuckDBPyConnection, warehouse: Path) -> dict[str, object]:
-    """The pipeline's bi step: views with comments, then the Parquet snapshot next to the warehouse."""
-    metadata = build_views(con)
-    rows = write_parquet(con, parquet_dir(warehouse))
-    return {**metadata, "parquet_dir": str(parquet_dir(warehouse)), "parquet_rows": rows}
 
 
 # --- docs/bi.md ------------------------------------------------------------------------------------

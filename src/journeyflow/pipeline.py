@@ -186,14 +186,16 @@ def _graph(ctx: RunContext) -> Metadata:
 
 
 def _bi(ctx: RunContext) -> Metadata:
-    return bi.build(ctx.con, ctx.settings.warehouse)
+    return bi.build_views(ctx.con)
 
 
 def _publish(ctx: RunContext) -> Metadata:
     record_published(ctx.con, ctx.load_id)
-    ctx.con.execute("CHECKPOINT")
-    publish(ctx.settings.work_file, ctx.settings.warehouse)
-    return {"published": str(ctx.settings.warehouse)}
+    folder = bi.parquet_dir(ctx.settings.warehouse)
+    with bi.parquet_snapshot(ctx.con, folder) as rows:
+        ctx.con.execute("CHECKPOINT")
+        publish(ctx.settings.work_file, ctx.settings.warehouse)
+    return {"published": str(ctx.settings.warehouse), "parquet_dir": str(folder), "parquet_rows": rows}
 
 
 def graph_dir(settings: Settings) -> Path:
@@ -273,11 +275,12 @@ STEPS: tuple[Step, ...] = (
          "The journey graph as GraphML and node-link JSON next to the warehouse."),
     Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
                       "core.journeys", *MARTS, *ANALYTICS_MARTS), _bi,
-         "Stable, commented views for dashboards (sql/bi/contract.yaml) and their Parquet snapshot."),
+         "Stable, commented views for dashboards (sql/bi/contract.yaml)."),
     Step("exports.published_warehouse",
          ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
           *MARTS, *ANALYTICS_MARTS, "exports.journey_graph", "bi.views"),
-         _publish, "The finished warehouse, published atomically for readers."),
+         _publish, "The finished warehouse without its raw layer, published atomically for readers, "
+         "with a Parquet snapshot of every bi view."),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}
 
