@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import duckdb
+
 from builders import (
     CONTACT_HEADER,
     NPS_HEADER,
@@ -14,7 +16,9 @@ from builders import (
     zendesk_ticket,
     zendesk_user,
 )
-from conftest import rows
+from conftest import rows, settings_for
+from journeyflow.pipeline import run_pipeline
+from journeyflow.warehouse import connect
 
 
 def write_three_sources(folder):
@@ -70,16 +74,54 @@ def test_person_id_is_named_by_the_earliest_identifier_and_stable(build, tmp_pat
     assert first["user:u1"] == first["anon:c1"] != first["anon:c9"]
 
 
-def test_no_plain_email_outside_raw(build, tmp_path):
+EMAIL_PATTERN = "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[a-z]+"
+
+
+def plain_emails(con, schema: str, table: str) -> int:
+    return rows(con, f"""
+        SELECT count(*) FROM "{schema}"."{table}" AS t
+        WHERE regexp_matches(CAST(t AS VARCHAR), '{EMAIL_PATTERN}')
+    """)[0][0]
+
+
+def test_no_plain_email_outside_raw_and_raw_is_not_published(build, tmp_path):
     write_three_sources(tmp_path / "input")
-    con = build()
-    tables = rows(con, """
-        SELECT table_schema, table_name FROM information_schema.tables
-        WHERE table_schema NOT IN ('raw')
-    """)
+    published = build()
+    # the exports' emails are in the raw layer's file (so the scan below can find them) ...
+    settings = settings_for(tmp_path / "input", tmp_path)
+    work = connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+    try:
+        assert plain_emails(work, "raw", "zendesk_users") == 1
+        work_tables = rows(work, "SELECT table_schema, table_name FROM information_schema.tables"
+                                 " WHERE table_schema <> 'raw'")
+        for schema, table in work_tables:
+            assert plain_emails(work, schema, table) == 0, f"{schema}.{table} holds a plain-text email"
+    finally:
+        work.close()
+    # ... and the working file and the published warehouse have every other table, but no raw layer
+    assert settings.work_file.read_bytes().count(b"anna.schmidt@example.com") == 0
+    tables = rows(published, "SELECT table_schema, table_name FROM information_schema.tables")
+    assert sorted(tables) == sorted(work_tables)
     for schema, table in tables:
-        hits = rows(con, f"""
-            SELECT count(*) FROM "{schema}"."{table}" AS t
-            WHERE regexp_matches(CAST(t AS VARCHAR), '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[a-z]+')
-        """)[0][0]
-        assert hits == 0, f"{schema}.{table} holds a plain-text email"
+        assert plain_emails(published, schema, table) == 0, f"published {schema}.{table} holds an email"
+
+
+def test_a_working_file_with_raw_inside_is_rebuilt_without_it(tmp_path):
+    # Earlier releases kept the raw layer in the working file, and so published it. Such a file
+    # (here: one raw table holding an email, no raw file next to it) is discarded, not reused.
+    write_three_sources(tmp_path / "input")
+    settings = settings_for(tmp_path / "input", tmp_path)
+    settings.work_file.parent.mkdir(parents=True)
+    legacy = duckdb.connect(str(settings.work_file))
+    legacy.execute("CREATE SCHEMA raw")
+    legacy.execute("CREATE TABLE raw.old_export AS SELECT 'old.export@example.com' AS email")
+    legacy.execute("CHECKPOINT")
+    legacy.close()
+    assert settings.work_file.read_bytes().count(b"old.export@example.com") == 1
+    run_pipeline(settings)
+    for built in (settings.work_file, settings.warehouse):
+        assert built.read_bytes().count(b"old.export@example.com") == 0
+    published = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert rows(published, "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = 'raw'") == [(0,)]
+    assert rows(published, "SELECT count(DISTINCT person_id) FROM core.touchpoints") == [(2,)]  # Anna, Ben
+    published.close()

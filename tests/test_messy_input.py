@@ -31,6 +31,7 @@ from builders import (
 )
 from conftest import rows, settings_for
 from journeyflow.pipeline import STEPS, open_run
+from journeyflow.warehouse import connect
 
 LOAD_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality"))
 
@@ -42,9 +43,7 @@ def load(input_dir: Path, out: Path, **overrides: object) -> duckdb.DuckDBPyConn
     with open_run(settings) as ctx:
         for step in LOAD_STEPS:
             step.run(ctx)
-    con = duckdb.connect(str(settings.work_file), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
-    return con
+    return connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
 
 
 # --- writers for one file in the exports' real shapes -------------------------------------------

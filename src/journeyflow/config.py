@@ -85,6 +85,11 @@ class Settings:
         """The file a run builds in; published by rename so readers never see a half-built state."""
         return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
 
+    @property
+    def raw_file(self) -> Path:
+        """The raw layer's own file: the exports as they came, PII included, never published."""
+        return self.warehouse.with_name(self.warehouse.stem + ".raw.duckdb")
+
     def day_scope(self, first_day: date, last_day: date | None = None) -> LoadScope:
         """The files a run for the days first_day..last_day reads: those days plus the lookback."""
         return LoadScope(first_day=first_day - timedelta(days=self.late_data_lookback_days),

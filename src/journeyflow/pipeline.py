@@ -108,8 +108,9 @@ def open_run(
     scope: LoadScope = ALL_FILES,
 ) -> Iterator[RunContext]:
     """Connect to the working file (never the published one) for the length of a run or step."""
+    discard_work_file_without_raw_file(settings)
     con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
-                  temp_directory=settings.duckdb_temp_directory)
+                  temp_directory=settings.duckdb_temp_directory, raw_file=settings.raw_file)
     try:
         engine = open_engine(con, settings)
         try:
@@ -119,6 +120,18 @@ def open_run(
             engine.close()
     finally:
         con.close()
+
+
+def discard_work_file_without_raw_file(settings: Settings) -> None:
+    """A working file whose raw file is missing is rebuilt from the exports.
+
+    Either the raw file was deleted, or the working file is from a release that kept the raw layer
+    (plain-text emails included) inside it, and so inside every published copy. Starting afresh
+    keeps those bytes out of the next published warehouse; every file is landed again.
+    """
+    if settings.work_file.exists() and not settings.raw_file.exists():
+        for stale in (settings.work_file, settings.work_file.with_name(settings.work_file.name + ".wal")):
+            stale.unlink(missing_ok=True)
 
 
 def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:

@@ -23,8 +23,13 @@ def connect(
     read_only: bool = False,
     memory_limit: str | None = None,
     temp_directory: str | None = None,
+    raw_file: Path | str | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse with the session settings every query relies on (UTC, schemas)."""
+    """Open the warehouse with the session settings every query relies on (UTC, schemas).
+
+    With `raw_file`, the raw layer lives in that file, attached so that `raw.<table>` names it: the
+    exports as they came (plain-text emails included) never enter the file that is published.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -34,10 +39,43 @@ def connect(
         con.execute("SET memory_limit = ?", [memory_limit])
     if temp_directory:
         con.execute("SET temp_directory = ?", [temp_directory])
+    if raw_file is not None:
+        attach_raw(con, Path(raw_file), read_only)
     if not read_only:
         for schema in SCHEMAS:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            if raw_file is None or schema != "raw":
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     return con
+
+
+RAW_CATALOG = "raw_layer"
+
+
+def attach_raw(con: duckdb.DuckDBPyConnection, raw_file: Path, read_only: bool) -> None:
+    """Attach the raw layer's own file and put its `raw` schema on the search path."""
+    if read_only and not raw_file.exists():
+        return
+    work = con.execute("SELECT current_database()").fetchall()[0][0]
+    if _has_schema(con, work, "raw"):
+        raise ValueError(f"{work} holds a raw layer of its own: open it without raw_file")
+    mode = " (READ_ONLY)" if read_only else ""
+    con.execute(f"ATTACH {quote_literal(str(raw_file))} AS {RAW_CATALOG}{mode}")
+    if not read_only:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_CATALOG}.raw")
+    # `raw.x` then resolves to raw_layer.raw.x; everything else stays in the working file
+    con.execute("SET search_path = $path", {"path": f"{quote_ident(work)}.main,{RAW_CATALOG}.raw"})
+
+
+def _has_schema(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [catalog, schema]
+    ).fetchall()[0][0]
+    return bool(found)
+
+
+def quote_literal(text: str) -> str:
+    """Quote a string literal for statements that take no parameters (ATTACH)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def quote_ident(name: str) -> str:
@@ -189,6 +227,7 @@ def publish(work_file: Path, published: Path) -> None:
     """Copy the finished working file next to the published one, then rename over it.
 
     The rename is atomic, so a reader sees either the old or the new warehouse, never half of one.
+    The raw layer is not in the working file (see `connect`), so it is never published.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(published.name + ".tmp")
