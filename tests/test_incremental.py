@@ -188,6 +188,7 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     assert results["core.sessions"]["persons_recomputed"] == 1
     assert results["core.journeys"]["persons_recomputed"] == 1
     assert results["core.journey_transitions"]["persons_recomputed"] == 1
+    assert results["marts.path_steps"]["persons_recomputed"] == 1
     con = duckdb.connect(str(nightly.warehouse), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     u2_pricing_session = con.execute(
@@ -206,8 +207,8 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
 
 
 def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path):
-    # A file that disappears takes its rows with it; a changed setting (session gap) rebuilds the
-    # tables that depend on it rather than mixing old and new sessions.
+    # A file that disappears takes its rows with it; a changed setting (session gap, attribution
+    # half-life) rebuilds the tables that depend on it rather than mixing old and new rows.
     folder = tmp_path / "input"
     _day_files(folder)
     nightly = settings_for(folder, tmp_path / "nightly")
@@ -215,7 +216,12 @@ def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path)
     (folder / "ga4" / "events_20260604.ndjson").unlink()
     results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
     assert results["raw.ga4_events"]["files_removed"] == 1
-    assert_equals_full_rebuild(nightly, folder, tmp_path, session_gap_minutes=10)
+    # the half-life changes no touchpoint, but every converting journey's time-decay credit
+    changed = {"session_gap_minutes": 10, "attribution_half_life_days": 2.0}
+    results = run_pipeline(nightly.with_overrides(**changed), incremental=True)
+    assert results["core.touchpoints"]["persons_recomputed"] == 0
+    assert "persons_recomputed" not in results["marts.path_steps"]  # rebuilt in full
+    assert_equals_full_rebuild(nightly, folder, tmp_path, **changed)
 
 
 def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_path):

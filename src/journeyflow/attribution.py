@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from journeyflow.engines import Engine, build_table
+from journeyflow.incremental import build_per_person
 from journeyflow.markov import solve_chain
 
 if TYPE_CHECKING:
@@ -69,8 +70,10 @@ def build_path_steps(ctx: RunContext) -> Metadata:
     half_life_days = ctx.settings.attribution_half_life_days
     if half_life_days <= 0:
         raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
-    params = {**ctx.params, "half_life_seconds": half_life_days * 86400}
-    return {"rows": build_table(ctx.engine, "marts.path_steps", params), "half_life_days": half_life_days}
+    # one journey's steps depend on its own touchpoints alone: incremental per person
+    half_life = {"half_life_seconds": half_life_days * 86400}
+    built = build_per_person(ctx, "marts.path_steps", extra_params=half_life)
+    return {**built, "half_life_days": half_life_days}
 
 
 def markov_removal_effects(engine: Engine) -> pa.Table:

@@ -401,15 +401,18 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     return selects
 
 
-def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None) -> Metadata:
+def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None,
+                     extra_params: dict | None = None) -> Metadata:
     """A table whose rows each belong to one person and come from core.touchpoints alone.
 
     An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
     (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
+    A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all.
     """
     con = ctx.con
     query = sql_text(table)
-    params = used_params(query, ctx.params)
+    all_params = {**ctx.params, **(extra_params or {})}
+    params = used_params(query, all_params)
     state = _build_state(query, params)
     incremental = (
         ctx.incremental
@@ -418,7 +421,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
         and changelog.pending(con, table, "core.touchpoints", into="changed_persons")
     )
     if not incremental:
-        rows = build_table(ctx.engine, table, ctx.params)
+        rows = build_table(ctx.engine, table, all_params)
         _store_state(con, table, state)
         changelog.mark_seen(con, table, "core.touchpoints")
         return {"rows": rows}
@@ -426,7 +429,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
         persons = "SELECT key AS person_id FROM changed_persons" + (
             f" UNION {extra_persons}" if extra_persons else "")
         con.execute(f"CREATE OR REPLACE TEMP TABLE rebuilt_persons AS {persons}",
-                    used_params(persons, ctx.params))
+                    used_params(persons, all_params))
         con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
         con.execute("CREATE OR REPLACE TEMP VIEW rebuilt_touchpoints AS SELECT * FROM core.touchpoints "
                     "WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")

@@ -15,7 +15,6 @@ from journeyflow.config import PROJECT_ROOT
 
 SQL_DIR = Path(os.environ.get("JOURNEYFLOW_SQL_DIR", PROJECT_ROOT / "sql"))
 SCHEMAS = ("raw", "staging", "quality", "core", "marts", "bi")
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 def connect(
@@ -184,18 +183,6 @@ def sql_text(table: str, events_of_sources: str | None = None) -> str:
     layer, name = table.split(".")
     return expand_sql((SQL_DIR / layer / f"{name}.sql").read_text(encoding="utf-8"), events_of_sources)
 
-
-
-def build_table(con: duckdb.DuckDBPyConnection, table: str, params: dict | None = None) -> int:
-    """(Re)create `layer.table` from its SQL file; returns its row count."""
-    query = sql_text(table)
-    used = set(_PARAM.findall(query))
-    values = {k: v for k, v in (params or {}).items() if k in used}
-    missing = used - set(values)
-    if missing:
-        raise ValueError(f"sql for {table} needs parameter(s) {sorted(missing)}")
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{query}", values)
-    return row_count(con, table)
 
 
 @contextmanager
