@@ -162,8 +162,12 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.snowplow_events", "snowplow",
         ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
-         "*.ndjson.gz"),
-        "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv")),
+         "*.ndjson.gz", "*.gz"),
+        # the S3 loader's and archives' gzip files carry no format in their name
+        # (`run=…/part-00000.gz`, `2026/06/01/14/enriched-….gz`): they hold the enriched TSV
+        "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv"), ("*.json.gz", "ndjson"),
+                                ("*.jsonl.gz", "ndjson"), ("*.ndjson.gz", "ndjson"),
+                                ("*.gz", "tsv")),
         columns=SNOWPLOW_ENRICHED_COLUMNS, events_per_file=True,
         description="Snowplow enriched events: the headerless TSV or the Analytics SDK's JSON",
     ),
