@@ -14,7 +14,7 @@ from pipelines.resources import JourneyflowResource
 def newest_partition(input_dir, today: date | None = None) -> str | None:  # noqa: ANN001
     """The day partition of the newest dated export (at most the last partition there is)."""
     days = [day for source in SOURCES for path in find_files(input_dir, source)
-            if (day := file_day(path)) is not None]
+            if (day := file_day(path, input_dir / source.folder)) is not None]
     last = DAILY.get_last_partition_key()
     if not days or last is None:
         return last

@@ -386,3 +386,12 @@ def write_custom(folder: Path, name: str, mapping: str, files: dict[str, bytes |
         data = content.encode("utf-8") if isinstance(content, str) else content
         (path / file_name).write_bytes(data)
     return path
+
+
+def write_gzip_lines(path: Path, lines: list[str]) -> Path:
+    """Lines gzip-compressed, as the cloud loaders deliver them (Segment, Snowplow, BigQuery)."""
+    import gzip
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress("".join(line + "\n" for line in lines).encode("utf-8"), mtime=0))
+    return path

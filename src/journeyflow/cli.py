@@ -23,6 +23,7 @@ from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
 from journeyflow.engines import ENGINES
 from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.scope import ALL_FILES, LoadScope
+from journeyflow.sources import file_label
 from journeyflow.summary import RunSummary, summarise
 from journeyflow.warehouse import connect, table_exists
 
@@ -197,7 +198,7 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
         for column in ("table", "file", "rows", "example reason"):
             rejects.add_column(column)
         for raw_table, source_file, count, reason in summary.rejects_by_file:
-            rejects.add_row(raw_table, Path(source_file).name, str(count), reason)
+            rejects.add_row(raw_table, file_label(source_file, raw_table), str(count), reason)
         console.print(rejects)
 
 

@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from journeyflow.segments import proportion_interval
+from journeyflow.sources import file_label
 from journeyflow.summary import summarise
 from journeyflow.warehouse import connect, table_exists
 
@@ -48,6 +49,16 @@ def _frame(
     con: duckdb.DuckDBPyConnection, query: str, params: Sequence[object] | None = None
 ) -> pl.DataFrame:
     return con.sql(query, params=list(params) if params else None).pl()
+
+
+def _with_file_label(frame: pl.DataFrame) -> pl.DataFrame:
+    """`file`: each `source_file` as its path inside the source's folder (`file_label`), so two
+    `part-00000.gz` in different day folders stay two files; one label per file, not per row."""
+    pairs = frame.select("raw_table", "source_file").unique()
+    labels = pairs.with_columns(file=pl.Series(
+        [None if f is None else file_label(f, t) for t, f in pairs.iter_rows()], dtype=pl.String
+    ))
+    return frame.join(labels, on=["raw_table", "source_file"], how="left", maintain_order="left")
 
 
 def _missing(table: str) -> str:
@@ -329,10 +340,12 @@ def segment_section(con: duckdb.DuckDBPyConnection) -> Section:
 def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
     parts = []
     if table_exists(con, "quality.rejected_rows"):
-        rejects = _frame(
+        rejects = _with_file_label(_frame(
             con,
-            "SELECT reason, raw_table, regexp_extract(source_file, '[^/\\\\]+$') AS file, count(*) AS rows "
-            "FROM quality.rejected_rows GROUP BY ALL ORDER BY rows DESC, reason, raw_table, file",
+            "SELECT reason, raw_table, source_file, count(*) AS rows "
+            "FROM quality.rejected_rows GROUP BY ALL",
+        )).select("reason", "raw_table", "file", "rows").sort(
+            ["rows", "reason", "raw_table", "file"], descending=[True, False, False, False]
         )
         if rejects.is_empty():
             parts.append("<h3>rejected rows</h3><p>No rows were rejected.</p>")
@@ -346,11 +359,11 @@ def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
     else:
         parts.append(_missing("quality.rejected_rows"))
     if table_exists(con, "quality.load_summary"):
-        load = _frame(
+        load = _with_file_label(_frame(
             con,
-            "SELECT raw_table, regexp_extract(source_file, '[^/\\\\]+$') AS file, rows_read, rows_loaded, "
+            "SELECT raw_table, source_file, rows_read, rows_loaded, "
             "rows_rejected, rows_duplicate FROM quality.load_summary ORDER BY raw_table, source_file",
-        )
+        )).select("raw_table", "file", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
         parts.append("<h3>load summary (rows read = loaded + rejected + duplicate)</h3>" + html_table(load))
     else:
         parts.append(_missing("quality.load_summary"))

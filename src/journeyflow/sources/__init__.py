@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatch
-from pathlib import Path
+from pathlib import Path, PurePath
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,12 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.snowplow_events", "snowplow",
         ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
-         "*.ndjson.gz"),
-        "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv")),
+         "*.ndjson.gz", "*.gz"),
+        # the S3 loader's and archives' gzip files carry no format in their name
+        # (`run=…/part-00000.gz`, `2026/06/01/14/enriched-….gz`): they hold the enriched TSV
+        "ndjson", file_readers=(("*.tsv", "tsv"), ("*.tsv.gz", "tsv"), ("*.json.gz", "ndjson"),
+                                ("*.jsonl.gz", "ndjson"), ("*.ndjson.gz", "ndjson"),
+                                ("*.gz", "tsv")),
         columns=SNOWPLOW_ENRICHED_COLUMNS, events_per_file=True,
         description="Snowplow enriched events: the headerless TSV or the Analytics SDK's JSON",
     ),
@@ -188,6 +192,21 @@ SOURCES: tuple[Source, ...] = (
 )
 
 SOURCES_BY_TABLE = {source.raw_table: source for source in SOURCES}
+
+
+def file_label(source_file: str, raw_table: str) -> str:
+    """A loaded file as an analyst finds it: its path inside the source's folder.
+
+    `_source_file` holds the whole path as found; the name alone is ambiguous once exports sit in
+    day folders (two Segment or Snowplow `part-00000.gz`). A flat folder's file is just its name.
+    """
+    parts = PurePath(source_file).parts
+    source = SOURCES_BY_TABLE.get(raw_table)
+    folders = parts[:-1]
+    if source is None or source.folder not in folders:
+        return parts[-1] if parts else source_file
+    inside = len(folders) - folders[::-1].index(source.folder)  # after its last occurrence
+    return "/".join(parts[inside:])
 
 # The columns every sql/staging/events/<source>.sql selects, in this order (staging.events unions them)
 EVENT_COLUMNS = (

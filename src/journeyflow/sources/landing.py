@@ -17,12 +17,14 @@ from __future__ import annotations
 import codecs
 import gzip
 import hashlib
+import os
 import re
 import tempfile
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,16 +105,34 @@ class TextFile:
 
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
-    """The source's files under the input folder, sorted so loads are reproducible."""
+    """The source's files anywhere under its folder, sorted by path inside it so loads are
+    reproducible.
+
+    Cloud loaders write day folders (Segment `segment-logs/<source-id>/<day>/`, Snowplow
+    `run=…/`, GA4 shards `events_YYYYMMDD/`), so the patterns match file names at any depth.
+    Symlinked folders are followed (each real folder once); hidden files and folders (`.DS_Store`,
+    `.git/`) are skipped.
+    """
     if source.reader == "custom":
         from journeyflow.sources.custom import custom_files
 
         return custom_files(input_dir)
     folder = input_dir / source.folder
-    found: set[Path] = set()
-    for pattern in source.patterns:
-        found.update(p for p in folder.glob(pattern) if p.is_file())
-    return sorted(found)
+    found: list[Path] = []
+    seen: set[str] = set()  # real folders walked, so a symlink loop is walked once
+    for parent, dirs, names in os.walk(folder, followlinks=True):
+        real = os.path.realpath(parent)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            if not name.startswith(".") and any(fnmatchcase(name, p) for p in source.patterns):
+                path = Path(parent) / name
+                if path.is_file():
+                    found.append(path)
+    return sorted(found, key=lambda path: path.relative_to(folder).parts)
 
 
 def input_fingerprint(input_dir: Path) -> str:
@@ -162,7 +182,8 @@ def land_source(
         _forget_files(con, source, None)
         land_custom_sources(con, input_dir, source, load_id, result, phases)
         return _count(con, source, result)
-    found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental)]
+    folder = input_dir / source.folder
+    found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental, folder)]
     stats = {str(p): p.stat() for p in found}
     if incremental:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
@@ -175,7 +196,7 @@ def land_source(
         }
         files = [p for p in found
                  if known.get(str(p)) != (stats[str(p)].st_size, stats[str(p)].st_mtime_ns)]
-        gone = [f for f in known if f not in stats and scope.includes(f, incremental)]
+        gone = [f for f in known if f not in stats and scope.includes(f, incremental, folder)]
         result.unchanged, result.removed = len(found) - len(files), len(gone)
         drop = [str(p) for p in files] + gone
     else:
