@@ -22,6 +22,18 @@ def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
     return replace(Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb"), **overrides)
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The whole pipeline on the shipped sample with the default settings, run once per test session.
+
+    test_end_to_end, test_incremental and test_spark_parity (its DuckDB side) all need exactly this
+    build (~30 s); they only read it. A test that runs the pipeline again copies it first.
+    """
+    settings = settings_for(SAMPLE, tmp_path_factory.mktemp("sample"))
+    run_pipeline(settings)
+    return settings
+
+
 @pytest.fixture
 def build(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
     """Run the whole pipeline on `tmp_path/input` and open the published warehouse read-only."""
