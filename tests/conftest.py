@@ -34,17 +34,23 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
+def open_build(base: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
+    """Run the whole pipeline on `base/input` and open the published warehouse read-only."""
+    settings = settings_for(base / "input", base, **overrides)
+    (base / "input").mkdir(exist_ok=True)
+    run_pipeline(settings)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 @pytest.fixture
 def build(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
     """Run the whole pipeline on `tmp_path/input` and open the published warehouse read-only."""
     opened: list[duckdb.DuckDBPyConnection] = []
 
     def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
-        settings = settings_for(tmp_path / "input", tmp_path, **overrides)
-        (tmp_path / "input").mkdir(exist_ok=True)
-        run_pipeline(settings)
-        con = duckdb.connect(str(settings.warehouse), read_only=True)
-        con.execute("SET TimeZone = 'UTC'")
+        con = open_build(tmp_path, **overrides)
         opened.append(con)
         return con
 
