@@ -34,6 +34,26 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return settings
 
 
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """`generate` with the shipped sample's arguments (200 persons, seed 42), written once per test
+    session: the four test_generate* modules only read it. (folder, rows written per file kind)."""
+    from journeyflow.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    return out, generate(out, persons=200, seed=42)
+
+
+@pytest.fixture(scope="session")
+def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same without the deliberate defect rows, written once per test session."""
+    from journeyflow.generate import generate
+
+    out = tmp_path_factory.mktemp("generated_clean")
+    generate(out, persons=200, seed=42, defects=False)
+    return out
+
+
 def open_build(base: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
     """Run the whole pipeline on `base/input` and open the published warehouse read-only."""
     settings = settings_for(base / "input", base, **overrides)
