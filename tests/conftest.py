@@ -22,17 +22,55 @@ def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
     return replace(Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb"), **overrides)
 
 
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The whole pipeline on the shipped sample with the default settings, run once per test session.
+
+    test_end_to_end, test_incremental and test_spark_parity (its DuckDB side) all need exactly this
+    build (~30 s); they only read it. A test that runs the pipeline again copies it first.
+    """
+    settings = settings_for(SAMPLE, tmp_path_factory.mktemp("sample"))
+    run_pipeline(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """`generate` with the shipped sample's arguments (200 persons, seed 42), written once per test
+    session: the four test_generate* modules only read it. (folder, rows written per file kind)."""
+    from journeyflow.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    return out, generate(out, persons=200, seed=42)
+
+
+@pytest.fixture(scope="session")
+def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same without the deliberate defect rows, written once per test session."""
+    from journeyflow.generate import generate
+
+    out = tmp_path_factory.mktemp("generated_clean")
+    generate(out, persons=200, seed=42, defects=False)
+    return out
+
+
+def open_build(base: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
+    """Run the whole pipeline on `base/input` and open the published warehouse read-only."""
+    settings = settings_for(base / "input", base, **overrides)
+    (base / "input").mkdir(exist_ok=True)
+    run_pipeline(settings)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 @pytest.fixture
 def build(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
     """Run the whole pipeline on `tmp_path/input` and open the published warehouse read-only."""
     opened: list[duckdb.DuckDBPyConnection] = []
 
     def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
-        settings = settings_for(tmp_path / "input", tmp_path, **overrides)
-        (tmp_path / "input").mkdir(exist_ok=True)
-        run_pipeline(settings)
-        con = duckdb.connect(str(settings.warehouse), read_only=True)
-        con.execute("SET TimeZone = 'UTC'")
+        con = open_build(tmp_path, **overrides)
         opened.append(con)
         return con
 

@@ -12,17 +12,20 @@ import pytest
 
 import journeyflow
 from builders import T0, ga4_event, write_ga4
+from conftest import open_build
 
 
-@pytest.fixture
-def warehouse(build, tmp_path: Path) -> Path:
-    write_ga4(tmp_path / "input", [
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the module: the tests using it only read the warehouse."""
+    base = tmp_path_factory.mktemp("api")
+    write_ga4(base / "input", [
         ga4_event(T0, "session_start", "c1", medium="cpc"),
         ga4_event(T0 + timedelta(minutes=1), "purchase", "c1", value=10.0),
         ga4_event(T0, "page_view", "c2", path="/blog/a"),
     ])
-    build().close()
-    return tmp_path / "warehouse" / "jf.duckdb"
+    open_build(base).close()
+    return base / "warehouse" / "jf.duckdb"
 
 
 def test_tables_as_polars_frames(warehouse: Path) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows
+from conftest import open_build, rows
 from journeyflow.markov import solve_chain
 
 CONVERSIONS = 4  # J1, J2, J3, J5
@@ -28,9 +28,11 @@ def day(n: float):
     return T0 + timedelta(days=n)
 
 
-@pytest.fixture
-def five_journeys(build, tmp_path):
-    write_ga4(tmp_path / "input", [
+@pytest.fixture(scope="module")
+def five_journeys(tmp_path_factory):
+    """Built once for the module: the tests using it only read the warehouse."""
+    base = tmp_path_factory.mktemp("five_journeys")
+    write_ga4(base / "input", [
         ga4_event(day(0), "session_start", "p1", medium="cpc"),
         ga4_event(day(7), "page_view", "p1", path="/pricing"),
         ga4_event(day(14), "purchase", "p1", path="/checkout", value=100.0),
@@ -49,7 +51,9 @@ def five_journeys(build, tmp_path):
         ga4_event(day(21), "page_view", "p5", path="/pricing"),
         ga4_event(day(28), "purchase", "p5", path="/checkout", value=100.0),
     ])
-    return build()
+    con = open_build(base)
+    yield con
+    con.close()
 
 
 def credits(con, level: str) -> dict[str, dict[str, float]]:

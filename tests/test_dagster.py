@@ -24,6 +24,31 @@ def test_definitions_have_one_asset_per_table_a_job_and_a_schedule():
     assert defs.resolve_schedule_def("journeyflow_nightly").cron_schedule == "0 2 * * *"
 
 
+def test_every_table_a_steps_sql_reads_is_upstream_of_it():
+    # Dagster orders assets by their deps alone: a table read but not declared may be built after
+    # its reader (which then fails and waits a minute for its retry). staging.*_history reads
+    # staging.salesforce_opportunities; staging.custom_events reads raw.custom_* (no steps: skipped).
+    import re
+
+    from journeyflow.pipeline import STEPS_BY_NAME
+    from journeyflow.warehouse import SQL_DIR, sql_text
+
+    def upstream(name: str) -> set[str]:
+        deps = set(STEPS_BY_NAME[name].deps)
+        return deps.union(*(upstream(dep) for dep in deps))
+
+    reads = re.compile(r"\b(?:from|join)\s+([a-z]+\.[a-z_0-9]+)", re.IGNORECASE)
+    undeclared = {}
+    for name in STEPS_BY_NAME:
+        layer, table = name.split(".")
+        if (SQL_DIR / layer / f"{table}.sql").exists():
+            read = {t.lower() for t in reads.findall(sql_text(name))} & set(STEPS_BY_NAME) - {name}
+            if read - upstream(name):
+                undeclared[name] = sorted(read - upstream(name))
+    assert undeclared == {}
+    assert "staging.salesforce_opportunities" in upstream("staging.salesforce_opportunity_history")
+
+
 def test_materialize_all_assets(tmp_path):
     write_ga4(tmp_path / "input", [
         ga4_event(T0, "session_start", "c1", medium="cpc"),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows
+from conftest import open_build, rows
 
 
 def day(n: float):
@@ -29,21 +29,35 @@ def buy(d, who):
     return ga4_event(day(d), "purchase", who, path="/checkout", value=10.0)
 
 
-@pytest.fixture
-def five_persons(tmp_path):
+def write_five_persons(folder):
     # first time per phase (day), within the default 30-day window from the person's first touchpoint:
     #   A: awareness 0, consideration 1, acquisition 2         (in order)
     #   B: awareness 0, acquisition 5                          (skips consideration)
     #   C: awareness 0, consideration 3; purchase on day 40    (outside the 30-day window)
     #   D: consideration 0, awareness 1, acquisition 2         (out of order)
     #   E: awareness on day 35 only (first journey starts in July)
-    write_ga4(tmp_path / "input", [
+    write_ga4(folder, [
         aware(0, "a"), consider(1, "a"), buy(2, "a"),
         aware(0, "b"), buy(5, "b"),
         aware(0, "c", medium="cpc"), consider(3, "c"), buy(40, "c"),
         consider(0, "d"), aware(1, "d"), buy(2, "d"),
         aware(35, "e", medium="cpc"),
     ])
+
+
+@pytest.fixture
+def five_persons(tmp_path):
+    write_five_persons(tmp_path / "input")
+
+
+@pytest.fixture(scope="module")
+def five_persons_default(tmp_path_factory):
+    """The five persons with the default settings, built once: the tests using it only read it."""
+    base = tmp_path_factory.mktemp("five_persons")
+    write_five_persons(base / "input")
+    con = open_build(base)
+    yield con
+    con.close()
 
 
 FUNNEL = """
@@ -58,8 +72,8 @@ def funnel(con, breakdown, value, mode):
     return con.execute(FUNNEL, [breakdown, value, mode]).fetchall()
 
 
-def test_any_order_funnel_within_the_window(build, five_persons):
-    con = build()
+def test_any_order_funnel_within_the_window(five_persons_default):
+    con = five_persons_default
     # highest phase reached within the window: A 3, B 3, C 2 (day-40 purchase is out), D 3, E 1
     assert funnel(con, "all", "all", "any_order") == [
         # entered = highest >= 1: 5; next = highest >= 2: A B C D = 4; drop 1 (E) → 1/5
@@ -74,8 +88,8 @@ def test_any_order_funnel_within_the_window(build, five_persons):
     ]
 
 
-def test_strict_order_funnel(build, five_persons):
-    con = build()
+def test_strict_order_funnel(five_persons_default):
+    con = five_persons_default
     assert funnel(con, "all", "all", "strict_order") == [
         # all 5 have awareness; phase 2 in order: A (1 >= 0), C (3 >= 0); not B (none),
         # not D (consideration day 0 before awareness day 1) → next 2, drop 3 → 3/5
@@ -88,8 +102,8 @@ def test_strict_order_funnel(build, five_persons):
     ]
 
 
-def test_breakdowns_by_first_touchpoint_channel_and_month(build, five_persons):
-    con = build()
+def test_breakdowns_by_first_touchpoint_channel_and_month(five_persons_default):
+    con = five_persons_default
     # first touchpoint: organic A B, paid click C E, pricing page D
     assert funnel(con, "first_touchpoint", "organic_search_visit", "any_order")[:3] == [
         ("awareness", 2, 2, 2, 0, 0.0, 0),

@@ -106,16 +106,13 @@ def all_files(root: Path) -> dict[str, bytes]:
 
 # ---- fixtures ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    out = tmp_path_factory.mktemp("sample")
-    return out, generate(out, persons=200, seed=42)
+def sample(generated: tuple[Path, dict[str, int]]) -> tuple[Path, dict[str, int]]:
+    return generated  # generate(out, persons=200, seed=42), once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clean")
-    generate(out, persons=200, seed=42, defects=False)
-    return out
+def clean(generated_clean: Path) -> Path:
+    return generated_clean  # generate(out, persons=200, seed=42, defects=False), once per session
 
 
 # ---- files and formats -------------------------------------------------------------------------

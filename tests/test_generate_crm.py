@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from journeyflow.generate import generate
 from journeyflow.generate_crm import CRM_DEFECT_ROWS, CRM_DEFECTS, sf_id_suffix
 
 SF_FILES = {
@@ -33,16 +32,13 @@ def engagements(root: Path, name: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    out = tmp_path_factory.mktemp("crm")
-    return out, generate(out, persons=200, seed=42)
+def dirty(generated: tuple[Path, dict[str, int]]) -> tuple[Path, dict[str, int]]:
+    return generated  # generate(out, persons=200, seed=42), once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("crm_clean")
-    generate(out, persons=200, seed=42, defects=False)
-    return out
+def clean(generated_clean: Path) -> Path:
+    return generated_clean  # generate(out, persons=200, seed=42, defects=False), once per session
 
 
 def test_salesforce_id_checksum_matches_the_documented_algorithm() -> None:

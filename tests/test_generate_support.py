@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from journeyflow.generate import generate
 from journeyflow.generate_support import MIGRATION_DAY, SUPPORT_DEFECT_ROWS, SUPPORT_DEFECTS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -37,16 +36,13 @@ def archive(root: Path) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    out = tmp_path_factory.mktemp("dirty")
-    return out, generate(out, persons=200, seed=42)
+def dirty(generated: tuple[Path, dict[str, int]]) -> tuple[Path, dict[str, int]]:
+    return generated  # generate(out, persons=200, seed=42), once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("clean")
-    generate(out, persons=200, seed=42, defects=False)
-    return out
+def clean(generated_clean: Path) -> Path:
+    return generated_clean  # generate(out, persons=200, seed=42, defects=False), once per session
 
 
 def test_the_committed_sample_is_what_the_generator_writes(dirty):

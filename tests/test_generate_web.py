@@ -55,16 +55,13 @@ def when(text: str) -> datetime:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
-    out = tmp_path_factory.mktemp("web")
-    return out, generate(out, persons=200, seed=42)
+def sample(generated: tuple[Path, dict[str, int]]) -> tuple[Path, dict[str, int]]:
+    return generated  # generate(out, persons=200, seed=42), once per session (conftest.py)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("web_clean")
-    generate(out, persons=200, seed=42, defects=False)
-    return out
+def clean(generated_clean: Path) -> Path:
+    return generated_clean  # generate(out, persons=200, seed=42, defects=False), once per session
 
 
 def test_counts_files_and_size(sample: tuple[Path, dict[str, int]]) -> None:

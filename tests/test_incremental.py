@@ -87,11 +87,9 @@ def test_file_day_comes_from_the_name():
 
 
 @pytest.fixture(scope="module")
-def sample_full(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("full")
-    settings = settings_for(SAMPLE, out)
-    run_pipeline(settings)
-    return settings.warehouse
+def sample_full(sample_run: Settings) -> Path:
+    """A full build of the sample (the session's, conftest.py)."""
+    return sample_run.warehouse
 
 
 def test_incremental_runs_over_the_sample_equal_a_full_rebuild(sample_full, tmp_path):

@@ -11,16 +11,18 @@ from datetime import timedelta
 import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows
+from conftest import open_build, rows
 
 
 def minutes(n: float):
     return T0 + timedelta(minutes=n)
 
 
-@pytest.fixture
-def four_journeys(build, tmp_path):
-    write_ga4(tmp_path / "input", [
+@pytest.fixture(scope="module")
+def four_journeys(tmp_path_factory):
+    """Built once for the module: the tests using it only read the warehouse."""
+    base = tmp_path_factory.mktemp("four_journeys")
+    write_ga4(base / "input", [
         ga4_event(minutes(0), "session_start", "p1", medium="organic"),
         ga4_event(minutes(1), "page_view", "p1", path="/pricing"),
         ga4_event(minutes(2), "purchase", "p1", path="/checkout", value=100.0),
@@ -33,7 +35,9 @@ def four_journeys(build, tmp_path):
         ga4_event(minutes(0), "session_start", "p4", medium="organic"),
         ga4_event(minutes(4), "cancel_subscription", "p4", path="/account/cancel"),
     ])
-    return build()
+    con = open_build(base)
+    yield con
+    con.close()
 
 
 def test_transition_counts_with_start_conversion_exit(four_journeys):

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from builders import T0, ga4_event, write_ga4
+from conftest import open_build
 from journeyflow import bi
 from journeyflow.report import SECTIONS, write_report
 
@@ -32,11 +33,13 @@ def write_input(folder: Path) -> None:
         handle.write('{"event_name": "page_view", "event_timestamp": "not a time"}\n')
 
 
-@pytest.fixture
-def warehouse(build, tmp_path: Path) -> Path:
-    write_input(tmp_path / "input")
-    build(pain_min_journeys=1).close()  # rank the touchpoints of this two-person fixture
-    return tmp_path / "warehouse" / "jf.duckdb"
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once for the module: the tests using it only read the warehouse."""
+    base = tmp_path_factory.mktemp("report")
+    write_input(base / "input")
+    open_build(base, pain_min_journeys=1).close()  # rank the touchpoints of this two-person fixture
+    return base / "warehouse" / "jf.duckdb"
 
 
 def test_bi_views_follow_the_contract(warehouse: Path) -> None:

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from conftest import SAMPLE, settings_for
+from journeyflow.config import Settings
 from journeyflow.engines.parity import compare_table
 from journeyflow.pipeline import run_pipeline
 
@@ -28,14 +29,15 @@ CORE = ("core.sessions", "core.journeys", "core.touchpoints", "core.identity_map
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory):
-    """Both engines on one copy of the sample; yields the two published warehouses, read-only."""
+def warehouses(tmp_path_factory: pytest.TempPathFactory, sample_run: Settings):
+    """Both engines on the sample; yields the two published warehouses, read-only. The DuckDB one is
+    the session's build of the sample (conftest.py: the default engine is DuckDB)."""
+    assert sample_run.engine == "duckdb" and sample_run.input_dir == SAMPLE
     base = tmp_path_factory.mktemp("parity")
-    shutil.copytree(SAMPLE, base / "input")
+    spark = settings_for(SAMPLE, base / "spark", engine="spark")
+    run_pipeline(spark)
     opened = []
-    for engine in ("duckdb", "spark"):
-        settings = settings_for(base / "input", base / engine, engine=engine)
-        run_pipeline(settings)
+    for settings in (sample_run, spark):
         con = duckdb.connect(str(settings.warehouse), read_only=True)
         con.execute("SET TimeZone = 'UTC'")
         opened.append(con)

@@ -1,9 +1,11 @@
 """Zendesk satisfaction ratings, Freshdesk tickets, CSAT and CES answers: hand-made exports, every
 expected row worked out by hand in the comments (minutes after T0)."""
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from builders import (
@@ -23,7 +25,7 @@ from builders import (
     zendesk_ticket,
     zendesk_user,
 )
-from conftest import rows
+from conftest import open_build, rows
 
 
 def minutes(n: float):
@@ -54,10 +56,17 @@ def rejects(con, raw_table: str) -> list[tuple]:
     """)
 
 
+def built_once(tmp_path_factory, write_input: Callable[[Path], None]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The input `write_input` writes, built once with the default settings; yields it read-only."""
+    base = tmp_path_factory.mktemp(write_input.__name__)
+    write_input(base / "input")
+    con = open_build(base)
+    yield con
+    con.close()
+
+
 # ---- Zendesk satisfaction ratings --------------------------------------------------------------
-@pytest.fixture
-def ratings_input(tmp_path: Path) -> Path:
-    folder = tmp_path / "input"
+def write_ratings_input(folder: Path) -> None:
     write_zendesk(folder, [
         # ticket 1: rated good inside the ticket, and in the ratings export (changed to bad later)
         zendesk_ticket(1, 101, iso(0), status="solved", updated=iso(100), rating="good"),
@@ -81,11 +90,16 @@ def ratings_input(tmp_path: Path) -> Path:
     # a later export: the customer changed rating 11 to bad at minute 120 (created_at stays 40)
     write_zendesk_ratings(folder, [zendesk_rating(11, 1, 101, "bad", iso(40), updated=iso(120))],
                           name="satisfaction_ratings_2.json")
-    return folder
 
 
-def test_a_ticket_is_rated_once_from_the_ratings_export_else_from_the_ticket(build, ratings_input):
-    con = build()
+@pytest.fixture(scope="module")
+def ratings_built(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The ratings exports built once (default settings): the tests using it only read it."""
+    yield from built_once(tmp_path_factory, write_ratings_input)
+
+
+def test_a_ticket_is_rated_once_from_the_ratings_export_else_from_the_ticket(ratings_built):
+    con = ratings_built
     assert rows(con, """
         SELECT event_name, source_table, json_extract_string(properties, '$.ticket_id'),
                source_record_id, support_user_id, strftime(occurred_at, '%Y-%m-%d %H:%M:%S+00')
@@ -118,8 +132,8 @@ def test_a_ticket_is_rated_once_from_the_ratings_export_else_from_the_ticket(bui
     """) == [("csat_negative", 3), ("csat_positive", 2)]
 
 
-def test_bad_ratings_are_rejected_and_every_rating_is_counted(build, ratings_input):
-    con = build()
+def test_bad_ratings_are_rejected_and_every_rating_is_counted(ratings_built):
+    con = ratings_built
     assert rejects(con, "raw.zendesk_satisfaction_ratings") == [
         ("satisfaction_ratings.json", 5, "missing ticket_id"),
         ("satisfaction_ratings.json", 6, "score must be good, bad, offered or unoffered, got great"),
@@ -132,9 +146,7 @@ def test_bad_ratings_are_rejected_and_every_rating_is_counted(build, ratings_inp
 
 
 # ---- Freshdesk ---------------------------------------------------------------------------------
-@pytest.fixture
-def freshdesk_input(tmp_path: Path) -> Path:
-    folder = tmp_path / "input"
+def write_freshdesk_input(folder: Path) -> None:
     # the Zendesk user ties anna's email to the shop login u1
     write_zendesk(folder, [], [zendesk_user(101, "anna.schmidt@example.com", "u1")])
     t3 = freshdesk_ticket(3, 5001, iso(20), status=4, updated=iso(50), source=1)
@@ -156,11 +168,16 @@ def freshdesk_input(tmp_path: Path) -> Path:
     ], name="tickets_p2.json")
     write_freshdesk(folder, '{"tickets": []}', name="tickets_p3.json")
     write_freshdesk(folder, "[]", name="tickets_p4.json")
-    return folder
 
 
-def test_freshdesk_tickets_make_created_and_solved_events(build, freshdesk_input):
-    con = build()
+@pytest.fixture(scope="module")
+def freshdesk_built(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The Freshdesk exports built once (default settings): the tests using it only read it."""
+    yield from built_once(tmp_path_factory, write_freshdesk_input)
+
+
+def test_freshdesk_tickets_make_created_and_solved_events(freshdesk_built):
+    con = freshdesk_built
     assert rows(con, """
         SELECT source_record_id, event_name, strftime(occurred_at, '%Y-%m-%d %H:%M:%S+00'),
                origin, support_user_id, email_hash IS NOT NULL
@@ -190,8 +207,8 @@ def test_freshdesk_tickets_make_created_and_solved_events(build, freshdesk_input
     """) == [("closed", "medium", "chat")]
 
 
-def test_bad_freshdesk_records_and_files(build, freshdesk_input):
-    con = build()
+def test_bad_freshdesk_records_and_files(freshdesk_built):
+    con = freshdesk_built
     assert rejects(con, "raw.freshdesk_tickets") == [
         ("tickets_p1.json", 4, "missing requester_id"),
         ("tickets_p1.json", 5, "created_at is not a timestamp: 31.02.2026 10:00"),
@@ -244,12 +261,10 @@ def test_the_web_app_csv_export_and_the_api_pages_give_each_ticket_once(build, t
 
 
 # ---- CSAT and CES ------------------------------------------------------------------------------
-@pytest.fixture
-def survey_input(tmp_path: Path) -> Path:
+def write_survey_input(folder: Path) -> None:
     """P1 (u1, p1@example.com via the Zendesk user): 0 organic visit, 3 purchase, 10 CSAT 5,
     20 CSAT 2 (by user id only), 40 CES 7, 50 CES 1, 60 ticket rated good (ratings export).
     P3: 30 CSAT 4 with email and user id u3 (no other touchpoint)."""
-    folder = tmp_path / "input"
     write_ga4(folder, [
         ga4_event(minutes(0), "session_start", "c1", user_id="u1", medium="organic"),
         ga4_event(minutes(3), "purchase", "c1", user_id="u1", path="/checkout", value=100.0),
@@ -274,11 +289,22 @@ def survey_input(tmp_path: Path) -> Path:
     write_csv(folder / "surveys" / "nps.csv", [*NPS_HEADER, "user_id"], [
         ["n1", "", "9", "", iso(70), "u1"],
     ])
-    return folder
 
 
-def test_csat_and_ces_answers_link_by_email_or_user_id(build, survey_input):
-    con = build()
+@pytest.fixture
+def survey_input(tmp_path: Path) -> Path:
+    write_survey_input(tmp_path / "input")
+    return tmp_path / "input"
+
+
+@pytest.fixture(scope="module")
+def survey_built(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The survey exports built once (default settings): the tests using it only read it."""
+    yield from built_once(tmp_path_factory, write_survey_input)
+
+
+def test_csat_and_ces_answers_link_by_email_or_user_id(survey_built):
+    con = survey_built
     assert rows(con, """
         SELECT source_record_id, event_name, value, user_id, email_hash IS NOT NULL
         FROM staging.events WHERE source = 'survey' ORDER BY occurred_at
@@ -303,8 +329,8 @@ def test_csat_and_ces_answers_link_by_email_or_user_id(build, survey_input):
     """) == [(1,)]
 
 
-def test_survey_rejects_name_the_scale_and_the_missing_identity(build, survey_input):
-    con = build()
+def test_survey_rejects_name_the_scale_and_the_missing_identity(survey_built):
+    con = survey_built
     assert rejects(con, "raw.survey_csat") == [
         ("csat.csv", 4, "missing email and user_id (one is needed)"),
         ("csat.csv", 5, "score must be an integer from 1 to 5, got 6"),

@@ -26,7 +26,7 @@ from builders import (
     zendesk_ticket,
     zendesk_user,
 )
-from conftest import rows
+from conftest import open_build, rows
 
 
 def minutes(n: float):
@@ -37,9 +37,7 @@ def iso(n: float) -> str:
     return minutes(n).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-def input_dir(tmp_path):
-    folder = tmp_path / "input"
+def write_input(folder):
     write_ga4(folder, [
         ga4_event(minutes(0), "session_start", "c1", user_id="u1", medium="organic"),
         ga4_event(minutes(1), "page_view", "c1", user_id="u1", path="/pricing"),
@@ -62,16 +60,27 @@ def input_dir(tmp_path):
         ["r1", "p1@example.com", "10", "great", iso(30)],
         ["r2", "p2@example.com", "3", "too expensive", iso(6)],
     ])
-    return folder
 
 
 @pytest.fixture
-def kpis(build, input_dir):
-    con = build(pain_min_journeys=1)
-    return {
-        row[0]: dict(zip([d[0] for d in con.description], row, strict=True))
-        for row in con.execute("SELECT * FROM marts.touchpoint_kpis").fetchall()
-    }
+def input_dir(tmp_path):
+    write_input(tmp_path / "input")
+    return tmp_path / "input"
+
+
+@pytest.fixture(scope="module")
+def kpis(tmp_path_factory):
+    """Built once for the module: the tests using it only read the warehouse."""
+    base = tmp_path_factory.mktemp("kpis")
+    write_input(base / "input")
+    con = open_build(base, pain_min_journeys=1)
+    try:
+        return {
+            row[0]: dict(zip([d[0] for d in con.description], row, strict=True))
+            for row in con.execute("SELECT * FROM marts.touchpoint_kpis").fetchall()
+        }
+    finally:
+        con.close()
 
 
 def test_the_fixture_gives_the_described_journeys(build, input_dir):

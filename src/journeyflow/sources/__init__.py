@@ -158,6 +158,8 @@ SOURCES: tuple[Source, ...] = (
         "raw.salesforce_opportunity_history", "salesforce",
         _salesforce_files("OpportunityHistory"), "csv",
         description="Salesforce OpportunityHistory export (one row per stage, amount or date change)",
+        # its rows are usable only for a usable opportunity (sql/staging/salesforce_opportunity_history.sql)
+        requires=("staging.salesforce_opportunities",),
     ),
     Source(
         "raw.snowplow_events", "snowplow",
