@@ -28,7 +28,8 @@ RESULTS = ROOT / "results"
 HISTORY_START = date(2025, 6, 1)
 EVENTS_PER_PERSON = 19.8  # staging events per generated person (measured on the sample)
 # stages doing the work the reference query does: classify/sessionize and count transitions
-COMPARABLE = ("core.touchpoints", "core.sessions", "marts.transitions")
+COMPARABLE = ("core.touchpoints", "core.sessions", "core.journey_transitions", "marts.transitions_by_scope",
+              "marts.transitions")
 
 
 def dataset(events: int) -> Path:

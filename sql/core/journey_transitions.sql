@@ -2,56 +2,73 @@
 -- channel, phase): START, the journey's steps, CONVERSION after its first conversion, EXIT.
 -- Per person, so an incremental run rebuilds only the persons core.touchpoints recomputed;
 -- marts.transitions_by_scope sums it into the journey graph's edges.
+-- Consecutive touchpoints with the same node are one step (a page reloaded, a web session). Every
+-- transition is read off one touchpoint row, in two window passes and one scan (no table of steps
+-- joined back to its journey: at 10M events that spilled 15 GB):
+--   - a step's first touchpoint (its node differs from the previous touchpoint's): START -> node for
+--     the journey's first step, else previous node -> node, or CONVERSION -> node when the journey's
+--     first conversion is in the step before (the gap then counts from the conversion);
+--   - the journey's first conversion: the node of its step -> CONVERSION (gap from the step's start);
+--   - the journey's last touchpoint: the node of the last step -> EXIT, or CONVERSION -> EXIT when
+--     the first conversion is in the last step.
+-- Step starts are found by touchpoint number: touchpoint numbers order a journey, times only grow
+-- with them, so the latest step start before a row is the max over the rows before it.
 with touchpoints as (
     select * from core.touchpoints
 ),
 
-marked as (
-    -- consecutive touchpoints with the same node are one step (a page reloaded, a web session):
-    -- a step starts where the node differs from the previous touchpoint's, at each of the three
-    -- levels (touchpoint, channel, phase)
+journey_rows as (
+    -- the previous touchpoint's nodes, and the journey's first conversion and last touchpoint
     select
         journey_id, person_id, touchpoint_number, occurred_at, is_conversion,
-        touchpoint, channel, phase_node,
-        previous_touchpoint, previous_channel, previous_phase_node,
+        touchpoint, channel, coalesce(phase, 'unmapped') as phase_node,
+        lag(touchpoint) over (partition by journey_id order by touchpoint_number)
+            as previous_touchpoint,
+        lag(channel) over (partition by journey_id order by touchpoint_number) as previous_channel,
+        lag(coalesce(phase, 'unmapped')) over (partition by journey_id order by touchpoint_number)
+            as previous_phase_node,
+        min(case when is_conversion then touchpoint_number end) over (partition by journey_id)
+            as conversion_number,
+        -- the first conversion's time (times only grow with the touchpoint number)
+        min(case when is_conversion then occurred_at end) over (partition by journey_id)
+            as converted_at,
+        max(touchpoint_number) over (partition by journey_id) as last_number
+    from touchpoints
+),
+
+marked as (
+    select
+        *,
         case when touchpoint = previous_touchpoint then 0 else 1 end as new_touchpoint_step,
         case when channel = previous_channel then 0 else 1 end as new_channel_step,
         case when phase_node = previous_phase_node then 0 else 1 end as new_phase_step
-    from (
-        select
-            journey_id, person_id, touchpoint_number, occurred_at, is_conversion, touchpoint, channel,
-            coalesce(phase, 'unmapped') as phase_node,
-            lag(touchpoint) over (partition by journey_id order by touchpoint_number)
-                as previous_touchpoint,
-            lag(channel) over (partition by journey_id order by touchpoint_number) as previous_channel,
-            lag(coalesce(phase, 'unmapped')) over (partition by journey_id order by touchpoint_number)
-                as previous_phase_node
-        from touchpoints
-    )
+    from journey_rows
 ),
 
-numbered as (
-    -- step numbers, and when the step before a touchpoint's started (its first touchpoint: times
-    -- only grow within a journey); one sort for all three levels
+stepped as (
+    -- per level: the first touchpoint (number and time) of the step the previous row is in
     select
         *,
-        sum(new_touchpoint_step) over (
-            partition by journey_id order by touchpoint_number rows unbounded preceding
-        ) as touchpoint_step,
-        sum(new_channel_step) over (
-            partition by journey_id order by touchpoint_number rows unbounded preceding
-        ) as channel_step,
-        sum(new_phase_step) over (
-            partition by journey_id order by touchpoint_number rows unbounded preceding
-        ) as phase_step,
+        max(case when new_touchpoint_step = 1 then touchpoint_number end) over (
+            partition by journey_id order by touchpoint_number
+            rows between unbounded preceding and 1 preceding
+        ) as previous_touchpoint_step_number,
         max(case when new_touchpoint_step = 1 then occurred_at end) over (
             partition by journey_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_touchpoint_step_at,
+        max(case when new_channel_step = 1 then touchpoint_number end) over (
+            partition by journey_id order by touchpoint_number
+            rows between unbounded preceding and 1 preceding
+        ) as previous_channel_step_number,
         max(case when new_channel_step = 1 then occurred_at end) over (
             partition by journey_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_channel_step_at,
+        max(case when new_phase_step = 1 then touchpoint_number end) over (
+            partition by journey_id order by touchpoint_number
+            rows between unbounded preceding and 1 preceding
+        ) as previous_phase_step_number,
         max(case when new_phase_step = 1 then occurred_at end) over (
             partition by journey_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
@@ -59,87 +76,91 @@ numbered as (
     from marked
 ),
 
-steps as (
-    -- one row per step: its first touchpoint (the step's node and start), the node of the step
-    -- before it and when that one started
-    select 'touchpoint' as scope, journey_id, person_id, touchpoint_step as step_number,
-        touchpoint as node, occurred_at, previous_touchpoint as previous_node,
-        previous_touchpoint_step_at as previous_at
-    from numbered
-    where new_touchpoint_step = 1
-    union all
-    select 'channel', journey_id, person_id, channel_step, channel, occurred_at, previous_channel,
-        previous_channel_step_at
-    from numbered
-    where new_channel_step = 1
-    union all
-    select 'phase', journey_id, person_id, phase_step, phase_node, occurred_at, previous_phase_node,
-        previous_phase_step_at
-    from numbered
-    where new_phase_step = 1
-),
-
-journey_facts as (
-    -- per journey: its last step at each level and its first conversion (touchpoint number)
+levels as (
+    -- one row per touchpoint and level: its node, whether it starts a step, the step before's node
+    -- and first touchpoint, and its own step's first touchpoint
     select
-        journey_id,
-        max(touchpoint_step) as last_touchpoint_step,
-        max(channel_step) as last_channel_step,
-        max(phase_step) as last_phase_step,
-        min(case when is_conversion then touchpoint_number end) as conversion_number
-    from numbered
-    group by journey_id
-),
-
-journey_ends as (
-    -- the journey's last step and the step of its first conversion, whose CONVERSION node follows
-    -- it (the journey goes on after it); the conversion's time is the first converting touchpoint's
-    select 'touchpoint' as scope, f.journey_id, f.last_touchpoint_step as last_step,
-        c.touchpoint_step as conversion_step, c.occurred_at as converted_at
-    from journey_facts as f
-    left join numbered as c on c.journey_id = f.journey_id and c.touchpoint_number = f.conversion_number
-    union all
-    select 'channel', f.journey_id, f.last_channel_step, c.channel_step, c.occurred_at
-    from journey_facts as f
-    left join numbered as c on c.journey_id = f.journey_id and c.touchpoint_number = f.conversion_number
-    union all
-    select 'phase', f.journey_id, f.last_phase_step, c.phase_step, c.occurred_at
-    from journey_facts as f
-    left join numbered as c on c.journey_id = f.journey_id and c.touchpoint_number = f.conversion_number
-),
-
-step_facts as (
-    select s.*, e.last_step, e.conversion_step, e.converted_at
-    from steps as s
-    join journey_ends as e on e.scope = s.scope and e.journey_id = s.journey_id
+        s.journey_id, s.person_id, s.touchpoint_number, s.occurred_at, s.conversion_number,
+        s.converted_at, s.last_number,
+        l.scope, l.node, l.new_step = 1 as starts_step, l.previous_node,
+        l.previous_step_number, l.previous_step_at,
+        case when l.new_step = 1 then s.touchpoint_number else l.previous_step_number end
+            as step_number,
+        case when l.new_step = 1 then s.occurred_at else l.previous_step_at end as step_at
+    from (
+        select
+            s.*,
+            unnest([
+                {
+                    'scope': 'touchpoint', 'node': s.touchpoint, 'new_step': s.new_touchpoint_step,
+                    'previous_node': s.previous_touchpoint,
+                    'previous_step_number': s.previous_touchpoint_step_number,
+                    'previous_step_at': s.previous_touchpoint_step_at
+                },
+                {
+                    'scope': 'channel', 'node': s.channel, 'new_step': s.new_channel_step,
+                    'previous_node': s.previous_channel,
+                    'previous_step_number': s.previous_channel_step_number,
+                    'previous_step_at': s.previous_channel_step_at
+                },
+                {
+                    'scope': 'phase', 'node': s.phase_node, 'new_step': s.new_phase_step,
+                    'previous_node': s.previous_phase_node,
+                    'previous_step_number': s.previous_phase_step_number,
+                    'previous_step_at': s.previous_phase_step_at
+                }
+            ]) as l
+        from stepped as s
+    ) as s
+    where l.new_step = 1 or s.touchpoint_number = s.conversion_number
+        or s.touchpoint_number = s.last_number
 ),
 
 pairs as (
-    -- the journey as START, its steps, CONVERSION after the step of the first conversion, EXIT;
-    -- each node with the next one and the seconds between them (none to or from START and EXIT)
-    select scope, person_id, journey_id, 'START' as from_node, node as to_node,
-        cast(null as double) as gap_seconds
-    from step_facts
-    where step_number = 1
-    union all
-    select
-        scope, person_id, journey_id,
-        case when conversion_step = step_number - 1 then 'CONVERSION' else previous_node end,
-        node,
-        epoch(occurred_at)
-            - epoch(case when conversion_step = step_number - 1 then converted_at else previous_at end)
-    from step_facts
-    where step_number > 1
-    union all
-    select scope, person_id, journey_id, node, 'CONVERSION', epoch(converted_at) - epoch(occurred_at)
-    from step_facts
-    where step_number = conversion_step
-    union all
-    select scope, person_id, journey_id,
-        case when step_number = conversion_step then 'CONVERSION' else node end,
-        'EXIT', cast(null as double)
-    from step_facts
-    where step_number = last_step
+    -- at most three transitions per touchpoint and level (kept: `keep`)
+    select scope, person_id, journey_id, p.from_node, p.to_node, p.gap_seconds
+    from (
+        select
+            t.scope, t.person_id, t.journey_id,
+            unnest([
+                {
+                    -- the step's first touchpoint: START or the step before (or CONVERSION) -> its node
+                    'keep': t.starts_step,
+                    'from_node': case
+                        when t.previous_step_number is null then 'START'
+                        when t.conversion_number >= t.previous_step_number
+                            and t.conversion_number < t.touchpoint_number then 'CONVERSION'
+                        else t.previous_node
+                    end,
+                    'to_node': t.node,
+                    'gap_seconds': case
+                        when t.previous_step_number is null then cast(null as double)
+                        when t.conversion_number >= t.previous_step_number
+                            and t.conversion_number < t.touchpoint_number
+                            then epoch(t.occurred_at) - epoch(t.converted_at)
+                        else epoch(t.occurred_at) - epoch(t.previous_step_at)
+                    end
+                },
+                {
+                    -- the journey's first conversion: its step's node -> CONVERSION
+                    'keep': t.touchpoint_number = t.conversion_number,
+                    'from_node': t.node,
+                    'to_node': 'CONVERSION',
+                    'gap_seconds': epoch(t.converted_at) - epoch(t.step_at)
+                },
+                {
+                    -- the journey's last touchpoint: the last step's node (or CONVERSION) -> EXIT
+                    'keep': t.touchpoint_number = t.last_number,
+                    'from_node': case
+                        when t.conversion_number >= t.step_number then 'CONVERSION' else t.node
+                    end,
+                    'to_node': 'EXIT',
+                    'gap_seconds': cast(null as double)
+                }
+            ]) as p
+        from levels as t
+    )
+    where p.keep
 )
 
 select

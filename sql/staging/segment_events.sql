@@ -10,12 +10,32 @@ with source as (
 ),
 
 valid_json as (
-    -- every line in one pass, its record NULL when it is not JSON (rejected in `checked`); no
-    -- UNION ALL BY NAME of valid and invalid lines, which Spark SQL lacks
+    -- every line in one pass, parsed once into the members we use (NULL when it is not JSON:
+    -- rejected in `checked`; no UNION ALL BY NAME of valid and invalid lines, which Spark SQL
+    -- lacks). One from_json instead of a json_extract_string per member: each of those parsed the
+    -- whole line again (27 parses per line). Every member is read as text, as
+    -- json_extract_string gives it (a number or boolean as its JSON text; a member under
+    -- something that is not an object is NULL).
     select
         _load_id, _source_file, _row_number, _row_hash,
         json_valid(record) as is_json,
-        case when json_valid(record) then record end as record
+        case when json_valid(record) then from_json(record, '{
+            "messageId": "VARCHAR", "anonymousId": "VARCHAR", "userId": "VARCHAR",
+            "previousId": "VARCHAR", "traits": {"email": "VARCHAR"},
+            "timestamp": "VARCHAR", "receivedAt": "VARCHAR", "sentAt": "VARCHAR",
+            "type": "VARCHAR", "event": "VARCHAR", "name": "VARCHAR",
+            "context": {
+                "traits": {"email": "VARCHAR"},
+                "page": {"path": "VARCHAR", "url": "VARCHAR", "referrer": "VARCHAR"},
+                "campaign": {"source": "VARCHAR", "medium": "VARCHAR", "name": "VARCHAR"},
+                "app": {"name": "VARCHAR", "version": "VARCHAR"},
+                "os": {"name": "VARCHAR"},
+                "device": {"type": "VARCHAR"},
+                "library": {"name": "VARCHAR"}
+            },
+            "properties": {"revenue": "VARCHAR", "total": "VARCHAR", "value": "VARCHAR",
+                "currency": "VARCHAR", "order_id": "VARCHAR", "product_id": "VARCHAR"}
+        }') end as r
     from source
 ),
 
@@ -24,43 +44,40 @@ renamed as (
         -- lineage
         _load_id, _source_file, _row_number, _row_hash, is_json,
         -- ids
-        nullif(trim(json_extract_string(record, '$.messageId')), '') as message_id,
-        nullif(trim(json_extract_string(record, '$.anonymousId')), '') as segment_anonymous_id,
-        nullif(trim(json_extract_string(record, '$.userId')), '') as user_id,
-        nullif(trim(json_extract_string(record, '$.previousId')), '') as previous_id,
+        nullif(trim(r.messageId), '') as message_id,
+        nullif(trim(r.anonymousId), '') as segment_anonymous_id,
+        nullif(trim(r.userId), '') as user_id,
+        nullif(trim(r.previousId), '') as previous_id,
         -- an identify call's traits, or the traits a track call carries in its context
-        coalesce(
-            json_extract_string(record, '$.traits.email'),
-            json_extract_string(record, '$.context.traits.email')
-        ) as email,
+        coalesce(r.traits.email, r.context.traits.email) as email,
         -- timestamps (text as exported)
-        json_extract_string(record, '$.timestamp') as timestamp_text,
-        json_extract_string(record, '$.receivedAt') as received_at_text,
-        json_extract_string(record, '$.sentAt') as sent_at_text,
+        r.timestamp as timestamp_text,
+        r.receivedAt as received_at_text,
+        r.sentAt as sent_at_text,
         -- call
-        lower(json_extract_string(record, '$.type')) as call_type,
-        json_extract_string(record, '$.event') as track_event,
-        json_extract_string(record, '$.name') as page_name,
+        lower(r.type) as call_type,
+        r.event as track_event,
+        r.name as page_name,
         -- page and campaign
-        json_extract_string(record, '$.context.page.path') as context_page_path,
-        json_extract_string(record, '$.context.page.url') as context_page_url,
-        json_extract_string(record, '$.context.page.referrer') as page_referrer,
-        json_extract_string(record, '$.context.campaign.source') as utm_source,
-        json_extract_string(record, '$.context.campaign.medium') as utm_medium,
-        json_extract_string(record, '$.context.campaign.name') as utm_campaign,
+        r.context.page.path as context_page_path,
+        r.context.page.url as context_page_url,
+        r.context.page.referrer as page_referrer,
+        r.context.campaign.source as utm_source,
+        r.context.campaign.medium as utm_medium,
+        r.context.campaign.name as utm_campaign,
         -- measures: the e-commerce spec's revenue, else total, else a generic value
-        json_extract_string(record, '$.properties.revenue') as revenue_text,
-        json_extract_string(record, '$.properties.total') as total_text,
-        json_extract_string(record, '$.properties.value') as value_text,
-        json_extract_string(record, '$.properties.currency') as currency,
-        json_extract_string(record, '$.properties.order_id') as order_id,
-        json_extract_string(record, '$.properties.product_id') as product_id,
+        r.properties.revenue as revenue_text,
+        r.properties.total as total_text,
+        r.properties.value as value_text,
+        r.properties.currency as currency,
+        r.properties.order_id as order_id,
+        r.properties.product_id as product_id,
         -- attributes
-        json_extract_string(record, '$.context.app.name') as app_name,
-        json_extract_string(record, '$.context.app.version') as app_version,
-        json_extract_string(record, '$.context.os.name') as os_name,
-        json_extract_string(record, '$.context.device.type') as device_type,
-        json_extract_string(record, '$.context.library.name') as library_name
+        r.context.app.name as app_name,
+        r.context.app.version as app_version,
+        r.context.os.name as os_name,
+        r.context.device.type as device_type,
+        r.context.library.name as library_name
     from valid_json
 ),
 
