@@ -105,6 +105,8 @@ def test_find_files_walks_nested_folders(tmp_path: Path) -> None:
     # hidden files and folders are not exports (Finder, a sync tool's staging folder)
     write_lines(segment / ".DS_Store.json", ["{}"])
     write_gzip_lines(segment / ".sync" / "partial.gz", ["{}"])
+    # nor are folders Hadoop and Spark writers hide with `_` (files still being written)
+    write_gzip_lines(segment / "_temporary" / "0" / "part-00000.gz", ["{}"])
     # a symlinked folder is read through its link, a loop back up only once
     elsewhere = tmp_path / "archive" / day_ms(2)
     write_gzip_lines(elsewhere / SEGMENT_FILE, ["{}"])

@@ -111,7 +111,8 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
     Cloud loaders write day folders (Segment `segment-logs/<source-id>/<day>/`, Snowplow
     `run=…/`, GA4 shards `events_YYYYMMDD/`), so the patterns match file names at any depth.
     Symlinked folders are followed (each real folder once); hidden files and folders (`.DS_Store`,
-    `.git/`) are skipped.
+    `.git/`) are skipped, and so are folders Hadoop and Spark writers hide with `_` (`_temporary/`:
+    files still being written).
     """
     if source.reader == "custom":
         from journeyflow.sources.custom import custom_files
@@ -126,7 +127,7 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
             dirs.clear()
             continue
         seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in names:
             if not name.startswith(".") and any(fnmatchcase(name, p) for p in source.patterns):
                 path = Path(parent) / name
