@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from journeyflow.warehouse import SQL_DIR as _SQL_DIR
-from journeyflow.warehouse import quote_ident, sql_text, table_exists
+from journeyflow.warehouse import quote_ident, quote_literal, sql_text, table_exists
 
 CONTRACT_FILE = _SQL_DIR / "bi" / "contract.yaml"
 PARQUET_DIR_NAME = "parquet"
@@ -58,11 +58,6 @@ def load_contract(path: Path = CONTRACT_FILE) -> tuple[View, ...]:
     return tuple(views)
 
 
-def sql_literal(text: str) -> str:
-    """A SQL string literal (DuckDB's COMMENT ON takes no parameters)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def view_columns(con: duckdb.DuckDBPyConnection, view: str) -> list[tuple[str, str]]:
     """(column, type) of `bi.<view>` in column order."""
     return con.execute(
@@ -91,13 +86,13 @@ def build_views(
             skipped.append(view.qualified)
             continue
         con.execute(f"CREATE OR REPLACE VIEW {target} AS\n{sql_text(view.qualified)}")
-        con.execute(f"COMMENT ON VIEW {target} IS {sql_literal(view.description)}")
+        con.execute(f"COMMENT ON VIEW {target} IS {quote_literal(view.description)}")
         described = {column.name: column.description for column in view.columns}
         for column, _type in view_columns(con, view.name):
             if column not in described:
                 undocumented.append(f"{view.qualified}.{column}")
             comment = described.get(column, UNDOCUMENTED)
-            con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {sql_literal(comment)}")
+            con.execute(f"COMMENT ON COLUMN {target}.{quote_ident(column)} IS {quote_literal(comment)}")
         built.append(view.qualified)
     return {"views": built, "skipped": skipped, "undocumented_columns": undocumented}
 

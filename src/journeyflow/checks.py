@@ -10,17 +10,16 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import yaml
 
+from journeyflow.engines import used_params
 from journeyflow.warehouse import SQL_DIR
 
 CHECKS_FILE = SQL_DIR / "checks.yaml"
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS quality.check_results (
@@ -108,8 +107,7 @@ def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, ob
     """Run the check's query in DuckDB and validate the result with its GX expectations."""
     import great_expectations as gx
 
-    used = set(_PARAM.findall(check.query))
-    frame = con.execute(check.query, {k: params[k] for k in used}).df()
+    frame = con.execute(check.query, used_params(check.query, params)).df()
     batch_definition = _gx_batch_definition()  # creates the GX context the suite needs
     suite = gx.ExpectationSuite(name=check.name)
     for spec in check.expect:

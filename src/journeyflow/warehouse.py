@@ -73,7 +73,7 @@ def _has_schema(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> bo
 
 
 def quote_literal(text: str) -> str:
-    """Quote a string literal for statements that take no parameters (ATTACH)."""
+    """Quote a string literal for statements that take no parameters (ATTACH, COMMENT ON, COPY TO)."""
     return "'" + text.replace("'", "''") + "'"
 
 

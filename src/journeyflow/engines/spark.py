@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
-from journeyflow.warehouse import quote_ident
+from journeyflow.warehouse import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -126,8 +126,8 @@ class SparkEngine:
             local = Path(path.removeprefix("file://"))
             shutil.rmtree(local, ignore_errors=True)
             local.mkdir(parents=True)
-            target = str(local / "part-0.parquet").replace("'", "''")
-            self.con.execute(f"COPY ({relation}) TO '{target}' (FORMAT parquet)")
+            target = quote_literal(str(local / "part-0.parquet"))
+            self.con.execute(f"COPY ({relation}) TO {target} (FORMAT parquet)")
         else:
             arrow = self.con.execute(relation).to_arrow_table()
             self.spark.createDataFrame(arrow).write.mode("overwrite").parquet(path)
@@ -137,7 +137,7 @@ class SparkEngine:
         """The finished table into the DuckDB warehouse: read the Parquet files, or via Arrow."""
         files = sorted(Path(path.removeprefix("file://")).glob("*.parquet")) if is_local(path) else []
         if files:
-            listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+            listed = ", ".join(quote_literal(str(f)) for f in files)
             self.con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet([{listed}])")
             return
         arrow = self.spark.read.parquet(path).toArrow()
