@@ -1,78 +1,57 @@
 -- grain: one row per classified event of a known person (technical events dropped), with its session and journey
-with recursive events_with_person as (
-    -- core.event_persons: the person of each event (an incremental run passes only changed persons);
-    -- only the columns classification and the result use, so the passes below stay narrow
-    select
-        e.event_id, p.person_id, e.occurred_at, e.source, e.event_name, e.page_path,
-        e.utm_source, e.utm_medium, e.utm_campaign, e.origin, e.value, e.currency
-    from staging.events as e
-    join core.event_persons as p on p.event_id = e.event_id
-),
-
-rules as (
-    select * from core.taxonomy_rules
-),
-
-named_rules as (
-    -- rules naming an event are joined on it (a hash join); the few without one apply to all events
-    select r.*, r.event_name is null as is_wildcard from rules as r
-),
-
-rule_candidates as (
-    select e.event_id, e.source as e_source, e.page_path as e_page_path, e.utm_medium as e_utm_medium,
-        e.utm_source as e_utm_source, e.origin as e_origin, e.value as e_value, r.*
-    from events_with_person as e
-    join named_rules as r on r.event_name = e.event_name
+-- The passes over every event carry only ids, times and rule numbers: the classification's text
+-- columns and the events' attributes are joined on at the end (at 10M events, carrying them
+-- through the window sorts spilled 23 GB).
+with recursive rule_keys as (
+    -- each rule under the event name it is matched on: its own, or for a rule naming no event
+    -- every event name in the data, so one hash join on the name finds an event's candidate rules
+    select r.event_name as match_name, r.*
+    from core.taxonomy_rules as r
+    where r.event_name is not null
     union all
-    select e.event_id, e.source, e.page_path, e.utm_medium, e.utm_source, e.origin, e.value, r.*
-    from events_with_person as e
-    cross join (select * from named_rules where is_wildcard) as r
+    select n.event_name, r.*
+    from (select distinct event_name from staging.events) as n
+    cross join core.taxonomy_rules as r
+    where r.event_name is null
 ),
 
-first_match as (
+classified as (
+    -- core.event_persons: the person of each event (an incremental run passes only changed persons);
     -- the first rule (lowest rule_order) whose match fits; the rows of one rule (one per
     -- combination of listed match values) share its outcome, taken from rule_outcomes
-    select event_id, min(rule_order) as rule_order
-    from rule_candidates
-    where (source is null or source = e_source)
-        and (page_path is null or e_page_path like page_path)
-        and (utm_medium is null or lower(e_utm_medium) = utm_medium)
-        and (utm_source is null or lower(e_utm_source) = utm_source)
-        and (origin is null or lower(e_origin) = lower(origin))
-        and (value_min is null or e_value >= value_min)
-        and (value_max is null or e_value <= value_max)
-    group by event_id
+    select
+        e.event_id,
+        p.person_id,
+        e.occurred_at,
+        min(case
+            when (r.source is null or r.source = e.source)
+                and (r.page_path is null or e.page_path like r.page_path)
+                and (r.utm_medium is null or lower(e.utm_medium) = r.utm_medium)
+                and (r.utm_source is null or lower(e.utm_source) = r.utm_source)
+                and (r.origin is null or lower(e.origin) = lower(r.origin))
+                and (r.value_min is null or e.value >= r.value_min)
+                and (r.value_max is null or e.value <= r.value_max)
+                then r.rule_order
+        end) as rule_order
+    from staging.events as e
+    join core.event_persons as p on p.event_id = e.event_id
+    left join rule_keys as r on r.match_name is not distinct from e.event_name
+    group by e.event_id, p.person_id, e.occurred_at
 ),
 
 rule_outcomes as (
     select distinct
         rule_order, is_ignored, touchpoint, channel, category, is_online, phase, phase_order,
         is_conversion, repeat_touchpoint, repeat_phase, repeat_phase_order
-    from rules
-),
-
-classified as (
-    select
-        e.*,
-        m.rule_order,
-        coalesce(o.is_ignored, false) as is_ignored,
-        coalesce(o.touchpoint, 'unmapped') as base_touchpoint,
-        coalesce(o.channel, 'unknown') as channel,
-        o.category,
-        coalesce(o.is_online, true) as is_online,
-        o.phase as base_phase,
-        o.phase_order as base_phase_order,
-        coalesce(o.is_conversion, false) as is_conversion,
-        o.repeat_touchpoint,
-        o.repeat_phase,
-        o.repeat_phase_order
-    from events_with_person as e
-    left join first_match as m on m.event_id = e.event_id
-    left join rule_outcomes as o on o.rule_order = m.rule_order
+    from core.taxonomy_rules
 ),
 
 kept_all as (
-    select * from classified where not is_ignored
+    select c.event_id, c.person_id, c.occurred_at, c.rule_order,
+        coalesce(o.is_conversion, false) as is_conversion
+    from classified as c
+    left join rule_outcomes as o on o.rule_order = c.rule_order
+    where not coalesce(o.is_ignored, false)
 ),
 
 data_end as (
@@ -89,13 +68,12 @@ kept as (
 ),
 
 ordered as (
-    -- one sort per person for numbering, conversions so far and the previous touchpoint's values
+    -- one sort per person for numbering, conversions so far and the previous touchpoint's rule
     -- (the previous touchpoint of a kept row in a journey is always in the same journey, see
-    -- boundaries); only what the windows below need, the other columns are joined back at the end
+    -- boundaries)
     select
-        event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, is_conversion,
-        base_touchpoint, base_phase, base_phase_order, repeat_touchpoint, repeat_phase,
-        repeat_phase_order,
+        event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, rule_order,
+        is_conversion,
         row_number() over (partition by person_id order by occurred_at, event_id) as touchpoint_number,
         sum(case when is_conversion then 1 else 0 end) over (
             partition by person_id order by occurred_at, event_id rows unbounded preceding
@@ -103,42 +81,37 @@ ordered as (
         lag(occurred_at) over (partition by person_id order by occurred_at, event_id) as previous_at,
         lag(is_conversion) over (partition by person_id order by occurred_at, event_id)
             as previous_is_conversion,
-        lag(base_touchpoint) over (partition by person_id order by occurred_at, event_id)
-            as previous_base_touchpoint,
-        lag(base_phase) over (partition by person_id order by occurred_at, event_id)
-            as previous_base_phase,
-        lag(repeat_touchpoint) over (partition by person_id order by occurred_at, event_id)
-            as previous_repeat_touchpoint,
-        lag(repeat_phase) over (partition by person_id order by occurred_at, event_id)
-            as previous_repeat_phase
-    from (
-        select
-            event_id, person_id, occurred_at, is_conversion, base_touchpoint, base_phase,
-            base_phase_order, repeat_touchpoint, repeat_phase, repeat_phase_order
-        from kept
-    )
+        lag(rule_order) over (partition by person_id order by occurred_at, event_id)
+            as previous_rule_order
+    from kept
 ),
 
 relabelled as (
     -- a conversion by a person who converted before is a repeat (repeat purchase, upsell); the
     -- previous touchpoint had converted conversions_so_far minus this row's conversion times
     select
-        *,
-        case when is_conversion and conversions_so_far > 1 and repeat_touchpoint is not null
-            then repeat_touchpoint else base_touchpoint end as touchpoint,
-        case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
-            then repeat_phase else base_phase end as phase,
-        case when is_conversion and conversions_so_far > 1 and repeat_phase is not null
-            then repeat_phase_order else base_phase_order end as phase_order,
-        case when previous_is_conversion
-                and conversions_so_far - case when is_conversion then 1 else 0 end > 1
-                and previous_repeat_touchpoint is not null
-            then previous_repeat_touchpoint else previous_base_touchpoint end as previous_touchpoint,
-        case when previous_is_conversion
-                and conversions_so_far - case when is_conversion then 1 else 0 end > 1
-                and previous_repeat_phase is not null
-            then previous_repeat_phase else previous_base_phase end as previous_phase
-    from ordered
+        t.*,
+        case when t.is_conversion and t.conversions_so_far > 1 and o.repeat_touchpoint is not null
+            then o.repeat_touchpoint else coalesce(o.touchpoint, 'unmapped') end as touchpoint,
+        case when t.is_conversion and t.conversions_so_far > 1 and o.repeat_phase is not null
+            then o.repeat_phase else o.phase end as phase,
+        case when t.is_conversion and t.conversions_so_far > 1 and o.repeat_phase is not null
+            then o.repeat_phase_order else o.phase_order end as phase_order,
+        case
+            when t.touchpoint_number = 1 then null
+            when t.previous_is_conversion
+                and t.conversions_so_far - case when t.is_conversion then 1 else 0 end > 1
+                and p.repeat_touchpoint is not null
+                then p.repeat_touchpoint
+            else coalesce(p.touchpoint, 'unmapped')
+        end as previous_touchpoint,
+        case when t.previous_is_conversion
+                and t.conversions_so_far - case when t.is_conversion then 1 else 0 end > 1
+                and p.repeat_phase is not null
+            then p.repeat_phase else p.phase end as previous_phase
+    from ordered as t
+    left join rule_outcomes as o on o.rule_order = t.rule_order
+    left join rule_outcomes as p on p.rule_order = t.previous_rule_order
 ),
 
 with_previous as (
@@ -221,6 +194,9 @@ journey_starts(person_id, touchpoint_number) as (
 ),
 
 assigned as (
+    -- one sort for the journey a touchpoint belongs to and the start of its visit (a visit has
+    -- no gap longer than the session gap; see boundaries for why the visit start found among all
+    -- touchpoints is the one among those kept)
     select
         e.*,
         s.touchpoint_number is not null as starts_journey,
@@ -232,7 +208,14 @@ assigned as (
         ) as journey_start_epoch,
         max(case when s.touchpoint_number is not null then e.episode_number end) over (
             partition by e.person_id order by e.touchpoint_number rows unbounded preceding
-        ) as journey_episode
+        ) as journey_episode,
+        max(case
+            when s.touchpoint_number is not null then e.occurred_epoch
+            when e.occurred_epoch - epoch(e.previous_at) > $session_gap_seconds then e.occurred_epoch
+            when e.previous_phase = 'churn' then e.occurred_epoch
+        end) over (
+            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
+        ) as visit_start_epoch
     from episodes as e
     left join journey_starts as s
         on s.person_id = e.person_id and s.touchpoint_number = e.touchpoint_number
@@ -253,31 +236,23 @@ boundaries as (
     -- Left-out touchpoints end a journey's run of touchpoints (times only grow, and a new
     -- episode or journey only starts at a start), so the touchpoint before a kept one that
     -- starts no journey is kept and in the same journey: its previous values (from `ordered`)
-    -- are the previous touchpoint's in the journey.
+    -- are the previous touchpoint's in the journey, and the last visit start up to a kept
+    -- touchpoint (visit_start_epoch) is at or after its journey's start, so it is kept too.
     select
         *,
         case
             when starts_journey then 1
-            when epoch(occurred_at) - epoch(previous_at) > $session_gap_seconds then 1
+            when occurred_epoch - epoch(previous_at) > $session_gap_seconds then 1
             when previous_phase = 'churn' then 1
             else 0
         end as starts_visit
     from in_journey
 ),
 
-visits as (
-    select
-        *,
-        max(case when starts_visit = 1 then occurred_epoch end) over (
-            partition by person_id order by touchpoint_number rows unbounded preceding
-        ) as visit_start_epoch
-    from boundaries
-),
-
 numbered as (
-    -- session_max_minutes: a visit (no gap longer than the session gap) longer than the cap is cut
-    -- into pieces of the cap's length counted from the visit's first touchpoint; one session each
-    -- (the previous touchpoint of a touchpoint that starts no visit is in the same visit)
+    -- session_max_minutes: a visit longer than the cap is cut into pieces of the cap's length
+    -- counted from the visit's first touchpoint; one session each (the previous touchpoint of a
+    -- touchpoint that starts no visit is in the same visit)
     select
         *,
         cast(sum(
@@ -294,23 +269,15 @@ numbered as (
             partition by person_id order by touchpoint_number rows unbounded preceding
         ) as bigint) as session_number,
         cast(journey_count as bigint) as journey_number
-    from visits
-),
-
-with_ids as (
-    select
-        *,
-        person_id || ':s' || printf('%05d', session_number) as session_id,
-        person_id || ':j' || printf('%03d', journey_number) as journey_id
-    from numbered
+    from boundaries
 )
 
 select
     -- ids
     n.event_id,
     n.person_id,
-    n.session_id,
-    n.journey_id,
+    n.person_id || ':s' || printf('%05d', n.session_number) as session_id,
+    n.person_id || ':j' || printf('%03d', n.journey_number) as journey_id,
     -- timestamps and order
     n.occurred_at,
     n.touchpoint_number,
@@ -318,25 +285,26 @@ select
     n.journey_number,
     -- classification
     n.touchpoint,
-    k.channel,
-    k.category,
-    k.is_online,
+    coalesce(o.channel, 'unknown') as channel,
+    o.category,
+    coalesce(o.is_online, true) as is_online,
     n.phase,
     n.phase_order,
     n.is_conversion,
     -- the previous touchpoint of the same journey (none for the journey's first)
     not n.starts_journey and coalesce(n.touchpoint = n.previous_touchpoint, false) as repeats_previous,
-    k.rule_order,
+    n.rule_order,
     -- event attributes
-    k.source,
-    k.event_name,
-    k.page_path,
-    k.utm_source,
-    k.utm_medium,
-    k.utm_campaign,
-    k.origin,
+    e.source,
+    e.event_name,
+    e.page_path,
+    e.utm_source,
+    e.utm_medium,
+    e.utm_campaign,
+    e.origin,
     -- measures
-    k.value,
-    k.currency
-from with_ids as n
-join kept as k on k.event_id = n.event_id
+    e.value,
+    e.currency
+from numbered as n
+join staging.events as e on e.event_id = n.event_id
+left join rule_outcomes as o on o.rule_order = n.rule_order
