@@ -1,6 +1,7 @@
 """`make bench`: generate N events, run the pipeline stage by stage, compare with bare DuckDB.
 
-Results go to benchmarks/results/<date>.md (never asserted on: these machines are shared and noisy).
+Results go to benchmarks/results/<date>.md (<date>-2.md etc. when that exists; never asserted on:
+these machines are shared and noisy).
 Usage: python -m benchmarks.bench [--events 1000000 10000000] [--memory-limit 3GB] [--engines duckdb spark]
 (the Spark engine in local mode, local[2], beside DuckDB; docs/scaling.md reads these results)
 """
@@ -59,6 +60,16 @@ def measure(events: int, memory_limit: str | None, engine: str = "duckdb") -> di
     result["generated"] = (folder / ".complete").read_text().strip()
     result["input_mb"] = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
     return result
+
+
+def new_result_path(stem: str) -> Path:
+    """benchmarks/results/<stem>.md, or <stem>-2.md, -3.md, ... : a later run never overwrites one."""
+    RESULTS.mkdir(exist_ok=True)
+    path, n = RESULTS / f"{stem}.md", 1
+    while path.exists():
+        n += 1
+        path = RESULTS / f"{stem}-{n}.md"
+    return path
 
 
 def machine() -> list[str]:
@@ -128,9 +139,8 @@ def main() -> None:
     args = parser.parse_args()
     results = {engine: {n: measure(n, args.memory_limit, engine) for n in args.events}
                for engine in args.engines}
-    RESULTS.mkdir(exist_ok=True)
     suffix = "" if set(args.engines) == {"duckdb", "spark"} else "-" + "-".join(args.engines)
-    path = RESULTS / f"{date.today().isoformat()}{suffix}.md"
+    path = new_result_path(f"{date.today().isoformat()}{suffix}")
     text = "\n".join(engines_table(results)) + "\n"
     for engine, by_size in results.items():
         text += "\n" + report(by_size, args.memory_limit).replace("# Benchmark", f"# Benchmark ({engine})", 1)

@@ -15,7 +15,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.bench import DATA, HISTORY_START, RESULTS, dataset, machine
+from benchmarks.bench import DATA, HISTORY_START, dataset, machine, new_result_path
 from journeyflow.config import Settings
 from journeyflow.pipeline import Metadata, Step, run_pipeline
 from journeyflow.scope import LoadScope
@@ -76,8 +76,7 @@ def main() -> None:
 
     full = timed_run(settings, False, LoadScope(last_day=LAST_DAY - timedelta(days=1)))
     nightly = timed_run(settings, True, settings.day_scope(LAST_DAY))
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"{date.today().isoformat()}-incremental.md"
+    path = new_result_path(f"{date.today().isoformat()}-incremental")
     path.write_text(report(args.events, folder, full, nightly, args.memory_limit), encoding="utf-8")
     print(path.read_text())
 
