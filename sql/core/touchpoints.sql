@@ -70,7 +70,7 @@ kept as (
 ordered as (
     -- one sort per person for numbering, conversions so far and the previous touchpoint's rule
     -- (the previous touchpoint of a kept row in a journey is always in the same journey, see
-    -- boundaries)
+    -- visit_starts)
     select
         event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, rule_order,
         is_conversion,
@@ -193,32 +193,44 @@ journey_starts(person_id, touchpoint_number) as (
     join next_starts as n on n.person_id = s.person_id and n.touchpoint_number = s.touchpoint_number
 ),
 
-assigned as (
-    -- one sort for the journey a touchpoint belongs to and the start of its visit (a visit has
-    -- no gap longer than the session gap; see boundaries for why the visit start found among all
-    -- touchpoints is the one among those kept)
+visit_starts as (
+    -- Left-out touchpoints end a journey's run of touchpoints (times only grow, and a new
+    -- episode or journey only starts at a start), so the touchpoint before a kept one that
+    -- starts no journey is kept and in the same journey: its previous values (from `ordered`)
+    -- are the previous touchpoint's in the journey, and the last visit start up to a kept
+    -- touchpoint (visit_start_epoch below) is at or after its journey's start, so it is kept too.
     select
         e.*,
         s.touchpoint_number is not null as starts_journey,
-        sum(case when s.touchpoint_number is not null then 1 else 0 end) over (
-            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
-        ) as journey_count,
-        max(case when s.touchpoint_number is not null then e.occurred_epoch end) over (
-            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
-        ) as journey_start_epoch,
-        max(case when s.touchpoint_number is not null then e.episode_number end) over (
-            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
-        ) as journey_episode,
-        max(case
-            when s.touchpoint_number is not null then e.occurred_epoch
-            when e.occurred_epoch - epoch(e.previous_at) > $session_gap_seconds then e.occurred_epoch
-            when e.previous_phase = 'churn' then e.occurred_epoch
-        end) over (
-            partition by e.person_id order by e.touchpoint_number rows unbounded preceding
-        ) as visit_start_epoch
+        case
+            when s.touchpoint_number is not null then 1
+            when e.occurred_epoch - epoch(e.previous_at) > $session_gap_seconds then 1
+            when e.previous_phase = 'churn' then 1
+            else 0
+        end as starts_visit
     from episodes as e
     left join journey_starts as s
         on s.person_id = e.person_id and s.touchpoint_number = e.touchpoint_number
+),
+
+assigned as (
+    -- one sort for the journey a touchpoint belongs to and the start of its visit (a visit has
+    -- no gap longer than the session gap)
+    select
+        *,
+        sum(case when starts_journey then 1 else 0 end) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as journey_count,
+        max(case when starts_journey then occurred_epoch end) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as journey_start_epoch,
+        max(case when starts_journey then episode_number end) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as journey_episode,
+        max(case when starts_visit = 1 then occurred_epoch end) over (
+            partition by person_id order by touchpoint_number rows unbounded preceding
+        ) as visit_start_epoch
+    from visit_starts
 ),
 
 in_journey as (
@@ -230,23 +242,6 @@ in_journey as (
         and journey_episode = episode_number
         and (cast($journey_max_seconds as double) is null
              or occurred_epoch - journey_start_epoch <= cast($journey_max_seconds as double))
-),
-
-boundaries as (
-    -- Left-out touchpoints end a journey's run of touchpoints (times only grow, and a new
-    -- episode or journey only starts at a start), so the touchpoint before a kept one that
-    -- starts no journey is kept and in the same journey: its previous values (from `ordered`)
-    -- are the previous touchpoint's in the journey, and the last visit start up to a kept
-    -- touchpoint (visit_start_epoch) is at or after its journey's start, so it is kept too.
-    select
-        *,
-        case
-            when starts_journey then 1
-            when occurred_epoch - epoch(previous_at) > $session_gap_seconds then 1
-            when previous_phase = 'churn' then 1
-            else 0
-        end as starts_visit
-    from in_journey
 ),
 
 numbered as (
@@ -269,7 +264,7 @@ numbered as (
             partition by person_id order by touchpoint_number rows unbounded preceding
         ) as bigint) as session_number,
         cast(journey_count as bigint) as journey_number
-    from boundaries
+    from in_journey
 )
 
 select
