@@ -325,3 +325,29 @@ def test_a_lost_change_log_falls_back_to_comparing_everything(tmp_path):
     assert results["core.touchpoints"]["persons_recomputed"] == 1  # c3
     assert "persons_recomputed" not in results["core.sessions"]  # rebuilt in full
     assert_equals_full_rebuild(nightly, folder, tmp_path)
+
+
+def test_identity_relabels_only_the_components_a_new_link_touches(tmp_path):
+    # Day 1: cookie c1 browses anonymously, c2 logs in as u2, c9 browses. Day 2: c1 logs in as u2,
+    # which merges {c1} and {c2, u2}. Day 3: c3 logs in as u4. Day 4: c3 logs in as u5, u6 and u7,
+    # so c3 is seen with 4 users (over the limit of 3): it stops stitching and u4 splits off again.
+    folder, day = tmp_path / "input", timedelta(days=1)
+    write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/blog/a"),
+                       ga4_event(T0, "login", "c2", user_id="u2"),
+                       ga4_event(T0, "page_view", "c9", path="/blog/b")], "events_20260601.ndjson")
+    write_ga4(folder, [ga4_event(T0 + day, "login", "c1", user_id="u2")], "events_20260602.ndjson")
+    write_ga4(folder, [ga4_event(T0 + 2 * day, "login", "c3", user_id="u4")], "events_20260603.ndjson")
+    write_ga4(folder, [ga4_event(T0 + 3 * day + timedelta(minutes=m), "login", "c3", user_id=user)
+                       for m, user in enumerate(["u5", "u6", "u7"])], "events_20260604.ndjson")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    figures = [run_pipeline(nightly, incremental=True,
+                            scope=day_scope(date(2026, 6, 1) + offset * day))["core.identity_map"]
+               for offset in range(4)]
+    # day 1 builds the graph in full; then the identifiers of each changed link and the other
+    # members of their old components: day 2 anon:c1 + user:u2 and anon:c2 (c9 is left alone);
+    # day 3 anon:c3 and user:u4, both new; day 4 anon:c3, whose link to u4 goes, user:u4, and
+    # the new user:u5, user:u6 and user:u7
+    assert [f.get("identifiers_relabelled") for f in figures] == [None, 3, 2, 5]
+    # {c1, c2, u2}, {c9}, {c3}, {u4}, {u5}, {u6}, {u7}
+    assert [f["persons"] for f in figures] == [3, 2, 3, 7]
+    assert_equals_full_rebuild(nightly, folder, tmp_path)

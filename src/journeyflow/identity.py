@@ -11,46 +11,50 @@ never by the number of events.
 
 from __future__ import annotations
 
+import duckdb
+
 from journeyflow.engines import Engine, build_table
 
 MAX_ROUNDS = 100
 
 
-def label_components(engine: Engine) -> int:
-    """Write core.identity_components (identifier, component); returns the rounds it took."""
+# both directions of every link: a component is found by following links either way
+ALL_EDGES = """
+SELECT identifier AS a, anchor AS b FROM core.identity_links
+UNION
+SELECT anchor, identifier FROM core.identity_links
+"""
+
+
+def label_components(
+    engine: Engine, edges: str = ALL_EDGES, into: str = "core.identity_components", temp: bool = False
+) -> int:
+    """Write `into` (identifier, component) from the `edges` (a, b) query; returns the rounds it took."""
+    engine.create_table("identity_edges", edges, temp=True)
     engine.create_table(
-        "identity_edges",
-        """
-        SELECT identifier AS a, anchor AS b FROM core.identity_links
-        UNION
-        SELECT anchor, identifier FROM core.identity_links
-        """,
-        temp=True,
-    )
-    engine.create_table(
-        "core.identity_components",
-        "SELECT a AS identifier, min(least(a, b)) AS component FROM identity_edges GROUP BY a",
+        into, "SELECT a AS identifier, min(least(a, b)) AS component FROM identity_edges GROUP BY a",
+        temp=temp,
     )
     for rounds in range(1, MAX_ROUNDS + 1):
         engine.create_table(
             "next_components",
-            """
+            f"""
             SELECT e.a AS identifier, least(min(c.component), min(own.component)) AS component
             FROM identity_edges AS e
-            JOIN core.identity_components AS c ON c.identifier = e.b
-            JOIN core.identity_components AS own ON own.identifier = e.a
+            JOIN {into} AS c ON c.identifier = e.b
+            JOIN {into} AS own ON own.identifier = e.a
             GROUP BY e.a
-            """,
+            """,  # noqa: S608 - `into` is a table name from this package, never user input
             temp=True,
         )
         changed = engine.fetch_arrow(
-            """
+            f"""
             SELECT count(*) FROM next_components AS n
-            JOIN core.identity_components AS c USING (identifier)
+            JOIN {into} AS c USING (identifier)
             WHERE n.component <> c.component
-            """
+            """  # noqa: S608
         ).column(0)[0].as_py()
-        engine.create_table("core.identity_components", "SELECT * FROM next_components")
+        engine.create_table(into, "SELECT * FROM next_components", temp=temp)
         if changed == 0:
             return rounds
     raise RuntimeError(f"identity stitching did not converge in {MAX_ROUNDS} rounds")
@@ -58,11 +62,16 @@ def label_components(engine: Engine) -> int:
 
 def build_identity_map(engine: Engine) -> dict[str, int]:
     """core.identity_links → components → core.identity_map; returns figures for the run log."""
-    con = engine.con  # the finished tables are in the warehouse on either engine
     links = build_table(engine, "core.identity_links")
     rounds = label_components(engine)
-    identifiers = build_table(engine, "core.identity_map")
-    persons = con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall()[0][0]
+    build_table(engine, "core.identity_map")
+    return identity_figures(engine.con, links, rounds)
+
+
+def identity_figures(con: duckdb.DuckDBPyConnection, links: int, rounds: int) -> dict[str, int]:
+    """What the run log shows of the identity graph (the tables are in the warehouse on either engine)."""
+    identifiers, persons = con.execute(
+        "SELECT count(*), count(DISTINCT person_id) FROM core.identity_map").fetchall()[0]
     shared = con.execute("SELECT count(*) FROM quality.identity_conflicts").fetchall()[0][0]
     return {"links": links, "rounds": rounds, "identifiers": identifiers, "persons": persons,
             "shared_identifiers_not_stitched": shared}

@@ -17,6 +17,7 @@ import duckdb
 
 from journeyflow import changelog
 from journeyflow.engines import build_table, used_params
+from journeyflow.identity import build_identity_map, identity_figures, label_components
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
@@ -125,6 +126,68 @@ def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None
     con.execute("CREATE TABLE IF NOT EXISTS quality.build_state (table_name VARCHAR, state VARCHAR)")
     con.execute("DELETE FROM quality.build_state WHERE table_name = ?", [table])
     con.execute("INSERT INTO quality.build_state VALUES (?, ?)", [table, state])
+
+
+def build_identity(ctx: RunContext) -> Metadata:
+    """core.identity_links, core.identity_components and core.identity_map; incremental per component.
+
+    The links are rebuilt (one aggregation); only the components a changed link touches are
+    labelled again. Every other component kept all its links, so its label (its least identifier)
+    and its person (its earliest identifier) are what a full rebuild gives. The identifiers to
+    relabel are those of a changed link plus every member of their old components: no current link
+    leads out of that set (such a link would be new, so changed, or old, so inside one old
+    component), so labelling them on their own links alone finds their whole new components.
+    """
+    con, table = ctx.con, "core.identity_map"
+    state = _build_state(sql_text("core.identity_links"), sql_text(table))
+    incremental = (
+        ctx.incremental
+        and all(table_exists(con, t) for t in ("core.identity_links", "core.identity_components", table))
+        and _stored_state(con, table) == state
+    )
+    if not incremental:
+        _store_state(con, table, "rebuilding")  # should the rebuild fail, the next run rebuilds too
+        metadata = build_identity_map(ctx.engine)
+        _store_state(con, table, state)
+        return metadata
+    with transaction(con):
+        con.execute("CREATE OR REPLACE TEMP TABLE previous_links AS SELECT * FROM core.identity_links")
+        links = build_table(ctx.engine, "core.identity_links")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE changed_links AS
+            (SELECT * FROM core.identity_links EXCEPT SELECT * FROM previous_links)
+            UNION ALL
+            (SELECT * FROM previous_links EXCEPT SELECT * FROM core.identity_links)
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE relabelled AS
+            WITH touched AS (
+                SELECT identifier FROM changed_links UNION SELECT anchor FROM changed_links
+            )
+            SELECT identifier FROM touched
+            UNION
+            SELECT identifier FROM core.identity_components
+            WHERE component IN (
+                SELECT component FROM core.identity_components
+                WHERE identifier IN (SELECT identifier FROM touched)
+            )
+            """
+        )
+        con.execute("CREATE OR REPLACE TEMP VIEW relabelled_links AS SELECT * FROM core.identity_links "
+                    "WHERE identifier IN (SELECT identifier FROM relabelled)")
+        edges = "SELECT identifier AS a, anchor AS b FROM relabelled_links " \
+                "UNION SELECT anchor, identifier FROM relabelled_links"
+        rounds = label_components(ctx.engine, edges, into="relabelled_components", temp=True)
+        con.execute("DELETE FROM core.identity_components WHERE identifier IN (SELECT * FROM relabelled)")
+        con.execute("INSERT INTO core.identity_components BY NAME SELECT * FROM relabelled_components")
+        con.execute(f"DELETE FROM {table} WHERE identifier IN (SELECT * FROM relabelled)")
+        delta_query = re.sub(r"\bcore\.identity_links\b", "relabelled_links", sql_text(table))
+        delta_query = re.sub(r"\bcore\.identity_components\b", "relabelled_components", delta_query)
+        con.execute(f"INSERT INTO {table} BY NAME {delta_query}")
+    return {**identity_figures(con, links, rounds), "identifiers_relabelled": row_count(con, "relabelled")}
 
 
 # what core.event_persons was built from, beside staging.events: identifier → person, shared ones

@@ -20,10 +20,10 @@ from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.engines import Engine, build_table, open_engine
-from journeyflow.identity import build_identity_map
 from journeyflow.incremental import (
     build_event_persons,
     build_events,
+    build_identity,
     build_journey_transitions,
     build_journeys,
     build_sessions,
@@ -187,10 +187,6 @@ def _taxonomy(ctx: RunContext) -> Metadata:
     return {"rules": write_taxonomy_tables(ctx.con, taxonomy), "custom_source_rules": len(custom)}
 
 
-def _identity(ctx: RunContext) -> Metadata:
-    return build_identity_map(ctx.engine)
-
-
 def _graph(ctx: RunContext) -> Metadata:
     digraph = graph.from_transitions(ctx.con)
     paths = graph.export(digraph, graph_dir(ctx.settings))
@@ -243,7 +239,7 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.identity_conflicts", ("staging.identity_keys",),
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),
-         _identity,
+         build_identity,
          "Identifier to person_id, by connected components over identifiers seen together."),
     Step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
          build_event_persons,
