@@ -4,13 +4,9 @@
 -- model). `markov_removal_effects` is the removal effect per node of the absorbing chain over the
 -- same paths, solved by journeyflow.attribution; its credit is the node's share of all removal
 -- effects times the number of conversions. Every model's column sums to the conversions per level.
-with steps as (
-    select * from marts.path_steps
-),
-
-conversions as (
+with conversions as (
     select count(distinct journey_id) as conversions
-    from steps
+    from marts.path_steps
     where converted
 ),
 
@@ -18,12 +14,12 @@ by_level as (
     select
         'touchpoint' as level, touchpoint as name, journey_id, converted,
         first_touch, last_touch, linear, time_decay, position_based
-    from steps
+    from marts.path_steps
     union all
     select
         'channel' as level, channel as name, journey_id, converted,
         first_touch, last_touch, linear, time_decay, position_based
-    from steps
+    from marts.path_steps
 ),
 
 rule_based as (

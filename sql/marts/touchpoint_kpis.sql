@@ -4,16 +4,9 @@
 -- touchpoint_number); answers and tickets count when they come later in the same journey. Visits,
 -- exits and the time to the next touchpoint use steps (runs of one touchpoint, as in
 -- marts.transitions). Definitions and the pain-score formula: docs/metrics.md.
-with touchpoints as (
-    select
-        journey_id, person_id, touchpoint_number, touchpoint, phase, phase_order, occurred_at,
-        is_conversion, repeats_previous, event_name, value
-    from core.touchpoints
-),
-
-journey_conversions as (
+with journey_conversions as (
     select journey_id, min(touchpoint_number) as conversion_number
-    from touchpoints
+    from core.touchpoints
     where is_conversion
     group by journey_id
 ),
@@ -21,7 +14,7 @@ journey_conversions as (
 touchpoint_phases as (
     -- a touchpoint has one phase in the taxonomy; should rules disagree, the earliest phase wins
     select touchpoint, arg_min(phase, coalesce(phase_order, 99)) as phase
-    from touchpoints
+    from core.touchpoints
     group by touchpoint
 ),
 
@@ -36,7 +29,7 @@ passes as (
         c.conversion_number is null or p.first_number < c.conversion_number as before_conversion
     from (
         select journey_id, person_id, touchpoint, min(touchpoint_number) as first_number
-        from touchpoints
+        from core.touchpoints
         group by journey_id, person_id, touchpoint
     ) as p
     left join journey_conversions as c on c.journey_id = p.journey_id
@@ -56,7 +49,7 @@ signals as (
         end as csat_good,
         case when event_name = 'ces_response' then value end as ces_score,
         event_name = 'ticket_created' as is_ticket
-    from touchpoints
+    from core.touchpoints
     where event_name in (
         'nps_response', 'ticket_rated_good', 'ticket_rated_bad', 'csat_response', 'ces_response',
         'ticket_created'
@@ -102,26 +95,18 @@ reach as (
     group by p.touchpoint
 ),
 
-steps as (
+step_gaps as (
+    -- steps in journey order (touchpoint_number is unique within a journey); one sort serves both
     select
-        s.journey_id,
         s.touchpoint,
-        s.occurred_at,
         c.conversion_number is null or s.touchpoint_number < c.conversion_number as before_conversion,
-        row_number() over (partition by s.journey_id order by s.touchpoint_number) as step_number
-    from touchpoints as s
+        epoch(lead(s.occurred_at) over (partition by s.journey_id order by s.touchpoint_number))
+            - epoch(s.occurred_at) as seconds_to_next,
+        lead(s.touchpoint_number) over (partition by s.journey_id order by s.touchpoint_number) is null
+            as is_exit
+    from core.touchpoints as s
     left join journey_conversions as c on c.journey_id = s.journey_id
     where not s.repeats_previous
-),
-
-step_gaps as (
-    select
-        touchpoint,
-        before_conversion,
-        epoch(lead(occurred_at) over (partition by journey_id order by step_number)) - epoch(occurred_at)
-            as seconds_to_next,
-        lead(step_number) over (partition by journey_id order by step_number) is null as is_exit
-    from steps
 ),
 
 step_stats as (

@@ -1,20 +1,16 @@
 -- grain: one row per scope (touchpoint, channel, phase) and edge from_node -> to_node of the journey graph
 -- core.journey_transitions holds every journey's transitions; this sums them per edge
-with touchpoints as (
-    select * from core.touchpoints
-),
-
-pairs as (
+with pairs as (
     select * from core.journey_transitions
 ),
 
 node_phases as (
     -- a touchpoint has one phase in the taxonomy; should rules disagree, the earliest phase wins
     select 'touchpoint' as scope, touchpoint as node, arg_min(phase, coalesce(phase_order, 99)) as phase
-    from touchpoints
+    from core.touchpoints
     group by touchpoint
     union all
-    select distinct 'phase', coalesce(phase, 'unmapped'), phase from touchpoints
+    select distinct 'phase', coalesce(phase, 'unmapped'), phase from core.touchpoints
 ),
 
 edges as (
