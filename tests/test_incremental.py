@@ -351,3 +351,29 @@ def test_identity_relabels_only_the_components_a_new_link_touches(tmp_path):
     # {c1, c2, u2}, {c9}, {c3}, {u4}, {u5}, {u6}, {u7}
     assert [f["persons"] for f in figures] == [3, 2, 3, 7]
     assert_equals_full_rebuild(nightly, folder, tmp_path)
+
+
+def test_a_late_event_far_from_the_datas_end_keeps_the_journeys_outcome(tmp_path):
+    # c1 browses on June 1, c2 on September 15: the data ends 106 days after c1's journey, more than
+    # the 90-day inactivity window, so c1's journey is dropped. A re-export of June 1 adds a late
+    # c1 event an hour later; the nightly run recomputes c1 alone, and the journey must still be
+    # judged against the data's end (September 15), not against c1's own last event.
+    folder = tmp_path / "input"
+    june = write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/blog/a")], "events_20260601.ndjson")
+    write_ga4(folder, [ga4_event(T0 + timedelta(days=106), "page_view", "c2", path="/blog/b")],
+              "events_20260915.ndjson")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    with june.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(ga4_event(T0 + timedelta(hours=1), "page_view", "c1",
+                                          path="/pricing")) + "\n")
+    _touch_later(june)
+
+    results = run_pipeline(nightly, incremental=True)
+
+    assert results["core.journeys"]["persons_recomputed"] == 1  # c1
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    outcomes = con.execute("SELECT touchpoints, outcome FROM core.journeys ORDER BY started_at")
+    assert outcomes.fetchall() == [(2, "dropped"), (1, "open")]
+    con.close()
+    assert_equals_full_rebuild(nightly, folder, tmp_path)

@@ -1,10 +1,9 @@
 -- grain: one row per person journey (first touchpoint until churn or the inactivity window)
+-- $data_end_epoch: epoch seconds of the latest touchpoint of every person. The builder passes it in,
+-- because an incremental run rebuilds only some persons: their journeys must be judged against the
+-- data's end, not against their own last touchpoint (incremental.build_journeys).
 with touchpoints as (
     select * from core.touchpoints
-),
-
-data_end as (
-    select max(occurred_at) as as_of from touchpoints
 ),
 
 aggregated as (
@@ -69,9 +68,8 @@ select
     case
         when a.churned then 'churned'
         when a.converted then 'converted'
-        when epoch(d.as_of) - epoch(a.ended_at) > $journey_gap_seconds then 'dropped'
+        when $data_end_epoch - epoch(a.ended_at) > $journey_gap_seconds then 'dropped'
         else 'open'
     end as outcome
 from aggregated as a
-cross join data_end as d
 left join core.phases as p on p.phase_order = a.max_phase_order

@@ -465,18 +465,19 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None,
-                     extra_params: dict | None = None) -> Metadata:
+                     extra_params: dict | None = None, run_params: dict | None = None) -> Metadata:
     """A table whose rows each belong to one person and come from core.touchpoints alone.
 
     An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
     (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
-    A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all.
+    A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all;
+    `run_params` are facts of this run's data that the rebuilt rows need, not settings.
     """
     con = ctx.con
     query = sql_text(table)
-    all_params = {**ctx.params, **(extra_params or {})}
+    all_params = {**ctx.params, **(extra_params or {}), **(run_params or {})}
     params = used_params(query, all_params)
-    state = _build_state(query, params)
+    state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})})
     incremental = (
         ctx.incremental
         and table_exists(con, table)
@@ -522,7 +523,10 @@ JOURNEYS_NEAR_THE_WINDOW = """
 
 
 def build_journeys(ctx: RunContext) -> Metadata:
-    return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW)
+    # the data's end is taken over every person, also when the run rebuilds only a few of them
+    data_end = ctx.con.execute("SELECT epoch(max(occurred_at)) FROM core.touchpoints").fetchall()[0][0]
+    return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW,
+                            run_params={"data_end_epoch": data_end})
 
 
 def build_journey_transitions(ctx: RunContext) -> Metadata:
