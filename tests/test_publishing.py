@@ -13,7 +13,7 @@ import pytest
 
 from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
-from journeyflow import pipeline
+from journeyflow import bi, pipeline
 from journeyflow.pipeline import run_pipeline
 
 RUN_SCRIPT = textwrap.dedent(
@@ -105,7 +105,7 @@ def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(tmp_path, m
     before = {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")}
     assert "journeys.parquet" in before
 
-    def broken_publish(work_file, published):
+    def broken_publish(work_file, published, while_copying=None):
         raise OSError("disk full")
 
     monkeypatch.setattr(pipeline, "publish", broken_publish)
@@ -115,4 +115,24 @@ def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(tmp_path, m
     # the new day's Parquet files were written, but never replaced yesterday's
     assert {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")} == before
     assert not snapshot.with_name("parquet.tmp").exists()
+    assert count_events(settings.warehouse) == 2
+
+
+def test_a_snapshot_that_fails_during_the_copy_publishes_nothing(tmp_path, monkeypatch):
+    # The Parquet snapshot is written while the working file is copied: when it fails, the copy is
+    # waited for and thrown away, and the warehouse and snapshot stay as the last run left them.
+    web_day(tmp_path / "input", 0)
+    settings = settings_for(tmp_path / "input", tmp_path)
+    run_pipeline(settings)
+    published = settings.warehouse.read_bytes()
+    snapshot = settings.warehouse.parent / "parquet"
+    before = {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")}
+
+    monkeypatch.setattr(bi, "built_views", lambda con: ["journeys", "no_such_view"])
+    web_day(tmp_path / "input", 1)
+    with pytest.raises(duckdb.CatalogException, match="no_such_view"):
+        run_pipeline(settings)
+    assert settings.warehouse.read_bytes() == published
+    assert not settings.warehouse.with_name(settings.warehouse.name + ".tmp").exists()
+    assert {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")} == before
     assert count_events(settings.warehouse) == 2

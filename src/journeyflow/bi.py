@@ -11,7 +11,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -105,34 +105,49 @@ def built_views(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in rows]
 
 
-@contextmanager
-def parquet_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[dict[str, int]]:
-    """Write every bi view to Parquet next to `folder`; move the files in only if the block succeeds.
+@dataclass
+class ParquetSnapshot:
+    """The Parquet files of one run's bi views, written into a staging folder by `write`."""
 
-    Publishing runs inside the block, so the snapshot replaces the old one only together with the
-    warehouse: a failed publish leaves both as they were. Each file is renamed into place (atomic
-    per file), so a reader never sees a half-written one; files of views that no longer exist go.
-    Yields the rows written per view.
+    con: duckdb.DuckDBPyConnection
+    staging: Path
+    rows: dict[str, int] = field(default_factory=dict)
+    written: bool = False
+
+    def write(self) -> None:
+        for view in built_views(self.con):
+            # COPY returns the rows it wrote: counting the view again would run its query twice
+            copied = self.con.execute(
+                f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
+                {"path": str(self.staging / f"{view}.parquet")},
+            )
+            self.rows[view] = copied.fetchall()[0][0]
+        self.written = True
+
+
+@contextmanager
+def parquet_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[ParquetSnapshot]:
+    """A snapshot of every bi view beside `folder`, moved in only if the block succeeds.
+
+    The block writes it (`snapshot.write()`) and publishes the warehouse, so the snapshot replaces
+    the old one only together with the warehouse: a failed publish leaves both as they were. Each
+    file is renamed into place (atomic per file), so a reader never sees a half-written one; files
+    of views that no longer exist go.
     """
     folder = Path(folder)
     staging = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        rows: dict[str, int] = {}
-        for view in built_views(con):
-            # COPY returns the rows it wrote: counting the view again would run its query twice
-            copied = con.execute(
-                f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
-                {"path": str(staging / f"{view}.parquet")},
-            )
-            rows[view] = copied.fetchall()[0][0]
-        yield rows
+        snapshot = ParquetSnapshot(con, staging)
+        yield snapshot
+        if not snapshot.written:
+            raise RuntimeError("the Parquet snapshot was never written: the old one stays")
         folder.mkdir(parents=True, exist_ok=True)
-        for view in rows:
+        for view in snapshot.rows:
             os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")
         for stale in folder.glob("*.parquet"):
-            if stale.stem not in rows:
+            if stale.stem not in snapshot.rows:
                 stale.unlink()
     finally:
         shutil.rmtree(staging, ignore_errors=True)

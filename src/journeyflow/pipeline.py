@@ -201,10 +201,12 @@ def _bi(ctx: RunContext) -> Metadata:
 def _publish(ctx: RunContext) -> Metadata:
     record_published(ctx.con, ctx.load_id)
     folder = bi.parquet_dir(ctx.settings.warehouse)
-    with bi.parquet_snapshot(ctx.con, folder) as rows:
+    with bi.parquet_snapshot(ctx.con, folder) as snapshot:
         ctx.con.execute("CHECKPOINT")
-        publish(ctx.settings.work_file, ctx.settings.warehouse)
-    return {"published": str(ctx.settings.warehouse), "parquet_dir": str(folder), "parquet_rows": rows}
+        # the snapshot is written while the file is copied; the copy is taken after the checkpoint
+        publish(ctx.settings.work_file, ctx.settings.warehouse, while_copying=snapshot.write)
+    return {"published": str(ctx.settings.warehouse), "parquet_dir": str(folder),
+            "parquet_rows": snapshot.rows}
 
 
 def graph_dir(settings: Settings) -> Path:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -210,15 +211,32 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found)
 
 
-def publish(work_file: Path, published: Path) -> None:
+def publish(work_file: Path, published: Path, while_copying: Callable[[], object] | None = None) -> None:
     """Copy the finished working file next to the published one, then rename over it.
 
     The rename is atomic, so a reader sees either the old or the new warehouse, never half of one.
     The raw layer is not in the working file (see `connect`), so it is never published.
+    `while_copying` runs during the copy, which mostly waits on the disk (the Parquet snapshot,
+    which mostly keeps DuckDB's threads busy: 55 s one after the other at 10M events, 28 s side by
+    side); nothing may write to the working file meanwhile. The rename happens only if both succeed.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(published.name + ".tmp")
-    shutil.copyfile(work_file, tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            copied = pool.submit(_copy_synced, work_file, tmp)
+            try:
+                if while_copying is not None:
+                    while_copying()
+            finally:
+                copied.result()  # waits for the copy; raises its error
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, published)
+
+
+def _copy_synced(source: Path, target: Path) -> None:
+    shutil.copyfile(source, target)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
