@@ -72,10 +72,12 @@ def assert_same_tables(got: dict[str, list[tuple]], expected: dict[str, list[tup
     assert not differing, f"tables that differ from the full rebuild: {differing}"
 
 
-def assert_equals_full_rebuild(nightly: Settings, folder: Path, tmp_path: Path, **overrides: object) -> None:
-    """The warehouse the incremental runs left equals a full rebuild of the same input folder."""
+def assert_equals_full_rebuild(nightly: Settings, folder: Path, tmp_path: Path,
+                               scope: LoadScope | None = None, **overrides: object) -> None:
+    """The warehouse the incremental runs left equals a full rebuild of the same input folder
+    (of its files up to `scope`'s last day, when given)."""
     full = settings_for(folder, tmp_path / "full", **overrides)
-    run_pipeline(full)
+    run_pipeline(full, **({"scope": scope} if scope else {}))
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
 
 
@@ -340,9 +342,13 @@ def test_identity_relabels_only_the_components_a_new_link_touches(tmp_path):
     write_ga4(folder, [ga4_event(T0 + 3 * day + timedelta(minutes=m), "login", "c3", user_id=user)
                        for m, user in enumerate(["u5", "u6", "u7"])], "events_20260604.ndjson")
     nightly = settings_for(folder, tmp_path / "nightly")
-    figures = [run_pipeline(nightly, incremental=True,
-                            scope=day_scope(date(2026, 6, 1) + offset * day))["core.identity_map"]
-               for offset in range(4)]
+    figures = []
+    for offset in range(4):
+        figures.append(run_pipeline(nightly, incremental=True,
+                                    scope=day_scope(date(2026, 6, 1) + offset * day))["core.identity_map"])
+        # each night equals a full rebuild of the files up to that day
+        assert_equals_full_rebuild(nightly, folder, tmp_path / f"day{offset + 1}",
+                                   scope=LoadScope(last_day=date(2026, 6, 1) + offset * day))
     # day 1 builds the graph in full; then the identifiers of each changed link and the other
     # members of their old components: day 2 anon:c1 + user:u2 and anon:c2 (c9 is left alone);
     # day 3 anon:c3 and user:u4, both new; day 4 anon:c3, whose link to u4 goes, user:u4, and
@@ -350,7 +356,14 @@ def test_identity_relabels_only_the_components_a_new_link_touches(tmp_path):
     assert [f.get("identifiers_relabelled") for f in figures] == [None, 3, 2, 5]
     # {c1, c2, u2}, {c9}, {c3}, {u4}, {u5}, {u6}, {u7}
     assert [f["persons"] for f in figures] == [3, 2, 3, 7]
-    assert_equals_full_rebuild(nightly, folder, tmp_path)
+
+    # Day 4's export is withdrawn: c3 is no longer shared, so it links to u4 again, and u5, u6 and
+    # u7 disappear. Relabelled: anon:c3, user:u4 and the three gone users (each its own component).
+    (folder / "ga4" / "events_20260604.ndjson").unlink()
+    figures = run_pipeline(nightly, incremental=True)["core.identity_map"]
+    assert figures["identifiers_relabelled"] == 5
+    assert figures["persons"] == 3  # {c1, c2, u2}, {c9}, {c3, u4}
+    assert_equals_full_rebuild(nightly, folder, tmp_path / "withdrawn")
 
 
 def test_a_late_event_far_from_the_datas_end_keeps_the_journeys_outcome(tmp_path):

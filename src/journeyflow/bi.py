@@ -141,8 +141,8 @@ def parquet_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[P
     try:
         snapshot = ParquetSnapshot(con, staging)
         yield snapshot
-        if not snapshot.written:
-            raise RuntimeError("the Parquet snapshot was never written: the old one stays")
+        if not snapshot.written:  # moving nothing would delete every file of the last snapshot
+            raise RuntimeError("the block never wrote the Parquet snapshot: the last one is left as it was")
         folder.mkdir(parents=True, exist_ok=True)
         for view in snapshot.rows:
             os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")

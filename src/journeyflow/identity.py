@@ -11,25 +11,30 @@ never by the number of events.
 
 from __future__ import annotations
 
-import duckdb
+from typing import TYPE_CHECKING
 
 from journeyflow.engines import Engine, build_table
+
+if TYPE_CHECKING:
+    import duckdb
 
 MAX_ROUNDS = 100
 
 
-# both directions of every link: a component is found by following links either way
-ALL_EDGES = """
-SELECT identifier AS a, anchor AS b FROM core.identity_links
-UNION
-SELECT anchor, identifier FROM core.identity_links
-"""
+def edges_of(links: str) -> str:
+    """Both directions of every link in `links`: a component is found by following links either way."""
+    # `links` is a table or view name of this package, never user input
+    return f"SELECT identifier AS a, anchor AS b FROM {links} UNION SELECT anchor, identifier FROM {links}"  # noqa: S608
+
+
+ALL_EDGES = edges_of("core.identity_links")
 
 
 def label_components(
     engine: Engine, edges: str = ALL_EDGES, into: str = "core.identity_components", temp: bool = False
 ) -> int:
-    """Write `into` (identifier, component) from the `edges` (a, b) query; returns the rounds it took."""
+    """Write `into` (identifier, component) from the `edges` (a, b) query; returns the rounds it took
+    (in an incremental run, the rounds over the relabelled identifiers alone)."""
     engine.create_table("identity_edges", edges, temp=True)
     engine.create_table(
         into, "SELECT a AS identifier, min(least(a, b)) AS component FROM identity_edges GROUP BY a",

@@ -9,15 +9,15 @@ a full rebuild's (tests/test_incremental.py). docs/operations.md has the table o
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import re
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from journeyflow import changelog
-from journeyflow.engines import build_table, used_params
-from journeyflow.identity import build_identity_map, identity_figures, label_components
+from journeyflow import changelog, identity
+from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
@@ -139,7 +139,9 @@ def build_identity(ctx: RunContext) -> Metadata:
     component), so labelling them on their own links alone finds their whole new components.
     """
     con, table = ctx.con, "core.identity_map"
-    state = _build_state(sql_text("core.identity_links"), sql_text(table))
+    # the stitching code is part of what the tables were built from, beside the SQL
+    state = _build_state(sql_text("core.identity_links"), sql_text(table),
+                         inspect.getsource(identity.label_components), identity.ALL_EDGES)
     incremental = (
         ctx.incremental
         and all(table_exists(con, t) for t in ("core.identity_links", "core.identity_components", table))
@@ -147,7 +149,7 @@ def build_identity(ctx: RunContext) -> Metadata:
     )
     if not incremental:
         _store_state(con, table, "rebuilding")  # should the rebuild fail, the next run rebuilds too
-        metadata = build_identity_map(ctx.engine)
+        metadata = identity.build_identity_map(ctx.engine)
         _store_state(con, table, state)
         return metadata
     with transaction(con):
@@ -176,18 +178,21 @@ def build_identity(ctx: RunContext) -> Metadata:
             )
             """
         )
+        con.execute("DROP TABLE previous_links; DROP TABLE changed_links")
         con.execute("CREATE OR REPLACE TEMP VIEW relabelled_links AS SELECT * FROM core.identity_links "
                     "WHERE identifier IN (SELECT identifier FROM relabelled)")
-        edges = "SELECT identifier AS a, anchor AS b FROM relabelled_links " \
-                "UNION SELECT anchor, identifier FROM relabelled_links"
-        rounds = label_components(ctx.engine, edges, into="relabelled_components", temp=True)
+        # temp tables and views of this connection: incremental runs are DuckDB-only (pipeline.open_run)
+        rounds = identity.label_components(DuckDBEngine(con), identity.edges_of("relabelled_links"),
+                                           into="relabelled_components", temp=True)
         con.execute("DELETE FROM core.identity_components WHERE identifier IN (SELECT * FROM relabelled)")
         con.execute("INSERT INTO core.identity_components BY NAME SELECT * FROM relabelled_components")
         con.execute(f"DELETE FROM {table} WHERE identifier IN (SELECT * FROM relabelled)")
         delta_query = re.sub(r"\bcore\.identity_links\b", "relabelled_links", sql_text(table))
         delta_query = re.sub(r"\bcore\.identity_components\b", "relabelled_components", delta_query)
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}")
-    return {**identity_figures(con, links, rounds), "identifiers_relabelled": row_count(con, "relabelled")}
+        relabelled = row_count(con, "relabelled")
+        con.execute("DROP VIEW relabelled_links; DROP TABLE relabelled; DROP TABLE relabelled_components")
+    return {**identity.identity_figures(con, links, rounds), "identifiers_relabelled": relabelled}
 
 
 # what core.event_persons was built from, beside staging.events: identifier → person, shared ones
@@ -514,11 +519,10 @@ JOURNEYS_NEAR_THE_WINDOW = """
     SELECT j.person_id
     FROM core.journeys AS j
     CROSS JOIN (SELECT max(ended_at) AS as_of FROM core.journeys) AS old
-    CROSS JOIN (SELECT max(occurred_at) AS as_of FROM core.touchpoints) AS new
     WHERE NOT j.converted AND NOT j.churned
         AND epoch(j.ended_at) + $journey_gap_seconds
-            BETWEEN least(epoch(old.as_of), epoch(new.as_of)) - 1
-                AND greatest(epoch(old.as_of), epoch(new.as_of)) + 1
+            BETWEEN least(epoch(old.as_of), $data_end_epoch) - 1
+                AND greatest(epoch(old.as_of), $data_end_epoch) + 1
 """
 
 

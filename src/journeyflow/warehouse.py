@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -211,14 +211,15 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(found)
 
 
-def publish(work_file: Path, published: Path, while_copying: Callable[[], object] | None = None) -> None:
+def publish(work_file: Path, published: Path, while_copying: Callable[[], object]) -> None:
     """Copy the finished working file next to the published one, then rename over it.
 
     The rename is atomic, so a reader sees either the old or the new warehouse, never half of one.
     The raw layer is not in the working file (see `connect`), so it is never published.
     `while_copying` runs during the copy, which mostly waits on the disk (the Parquet snapshot,
     which mostly keeps DuckDB's threads busy: 55 s one after the other at 10M events, 28 s side by
-    side); nothing may write to the working file meanwhile. The rename happens only if both succeed.
+    side); nothing may write to the working file meanwhile. The rename happens only if both succeed;
+    should both fail, the error of `while_copying` is the one raised.
     """
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(published.name + ".tmp")
@@ -226,10 +227,11 @@ def publish(work_file: Path, published: Path, while_copying: Callable[[], object
         with ThreadPoolExecutor(max_workers=1) as pool:
             copied = pool.submit(_copy_synced, work_file, tmp)
             try:
-                if while_copying is not None:
-                    while_copying()
-            finally:
-                copied.result()  # waits for the copy; raises its error
+                while_copying()
+            except BaseException:
+                wait([copied])
+                raise
+            copied.result()  # the copy's error, if it failed
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
