@@ -18,7 +18,7 @@ demo: install
 	$(BIN)/journeyflow run --input data/sample --warehouse warehouse/journeyflow.duckdb
 
 lint: install
-	$(BIN)/ruff check src pipelines tests benchmarks
+	$(BIN)/ruff check src pipelines tests benchmarks docs/example.ipynb
 
 test: lint
 	$(BIN)/pytest

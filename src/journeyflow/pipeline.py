@@ -242,7 +242,8 @@ STEPS: tuple[Step, ...] = (
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),
          build_identity,
-         "Identifier to person_id, by connected components over identifiers seen together."),
+         "Identifier to person_id, by connected components over identifiers seen together; "
+         "incremental per component."),
     Step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
          build_event_persons,
          "Each event's person (strongest identifier not shared by too many people); incremental."),
