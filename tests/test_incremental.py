@@ -16,7 +16,7 @@ from builders import T0, ga4_event, write_ga4
 from conftest import SAMPLE, settings_for
 from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
-from journeyflow.scope import LoadScope, file_day
+from journeyflow.scope import ALL_FILES, LoadScope, file_day
 
 # Columns that name the run that loaded a row: they differ between any two runs by design.
 RUN_COLUMNS = {"_load_id", "load_id", "_loaded_at"}
@@ -73,11 +73,11 @@ def assert_same_tables(got: dict[str, list[tuple]], expected: dict[str, list[tup
 
 
 def assert_equals_full_rebuild(nightly: Settings, folder: Path, tmp_path: Path,
-                               scope: LoadScope | None = None, **overrides: object) -> None:
+                               scope: LoadScope = ALL_FILES, **overrides: object) -> None:
     """The warehouse the incremental runs left equals a full rebuild of the same input folder
-    (of its files up to `scope`'s last day, when given)."""
+    (of the files `scope` covers)."""
     full = settings_for(folder, tmp_path / "full", **overrides)
-    run_pipeline(full, **({"scope": scope} if scope else {}))
+    run_pipeline(full, scope=scope)
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
 
 

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -224,13 +224,9 @@ def publish(work_file: Path, published: Path, while_copying: Callable[[], object
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(published.name + ".tmp")
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
+        with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the copy
             copied = pool.submit(_copy_synced, work_file, tmp)
-            try:
-                while_copying()
-            except BaseException:
-                wait([copied])
-                raise
+            while_copying()
             copied.result()  # the copy's error, if it failed
     except BaseException:
         tmp.unlink(missing_ok=True)
