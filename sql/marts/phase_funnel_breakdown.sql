@@ -22,102 +22,172 @@ first_campaigns as (
 ),
 
 funnel_phases as (
-    select phase, phase_order, max(phase_order) over () as last_phase_order
+    select
+        phase,
+        phase_order,
+        max(phase_order) over () as last_phase_order,
+        row_number() over (order by phase_order) as phase_step
     from core.phases
     where phase_order >= 1
 ),
 
 phase_firsts as (
-    -- each person's first time in each phase, within the conversion window
-    select t.person_id, t.phase_order, min(epoch(t.occurred_at)) as first_epoch
+    -- each person's first time in each funnel phase, within the conversion window
+    select t.person_id, f.phase_order, f.phase_step, min(epoch(t.occurred_at)) as first_epoch
     from core.touchpoints as t
     join first_journeys as j on j.person_id = t.person_id
-    where t.phase_order is not null
-        and (cast($funnel_window_seconds as double) is null
-             or epoch(t.occurred_at) - epoch(j.started_at) <= cast($funnel_window_seconds as double))
-    group by t.person_id, t.phase_order
+    join funnel_phases as f on f.phase_order = t.phase_order
+    where cast($funnel_window_seconds as double) is null
+        or epoch(t.occurred_at) - epoch(j.started_at) <= cast($funnel_window_seconds as double)
+    group by t.person_id, f.phase_order, f.phase_step
 ),
 
-grid as (
-    select
-        j.person_id,
-        f.phase_order,
-        f.phase,
-        f.last_phase_order,
-        pf.first_epoch,
-        lag(pf.first_epoch) over (partition by j.person_id order by f.phase_order) as previous_first_epoch
-    from first_journeys as j
-    cross join funnel_phases as f
-    left join phase_firsts as pf on pf.person_id = j.person_id and pf.phase_order = f.phase_order
-),
-
-flags as (
-    select
-        *,
-        max(case when first_epoch is not null then phase_order end) over (partition by person_id)
-            as max_reached_order,
-        bool_and(first_epoch is not null and coalesce(first_epoch >= previous_first_epoch, true)) over (
-            partition by person_id order by phase_order rows unbounded preceding
-        ) as entered_strict
-    from grid
-),
-
-person_phase as (
+phase_chain as (
+    -- a reached phase extends the strict-order chain when every earlier phase was reached too and
+    -- the one before it was first reached no later
     select
         person_id,
         phase_order,
-        phase,
-        last_phase_order,
-        first_epoch is not null as has_touchpoint,
-        coalesce(max_reached_order >= phase_order, false) as entered_any,
-        coalesce(max_reached_order >= phase_order + 1, false) as next_any,
-        entered_strict,
-        coalesce(lead(entered_strict) over (partition by person_id order by phase_order), false)
-            as next_strict,
-        first_epoch is null and coalesce(max_reached_order > phase_order, false) as skipped
-    from flags
+        row_number() over (partition by person_id order by phase_step) as reached_rank,
+        phase_step = row_number() over (partition by person_id order by phase_step)
+            and coalesce(
+                first_epoch >= lag(first_epoch) over (partition by person_id order by phase_step), true
+            ) as extends_chain
+    from phase_firsts
+),
+
+person_reach as (
+    -- how far each person got: the latest phase reached (any_order) and the number of phases, from
+    -- the first, reached one after the other (strict_order)
+    select
+        j.person_id,
+        max(c.phase_order) as max_reached_order,
+        coalesce(min(case when not c.extends_chain then c.reached_rank end), count(c.reached_rank) + 1) - 1
+            as strict_steps
+    from first_journeys as j
+    left join phase_chain as c on c.person_id = j.person_id
+    group by j.person_id
+),
+
+person_cohorts as (
+    -- each person's cohort under every breakdown at once, and how far they got
+    select
+        j.person_id,
+        coalesce(j.first_channel, '(none)') as first_channel,
+        coalesce(j.first_touchpoint, '(none)') as first_touchpoint,
+        coalesce(c.first_campaign, '(none)') as first_campaign,
+        strftime(j.started_at, '%Y-%m') as month,
+        r.max_reached_order,
+        r.strict_steps
+    from first_journeys as j
+    join person_reach as r on r.person_id = j.person_id
+    left join first_campaigns as c on c.person_id = j.person_id
+),
+
+profiles as (
+    -- persons counted by cohort combination and by how far they got: far fewer rows than persons,
+    -- so the counts below never expand persons by breakdown, mode and phase
+    select
+        first_channel, first_touchpoint, first_campaign, month, max_reached_order, strict_steps,
+        count(*) as persons
+    from person_cohorts
+    group by first_channel, first_touchpoint, first_campaign, month, max_reached_order, strict_steps
+),
+
+cohort_phases as (
+    select
+        p.first_channel,
+        p.first_touchpoint,
+        p.first_campaign,
+        p.month,
+        f.phase_order,
+        f.phase,
+        f.last_phase_order,
+        sum(p.persons) as persons,
+        sum(case when p.max_reached_order >= f.phase_order then p.persons else 0 end) as entered_any,
+        sum(case when p.max_reached_order >= f.phase_order + 1 then p.persons else 0 end) as next_any,
+        sum(case when p.max_reached_order > f.phase_order then p.persons else 0 end) as reached_later,
+        sum(case when p.strict_steps >= f.phase_step then p.persons else 0 end) as entered_strict,
+        sum(case when p.strict_steps >= f.phase_step + 1 then p.persons else 0 end) as next_strict
+    from profiles as p
+    cross join funnel_phases as f
+    group by p.first_channel, p.first_touchpoint, p.first_campaign, p.month,
+        f.phase_order, f.phase, f.last_phase_order
+),
+
+touches as (
+    -- per cohort combination and phase: persons with a touchpoint in it, and those of them who also
+    -- reached a later phase (the rest of those who reached a later phase skipped this one)
+    select
+        pc.first_channel,
+        pc.first_touchpoint,
+        pc.first_campaign,
+        pc.month,
+        p.phase_order,
+        count(*) as persons_with_touchpoint,
+        count(*) filter (where pc.max_reached_order > p.phase_order) as touched_and_later
+    from phase_firsts as p
+    join person_cohorts as pc on pc.person_id = p.person_id
+    group by pc.first_channel, pc.first_touchpoint, pc.first_campaign, pc.month, p.phase_order
+),
+
+cohort_counts as (
+    select
+        c.first_channel,
+        c.first_touchpoint,
+        c.first_campaign,
+        c.month,
+        c.phase_order,
+        c.phase,
+        c.last_phase_order,
+        c.persons,
+        coalesce(t.persons_with_touchpoint, 0) as persons_with_touchpoint,
+        c.reached_later - coalesce(t.touched_and_later, 0) as persons_skipped,
+        c.entered_any,
+        c.next_any,
+        c.entered_strict,
+        c.next_strict
+    from cohort_phases as c
+    left join touches as t
+        on t.first_channel = c.first_channel and t.first_touchpoint = c.first_touchpoint
+        and t.first_campaign = c.first_campaign and t.month = c.month and t.phase_order = c.phase_order
 ),
 
 by_mode as (
-    select person_id, phase_order, phase, last_phase_order, has_touchpoint, skipped,
-        'any_order' as mode, entered_any as entered, next_any as went_next
-    from person_phase
+    select *, 'any_order' as mode, entered_any as persons_entered, next_any as persons_next
+    from cohort_counts
     union all
-    select person_id, phase_order, phase, last_phase_order, has_touchpoint, skipped,
-        'strict_order' as mode, entered_strict as entered, next_strict as went_next
-    from person_phase
+    select *, 'strict_order' as mode, entered_strict as persons_entered, next_strict as persons_next
+    from cohort_counts
 ),
 
 breakdowns as (
-    select person_id, 'all' as breakdown, 'all' as breakdown_value from first_journeys
+    select 'all' as breakdown, 'all' as breakdown_value, * from by_mode
     union all
-    select person_id, 'first_channel', coalesce(first_channel, '(none)') from first_journeys
+    select 'first_channel', first_channel, * from by_mode
     union all
-    select person_id, 'first_touchpoint', coalesce(first_touchpoint, '(none)') from first_journeys
+    select 'first_touchpoint', first_touchpoint, * from by_mode
     union all
-    select j.person_id, 'first_campaign', coalesce(c.first_campaign, '(none)')
-    from first_journeys as j
-    left join first_campaigns as c on c.person_id = j.person_id
+    select 'first_campaign', first_campaign, * from by_mode
     union all
-    select person_id, 'month', strftime(started_at, '%Y-%m') from first_journeys
+    select 'month', month, * from by_mode
 ),
 
 counted as (
     select
-        b.breakdown,
-        b.breakdown_value,
-        m.mode,
-        m.phase_order,
-        m.phase,
-        m.last_phase_order,
-        count(*) as persons,
-        count(*) filter (where m.has_touchpoint) as persons_with_touchpoint,
-        count(*) filter (where m.entered) as persons_entered,
-        count(*) filter (where m.entered and m.went_next) as persons_next,
-        count(*) filter (where m.skipped) as persons_skipped
-    from breakdowns as b
-    join by_mode as m on m.person_id = b.person_id
-    group by b.breakdown, b.breakdown_value, m.mode, m.phase_order, m.phase, m.last_phase_order
+        breakdown,
+        breakdown_value,
+        mode,
+        phase_order,
+        phase,
+        last_phase_order,
+        cast(sum(persons) as bigint) as persons,
+        cast(sum(persons_with_touchpoint) as bigint) as persons_with_touchpoint,
+        cast(sum(persons_entered) as bigint) as persons_entered,
+        cast(sum(persons_next) as bigint) as persons_next,
+        cast(sum(persons_skipped) as bigint) as persons_skipped
+    from breakdowns
+    group by breakdown, breakdown_value, mode, phase_order, phase, last_phase_order
 )
 
 select
