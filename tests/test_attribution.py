@@ -18,6 +18,7 @@ import pytest
 
 from builders import T0, ga4_event, write_ga4
 from conftest import open_build, rows
+from journeyflow.attribution import PATH_EDGES_SQL
 from journeyflow.markov import solve_chain
 
 CONVERSIONS = 4  # J1, J2, J3, J5
@@ -161,6 +162,25 @@ def test_path_steps_keep_steps_before_the_first_conversion(five_journeys):
         (["purchase"], 1, True),
         (["organic_search_visit", "pricing_page"], 2, False),  # the repeated pricing view is one step
         (["organic_search_visit", "paid_search_click", "organic_search_visit", "pricing_page"], 4, True),
+    ])
+
+
+def test_markov_edges_of_the_credited_paths(five_journeys):
+    # the touchpoint edges listed above REMOVAL, by hand from the five credited paths
+    got = rows(five_journeys, PATH_EDGES_SQL)
+    assert [r[1:] for r in got if r[0] == "touchpoint"] == sorted([
+        ("START", "paid_search_click", 1), ("START", "organic_search_visit", 3), ("START", "purchase", 1),
+        ("paid_search_click", "pricing_page", 1), ("paid_search_click", "organic_search_visit", 1),
+        ("organic_search_visit", "newsletter_click", 1), ("organic_search_visit", "pricing_page", 2),
+        ("organic_search_visit", "paid_search_click", 1), ("newsletter_click", "pricing_page", 1),
+        ("pricing_page", "CONVERSION", 3), ("pricing_page", "EXIT", 1), ("purchase", "CONVERSION", 1),
+    ])
+    # channels (paid and organic search → search; pricing and purchase → web; newsletter → email):
+    # J1 search→web, J2 search→email→web, J3 web, J4 search→web (exit), J5 search→search→search→web
+    assert [r[1:] for r in got if r[0] == "channel"] == sorted([
+        ("START", "search", 4), ("START", "web", 1),
+        ("search", "web", 3), ("search", "email", 1), ("search", "search", 2),
+        ("email", "web", 1), ("web", "CONVERSION", 4), ("web", "EXIT", 1),
     ])
 
 

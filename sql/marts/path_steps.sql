@@ -57,7 +57,10 @@ positioned as (
 weighted as (
     select
         *,
-        decay_weight / sum(decay_weight) over (partition by journey_id) as decay_share
+        decay_weight / sum(decay_weight) over (partition by journey_id) as decay_share,
+        -- the credited step after this one, for the Markov chain's edges (null at the last step)
+        lead(touchpoint) over (partition by journey_id order by step_number) as next_touchpoint,
+        lead(channel) over (partition by journey_id order by step_number) as next_channel
     from positioned
 )
 
@@ -71,6 +74,8 @@ select
     touchpoint,
     channel,
     occurred_at,
+    next_touchpoint,
+    next_channel,
     -- journey outcome
     converted,
     conversion_touchpoint,

@@ -20,45 +20,31 @@ if TYPE_CHECKING:
 
 LEVELS = ("touchpoint", "channel")
 
-# Aggregated edges of the credited paths, per level: START → steps → CONVERSION (or EXIT).
+# Aggregated edges of the credited paths, per level: START → steps → CONVERSION (or EXIT). Each step
+# row carries the next step's node (marts.path_steps, built per person), so this is one aggregation.
 PATH_EDGES_SQL = """
-with steps as (
-    select journey_id, step_number, path_steps, converted, touchpoint, channel
+with edges as (
+    select 'touchpoint' as level, 'START' as from_node, touchpoint as to_node
     from marts.path_steps
-),
-
-levels as (
-    select 'touchpoint' as level, journey_id, step_number, path_steps, converted, touchpoint as node
-    from steps
+    where step_number = 1
     union all
-    select 'channel' as level, journey_id, step_number, path_steps, converted, channel as node
-    from steps
-),
-
-journeys as (
-    select distinct level, journey_id, path_steps, converted from levels
-),
-
-nodes as (
-    select level, journey_id, step_number as position, node from levels
+    select 'touchpoint', touchpoint,
+        case when step_number < path_steps then next_touchpoint
+            when converted then 'CONVERSION' else 'EXIT' end
+    from marts.path_steps
     union all
-    select level, journey_id, 0 as position, 'START' as node from journeys
+    select 'channel', 'START', channel
+    from marts.path_steps
+    where step_number = 1
     union all
-    select level, journey_id, path_steps + 1 as position,
-        case when converted then 'CONVERSION' else 'EXIT' end as node
-    from journeys
-),
-
-pairs as (
-    select
-        level,
-        node as from_node,
-        lead(node) over (partition by level, journey_id order by position) as to_node
-    from nodes
+    select 'channel', channel,
+        case when step_number < path_steps then next_channel
+            when converted then 'CONVERSION' else 'EXIT' end
+    from marts.path_steps
 )
 
 select level, from_node, to_node, count(*) as transitions
-from pairs
+from edges
 where to_node is not null
 group by level, from_node, to_node
 order by level, from_node, to_node
