@@ -3,110 +3,35 @@
 -- A journey "passes" a touchpoint at the touchpoint's first occurrence in the journey (its lowest
 -- touchpoint_number); answers and tickets count when they come later in the same journey. Visits,
 -- exits and the time to the next touchpoint use steps (runs of one touchpoint, as in
--- marts.transitions). Definitions and the pain-score formula: docs/metrics.md.
-with journey_conversions as (
-    select journey_id, min(touchpoint_number) as conversion_number
-    from core.touchpoints
-    where is_conversion
-    group by journey_id
-),
-
-touchpoint_phases as (
+-- marts.transitions). Both come per step from marts.touchpoint_steps (built per person), so this
+-- table only aggregates. Definitions and the pain-score formula: docs/metrics.md.
+with touchpoint_phases as (
     -- a touchpoint has one phase in the taxonomy; should rules disagree, the earliest phase wins
     select touchpoint, arg_min(phase, coalesce(phase_order, 99)) as phase
     from core.touchpoints
     group by touchpoint
 ),
 
-passes as (
-    -- one row per journey and touchpoint it passed, at the first time it did
-    select
-        p.journey_id,
-        p.person_id,
-        p.touchpoint,
-        p.first_number,
-        c.conversion_number is not null as converted,
-        c.conversion_number is null or p.first_number < c.conversion_number as before_conversion
-    from (
-        select journey_id, person_id, touchpoint, min(touchpoint_number) as first_number
-        from core.touchpoints
-        group by journey_id, person_id, touchpoint
-    ) as p
-    left join journey_conversions as c on c.journey_id = p.journey_id
-),
-
-signals as (
-    -- the events a touchpoint is linked to when they follow it: NPS answers, CSAT (ticket ratings
-    -- and CSAT survey answers, satisfied = good or 4-5 of 5), CES answers (1-7), tickets
-    select
-        journey_id,
-        touchpoint_number,
-        case when event_name = 'nps_response' then value end as nps_score,
-        case
-            when event_name = 'ticket_rated_good' then 1
-            when event_name = 'ticket_rated_bad' then 0
-            when event_name = 'csat_response' then case when value >= 4 then 1 else 0 end
-        end as csat_good,
-        case when event_name = 'ces_response' then value end as ces_score,
-        event_name = 'ticket_created' as is_ticket
-    from core.touchpoints
-    where event_name in (
-        'nps_response', 'ticket_rated_good', 'ticket_rated_bad', 'csat_response', 'ces_response',
-        'ticket_created'
-    )
-),
-
-pass_signals as (
-    select
-        p.journey_id,
-        p.touchpoint,
-        count(s.nps_score) as nps_responses,
-        count(*) filter (where s.nps_score >= 9) as promoters,
-        count(*) filter (where s.nps_score <= 6) as detractors,
-        count(s.csat_good) as csat_responses,
-        count(*) filter (where s.csat_good = 1) as csat_good,
-        count(s.ces_score) as ces_responses,
-        count(*) filter (where s.ces_score <= 3) as ces_high_effort,
-        sum(s.ces_score) as ces_score_sum,
-        bool_or(s.is_ticket) as ticket_after
-    from passes as p
-    join signals as s on s.journey_id = p.journey_id and s.touchpoint_number > p.first_number
-    group by p.journey_id, p.touchpoint
-),
-
 reach as (
+    -- the journeys that passed each touchpoint, at the first time they did
     select
-        p.touchpoint,
-        count(distinct p.person_id) as persons,
+        touchpoint,
+        count(distinct person_id) as persons,
         count(*) as journeys,
-        count(*) filter (where p.before_conversion) as journeys_before_conversion,
-        count(*) filter (where p.before_conversion and p.converted) as conversions_after,
-        count(*) filter (where s.ticket_after) as journeys_with_ticket_after,
-        cast(coalesce(sum(s.nps_responses), 0) as bigint) as nps_responses,
-        cast(coalesce(sum(s.promoters), 0) as bigint) as nps_promoters,
-        cast(coalesce(sum(s.detractors), 0) as bigint) as nps_detractors,
-        cast(coalesce(sum(s.csat_responses), 0) as bigint) as csat_responses,
-        cast(coalesce(sum(s.csat_good), 0) as bigint) as csat_good,
-        cast(coalesce(sum(s.ces_responses), 0) as bigint) as ces_responses,
-        cast(coalesce(sum(s.ces_high_effort), 0) as bigint) as ces_high_effort,
-        sum(s.ces_score_sum) as ces_score_sum
-    from passes as p
-    left join pass_signals as s on s.journey_id = p.journey_id and s.touchpoint = p.touchpoint
-    group by p.touchpoint
-),
-
-step_gaps as (
-    -- steps in journey order (touchpoint_number is unique within a journey); one sort serves both
-    select
-        s.touchpoint,
-        c.conversion_number is null or s.touchpoint_number < c.conversion_number as before_conversion,
-        epoch(lead(s.occurred_at) over (partition by s.journey_id order by s.touchpoint_number))
-            - epoch(s.occurred_at) as seconds_to_next,
-        lead(s.touchpoint_number) over (partition by s.journey_id order by s.touchpoint_number) is null
-            as is_exit
-    from core.touchpoints as s
-    left join journey_conversions as c on c.journey_id = s.journey_id
-    where not s.repeats_previous
+        count(*) filter (where before_conversion) as journeys_before_conversion,
+        count(*) filter (where before_conversion and converted) as conversions_after,
+        count(*) filter (where ticket_after) as journeys_with_ticket_after,
+        cast(coalesce(sum(nps_responses), 0) as bigint) as nps_responses,
+        cast(coalesce(sum(nps_promoters), 0) as bigint) as nps_promoters,
+        cast(coalesce(sum(nps_detractors), 0) as bigint) as nps_detractors,
+        cast(coalesce(sum(csat_responses), 0) as bigint) as csat_responses,
+        cast(coalesce(sum(csat_good), 0) as bigint) as csat_good,
+        cast(coalesce(sum(ces_responses), 0) as bigint) as ces_responses,
+        cast(coalesce(sum(ces_high_effort), 0) as bigint) as ces_high_effort,
+        sum(ces_score_sum) as ces_score_sum
+    from marts.touchpoint_steps
+    where is_first_in_journey
+    group by touchpoint
 ),
 
 step_stats as (
@@ -118,7 +43,7 @@ step_stats as (
         count(*) filter (where before_conversion and is_exit) as exits_before_conversion,
         quantile_cont(seconds_to_next, 0.5) as median_seconds_to_next,
         quantile_cont(seconds_to_next, 0.75) as p75_seconds_to_next
-    from step_gaps
+    from marts.touchpoint_steps
     group by touchpoint
 ),
 

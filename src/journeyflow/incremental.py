@@ -535,3 +535,7 @@ def build_journeys(ctx: RunContext) -> Metadata:
 
 def build_journey_transitions(ctx: RunContext) -> Metadata:
     return build_per_person(ctx, "core.journey_transitions")
+
+
+def build_touchpoint_steps(ctx: RunContext) -> Metadata:
+    return build_per_person(ctx, "marts.touchpoint_steps")

@@ -28,6 +28,7 @@ from journeyflow.incremental import (
     build_journeys,
     build_sessions,
     build_staged_source,
+    build_touchpoint_steps,
     build_touchpoints,
 )
 from journeyflow.markov import build_graph_metrics
@@ -276,7 +277,10 @@ STEPS: tuple[Step, ...] = (
                 "within the conversion window."),
     _table_step("marts.phase_times", ("core.touchpoints",),
                 "Days from a person's first time in one phase to the first time in a later phase."),
-    _table_step("marts.touchpoint_kpis", ("core.touchpoints",),
+    Step("marts.touchpoint_steps", ("core.touchpoints",), build_touchpoint_steps,
+         "Each journey step with its exit, time to the next step and the answers and tickets after "
+         "it, for the touchpoint KPIs; incremental per person."),
+    _table_step("marts.touchpoint_kpis", ("marts.touchpoint_steps", "core.touchpoints"),
                 "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
                 "exits and a pain-point score and rank."),
     Step("marts.segment_journeys", ("core.journeys", "core.touchpoints"), build_segment_journeys,
