@@ -26,7 +26,7 @@ funnel_phases as (
         phase,
         phase_order,
         max(phase_order) over () as last_phase_order,
-        row_number() over (order by phase_order) as phase_step
+        row_number() over (order by phase_order, phase) as phase_step
     from core.phases
     where phase_order >= 1
 ),
@@ -37,8 +37,9 @@ phase_firsts as (
     from core.touchpoints as t
     join first_journeys as j on j.person_id = t.person_id
     join funnel_phases as f on f.phase_order = t.phase_order
-    where cast($funnel_window_seconds as double) is null
-        or epoch(t.occurred_at) - epoch(j.started_at) <= cast($funnel_window_seconds as double)
+    where t.occurred_at is not null
+        and (cast($funnel_window_seconds as double) is null
+             or epoch(t.occurred_at) - epoch(j.started_at) <= cast($funnel_window_seconds as double))
     group by t.person_id, f.phase_order, f.phase_step
 ),
 
@@ -101,6 +102,7 @@ cohort_phases as (
         p.first_campaign,
         p.month,
         f.phase_order,
+        f.phase_step,
         f.phase,
         f.last_phase_order,
         sum(p.persons) as persons,
@@ -112,7 +114,7 @@ cohort_phases as (
     from profiles as p
     cross join funnel_phases as f
     group by p.first_channel, p.first_touchpoint, p.first_campaign, p.month,
-        f.phase_order, f.phase, f.last_phase_order
+        f.phase_order, f.phase_step, f.phase, f.last_phase_order
 ),
 
 touches as (
@@ -123,12 +125,12 @@ touches as (
         pc.first_touchpoint,
         pc.first_campaign,
         pc.month,
-        p.phase_order,
+        p.phase_step,
         count(*) as persons_with_touchpoint,
         count(*) filter (where pc.max_reached_order > p.phase_order) as touched_and_later
     from phase_firsts as p
     join person_cohorts as pc on pc.person_id = p.person_id
-    group by pc.first_channel, pc.first_touchpoint, pc.first_campaign, pc.month, p.phase_order
+    group by pc.first_channel, pc.first_touchpoint, pc.first_campaign, pc.month, p.phase_step
 ),
 
 cohort_counts as (
@@ -150,7 +152,8 @@ cohort_counts as (
     from cohort_phases as c
     left join touches as t
         on t.first_channel = c.first_channel and t.first_touchpoint = c.first_touchpoint
-        and t.first_campaign = c.first_campaign and t.month = c.month and t.phase_order = c.phase_order
+        and t.first_campaign = c.first_campaign and t.month is not distinct from c.month
+        and t.phase_step = c.phase_step
 ),
 
 by_mode as (

@@ -5,6 +5,8 @@
 -- recompute only the persons core.touchpoints recomputed) and the KPIs only aggregate. The step at
 -- a touchpoint's first occurrence in the journey (is_first_in_journey) is where the journey
 -- "passes" it; the survey answers and tickets that come later in the journey are counted on it.
+-- A first occurrence is always a step: repeats_previous compares with the previous touchpoint of
+-- the same journey only (sql/core/touchpoints.sql), so it is false there.
 with journey_conversions as (
     select journey_id, min(touchpoint_number) as conversion_number
     from core.touchpoints

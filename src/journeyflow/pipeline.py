@@ -264,7 +264,8 @@ STEPS: tuple[Step, ...] = (
                 "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
     Step("marts.path_steps", ("core.touchpoints",), build_path_steps,
-         "Each journey's steps before its first conversion, with rule-based attribution credit."),
+         "Each journey's steps before its first conversion, with rule-based attribution credit "
+         "and the next step (the Markov model's edges); incremental per person."),
     _table_step("marts.paths", ("marts.path_steps",), "Top path variants with conversion rate."),
     _table_step("marts.unmapped_events", ("core.touchpoints",),
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
