@@ -11,7 +11,7 @@ from pipelines.resources import JourneyflowResource
 
 from builders import T0, ga4_event, write_ga4, write_zendesk, zendesk_ticket, zendesk_user
 from conftest import rows, settings_for
-from journeyflow.checks import QualityGateFailed
+from journeyflow.checks import QualityGateFailed, load_checks, run_check
 from journeyflow.pipeline import run_pipeline
 
 
@@ -33,6 +33,24 @@ def test_all_checks_pass_and_are_recorded(build, tmp_path):
         "identity_no_over_merge", "sessions_one_person", "transitions_probabilities",
     }
     assert all(passed for _, passed in results)
+
+
+def test_a_session_of_two_persons_fails_sessions_one_person():
+    # core.sessions has one row per session, person, journey and session number: s2 on two rows
+    # (two persons) is one mixed session; s1 is fine
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA core")
+    con.execute("""
+        CREATE TABLE core.sessions AS SELECT * FROM (VALUES
+            ('s1', 'p1', 'j1', 1), ('s2', 'p2', 'j2', 1), ('s2', 'p3', 'j3', 1)
+        ) AS t(session_id, person_id, journey_id, session_number)
+    """)
+    check = next(c for c in load_checks() if c.name == "sessions_one_person")
+    outcome = run_check(con, check, {})
+    assert not outcome.passed
+    assert outcome.observed["frame"] == [{"mixed_sessions": 1}]
+    con.execute("DELETE FROM core.sessions WHERE person_id = 'p3'")
+    assert run_check(con, check, {}).passed
 
 
 def test_failing_blocking_check_leaves_published_warehouse_untouched(tmp_path):
