@@ -254,6 +254,28 @@ def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
     assert results["raw.hubspot_contacts"]["files_unchanged"] == 0
 
 
+def test_identity_keys_written_as_a_table_by_an_earlier_release_become_the_view(tmp_path):
+    folder = tmp_path / "input"
+    _day_files(folder)
+    settings = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(settings)
+    con = duckdb.connect(str(settings.work_file))
+    con.execute("CREATE TABLE staging.keys_as_table AS SELECT * FROM staging.identity_keys")
+    con.execute("DROP VIEW staging.identity_keys")
+    con.execute("ALTER TABLE staging.keys_as_table RENAME TO identity_keys")
+    con.close()
+    run_pipeline(settings, incremental=True)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_schema = 'staging' AND table_name = 'identity_keys'"
+    ).fetchall() == [("VIEW",)]
+    # c1, c2 (= u2), c3: three persons' identifiers, as before
+    assert con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall() == [(3,)]
+    con.close()
+    assert_equals_full_rebuild(settings, folder, tmp_path)
+
+
 def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tmp_path):
     # One GA4 event (same cookie, time, name, page: one natural key, one event_id) exported in day
     # 1's file without a user id and again in a later "fix" file with user id u1: the later file's

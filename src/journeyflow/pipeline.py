@@ -19,7 +19,7 @@ from journeyflow import bi, graph
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
-from journeyflow.engines import Engine, build_table, open_engine
+from journeyflow.engines import Engine, build_table, build_view, open_engine
 from journeyflow.incremental import (
     build_event_persons,
     build_events,
@@ -142,6 +142,13 @@ def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:
     return Step(table, deps, run, description)
 
 
+def _view_step(name: str, deps: tuple[str, ...], description: str) -> Step:
+    def run(ctx: RunContext) -> Metadata:
+        return {"rows": build_view(ctx.engine, name)}
+
+    return Step(name, deps, run, description)
+
+
 def _raw_step(source_table: str) -> Step:
     source = next(s for s in SOURCES if s.raw_table == source_table)
 
@@ -236,9 +243,10 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes",),
                 "Per file: rows read = loaded + rejected + duplicate."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
-    _table_step("staging.identity_keys",
-                ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
-                "The identifiers each event or profile record carries."),
+    _view_step("staging.identity_keys",
+               ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
+               "The identifiers each event or profile record carries (a view: read twice, never "
+               "worth writing)."),
     _table_step("quality.identity_conflicts", ("staging.identity_keys",),
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),

@@ -202,6 +202,19 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
+def create_view(con: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
+    """(Re)create view `name`; a table of that name (an earlier release built it as one) goes first."""
+    schema, table = name.split(".")
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchall()
+    if kind and kind[0][0] == "BASE TABLE":
+        con.execute(f"DROP TABLE {name}")
+    con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{query}")
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     schema, name = table.split(".")
     found = con.execute(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import duckdb
 import pyarrow as pa
 
-from journeyflow.warehouse import row_count, sql_text
+from journeyflow.warehouse import create_view, row_count, sql_text
 
 if TYPE_CHECKING:
     from journeyflow.config import Settings
@@ -33,6 +33,9 @@ class Engine(Protocol):
 
     def create_table(self, table: str, query: str, params: dict | None = None, temp: bool = False) -> None:
         """(Re)create `table` from `query`; a temp table lives only for this run and is not copied."""
+
+    def create_view(self, name: str, query: str) -> None:
+        """(Re)create view `name` over finished tables: its rows are read, never written."""
 
     def fetch_arrow(self, query: str, params: dict | None = None) -> pa.Table:
         """Run a query whose result is small (aggregated) and return it as Arrow."""
@@ -55,6 +58,15 @@ def used_params(query: str, params: dict | None) -> dict[str, object]:
     return values
 
 
+def build_view(engine: Engine, name: str) -> int:
+    """(Re)create view `layer.name` from `sql/<layer>/<name>.sql` (no parameters); its row count."""
+    query = sql_text(name)
+    if PARAM.search(query):
+        raise ValueError(f"sql for {name}: a view cannot take parameters")
+    engine.create_view(name, query)
+    return row_count(engine.con, name)
+
+
 def build_table(engine: Engine, table: str, params: dict | None = None) -> int:
     """(Re)create `layer.table` from `sql/<layer>/<table>.sql` on the engine; returns its row count."""
     try:
@@ -75,6 +87,9 @@ class DuckDBEngine:
     def create_table(self, table: str, query: str, params: dict | None = None, temp: bool = False) -> None:
         kind = "TEMP TABLE" if temp else "TABLE"
         self.con.execute(f"CREATE OR REPLACE {kind} {table} AS\n{query}", used_params(query, params))
+
+    def create_view(self, name: str, query: str) -> None:
+        create_view(self.con, name, query)
 
     def fetch_arrow(self, query: str, params: dict | None = None) -> pa.Table:
         return self.con.execute(query, used_params(query, params)).to_arrow_table()

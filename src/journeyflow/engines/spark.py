@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
-from journeyflow.warehouse import quote_ident, quote_literal
+from journeyflow.warehouse import create_view, quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -86,6 +86,10 @@ class SparkEngine:
         self._view(table, self.spark.read.parquet(path))
         if not temp:
             self._copy_to_warehouse(table, path)
+
+    def create_view(self, name: str, query: str) -> None:
+        self._view(name, self.sql(query))
+        create_view(self.con, name, query)  # the same view in the warehouse, for its readers
 
     def fetch_arrow(self, query: str, params: dict | None = None) -> pa.Table:
         return self.sql(query, params).toArrow()
