@@ -1,4 +1,4 @@
-"""One Dagster asset per warehouse table, each a thin call of the library step that builds it.
+"""One Dagster asset per warehouse table (or view), each a thin call of the library step that builds it.
 
 Every asset is partitioned by day: materializing day D (or a backfill of D1..D2, run as one run)
 reads the export files dated D - lookback .. D (plus undated snapshots) and updates the warehouse

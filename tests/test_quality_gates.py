@@ -35,21 +35,22 @@ def test_all_checks_pass_and_are_recorded(build, tmp_path):
     assert all(passed for _, passed in results)
 
 
-def test_a_session_of_two_persons_fails_sessions_one_person():
-    # core.sessions has one row per session, person, journey and session number: s2 on two rows
-    # (two persons) is one mixed session; s1 is fine
+def test_a_session_on_two_journeys_fails_sessions_one_person():
+    # a session id carries its person's id, so what can go wrong is one session on two journeys:
+    # p1:s00001 has touchpoints in journeys j001 and j002 (one mixed session); p1:s00002 is fine
     con = duckdb.connect()
     con.execute("CREATE SCHEMA core")
     con.execute("""
-        CREATE TABLE core.sessions AS SELECT * FROM (VALUES
-            ('s1', 'p1', 'j1', 1), ('s2', 'p2', 'j2', 1), ('s2', 'p3', 'j3', 1)
-        ) AS t(session_id, person_id, journey_id, session_number)
+        CREATE TABLE core.touchpoints AS SELECT * FROM (VALUES
+            ('p1:s00001', 'p1', 'p1:j001'), ('p1:s00001', 'p1', 'p1:j002'),
+            ('p1:s00002', 'p1', 'p1:j002'), ('p1:s00002', 'p1', 'p1:j002')
+        ) AS t(session_id, person_id, journey_id)
     """)
     check = next(c for c in load_checks() if c.name == "sessions_one_person")
     outcome = run_check(con, check, {})
     assert not outcome.passed
     assert outcome.observed["frame"] == [{"mixed_sessions": 1}]
-    con.execute("DELETE FROM core.sessions WHERE person_id = 'p3'")
+    con.execute("DELETE FROM core.touchpoints WHERE session_id = 'p1:s00001' AND journey_id = 'p1:j002'")
     assert run_check(con, check, {}).passed
 
 

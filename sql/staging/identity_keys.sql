@@ -1,6 +1,6 @@
 -- grain: one row per event or profile record with the identifiers it carries (input to stitching)
 -- A view (built by pipeline._view_step): quality.identity_conflicts and core.identity_links each
--- read it once, and writing its 12M rows at 10M events cost more than reading it twice.
+-- read it once (and its step counts it), and writing its 12M rows at 10M events cost more.
 with event_keys as (
     select
         occurred_at,

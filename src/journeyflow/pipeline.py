@@ -1,4 +1,4 @@
-"""The pipeline as an ordered list of steps, one per warehouse table.
+"""The pipeline as an ordered list of steps, one per warehouse table (or view).
 
 The Dagster assets in `pipelines/` and the CLI's `journeyflow run` both execute these same steps, so
 a run without a Dagster daemon builds exactly what `dagster asset materialize` builds.
