@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from journeyflow.checks import Check, load_checks, run_and_record
+from journeyflow.checks import Check, load_checks, record_row_count, run_and_record
 from pipelines.assets import asset_key, run_scope
 from pipelines.resources import JourneyflowResource
 
@@ -19,6 +19,7 @@ def asset_check(check: Check) -> dg.AssetChecksDefinition:
     ) -> dg.AssetCheckResult:
         incremental, scope = run_scope(context, journeyflow)
         with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
+            record_row_count(ctx.con, check.table, ctx.load_id)  # one op per check: each counts
             outcome = run_and_record(ctx.con, check, ctx.load_id, ctx.params)
         return dg.AssetCheckResult(
             passed=outcome.passed,

@@ -160,16 +160,13 @@ def record_published(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
 
 
 def run_and_record(
-    con: duckdb.DuckDBPyConnection, check: Check, load_id: str, params: dict[str, object],
-    count_rows: bool = True,
+    con: duckdb.DuckDBPyConnection, check: Check, load_id: str, params: dict[str, object]
 ) -> CheckOutcome:
     """Run one check and append its result to quality.check_results.
 
-    The table's row counts are recorded first (row-count checks compare them with the last published
-    load), unless the caller has just recorded them for all the table's checks.
+    The caller records the table's row counts first (`record_row_count`): row-count checks compare
+    them with the last published load.
     """
-    if count_rows:
-        record_row_count(con, check.table, load_id)
     con.execute(RESULTS_DDL)
     outcome = run_check(con, check, params | {"load_id": load_id})
     con.execute(
@@ -188,7 +185,7 @@ def run_checks_for(
     checks = checks_for(table)
     if checks:  # counted once for all of them: staging.events' per-source count reads 12M rows at 10M
         record_row_count(con, table, load_id)
-    return [run_and_record(con, check, load_id, params, count_rows=False) for check in checks]
+    return [run_and_record(con, check, load_id, params) for check in checks]
 
 
 def raise_on_blocking_failures(outcomes: list[CheckOutcome]) -> None:

@@ -204,24 +204,23 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def create_view(con: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
     """(Re)create view `name`; a table of that name (an earlier release built it as one) goes first."""
-    schema, table = name.split(".")
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables "
-        "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
-        [schema, table],
-    ).fetchall()
-    if kind and kind[0][0] == "BASE TABLE":
+    if table_type(con, name) == "BASE TABLE":
         con.execute(f"DROP TABLE {name}")
     con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{query}")
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_type(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """'BASE TABLE', 'VIEW', or None when `table` does not exist."""
     schema, name = table.split(".")
     found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, name],
-    ).fetchall()[0][0]
-    return bool(found)
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return table_type(con, table) is not None
 
 
 def publish(work_file: Path, published: Path, while_copying: Callable[[], object]) -> None:
