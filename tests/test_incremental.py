@@ -224,6 +224,23 @@ def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path)
     assert_equals_full_rebuild(nightly, folder, tmp_path, **changed)
 
 
+def test_a_source_whose_events_another_source_reads_changes_those_events_too(tmp_path):
+    # Some sources' events consult another source: a Zendesk ticket is rated from the ratings
+    # export when that has its rating, Freshdesk's API pages and CSV export are one ticket, a
+    # Salesforce contact a lead converted into is created by the conversion. When only the
+    # consulted export changes (here: it disappears), those events must be derived again.
+    folder = tmp_path / "input"
+    shutil.copytree(SAMPLE, folder)
+    nightly = settings_for(folder, tmp_path / "nightly", min_row_ratio=0.0)  # sources vanish
+    run_pipeline(nightly, incremental=True)
+    for export in ("zendesk/satisfaction_ratings.json", "freshdesk/tickets_archive_export.csv",
+                   "salesforce/Lead.csv"):
+        (folder / export).unlink()
+    results = run_pipeline(nightly, incremental=True)
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path, min_row_ratio=0.0)
+
+
 def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_path):
     # The same GA4 line in day 1 and day 2: the copy in the later file is the duplicate. When day
     # 1 is re-exported without it, day 2's copy becomes the one that counts.

@@ -18,7 +18,7 @@ import duckdb
 
 from journeyflow import changelog, identity
 from journeyflow.engines import DuckDBEngine, build_table, used_params
-from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
+from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
 if TYPE_CHECKING:
@@ -340,13 +340,29 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
     return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 
+_STAGED_TABLE = re.compile(r"\bstaging\.(\w+)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def events_inputs(name: str) -> set[Source]:
+    """The staged tables sql/staging/events/<name>.sql reads: its own, and those it consults (a
+    Zendesk ticket's rating comes from the ratings export when that has one)."""
+    select = source_events_sql(name)
+    if not select:
+        return set()
+    read = set(_STAGED_TABLE.findall(_COMMENT.sub("", select)))
+    return {s for s in SOURCES if s.name in read}
+
+
 def _file_digests() -> str:
-    """Per staged file: a digest of its rows' lineage and outcome flags (what its events depend on)."""
+    """Per file of every staged table some source's events read: a digest of its rows' lineage and
+    outcome flags (what the events made from it depend on)."""
+    read = set().union(*(events_inputs(s.name) for s in SOURCES))
     return "\nunion all\n".join(
         f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
         f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
         f"from {s.staged_table} group by _source_file"
-        for s in SOURCES if source_events_sql(s.name)
+        for s in SOURCES if s in read
     )
 
 
@@ -440,9 +456,10 @@ def build_events(ctx: RunContext) -> Metadata:
 def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Move the event versions to derive again into temp table removed_versions; their sources' SQL.
 
-    Event streams: the versions from files in changed_files. Other sources with a changed file,
-    and those that join other sources or custom mappings (they can change without their own rows
-    changing): all their versions.
+    A source is derived again when a staged table its events read (`events_inputs`) changed, or
+    when it joins other sources or custom mappings (it can change without its own rows changing).
+    Event streams that read only themselves: the versions from files in changed_files; the
+    others: all their versions.
     """
     con.execute("CREATE OR REPLACE TEMP TABLE removed_versions AS "
                 "SELECT * FROM staging.event_versions WHERE false")
@@ -451,11 +468,12 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     selects = []
     for source in SOURCES:
         select = source_events_sql(source.name)
-        if source.raw_table not in changed or not select:
+        changed_inputs = {s.raw_table for s in events_inputs(source.name)} & changed
+        if not changed_inputs or not select:
             continue
         # registry names (constants), not user input
         stale = f"events_sql = '{source.name}'"
-        if source.events_per_file:
+        if source.events_per_file and changed_inputs == {source.raw_table}:
             files = f"SELECT _source_file FROM changed_files WHERE source_table = '{source.raw_table}'"
             stale += f" AND source_file IN ({files})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "
