@@ -110,8 +110,10 @@ def test_incremental_runs_over_the_sample_equal_a_full_rebuild(sample_full, tmp_
     results = run_pipeline(settings, incremental=True, scope=day_scope(date(2026, 9, 30)))
     assert results["raw.ga4_events"]["files"] == 0
     assert results["staging.ga4_events"]["files_changed"] == 0
-    # custom sources and Salesforce opportunities are derived again every run, and come out the same
-    assert results["staging.events"]["event_ids_changed"] == 0
+    # sources that join others (custom mappings, Salesforce contact roles) are not derived again
+    assert results["raw.custom_events"]["files"] == 0
+    assert results["staging.salesforce_opportunity_history"]["inputs_changed"] is False
+    assert results["staging.events"]["event_versions_rederived"] == 0
     assert results["core.touchpoints"]["persons_recomputed"] == 0
     assert snapshot(settings.warehouse) == before
 
@@ -239,6 +241,28 @@ def test_a_source_whose_events_another_source_reads_changes_those_events_too(tmp
     results = run_pipeline(nightly, incremental=True)
     assert results["staging.events"]["event_ids_changed"] > 0
     assert_equals_full_rebuild(nightly, folder, tmp_path, min_row_ratio=0.0)
+
+
+def test_a_changed_custom_mapping_or_contact_role_derives_those_sources_again(tmp_path):
+    # Custom sources and Salesforce opportunities are rebuilt only when something they read
+    # changed: a mapping (here: no value any more), or the contact role that says whose an
+    # opportunity is (here: the first opportunity's goes to another contact).
+    folder = tmp_path / "input"
+    shutil.copytree(SAMPLE, folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    mapping = folder / "custom" / "shop_orders" / "source.yaml"
+    mapping.write_text(mapping.read_text().replace("value: Gesamtsumme\n", ""))
+    roles = folder / "salesforce" / "OpportunityContactRole.csv"
+    text = roles.read_text()
+    roles.write_text(text.replace("0067Q0000000001QAA,0037Q0000000001QAA",
+                                  "0067Q0000000001QAA,0037Q0000000003QAA"))
+    assert roles.read_text() != text
+    results = run_pipeline(nightly, incremental=True)
+    assert results["raw.custom_events"]["files"] == 2
+    assert results["staging.salesforce_opportunity_history"]["inputs_changed"] is True
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
 def test_duplicates_across_files_are_flagged_as_a_full_rebuild_flags_them(tmp_path):

@@ -31,25 +31,32 @@ DUPLICATE_FLAG = """
     ) > 1
 """
 
+# the tables a SQL file reads, outside its comments
+_COMMENT = re.compile(r"--[^\n]*")
+_READ_TABLE = re.compile(r"\b(?:raw|staging)\.\w+")
+_STAGED_TABLE = re.compile(r"\bstaging\.(\w+)")
+
 
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     """Type one source's raw records and flag exact duplicates (same record seen before)."""
     query = sql_text(table)
     params = used_params(query, ctx.params)
-    state = _build_state(query, params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
-    # without its own raw rows changing: it is always rebuilt
-    source = SOURCES_BY_TABLE["raw." + table.split(".")[1]]
-    joins_others = bool(source.requires) or source.reader == "custom"
-    if (ctx.incremental and not joins_others and table_exists(ctx.con, table)
-            and _stored_state(ctx.con, table) == state):
+    # without its own raw rows changing: it is rebuilt whenever any table it reads changed
+    joins_others = SOURCES_BY_TABLE["raw." + table.split(".")[1]].joins_others
+    inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
+    state = _build_state(query, params, *inputs)
+    unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
+    if unchanged and joins_others:
+        metadata = {"inputs_changed": False}
+    elif unchanged:
         metadata = _update_staged_source(ctx, table, query, params)
     else:
         ctx.engine.create_table(
             table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
         )
         _store_state(ctx.con, table, state)
-        metadata = {}
+        metadata = {"inputs_changed": True} if joins_others else {}
     counts = ctx.con.execute(
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
     ).fetchall()[0]
@@ -108,6 +115,18 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
                 """
             )
     return {"files_changed": files}
+
+
+def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[tuple]:
+    """Row count and an order-free digest of every raw or staged table `query` reads, with the
+    build state of those that are staged (a staged table that joins others keeps its own rows'
+    load ids when what it joined changed)."""
+    read = sorted(set(_READ_TABLE.findall(_COMMENT.sub("", query))) - {table})
+    return [
+        (name, *con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {name} AS t").fetchall()[0],
+         _stored_state(con, name) if name.startswith("staging.") else None)
+        for name in read  # table names from the project's SQL files, not user input
+    ]
 
 
 def _build_state(*parts: object) -> str:
@@ -340,10 +359,6 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
     return {"rows": row_count(con, table), "persons_recomputed": persons}
 
 
-_STAGED_TABLE = re.compile(r"\bstaging\.(\w+)")
-_COMMENT = re.compile(r"--[^\n]*")
-
-
 def events_inputs(name: str) -> set[Source]:
     """The staged tables sql/staging/events/<name>.sql reads: its own, and those it consults (a
     Zendesk ticket's rating comes from the ratings export when that has one)."""
@@ -356,14 +371,22 @@ def events_inputs(name: str) -> set[Source]:
 
 def _file_digests() -> str:
     """Per file of every staged table some source's events read: a digest of its rows' lineage and
-    outcome flags (what the events made from it depend on)."""
+    outcome flags (what the events made from it depend on). A staged table that joins others can
+    change without that lineage changing: its build state (which digests what it read) is one more
+    row."""
     read = set().union(*(events_inputs(s.name) for s in SOURCES))
-    return "\nunion all\n".join(
+    digests = [
         f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
         f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
         f"from {s.staged_table} group by _source_file"
         for s in SOURCES if s in read
-    )
+    ]
+    digests += [
+        f"select '{s.raw_table}', '(build state)', 0, hash(state) "
+        f"from quality.build_state where table_name = '{s.staged_table}'"
+        for s in SOURCES if s in read and s.joins_others
+    ]
+    return "\nunion all\n".join(digests)
 
 
 def build_events(ctx: RunContext) -> Metadata:
@@ -456,15 +479,13 @@ def build_events(ctx: RunContext) -> Metadata:
 def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Move the event versions to derive again into temp table removed_versions; their sources' SQL.
 
-    A source is derived again when a staged table its events read (`events_inputs`) changed, or
-    when it joins other sources or custom mappings (it can change without its own rows changing).
-    Event streams that read only themselves: the versions from files in changed_files; the
-    others: all their versions.
+    A source is derived again when a staged table its events read (`events_inputs`) changed: a
+    file's digest, or the build state of a table that joins others. Event streams that read only
+    themselves: the versions from files in changed_files; the others: all their versions.
     """
     con.execute("CREATE OR REPLACE TEMP TABLE removed_versions AS "
                 "SELECT * FROM staging.event_versions WHERE false")
     changed = {row[0] for row in con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
-    changed |= {s.raw_table for s in SOURCES if s.requires or s.reader == "custom"}
     selects = []
     for source in SOURCES:
         select = source_events_sql(source.name)

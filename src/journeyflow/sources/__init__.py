@@ -36,6 +36,11 @@ class Source:
         return self.reader
 
     @property
+    def joins_others(self) -> bool:
+        """Its staging SQL reads more than its raw rows (other staged sources, custom mappings)."""
+        return bool(self.requires) or self.reader == "custom"
+
+    @property
     def name(self) -> str:
         """The table name shared by raw.<name>, staging.<name> and sql/staging/events/<name>.sql."""
         return self.raw_table.split(".")[1]

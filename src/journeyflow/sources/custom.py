@@ -34,6 +34,7 @@ from pydantic import (
 from journeyflow.sources import Source, landing
 from journeyflow.sources.landing import LandingResult, normalise_header
 from journeyflow.taxonomy import Rule
+from journeyflow.warehouse import table_exists
 
 CUSTOM_FOLDER = "custom"
 MAPPING_FILE = "source.yaml"
@@ -440,9 +441,26 @@ def land_custom_sources(
     load_id: str,
     result: LandingResult,
     phases: set[str] | None = None,
+    incremental: bool = False,
 ) -> None:
-    """Land every custom source's files into `source.raw_table`; a bad mapping is one file reject."""
+    """Land every custom source's files into `source.raw_table`; a bad mapping is one file reject.
+
+    A mapping decides how all its files are read, so they are landed together. An incremental run
+    lands nothing when every mapping is usable and no mapping or data file was added, removed or
+    changed (size, modification time) since the last landing.
+    """
     sources = discover(input_dir, phases)
+    files = [path for custom in sources if custom.mapping is not None
+             for path in (custom.mapping_file, *custom.files)]
+    stats = {str(path): path.stat() for path in files}
+    if (incremental and all(custom.mapping is not None for custom in sources)
+            and table_exists(con, source.raw_table)
+            and landing.landed_files(con, source)
+            == {name: (stat.st_size, stat.st_mtime_ns) for name, stat in stats.items()}):
+        result.unchanged = sum(len(custom.files) for custom in sources)
+        return
+    con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
+    landing.forget_files(con, source, None)
     landed: list[tuple[str, Path, str]] = []
     for custom in sources:
         if custom.mapping is None:
@@ -456,3 +474,4 @@ def land_custom_sources(
             landing.land_one_file(con, path, replace(source, reader=fmt), load_id, result)
             landed.append((custom.name, path, fmt))
     write_mapping_tables(con, sources, landed)
+    landing.remember_files(con, source, files, stats, load_id)

@@ -170,7 +170,8 @@ def land_source(
     Full: replace the table with every file in scope. Incremental: only files that are new or
     changed since they were landed (name, size and modification time, `raw.landed_files`) are
     (re)landed, and the rows of files that disappeared are dropped; the rest stays as it was.
-    Custom sources (their mappings decide how a file is read) are always landed in full.
+    Custom sources (their mappings decide how a file is read) are landed in full whenever any
+    mapping or data file changed (`land_custom_sources`).
     `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
     """
     con.execute(INGEST_ERRORS_DDL)
@@ -179,22 +180,14 @@ def land_source(
     if source.reader == "custom":
         from journeyflow.sources.custom import land_custom_sources
 
-        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
-        _forget_files(con, source, None)
-        land_custom_sources(con, input_dir, source, load_id, result, phases)
+        land_custom_sources(con, input_dir, source, load_id, result, phases, incremental)
         return _count(con, source, result)
     folder = input_dir / source.folder
     found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental, folder)]
     stats = {str(p): p.stat() for p in found}
     if incremental:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
-        known = {
-            row[0]: (row[1], row[2])
-            for row in con.execute(
-                "SELECT source_file, size_bytes, modified_ns FROM raw.landed_files WHERE raw_table = ?",
-                [source.raw_table],
-            ).fetchall()
-        }
+        known = landed_files(con, source)
         files = [p for p in found
                  if known.get(str(p)) != (stats[str(p)].st_size, stats[str(p)].st_mtime_ns)]
         gone = [f for f in known if f not in stats and scope.includes(f, incremental, folder)]
@@ -203,15 +196,15 @@ def land_source(
     else:
         con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
         files, drop = found, None
-    _forget_files(con, source, drop)
+    forget_files(con, source, drop)
     ndjson = [path for path in files if source.reader_for(path) == "ndjson"]
     if land_ndjson_batch(con, ndjson, source, load_id, result):
-        _remember_files(con, source, ndjson, stats, load_id)
+        remember_files(con, source, ndjson, stats, load_id)
         landed = set(ndjson)  # in one statement
         files = [path for path in files if path not in landed]
     for path in files:
         land_one_file(con, path, source, load_id, result)
-        _remember_files(con, source, [path], stats, load_id)
+        remember_files(con, source, [path], stats, load_id)
     return _count(con, source, result)
 
 
@@ -253,7 +246,7 @@ def land_one_file(
         )
 
 
-def _forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
+def forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
     """Drop what these files landed before (None: everything of the source)."""
     if files is None:
         con.execute("DELETE FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table])
@@ -268,7 +261,18 @@ def _forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[st
                     {"raw": source.raw_table, "files": files})
 
 
-def _remember_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[Path],
+def landed_files(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, tuple[int, int]]:
+    """File → (size, modification time) of what the source's last landings read."""
+    return {
+        row[0]: (row[1], row[2])
+        for row in con.execute(
+            "SELECT source_file, size_bytes, modified_ns FROM raw.landed_files WHERE raw_table = ?",
+            [source.raw_table],
+        ).fetchall()
+    }
+
+
+def remember_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[Path],
                     stats: dict[str, object], load_id: str) -> None:
     if files:
         con.execute(
