@@ -235,7 +235,9 @@ STEPS: tuple[Step, ...] = (
     *(_staged_step(s.raw_table) for s in SOURCES),
     Step("staging.events", STAGED, build_events,
          "Canonical events of every source, one row per event_id; incremental per changed file."),
-    _table_step("staging.record_outcomes", STAGED, "Every raw record: loaded, rejected or duplicate."),
+    _view_step("staging.record_outcomes", STAGED,
+               "Every raw record: loaded, rejected or duplicate (a view: its two readers aggregate "
+               "or filter it, writing its rows cost more than both)."),
     _table_step(
         "quality.rejected_rows", ("staging.record_outcomes",) + tuple(s.raw_table for s in SOURCES),
         "Every record or file that could not be used, with file, row and reason.",
