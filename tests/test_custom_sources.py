@@ -6,9 +6,11 @@ Expected values are worked out by hand in the comments next to each input."""
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -26,7 +28,9 @@ from builders import (
 from conftest import SAMPLE, rows
 from journeyflow.cli import app
 from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
+from journeyflow.sources import SOURCES_BY_TABLE
 from journeyflow.sources.custom import discover, read_mapping
+from journeyflow.sources.landing import land_source
 
 UTC_TS = "%Y-%m-%d %H:%M:%S"
 
@@ -238,6 +242,31 @@ def test_invalid_mapping_is_one_reject_and_the_rest_loads(build, tmp_path):
     assert "person_keys" in reason and "name at least one person key" in reason
     assert rows(con, "SELECT source, count(*) FROM staging.events GROUP BY 1 ORDER BY 1") == [
         ("calls", 2), ("ga4", 1)]
+
+
+def test_custom_files_land_again_only_when_a_mapping_or_a_file_changed(tmp_path):
+    folder = tmp_path / "input"
+    calls = write_custom(folder, "calls", CALLS_MAPPING, {"calls.ndjson": CALLS_NDJSON})
+    write_custom(folder, "broken", "timestamp: at\nevent_name: {value: x}\nperson_keys: {}\n",
+                 {"data.csv": "at,email\n2026-06-01 10:00,a@example.com\n"})
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    source = SOURCES_BY_TABLE["raw.custom_events"]
+
+    def land(load_id: str):  # noqa: ANN202
+        return land_source(con, folder, source, load_id, incremental=True)
+
+    first, second = land("load1"), land("load2")
+    assert (first.files, second.files, second.errors) == (1, 1, 1)  # a broken mapping: every run
+    shutil.rmtree(folder / "custom" / "broken")
+    fixed = land("load3")
+    assert (fixed.files, fixed.errors) == (1, 0)  # its error goes with it
+    unchanged = land("load4")
+    assert (unchanged.files, unchanged.unchanged, unchanged.rows) == (0, 1, 2)
+    assert rows(con, "SELECT DISTINCT _load_id FROM raw.custom_events") == [("load3",)]
+    (calls / "source.yaml").write_text(CALLS_MAPPING + "# edited\n", encoding="utf-8")
+    assert land("load5").files == 1
+    assert rows(con, "SELECT DISTINCT _load_id FROM raw.custom_events") == [("load5",)]
 
 
 @pytest.mark.parametrize(("text", "message"), [

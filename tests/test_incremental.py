@@ -243,6 +243,18 @@ def test_a_source_whose_events_another_source_reads_changes_those_events_too(tmp
     assert_equals_full_rebuild(nightly, folder, tmp_path, min_row_ratio=0.0)
 
 
+def test_a_new_salt_derives_the_events_of_every_source_again(tmp_path):
+    # A new salt rebuilds every staged table with other email hashes but the same files, load ids
+    # and flags: the events made from them must follow, or stitching mixes old and new hashes.
+    folder = tmp_path / "input"
+    shutil.copytree(SAMPLE, folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    results = run_pipeline(nightly.with_overrides(salt="another-salt"), incremental=True)
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path, salt="another-salt")
+
+
 def test_a_changed_custom_mapping_or_contact_role_derives_those_sources_again(tmp_path):
     # Custom sources and Salesforce opportunities are rebuilt only when something they read
     # changed: a mapping (here: no value any more), or the contact role that says whose an

@@ -52,6 +52,8 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     elif unchanged:
         metadata = _update_staged_source(ctx, table, query, params)
     else:
+        # should the build fail half-way, the next run must not find the new state with old rows
+        _store_state(ctx.con, table, "rebuilding")
         ctx.engine.create_table(
             table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
         )
@@ -369,11 +371,14 @@ def events_inputs(name: str) -> set[Source]:
     return {s for s in SOURCES if s.name in read}
 
 
+BUILD_STATE_ROW = "(build state)"  # the _source_file of a staged table's build state in the digests
+
+
 def _file_digests() -> str:
     """Per file of every staged table some source's events read: a digest of its rows' lineage and
-    outcome flags (what the events made from it depend on). A staged table that joins others can
-    change without that lineage changing: its build state (which digests what it read) is one more
-    row."""
+    outcome flags (what the events made from it depend on). A staged table can change without that
+    lineage changing (a new salt or time zone rebuilds it; one that joins others follows what it
+    joined): its build state (SQL, settings and, if it joins others, what it read) is one more row."""
     read = set().union(*(events_inputs(s.name) for s in SOURCES))
     digests = [
         f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
@@ -382,9 +387,9 @@ def _file_digests() -> str:
         for s in SOURCES if s in read
     ]
     digests += [
-        f"select '{s.raw_table}', '(build state)', 0, hash(state) "
+        f"select '{s.raw_table}', '{BUILD_STATE_ROW}', 0, hash(state) "
         f"from quality.build_state where table_name = '{s.staged_table}'"
-        for s in SOURCES if s in read and s.joins_others
+        for s in SOURCES if s in read
     ]
     return "\nunion all\n".join(digests)
 
@@ -457,7 +462,7 @@ def build_events(ctx: RunContext) -> Metadata:
         con.execute("DELETE FROM staging.event_inputs")
         con.execute("INSERT INTO staging.event_inputs SELECT * FROM current_inputs")
         # what later tables must redo: events whose versions differ in more than the load id (a
-        # file re-exported as it was, or a source that is always re-derived, changes nothing)
+        # file re-exported as it was, or a source derived again with the same rows, changes nothing)
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE changed_ids AS
@@ -480,12 +485,14 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Move the event versions to derive again into temp table removed_versions; their sources' SQL.
 
     A source is derived again when a staged table its events read (`events_inputs`) changed: a
-    file's digest, or the build state of a table that joins others. Event streams that read only
-    themselves: the versions from files in changed_files; the others: all their versions.
+    file's digest, or the table's build state. Event streams that read only themselves, and were
+    not rebuilt: the versions from files in changed_files; the others: all their versions.
     """
     con.execute("CREATE OR REPLACE TEMP TABLE removed_versions AS "
                 "SELECT * FROM staging.event_versions WHERE false")
     changed = {row[0] for row in con.execute("SELECT DISTINCT source_table FROM changed_files").fetchall()}
+    rebuilt = {row[0] for row in con.execute(
+        "SELECT source_table FROM changed_files WHERE _source_file = ?", [BUILD_STATE_ROW]).fetchall()}
     selects = []
     for source in SOURCES:
         select = source_events_sql(source.name)
@@ -494,7 +501,7 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
             continue
         # registry names (constants), not user input
         stale = f"events_sql = '{source.name}'"
-        if source.events_per_file and changed_inputs == {source.raw_table}:
+        if source.events_per_file and changed_inputs == {source.raw_table} - rebuilt:
             files = f"SELECT _source_file FROM changed_files WHERE source_table = '{source.raw_table}'"
             stale += f" AND source_file IN ({files})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "

@@ -434,6 +434,15 @@ def write_mapping_tables(
         con.unregister("custom_frame")
 
 
+def _errors_only_of(con: duckdb.DuckDBPyConnection, source: Source, files: dict[str, object]) -> bool:
+    """Whether every ingest error on record is one of these files' (a mapping that was unusable
+    last time and is gone now leaves an error no file stands for)."""
+    recorded = con.execute(
+        "SELECT DISTINCT source_file FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]
+    ).fetchall()
+    return all(row[0] in files for row in recorded)
+
+
 def land_custom_sources(
     con: duckdb.DuckDBPyConnection,
     input_dir: Path,
@@ -456,11 +465,13 @@ def land_custom_sources(
     if (incremental and all(custom.mapping is not None for custom in sources)
             and table_exists(con, source.raw_table)
             and landing.landed_files(con, source)
-            == {name: (stat.st_size, stat.st_mtime_ns) for name, stat in stats.items()}):
+            == {name: (stat.st_size, stat.st_mtime_ns) for name, stat in stats.items()}
+            and _errors_only_of(con, source, stats)):
         result.unchanged = sum(len(custom.files) for custom in sources)
         return
-    con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
+    # forgotten first: a run that stops in between finds nothing landed and lands everything
     landing.forget_files(con, source, None)
+    con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
     landed: list[tuple[str, Path, str]] = []
     for custom in sources:
         if custom.mapping is None:
