@@ -115,8 +115,9 @@ class ParquetSnapshot:
     written: bool = False
 
     def write(self) -> None:
-        # a file need not keep its table's row order (a view that sorts stays sorted), so DuckDB
-        # may write row groups as they come: 2-3 s less of the 30 s publish step at 10M events
+        # rows need not keep their table's order (docs/bi.md: sort by the columns you need), so
+        # DuckDB may write row groups as they come: 2-3 s less of the 30 s publish step at 10M
+        keep_order = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
         self.con.execute("SET preserve_insertion_order = false")
         try:
             for view in built_views(self.con):
@@ -127,7 +128,7 @@ class ParquetSnapshot:
                 )
                 self.rows[view] = copied.fetchall()[0][0]
         finally:
-            self.con.execute("RESET preserve_insertion_order")
+            self.con.execute("SET preserve_insertion_order = ?", [keep_order])
         self.written = True
 
 

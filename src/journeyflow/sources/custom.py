@@ -34,7 +34,7 @@ from pydantic import (
 from journeyflow.sources import Source, landing
 from journeyflow.sources.landing import LandingResult, normalise_header
 from journeyflow.taxonomy import Rule
-from journeyflow.warehouse import table_exists
+from journeyflow.warehouse import table_exists, transaction
 
 CUSTOM_FOLDER = "custom"
 MAPPING_FILE = "source.yaml"
@@ -469,9 +469,9 @@ def land_custom_sources(
             and _errors_only_of(con, source, stats)):
         result.unchanged = sum(len(custom.files) for custom in sources)
         return
-    # forgotten first: a run that stops in between finds nothing landed and lands everything
-    landing.forget_files(con, source, None)
-    con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
+    with transaction(con):  # a run that stops in between must not find an empty table "landed"
+        landing.forget_files(con, source, None)
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
     landed: list[tuple[str, Path, str]] = []
     for custom in sources:
         if custom.mapping is None:
