@@ -31,10 +31,13 @@ DUPLICATE_FLAG = """
     ) > 1
 """
 
-# the tables a SQL file reads, outside its comments
 _COMMENT = re.compile(r"--[^\n]*")
-_READ_TABLE = re.compile(r"\b(?:raw|staging)\.\w+")
-_STAGED_TABLE = re.compile(r"\bstaging\.(\w+)")
+_RAW_OR_STAGED_TABLE = re.compile(r"\b(?:raw|staging)\.\w+")
+
+
+def _tables_read(query: str) -> set[str]:
+    """The raw and staging tables a query names outside its comments."""
+    return set(_RAW_OR_STAGED_TABLE.findall(_COMMENT.sub("", query)))
 
 
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
@@ -123,7 +126,7 @@ def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> 
     """Row count and an order-free digest of every raw or staged table `query` reads, with the
     build state of those that are staged (a staged table that joins others keeps its own rows'
     load ids when what it joined changed)."""
-    read = sorted(set(_READ_TABLE.findall(_COMMENT.sub("", query))) - {table})
+    read = sorted(_tables_read(query) - {table})
     return [
         (name, *con.execute(f"SELECT count(*), sum(hash(t)::HUGEINT) FROM {name} AS t").fetchall()[0],
          _stored_state(con, name) if name.startswith("staging.") else None)
@@ -367,8 +370,8 @@ def events_inputs(name: str) -> set[Source]:
     select = source_events_sql(name)
     if not select:
         return set()
-    read = set(_STAGED_TABLE.findall(_COMMENT.sub("", select)))
-    return {s for s in SOURCES if s.name in read}
+    read = _tables_read(select)
+    return {s for s in SOURCES if s.staged_table in read}
 
 
 BUILD_STATE_ROW = "(build state)"  # the _source_file of a staged table's build state in the digests
@@ -380,17 +383,15 @@ def _file_digests() -> str:
     lineage changing (a new salt or time zone rebuilds it; one that joins others follows what it
     joined): its build state (SQL, settings and, if it joins others, what it read) is one more row."""
     read = set().union(*(events_inputs(s.name) for s in SOURCES))
-    digests = [
-        f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
-        f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
-        f"from {s.staged_table} group by _source_file"
-        for s in SOURCES if s in read
-    ]
-    digests += [
-        f"select '{s.raw_table}', '{BUILD_STATE_ROW}', 0, hash(state) "
-        f"from quality.build_state where table_name = '{s.staged_table}'"
-        for s in SOURCES if s in read
-    ]
+    digests = []
+    for s in (s for s in SOURCES if s in read):
+        digests += [
+            f"select '{s.raw_table}' as source_table, _source_file, count(*) as records, "
+            f"bit_xor(hash(_row_number, _load_id, _reject_reason is null, _is_duplicate)) as digest "
+            f"from {s.staged_table} group by _source_file",
+            f"select '{s.raw_table}', '{BUILD_STATE_ROW}', 0, hash(state) "
+            f"from quality.build_state where table_name = '{s.staged_table}'",
+        ]
     return "\nunion all\n".join(digests)
 
 
