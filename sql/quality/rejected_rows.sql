@@ -6,9 +6,9 @@ with record_rejects as (
 ),
 
 raw_records as (
-    -- {{ raw_records_of_every_source }}: raw_table, _source_file, _row_number, record of every
-    -- registered raw.<source>, UNION ALL (sql_text() inlines it)
-    {{ raw_records_of_every_source }}
+    -- {{ raw_records_of_rejects }}: raw_table, _source_file, _row_number, record of the rows
+    -- record_rejects names, from every registered raw.<source>, UNION ALL (sql_text() inlines it)
+    {{ raw_records_of_rejects }}
 ),
 
 record_rejects_with_text as (

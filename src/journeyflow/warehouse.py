@@ -147,12 +147,19 @@ def _records_of_every_source() -> str:
     )
 
 
-def _raw_records_of_every_source() -> str:
-    """Every raw.<source>'s records with their lineage, UNION ALL (the text of rejected rows)."""
+def _raw_records_of_rejects() -> str:
+    """The raw records that the CTE `record_rejects` names, with their lineage, UNION ALL.
+
+    Each branch keeps only the rows and files of its table's rejects before it reads `record`: the
+    filters reach the scan, so the text of millions of good rows is never read (3.9 s → 0.5 s at 10M
+    events for a handful of rejects).
+    """
     from journeyflow.sources import SOURCES
 
     return "\nunion all\n".join(
         f"select '{s.raw_table}' as raw_table, _source_file, _row_number, record from {s.raw_table}"
+        f" where _row_number in (select row_number from record_rejects where raw_table = '{s.raw_table}')"
+        f" and _source_file in (select source_file from record_rejects where raw_table = '{s.raw_table}')"
         for s in SOURCES
     )
 
@@ -160,7 +167,7 @@ def _raw_records_of_every_source() -> str:
 _UNIONS = {
     "events_of_every_source": _events_of_every_source,
     "records_of_every_source": _records_of_every_source,
-    "raw_records_of_every_source": _raw_records_of_every_source,
+    "raw_records_of_rejects": _raw_records_of_rejects,
 }
 _UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
 
