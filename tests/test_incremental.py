@@ -307,22 +307,24 @@ def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
     assert results["raw.hubspot_contacts"]["files_unchanged"] == 0
 
 
-def test_identity_keys_written_as_a_table_by_an_earlier_release_become_the_view(tmp_path):
+def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(tmp_path):
     folder = tmp_path / "input"
     _day_files(folder)
     settings = settings_for(folder, tmp_path / "nightly")
     run_pipeline(settings)
     con = duckdb.connect(str(settings.work_file))
-    con.execute("CREATE TABLE staging.keys_as_table AS SELECT * FROM staging.identity_keys")
-    con.execute("DROP VIEW staging.identity_keys")
-    con.execute("ALTER TABLE staging.keys_as_table RENAME TO identity_keys")
+    con.execute("DROP TABLE staging.identity_keys")
+    # the view as an earlier release wrote it: one row per event (its profile records left out here)
+    con.execute("""CREATE VIEW staging.identity_keys AS SELECT occurred_at, 'anon:' || anonymous_id AS anon,
+                   'user:' || user_id AS usr, 'email:' || email_hash AS email, crm_contact_id AS crm,
+                   support_user_id AS support FROM staging.events""")
     con.close()
     run_pipeline(settings, incremental=True)
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     assert con.execute(
         "SELECT table_type FROM information_schema.tables "
         "WHERE table_schema = 'staging' AND table_name = 'identity_keys'"
-    ).fetchall() == [("VIEW",)]
+    ).fetchall() == [("BASE TABLE",)]
     # c1, c2 (= u2), c3: three persons' identifiers, as before
     assert con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall() == [(3,)]
     con.close()

@@ -13,7 +13,7 @@ conflicts as (
 usable_keys as (
     -- the record's identifiers minus the shared ones
     select
-        r.occurred_at,
+        r.first_seen_at,
         case when ca.identifier is null then r.anon end as anon,
         case when cu.identifier is null then r.usr end as usr,
         case when ce.identifier is null then r.email end as email,
@@ -29,7 +29,7 @@ usable_keys as (
 
 anchored as (
     select
-        occurred_at,
+        first_seen_at,
         coalesce(usr, email, crm, support, anon) as anchor,
         unnest([usr, email, crm, support, anon]) as identifier
     from usable_keys
@@ -43,7 +43,7 @@ shared as (
 select
     identifier,
     anchor,
-    min(occurred_at) as first_seen_at
+    min(first_seen_at) as first_seen_at
 from anchored
 where identifier is not null
 group by identifier, anchor

@@ -9,18 +9,18 @@ with record_keys as (
 ),
 
 identifiers as (
-    select occurred_at, unnest([anon, usr, email, crm, support]) as identifier, usr, crm
+    select first_seen_at, unnest([anon, usr, email, crm, support]) as identifier, usr, crm
     from record_keys
 ),
 
 strong_pairs as (
-    select identifier, occurred_at, unnest([usr, crm]) as strong_identifier
+    select identifier, first_seen_at, unnest([usr, crm]) as strong_identifier
     from identifiers
     where identifier is not null
 ),
 
 distinct_pairs as (
-    select identifier, strong_identifier, min(occurred_at) as first_seen_at
+    select identifier, strong_identifier, min(first_seen_at) as first_seen_at
     from strong_pairs
     where strong_identifier is not null and strong_identifier <> identifier
     group by identifier, strong_identifier

@@ -245,10 +245,10 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes",),
                 "Per file: rows read = loaded + rejected + duplicate."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
-    _view_step("staging.identity_keys",
-               ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
-               "The identifiers each event or profile record carries (a view: read twice, never "
-               "worth writing)."),
+    _table_step("staging.identity_keys",
+                ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
+                "Each combination of identifiers seen together on an event or profile record, "
+                "with when it was first seen."),
     _table_step("quality.identity_conflicts", ("staging.identity_keys",),
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
     Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),

@@ -216,6 +216,12 @@ def create_view(con: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
     con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{query}")
 
 
+def drop_view_named_like(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Before (re)creating table `table`: a view of that name (an earlier release built it as one) goes."""
+    if table_type(con, table) == "VIEW":
+        con.execute(f"DROP VIEW {table}")
+
+
 def table_type(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """'BASE TABLE', 'VIEW', or None when `table` does not exist."""
     schema, name = table.split(".")

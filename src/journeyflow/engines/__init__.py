@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import duckdb
 import pyarrow as pa
 
-from journeyflow.warehouse import create_view, row_count, sql_text
+from journeyflow.warehouse import create_view, drop_view_named_like, row_count, sql_text
 
 if TYPE_CHECKING:
     from journeyflow.config import Settings
@@ -85,6 +85,8 @@ class DuckDBEngine:
         self.con = con
 
     def create_table(self, table: str, query: str, params: dict | None = None, temp: bool = False) -> None:
+        if not temp:
+            drop_view_named_like(self.con, table)
         kind = "TEMP TABLE" if temp else "TABLE"
         self.con.execute(f"CREATE OR REPLACE {kind} {table} AS\n{query}", used_params(query, params))
 

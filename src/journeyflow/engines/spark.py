@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
-from journeyflow.warehouse import create_view, quote_ident, quote_literal
+from journeyflow.warehouse import create_view, drop_view_named_like, quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -139,6 +139,7 @@ class SparkEngine:
 
     def _copy_to_warehouse(self, table: str, path: str) -> None:
         """The finished table into the DuckDB warehouse: read the Parquet files, or via Arrow."""
+        drop_view_named_like(self.con, table)
         files = sorted(Path(path.removeprefix("file://")).glob("*.parquet")) if is_local(path) else []
         if files:
             listed = ", ".join(quote_literal(str(f)) for f in files)
