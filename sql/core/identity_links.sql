@@ -1,4 +1,4 @@
--- grain: one row per identifier and the record-level anchor it was seen with (edges of the identity graph)
+-- grain: one row per identifier and the anchor it was seen with on one record (edges of the identity graph)
 -- An identifier in quality.identity_conflicts (shared by too many persons) takes no part in stitching:
 -- it is never an anchor and links only to itself, so it becomes a person of its own and cannot merge
 -- the persons it was seen with.
@@ -11,7 +11,7 @@ conflicts as (
 ),
 
 usable_keys as (
-    -- the record's identifiers minus the shared ones
+    -- each combination's identifiers minus the shared ones
     select
         r.first_seen_at,
         case when ca.identifier is null then r.anon end as anon,
