@@ -50,6 +50,8 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
     state = _build_state(query, params, *inputs)
     unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
+    if unchanged and joins_others and _files_judged_otherwise_today(ctx.con, table, query, params):
+        unchanged = False  # a reject that depended on the date no longer holds
     if unchanged and joins_others:
         metadata = {"inputs_changed": False}
     elif unchanged:
@@ -89,6 +91,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
             )
             """
         )
+        _files_judged_otherwise_today(con, table, query, params, into="delta_files")
         files = row_count(con, "delta_files")
         if files:
             con.execute(
@@ -120,6 +123,50 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
                 """
             )
     return {"files_changed": files}
+
+
+def _files_judged_otherwise_today(
+    con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict, into: str | None = None
+) -> int:
+    """The files (beyond those already in `into`) with a rejected row that the SQL now judges otherwise.
+
+    Some reasons depend on the date: a timestamp more than a day in the future is rejected until its
+    day comes, and from then on a full rebuild accepts the row. So the rows rejected earlier are typed
+    again (only they: their files and row numbers filter the raw scan), and a file whose rows now get
+    another verdict is typed again in full, as a changed file is. Returns how many such files; with
+    `into`, they are added to that table of file names.
+    """
+    raw_table = "raw." + table.split(".")[1]
+    kept = f"AND _source_file NOT IN (SELECT * FROM {into})" if into else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE earlier_rejects AS SELECT _source_file, _row_number, _reject_reason "
+        f"FROM {table} WHERE _reject_reason IS NOT NULL {kept}"
+    )
+    if not row_count(con, "earlier_rejects"):
+        return 0
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW earlier_rejects_raw AS SELECT * FROM {raw_table} "
+        "WHERE _row_number IN (SELECT _row_number FROM earlier_rejects) "
+        "AND _source_file IN (SELECT _source_file FROM earlier_rejects)"
+    )
+    retyped = re.sub(rf"\b{re.escape(raw_table)}\b", "earlier_rejects_raw", query)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE files_judged_otherwise AS
+        SELECT DISTINCT _source_file FROM (
+            SELECT * FROM earlier_rejects
+            EXCEPT
+            SELECT _source_file, _row_number, _reject_reason FROM ({retyped})
+        )
+        """,
+        params,
+    )
+    files = row_count(con, "files_judged_otherwise")
+    if into and files:
+        con.execute(f"INSERT INTO {into} SELECT * FROM files_judged_otherwise")
+    con.execute("DROP VIEW earlier_rejects_raw; DROP TABLE earlier_rejects; "
+                "DROP TABLE files_judged_otherwise")
+    return files
 
 
 def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[tuple]:
