@@ -309,20 +309,23 @@ def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
 
 
 def test_a_row_rejected_for_a_future_time_is_accepted_once_its_day_comes(tmp_path):
-    # A clock-skewed event 1 day and 20 s ahead, in a GA4 export (typed per file) and in a custom
-    # source (rebuilt when what it reads changed), is rejected: more than a day in the future. 20 s
+    # A clock-skewed event 1 day and 30 s ahead, in a GA4 export (typed per file) and in a custom
+    # source (rebuilt when what it reads changed), is rejected: more than a day in the future. 30 s
     # later a full rebuild accepts both, and so must a nightly run that finds no new file.
     folder = tmp_path / "input"
-    ahead = datetime.now(UTC) + timedelta(days=1, seconds=20)
+    ahead = datetime.now(UTC) + timedelta(days=1, seconds=30)
     write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/a"),
                        ga4_event(ahead, "page_view", "c1", path="/b")], "events_20260601.ndjson")
-    calls = [{"at": T0.isoformat(), "user": "u1"}, {"at": ahead.isoformat(), "user": "u1"}]
+    # `plan` is on the first call only, and the third call's time is no time at all (rejected for
+    # good): typed alone, the rejected calls would seem to come from a file without `plan`
+    calls = [{"at": T0.isoformat(), "user": "u1", "plan": "pro"}, {"at": ahead.isoformat(), "user": "u1"},
+             {"at": "not a time", "user": "u2"}]
     write_custom(folder, "calls", "format: ndjson\ntimestamp: at\nevent_name: {value: call}\n"
-                 "person_keys: {user_id: user}\n",
+                 "person_keys: {user_id: user}\nattributes: {plan: plan}\n",
                  {"calls.ndjson": "".join(json.dumps(call) + "\n" for call in calls)})
     nightly = settings_for(folder, tmp_path / "nightly")
     first = run_pipeline(nightly, incremental=True)
-    assert (first["staging.ga4_events"]["rejected"], first["staging.custom_events"]["rejected"]) == (1, 1)
+    assert (first["staging.ga4_events"]["rejected"], first["staging.custom_events"]["rejected"]) == (1, 2)
     time.sleep(max(0.0, (ahead - timedelta(days=1) - datetime.now(UTC)).total_seconds()) + 1)
 
     results = run_pipeline(nightly, incremental=True)
@@ -330,8 +333,12 @@ def test_a_row_rejected_for_a_future_time_is_accepted_once_its_day_comes(tmp_pat
     assert results["raw.ga4_events"]["files"] == results["raw.custom_events"]["files"] == 0
     assert results["staging.ga4_events"]["files_changed"] == 1  # its file was typed again
     assert results["staging.custom_events"]["inputs_changed"] is True  # rebuilt
-    assert results["staging.ga4_events"]["rejected"] == results["staging.custom_events"]["rejected"] == 0
+    assert (results["staging.ga4_events"]["rejected"], results["staging.custom_events"]["rejected"]) == (0, 1)
     assert_equals_full_rebuild(nightly, folder, tmp_path)
+    # the reject that stays is not taken for a change night after night
+    again = run_pipeline(nightly, incremental=True)
+    assert again["staging.ga4_events"]["files_changed"] == 0
+    assert again["staging.custom_events"]["inputs_changed"] is False
 
 
 def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(tmp_path):

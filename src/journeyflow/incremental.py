@@ -132,9 +132,10 @@ def _files_judged_otherwise_today(
 
     Some reasons depend on the date: a timestamp more than a day in the future is rejected until its
     day comes, and from then on a full rebuild accepts the row. So the rows rejected earlier are typed
-    again (only they: their files and row numbers filter the raw scan), and a file whose rows now get
-    another verdict is typed again in full, as a changed file is. Returns how many such files; with
-    `into`, they are added to that table of file names.
+    again, alone (their files and row numbers filter the raw scan). A file where one of them gets
+    another verdict is typed again in full and compared with what is stored, since a verdict may also
+    depend on the file's other rows (a custom NDJSON file's mapped keys are those of all its records).
+    Returns how many files differ; with `into`, they are added to that table of file names.
     """
     raw_table = "raw." + table.split(".")[1]
     kept = f"AND _source_file NOT IN (SELECT * FROM {into})" if into else ""
@@ -142,31 +143,41 @@ def _files_judged_otherwise_today(
         f"CREATE OR REPLACE TEMP TABLE earlier_rejects AS SELECT _source_file, _row_number, _reject_reason "
         f"FROM {table} WHERE _reject_reason IS NOT NULL {kept}"
     )
-    if not row_count(con, "earlier_rejects"):
-        return 0
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW earlier_rejects_raw AS SELECT * FROM {raw_table} "
-        "WHERE _row_number IN (SELECT _row_number FROM earlier_rejects) "
-        "AND _source_file IN (SELECT _source_file FROM earlier_rejects)"
-    )
-    retyped = re.sub(rf"\b{re.escape(raw_table)}\b", "earlier_rejects_raw", query)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE files_judged_otherwise AS
-        SELECT DISTINCT _source_file FROM (
-            SELECT * FROM earlier_rejects
-            EXCEPT
-            SELECT _source_file, _row_number, _reject_reason FROM ({retyped})
-        )
-        """,
-        params,
-    )
-    files = row_count(con, "files_judged_otherwise")
-    if into and files:
-        con.execute(f"INSERT INTO {into} SELECT * FROM files_judged_otherwise")
-    con.execute("DROP VIEW earlier_rejects_raw; DROP TABLE earlier_rejects; "
-                "DROP TABLE files_judged_otherwise")
+    files = 0
+    if row_count(con, "earlier_rejects"):
+        # the IN filters reach the scan; the semi-join keeps the exact (file, row) pairs
+        rows = (f"SELECT * FROM {raw_table} AS r "
+                "WHERE _row_number IN (SELECT _row_number FROM earlier_rejects) "
+                "AND _source_file IN (SELECT _source_file FROM earlier_rejects) "
+                "AND EXISTS (SELECT 1 FROM earlier_rejects AS e "
+                "WHERE e._source_file = r._source_file AND e._row_number = r._row_number)")
+        _verdicts_differ(con, table, query, params, raw_table, rows, "SELECT * FROM earlier_rejects")
+        if row_count(con, "files_judged_otherwise"):
+            whole = f"SELECT * FROM {raw_table} WHERE _source_file IN (SELECT * FROM files_judged_otherwise)"
+            stored = (f"SELECT _source_file, _row_number, _reject_reason FROM {table} "
+                      "WHERE _source_file IN (SELECT * FROM files_judged_otherwise)")
+            _verdicts_differ(con, table, query, params, raw_table, whole, stored, both_ways=True)
+            files = row_count(con, "files_judged_otherwise")
+            if into and files:
+                con.execute(f"INSERT INTO {into} SELECT * FROM files_judged_otherwise")
+        con.execute("DROP TABLE files_judged_otherwise")
+    con.execute("DROP TABLE earlier_rejects")
     return files
+
+
+def _verdicts_differ(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict,
+                     raw_table: str, raw_rows: str, stored: str, both_ways: bool = False) -> None:
+    """Temp table files_judged_otherwise: the files where `stored` verdicts (file, row, reason) are not
+    what `query` gives now on `raw_rows` (and, `both_ways`, where it gives verdicts not stored)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW retyped_raw AS {raw_rows}")
+    retyped = ("SELECT _source_file, _row_number, _reject_reason FROM ("
+               + re.sub(rf"\b{re.escape(raw_table)}\b", "retyped_raw", query) + ")")
+    differ = f"({stored} EXCEPT {retyped})"
+    if both_ways:
+        differ += f" UNION ALL ({retyped} EXCEPT {stored})"
+    con.execute("CREATE OR REPLACE TEMP TABLE files_judged_otherwise AS "
+                f"SELECT DISTINCT _source_file FROM ({differ})", params)
+    con.execute("DROP VIEW retyped_raw")
 
 
 def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[tuple]:
