@@ -35,6 +35,16 @@ _COMMENT = re.compile(r"--[^\n]*")
 _RAW_OR_STAGED_TABLE = re.compile(r"\b(?:raw|staging)\.\w+")
 
 
+def _reading(query: str, table: str, instead: str) -> str:
+    """`query` with `instead` (a view or temp table of some of its rows) wherever it names `table`."""
+    return re.sub(rf"\b{re.escape(table)}\b", instead, query)
+
+
+def _raw_table(staged_table: str) -> str:
+    """staging.<source> → raw.<source>."""
+    return "raw." + staged_table.split(".")[1]
+
+
 def _tables_read(query: str) -> set[str]:
     """The raw and staging tables a query names outside its comments."""
     return set(_RAW_OR_STAGED_TABLE.findall(_COMMENT.sub("", query)))
@@ -46,7 +56,7 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
     params = used_params(query, ctx.params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
     # without its own raw rows changing: it is rebuilt whenever any table it reads changed
-    joins_others = SOURCES_BY_TABLE["raw." + table.split(".")[1]].joins_others
+    joins_others = SOURCES_BY_TABLE[_raw_table(table)].joins_others
     inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
     state = _build_state(query, params, *inputs)
     unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
@@ -77,7 +87,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
     flags equal a full rebuild's: the first copy in (file, row) order is kept.
     """
     con = ctx.con
-    raw_table = "raw." + table.split(".")[1]
+    raw_table = _raw_table(table)
     with transaction(con):
         con.execute(
             f"""
@@ -107,7 +117,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
                 f"CREATE OR REPLACE TEMP VIEW delta_raw AS SELECT * FROM {raw_table} "
                 "WHERE _source_file IN (SELECT * FROM delta_files)"
             )
-            delta_query = re.sub(rf"\b{re.escape(raw_table)}\b", "delta_raw", query)
+            delta_query = _reading(query, raw_table, "delta_raw")
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT *, false AS _is_duplicate FROM ({delta_query})",
                 params,
@@ -137,7 +147,7 @@ def _files_judged_otherwise_today(
     depend on the file's other rows (a custom NDJSON file's mapped keys are those of all its records).
     Returns how many files differ; with `into`, they are added to that table of file names.
     """
-    raw_table = "raw." + table.split(".")[1]
+    raw_table = _raw_table(table)
     kept = f"AND _source_file NOT IN (SELECT * FROM {into})" if into else ""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE earlier_rejects AS SELECT _source_file, _row_number, _reject_reason "
@@ -151,13 +161,11 @@ def _files_judged_otherwise_today(
                 "AND _source_file IN (SELECT _source_file FROM earlier_rejects) "
                 "AND EXISTS (SELECT 1 FROM earlier_rejects AS e "
                 "WHERE e._source_file = r._source_file AND e._row_number = r._row_number)")
-        _verdicts_differ(con, table, query, params, raw_table, rows, "SELECT * FROM earlier_rejects")
-        if row_count(con, "files_judged_otherwise"):
+        if _verdicts_differ(con, query, params, raw_table, rows, "SELECT * FROM earlier_rejects"):
             whole = f"SELECT * FROM {raw_table} WHERE _source_file IN (SELECT * FROM files_judged_otherwise)"
             stored = (f"SELECT _source_file, _row_number, _reject_reason FROM {table} "
                       "WHERE _source_file IN (SELECT * FROM files_judged_otherwise)")
-            _verdicts_differ(con, table, query, params, raw_table, whole, stored, both_ways=True)
-            files = row_count(con, "files_judged_otherwise")
+            files = _verdicts_differ(con, query, params, raw_table, whole, stored, both_ways=True)
             if into and files:
                 con.execute(f"INSERT INTO {into} SELECT * FROM files_judged_otherwise")
         con.execute("DROP TABLE files_judged_otherwise")
@@ -165,19 +173,20 @@ def _files_judged_otherwise_today(
     return files
 
 
-def _verdicts_differ(con: duckdb.DuckDBPyConnection, table: str, query: str, params: dict,
-                     raw_table: str, raw_rows: str, stored: str, both_ways: bool = False) -> None:
-    """Temp table files_judged_otherwise: the files where `stored` verdicts (file, row, reason) are not
-    what `query` gives now on `raw_rows` (and, `both_ways`, where it gives verdicts not stored)."""
+def _verdicts_differ(con: duckdb.DuckDBPyConnection, query: str, params: dict,
+                     raw_table: str, raw_rows: str, stored: str, both_ways: bool = False) -> int:
+    """Temp table files_judged_otherwise, and how many: the files where `stored` verdicts (file, row,
+    reason) are not what `query` gives now on `raw_rows` (`both_ways`: or it gives verdicts not stored)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW retyped_raw AS {raw_rows}")
     retyped = ("SELECT _source_file, _row_number, _reject_reason FROM ("
-               + re.sub(rf"\b{re.escape(raw_table)}\b", "retyped_raw", query) + ")")
+               + _reading(query, raw_table, "retyped_raw") + ")")
     differ = f"({stored} EXCEPT {retyped})"
     if both_ways:
         differ += f" UNION ALL ({retyped} EXCEPT {stored})"
     con.execute("CREATE OR REPLACE TEMP TABLE files_judged_otherwise AS "
                 f"SELECT DISTINCT _source_file FROM ({differ})", params)
     con.execute("DROP VIEW retyped_raw")
+    return row_count(con, "files_judged_otherwise")
 
 
 def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[tuple]:
@@ -269,8 +278,8 @@ def build_identity(ctx: RunContext) -> Metadata:
         con.execute("DELETE FROM core.identity_components WHERE identifier IN (SELECT * FROM relabelled)")
         con.execute("INSERT INTO core.identity_components BY NAME SELECT * FROM relabelled_components")
         con.execute(f"DELETE FROM {table} WHERE identifier IN (SELECT * FROM relabelled)")
-        delta_query = re.sub(r"\bcore\.identity_links\b", "relabelled_links", sql_text(table))
-        delta_query = re.sub(r"\bcore\.identity_components\b", "relabelled_components", delta_query)
+        delta_query = _reading(sql_text(table), "core.identity_links", "relabelled_links")
+        delta_query = _reading(delta_query, "core.identity_components", "relabelled_components")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}")
         relabelled = row_count(con, "relabelled")
         con.execute("DROP VIEW relabelled_links; DROP TABLE relabelled; DROP TABLE relabelled_components")
@@ -371,7 +380,7 @@ def build_event_persons(ctx: RunContext) -> Metadata:
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM affected_events)")
         con.execute("CREATE OR REPLACE TEMP VIEW affected_staged_events AS SELECT * FROM staging.events "
                     "WHERE event_id IN (SELECT event_id FROM affected_events)")
-        delta_query = re.sub(r"\bstaging\.events\b", "affected_staged_events", query)
+        delta_query = _reading(query, "staging.events", "affected_staged_events")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
         _copy_event_person_inputs(con, only="changed_identifiers")
         changelog.mark_seen(con, table, "staging.events")
@@ -437,7 +446,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
                 "CREATE OR REPLACE TEMP VIEW affected_event_persons AS SELECT * FROM core.event_persons "
                 "WHERE person_id IN (SELECT * FROM affected_persons)"
             )
-            delta_query = re.sub(r"\bcore\.event_persons\b", "affected_event_persons", query)
+            delta_query = _reading(query, "core.event_persons", "affected_event_persons")
             con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
             con.execute("DELETE FROM core.touchpoint_inputs "
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
@@ -590,7 +599,7 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
             stale += f" AND source_file IN ({files})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "
                         f"{source.staged_table} WHERE _source_file IN ({files})")
-            select = re.sub(rf"\b{re.escape(source.staged_table)}\b", f"changed_{source.name}", select)
+            select = _reading(select, source.staged_table, f"changed_{source.name}")
         con.execute(f"INSERT INTO removed_versions SELECT * FROM staging.event_versions WHERE {stale}")
         con.execute(f"DELETE FROM staging.event_versions WHERE {stale}")
         selects.append(select)
@@ -632,7 +641,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
         con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
         con.execute("CREATE OR REPLACE TEMP VIEW rebuilt_touchpoints AS SELECT * FROM core.touchpoints "
                     "WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
-        delta_query = re.sub(r"\bcore\.touchpoints\b", "rebuilt_touchpoints", query)
+        delta_query = _reading(query, "core.touchpoints", "rebuilt_touchpoints")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
         changelog.mark_seen(con, table, "core.touchpoints")
     return {"rows": row_count(con, table), "persons_recomputed": row_count(con, "rebuilt_persons")}
