@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from journeyflow.config import Settings, load_settings
+from journeyflow.config import Settings, SettingsError, load_settings
 from journeyflow.pipeline import RunContext, open_run
 from journeyflow.scope import ALL_FILES, LoadScope
 
@@ -23,6 +23,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     input_dir: str = str(_defaults.input_dir)
     warehouse: str = str(_defaults.warehouse)
     taxonomy: str = str(_defaults.taxonomy)
+    ignore_inputs: list[str] = list(_defaults.ignore_inputs)
     salt: str = _defaults.salt
     session_gap_minutes: int = _defaults.session_gap_minutes
     session_max_minutes: int | None = _defaults.session_max_minutes
@@ -55,8 +56,12 @@ class JourneyflowResource(dg.ConfigurableResource):
     spark_conf: dict[str, str] = dict(_defaults.spark_conf)
 
     def settings(self) -> Settings:
+        """The run's Settings; a SettingsError (a ValueError) naming every bad field of the resource."""
         values = {f.name: getattr(self, f.name) for f in fields(Settings)}
-        return Settings(**{k: Path(v) if k in PATH_SETTINGS else v for k, v in values.items()})
+        try:  # an empty path stays text, so that the check reports it instead of taking the working folder
+            return Settings(**{k: Path(v) if k in PATH_SETTINGS and v else v for k, v in values.items()})
+        except SettingsError as exc:
+            raise exc.with_source(f"{type(self).__name__} config") from None
 
     @contextmanager
     def run_context(
