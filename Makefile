@@ -2,14 +2,26 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The optional dependencies installed into .venv: `make test EXTRAS=dev,spark` adds the Spark engine
+# (pyspark, ~1.6 GB), which CI installs (.ci/run) and `make demo` does not need.
+EXTRAS ?= dev
+EXTRAS_STAMP := $(VENV)/extras
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: demo test lint install dagster materialize sample clean bench bench-incremental
+.PHONY: demo test lint install dagster materialize sample clean bench bench-incremental FORCE
 
-$(BIN)/journeyflow: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The extras .venv was built with; rewritten (so .venv is rebuilt) only when EXTRAS differs.
+$(EXTRAS_STAMP): FORCE
+	@mkdir -p $(VENV)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(EXTRAS)" ] || echo "$(EXTRAS)" > $@
+
+# Another EXTRAS builds a clean .venv (pip never uninstalls: a leftover pyspark would stay imported by
+# great_expectations); a changed pyproject.toml only installs again.
+$(BIN)/journeyflow: pyproject.toml $(EXTRAS_STAMP)
+	$(PYTHON) -m venv $(if $(filter $(EXTRAS_STAMP),$?),--clear) $(VENV)
+	echo "$(EXTRAS)" > $(EXTRAS_STAMP)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 install: $(BIN)/journeyflow

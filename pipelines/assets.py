@@ -8,6 +8,7 @@ to its last day instead.
 
 
 import os
+import warnings
 from datetime import date
 
 import dagster as dg
@@ -68,4 +69,11 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
     return _asset
 
 
-journeyflow_assets = [step_asset(step) for step in STEPS]
+# `backfill_policy` is a beta parameter of `dg.asset`: Dagster warns once per asset (70 BetaWarnings
+# in every process that loads the definitions: dagster dev, the daemon, each run worker). We rely on it
+# knowingly (one run per backfill range), so that one warning is silenced here, for these definitions
+# only; every other warning, Dagster's other beta warnings included, still shows.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` of function `asset`",
+                            category=dg.BetaWarning)
+    journeyflow_assets = [step_asset(step) for step in STEPS]

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from journeyflow.checks import Check, load_checks, record_row_count, run_and_record
+from journeyflow.checks import Check, failure_message, load_checks, record_row_count, run_and_record
 from pipelines.assets import asset_key, run_scope
 from pipelines.resources import JourneyflowResource
 
@@ -24,7 +24,8 @@ def asset_check(check: Check) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=outcome.passed,
             severity=dg.AssetCheckSeverity.ERROR if check.blocking else dg.AssetCheckSeverity.WARN,
-            metadata={"failures": "; ".join(outcome.failures) or "none",
+            # the check, its table, what it means, the rule and the failing rows (source, files, counts)
+            metadata={"failures": failure_message(outcome) if outcome.failures else "none",
                       "observed": dg.MetadataValue.json(_jsonable(outcome.observed))},
         )
 

@@ -79,7 +79,7 @@ def test_unknown_setting_in_config_file(tmp_path):
     config.write_text("sesion_gap_minutes: 5\n", encoding="utf-8")
     result = invoke("run", "--config", str(config))
     assert result.exit_code == 1
-    assert "unknown setting(s) sesion_gap_minutes" in result.output
+    assert "sesion_gap_minutes: unknown setting (did you mean session_gap_minutes?)" in result.output
 
 
 # --- report, query, graph, sources, doctor -------------------------------------------------------
@@ -244,5 +244,5 @@ def test_null_in_config_file_is_a_value(tmp_path):
 def test_unknown_engine_is_a_clear_error(tmp_path):
     result = invoke("run", "--engine", "presto", "--warehouse", str(tmp_path / "w.duckdb"))
     assert result.exit_code == 1
-    assert "--engine must be one of duckdb, spark" in result.output
+    assert 'engine: "presto" is unknown (one of duckdb, spark)' in result.output
     assert "Traceback" not in result.output

@@ -25,9 +25,11 @@ from builders import (
     write_custom,
     write_ga4,
 )
-from conftest import SAMPLE, rows
+from conftest import SAMPLE, rows, settings_for
+from journeyflow.checks import QualityGateFailed
 from journeyflow.cli import app
 from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
+from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES_BY_TABLE
 from journeyflow.sources.custom import discover, read_mapping
 from journeyflow.sources.landing import land_source
@@ -226,22 +228,29 @@ def test_rejects_name_the_column_and_every_row_is_accounted(build, tmp_path):
     assert summary == [("a.csv", 8, 1, 6, 1), ("b.csv", 2, 0, 2, 0), ("calls.ndjson", 3, 2, 1, 0)]
 
 
-def test_invalid_mapping_is_one_reject_and_the_rest_loads(build, tmp_path):
+def test_invalid_mapping_is_one_reject_the_rest_loads_and_nothing_is_published(tmp_path):
     folder = tmp_path / "input"
     write_ga4(folder, [ga4_event(T0, "page_view", "c1")])
     write_custom(folder, "broken", "timestamp: at\nevent_name: {value: x}\nperson_keys: {}\n",
                  {"data.csv": "at,email\n2026-06-01 10:00,a@example.com\n"})
     write_custom(folder, "calls", CALLS_MAPPING, {"calls.ndjson": CALLS_NDJSON})
-    con = build()
+    settings = settings_for(folder, tmp_path)
+    # a typo in a mapping must not publish the warehouse without that source
+    with pytest.raises(QualityGateFailed, match=r"custom_sources_usable(.|\n)*custom/broken/source.yaml"):
+        run_pipeline(settings)
+    assert not settings.warehouse.exists()
+    # the rest of the load went on: the other mapping's rows landed, the broken one is one reject
+    con = duckdb.connect(str(settings.raw_file), read_only=True)
     rejected = rows(con, """
-        SELECT source_file, row_number, reason FROM quality.rejected_rows
+        SELECT source_file, row_number, reason FROM raw.ingest_errors
         WHERE raw_table = 'raw.custom_events'""")
     assert len(rejected) == 1
     source_file, row_number, reason = rejected[0]
-    assert source_file.endswith("custom/broken/source.yaml") and row_number is None
+    assert source_file == "custom/broken/source.yaml" and row_number is None
     assert "person_keys" in reason and "name at least one person key" in reason
-    assert rows(con, "SELECT source, count(*) FROM staging.events GROUP BY 1 ORDER BY 1") == [
-        ("calls", 2), ("ga4", 1)]
+    assert rows(con, "SELECT _source_file, count(*) FROM raw.custom_events GROUP BY 1") == [
+        ("custom/calls/calls.ndjson", 2)]
+    con.close()
 
 
 def test_custom_files_land_again_only_when_a_mapping_or_a_file_changed(tmp_path):
@@ -306,8 +315,8 @@ def test_names_and_rules_are_checked_when_found(tmp_path):
 
 def test_sources_command_lists_custom_sources(build, tmp_path):
     three_formats(tmp_path / "input")
-    write_custom(tmp_path / "input", "zz_broken", "timestamp: t\n", {})
     build()
+    write_custom(tmp_path / "input", "zz_broken", "timestamp: t\n", {})  # a run would stop on it
     result = CliRunner().invoke(app, [
         "sources", "--warehouse", str(tmp_path / "warehouse" / "jf.duckdb"),
         "--input", str(tmp_path / "input")], env={"COLUMNS": "250"})

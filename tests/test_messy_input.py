@@ -263,7 +263,7 @@ def test_bad_input_is_quarantined_and_the_rest_of_the_file_loads(case: BadCase, 
     folder = tmp_path / "input"
     case.write(folder, case.file)
     con = load(folder, tmp_path)
-    path = str(folder / case.file)
+    path = case.file  # lineage names a file by its path inside the input folder
     rejected = con.execute("""
         SELECT row_number, reason, raw_text, raw_table FROM quality.rejected_rows
         WHERE source_file = ? ORDER BY row_number NULLS FIRST

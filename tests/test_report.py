@@ -82,7 +82,8 @@ def test_optional_views_are_skipped_when_their_mart_is_missing(tmp_path: Path) -
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA quality; CREATE TABLE quality.load_summary AS SELECT 'raw.x' AS raw_table, "
                 "'/in/a.csv' AS source_file, 3::BIGINT AS rows_read, 2::BIGINT AS rows_loaded, "
-                "1::BIGINT AS rows_rejected, 0::BIGINT AS rows_duplicate")
+                "1::BIGINT AS rows_rejected, 0::BIGINT AS rows_duplicate, 'read' AS outcome, "
+                "NULL::VARCHAR AS note")
     result = bi.build_views(con)
     assert result["views"] == ["bi.load_summary"]
     assert "bi.journeys" in result["skipped"]

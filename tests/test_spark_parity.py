@@ -21,7 +21,9 @@ from journeyflow.config import Settings
 from journeyflow.engines.parity import compare_table
 from journeyflow.pipeline import run_pipeline
 
-pytest.importorskip("pyspark")
+pytest.importorskip(
+    "pyspark", reason="no pyspark: the Spark engine is the `spark` extra (make test EXTRAS=dev,spark)"
+)
 if shutil.which("java") is None or subprocess.run(["java", "-version"], capture_output=True).returncode:
     pytest.skip("the Spark engine needs Java 17+", allow_module_level=True)
 

@@ -44,7 +44,9 @@ def test_layer_tables_become_flat_view_names_and_ctes_stay():
 
 @pytest.fixture(scope="module")
 def spark():
-    pytest.importorskip("pyspark")
+    pytest.importorskip(
+        "pyspark", reason="no pyspark: the Spark engine is the `spark` extra (make test EXTRAS=dev,spark)"
+    )
     from journeyflow.engines.spark import spark_session
 
     return spark_session("local[2]")

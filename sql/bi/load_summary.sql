@@ -1,4 +1,5 @@
--- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate
+-- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate; plus the
+-- files and folders of the input that no source reads (outcome 'not read')
 with summary as (
     select * from quality.load_summary
 )
@@ -13,5 +14,8 @@ select
     rows_loaded,
     rows_rejected,
     rows_duplicate,
-    case when rows_read > 0 then rows_rejected / rows_read end as reject_rate
+    case when rows_read > 0 then rows_rejected / rows_read end as reject_rate,
+    -- outcome
+    outcome,
+    note
 from summary

@@ -1,4 +1,5 @@
--- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate
+-- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate; plus one
+-- row per file or folder of the input that no source reads (outcome 'not read', raw_table null)
 with record_counts as (
     select
         raw_table,
@@ -28,6 +29,22 @@ joined as (
     from record_counts as r
     full outer join ingest_counts as i
         on r.raw_table = i.raw_table and r.source_file = i.source_file
+),
+
+unread as (
+    select
+        cast(null as varchar) as raw_table,
+        path as source_file,
+        cast(0 as bigint) as rows_read,
+        cast(0 as bigint) as rows_loaded,
+        cast(0 as bigint) as rows_rejected,
+        cast(0 as bigint) as rows_duplicate,
+        'not read' as outcome,
+        case
+            when ignored_by is null then reason
+            else 'ignored (ignore_inputs: ' || ignored_by || '): ' || reason
+        end as note
+    from quality.unread_inputs
 )
 
 select
@@ -36,6 +53,10 @@ select
     rows_read,
     rows_loaded,
     rows_rejected,
-    rows_duplicate
+    rows_duplicate,
+    'read' as outcome,
+    cast(null as varchar) as note
 from joined
-order by raw_table, source_file
+union all
+select * from unread
+order by raw_table nulls last, source_file

@@ -113,7 +113,7 @@ def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, ob
     for spec in check.expect:
         suite.add_expectation(_expectation(spec, params))
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite)
+    result = batch.validate(suite, result_format="COMPLETE")  # with the failing rows' indexes
     outcome = CheckOutcome(check, bool(result.success))
     for item in result.results:
         config = item.expectation_config
@@ -121,10 +121,58 @@ def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, ob
         observed = item.result.get("observed_value", item.result.get("partial_unexpected_list"))
         outcome.observed[label] = observed
         if not item.success:
-            outcome.failures.append(f"{label}: observed {observed}")
+            outcome.failures.append(failure_text(config.type, config.kwargs, item.result, frame))
     if len(frame) <= 20:  # small aggregate frames are worth showing as they are
         outcome.observed["frame"] = frame.to_dict(orient="records")
     return outcome
+
+
+MAX_FAILING_ROWS = 5
+
+
+def failure_text(kind: str, kwargs: dict, result: dict, frame: object) -> str:
+    """What was expected and what was observed, with every column of the failing rows of the
+    check's frame (its source, files, counts), so the message alone says what to look at."""
+    expected = expected_text(kind, kwargs)
+    rows = result.get("unexpected_index_list") or result.get("partial_unexpected_index_list") or []
+    if rows:
+        shown = [row_text(frame.iloc[i]) for i in rows[:MAX_FAILING_ROWS]]  # type: ignore[attr-defined]
+        more = f" (and {len(rows) - MAX_FAILING_ROWS} more rows)" if len(rows) > MAX_FAILING_ROWS else ""
+        return f"expected {expected}; observed {' | '.join(shown)}{more}"
+    mismatched = (result.get("details") or {}).get("mismatched")
+    observed = result.get("observed_value")
+    return f"expected {expected}; observed {observed}" + (f" ({mismatched})" if mismatched else "")
+
+
+def expected_text(kind: str, kwargs: dict) -> str:
+    """An expectation's rule in words: `ratio_to_last_published >= 0.5`."""
+    column = kwargs.get("column")
+    low, high = (None if v is None else _value(v) for v in (kwargs.get("min_value"), kwargs.get("max_value")))
+    if kind == "expect_column_values_to_be_between":
+        if low is not None and high is not None:
+            return f"{column} = {low}" if low == high else f"{column} between {low} and {high}"
+        return f"{column} >= {low}" if low is not None else f"{column} <= {high}"
+    if kind == "expect_column_pair_values_to_be_equal":
+        return f"{kwargs['column_A']} = {kwargs['column_B']}"
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        return f"{kwargs['column_A']} {'>=' if kwargs.get('or_equal') else '>'} {kwargs['column_B']}"
+    if kind == "expect_column_values_to_be_decreasing":
+        return f"{column} never increasing from row to row"
+    if kind == "expect_table_columns_to_match_set":
+        return f"exactly the columns {', '.join(kwargs['column_set'])}"
+    settings = ", ".join(f"{key}={value}" for key, value in kwargs.items() if key != "batch_id")
+    return f"{kind}({settings})"
+
+
+def row_text(row: object) -> str:
+    """One row of a check's frame as `column=value, …`."""
+    return ", ".join(f"{column}={_value(value)}" for column, value in row.items())  # type: ignore[attr-defined]
+
+
+def _value(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"  # 0.0 as 0, 0.999999 as it is
+    return str(value)
 
 
 PUBLISHED_DDL = """
@@ -188,8 +236,16 @@ def run_checks_for(
     return [run_and_record(con, check, load_id, params) for check in checks]
 
 
+def failure_message(outcome: CheckOutcome) -> str:
+    """The check, the table it guards, what it means, and each expectation that failed."""
+    check = outcome.check
+    lines = [f"check {check.name} on {check.table} failed: {check.description.strip()}"]
+    lines += [f"  {failure}" for failure in outcome.failures]
+    return "\n".join(lines)
+
+
 def raise_on_blocking_failures(outcomes: list[CheckOutcome]) -> None:
     failed = [o for o in outcomes if o.check.blocking and not o.passed]
     if failed:
-        details = "; ".join(f"{o.check.name} ({o.check.table}): {', '.join(o.failures)}" for o in failed)
-        raise QualityGateFailed(f"blocking quality check failed, nothing published: {details}")
+        details = "\n".join(failure_message(o) for o in failed)
+        raise QualityGateFailed(f"blocking quality check failed, nothing published:\n{details}")

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import sys
 from datetime import date, datetime
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Annotated
 
 import duckdb
 import networkx as nx
 import polars as pl
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
@@ -43,6 +46,64 @@ ConfigOption = Annotated[
 def fail(message: str) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code=1)
+
+
+def installed_version() -> str:
+    """The version of the installed journeyflow (its package metadata)."""
+    try:
+        return importlib.metadata.version("journeyflow")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown (not installed: pip install -e .)"
+
+
+def print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"journeyflow {installed_version()}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=print_version, is_eager=True,
+                           help="Print the installed version and exit.")
+    ] = False,
+) -> None:
+    # only the global options; each command has its own
+    return None
+
+
+def shorten_path(path: str | PurePath, width: int | None = None) -> str:
+    """`path` in at most `width` characters (default: half the terminal, for a path inside a sentence),
+    cut from the left (at a folder boundary when one fits) so that its meaningful end stays:
+    `…/ga4/events_20260601.ndjson`. In a table cell of its own, use PathCell (it fits the column)."""
+    text = str(path)
+    width = max(24, console.width // 2) if width is None else width
+    if len(text) <= width:
+        return text
+    parts = PurePath(text).parts
+    kept = parts[-1] if parts else text
+    for part in reversed(parts[:-1]):
+        if len(kept) + len(part) + 3 > width:  # "…/" + part + "/" + kept
+            break
+        kept = f"{part}/{kept}"
+    if len(kept) + 2 <= width:
+        return f"…/{kept}"
+    return "…" + text[len(text) - max(width - 1, 0):]
+
+
+class PathCell:
+    """A file path in a table cell: shortened from the left (shorten_path) to the width the table
+    gives the column, so a narrow terminal shows `…/ga4/events_20260601.ndjson`, not `data/sampl…`."""
+
+    def __init__(self, path: str | PurePath) -> None:
+        self.path = str(path)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(min(len(self.path), 16), len(self.path))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(shorten_path(self.path, options.max_width), no_wrap=True, overflow="ignore")
 
 
 @app.command()
@@ -102,20 +163,21 @@ def run(
     By default only files that are new or changed since the last run are read, and only the
     persons they affect are recomputed; the result is the same as `--full`.
     """
+    settings = resolve_settings(  # a bad settings file or option: every problem, then exit 1
+        config, input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy,
+        session_gap_minutes=session_gap, session_max_minutes=session_max,
+        late_data_lookback_days=lookback, engine=engine,
+        spark_master=spark_master, parquet_root=parquet_root,
+    )
     try:
-        settings = load_settings(config).with_overrides(
-            input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy,
-            session_gap_minutes=session_gap, session_max_minutes=session_max,
-            late_data_lookback_days=lookback, engine=engine,
-            spark_master=spark_master, parquet_root=parquet_root,
-        )
         scope = run_scope(settings, full, day, first_day, last_day)
     except ValueError as exc:
         raise fail(str(exc)) from None
     if settings.engine not in ENGINES:
         raise fail(f"--engine must be one of {', '.join(ENGINES)}, got {settings.engine!r}")
     if not settings.input_dir.is_dir():
-        raise fail(f"input folder {settings.input_dir} does not exist")
+        raise fail(f"input folder {settings.input_dir} does not exist: give the folder of exports with "
+                   "--input, or input_dir in journeyflow.yaml")
     if not settings.taxonomy.is_file():
         raise fail(f"taxonomy file {settings.taxonomy} does not exist")
 
@@ -191,14 +253,14 @@ def print_summary(summary: RunSummary, warehouse: Path) -> None:
             "biggest drop-off",
             f"{summary.biggest_drop_off_phase}: {summary.biggest_drop_off_rate:.1%} leave",
         )
-    table.add_row("warehouse", str(warehouse))
+    table.add_row("warehouse", PathCell(warehouse))
     console.print(table)
     if summary.rejects_by_file:
         rejects = Table(title="rejected rows by file", title_justify="left")
         for column in ("table", "file", "rows", "example reason"):
             rejects.add_column(column)
         for raw_table, source_file, count, reason in summary.rejects_by_file:
-            rejects.add_row(raw_table, file_label(source_file, raw_table), str(count), reason)
+            rejects.add_row(raw_table, PathCell(file_label(source_file, raw_table)), str(count), reason)
         console.print(rejects)
 
 
@@ -222,18 +284,40 @@ def generate(
     ga4_format: Annotated[
         Ga4Format, typer.Option("--ga4-format", help="GA4 as NDJSON day files or a Parquet shard.")
     ] = Ga4Format.ndjson,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that is not empty: the files of an "
+                                           "earlier generate there are replaced, all others are kept.")
+    ] = False,
 ) -> None:
     """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk,
-    Freshdesk, surveys) for demos and benchmarks."""
+    Freshdesk, surveys) for demos and benchmarks.
+
+    The folder must be empty (or new) unless --force is given. Files that generate did not write are
+    never deleted or overwritten, with --force neither: it lists what it wrote in
+    OUT/.journeyflow-generated and replaces or removes only those files.
+    """
+    from journeyflow.generate import describe_files
     from journeyflow.generate import generate as write_exports
 
     try:
         first_day: date = datetime.strptime(start, "%Y-%m-%d").date()
     except ValueError:
         raise fail(f"--start must be a date like 2026-06-01, got {start!r}") from None
-    with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
-        counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
-                               defects=defects, ga4_format=Ga4Format(ga4_format).value)
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} is a file, not a folder")
+    present = sorted(f"{p.name}/" if p.is_dir() else p.name for p in out.iterdir()) if out.is_dir() else []
+    if present and not force:
+        raise fail(f"{out} is not empty: it holds {describe_files(present)}. generate writes into an empty "
+                   "folder: choose another one, or give --force to write into this one (the files of an "
+                   "earlier generate there are replaced; every other file is kept, never overwritten)")
+    try:
+        with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
+            counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
+                                   defects=defects, ga4_format=Ga4Format(ga4_format).value, force=force)
+    except ValueError as exc:  # GenerateRefused: it would overwrite a file it did not write
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write to {out}: {exc}") from None
     table = Table(title=f"generated in {out}", title_justify="left")
     table.add_column("file kind")
     table.add_column("rows", justify="right")
@@ -254,8 +338,17 @@ MISSING_WAREHOUSE = "warehouse {path} does not exist: run `journeyflow run` firs
 
 def resolve_settings(config: Path | None, **overrides: object) -> Settings:
     """Settings file plus the CLI options that were given; a bad settings file is a clear error."""
+    from rich.markup import escape
+
+    from journeyflow.config import SettingsError
+
     try:
         return load_settings(config).with_overrides(**overrides)
+    except SettingsError as exc:
+        err.print("[bold red]error:[/] the settings are not valid:")
+        for line in exc.lines:  # one line per problem, also when the output is a log file
+            err.print(f"  {escape(line)}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from None
 
@@ -308,6 +401,12 @@ def report(
     console.print(f"report written to [bold]{out}[/] ({out.stat().st_size / 1e6:.1f} MB)")
 
 
+class QueryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 @app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run, e.g. \"select * from bi.phase_funnel\".")],
@@ -316,14 +415,23 @@ def query(
         Path | None,
         typer.Option("--out", help="Write the result to FILE.csv or FILE.parquet instead of printing it."),
     ] = None,
+    fmt: Annotated[
+        QueryFormat,
+        typer.Option("--format", help="table: at most --limit rows, one block per row when the columns do "
+                                       "not fit; csv or json (JSON lines): every row to stdout, nothing "
+                                       "else (`> result.csv`)."),
+    ] = QueryFormat.table,
     limit: Annotated[
-        int, typer.Option("--limit", min=1, help="Rows to print (the file gets every row).")
+        int, typer.Option("--limit", min=1, help="Rows to print as a table (csv, json and --out: every row).")
     ] = 50,
     config: ConfigOption = None,
 ) -> None:
     """Run SQL against the published warehouse, opened read-only (nothing can be changed)."""
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"{out.name}: use a .csv or .parquet file name", param_hint="--out")
+    if out is not None and fmt is not QueryFormat.table:
+        raise typer.BadParameter("give either --format csv/json (to stdout) or --out FILE (its suffix "
+                                 "names the format)", param_hint="--format")
     settings = resolve_settings(config, warehouse=warehouse)
     con = open_published(settings.warehouse)
     try:
@@ -337,21 +445,80 @@ def query(
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             if out.suffix.lower() == ".csv":
-                frame.write_csv(out)
+                csv_ready(frame).write_csv(out)
             else:
                 frame.write_parquet(out)
         except (OSError, pl.exceptions.PolarsError) as exc:
             raise fail(f"cannot write {out}: {exc}") from None
         console.print(f"{frame.height:,} rows written to [bold]{out}[/]")
         return
-    table = Table(title=f"{frame.height:,} rows", title_justify="left")
-    for column, dtype in frame.schema.items():
-        table.add_column(f"{column}\n[dim]{dtype}[/]", justify="right" if dtype.is_numeric() else "left")
-    for row in frame.head(limit).iter_rows():  # at most --limit rows
-        table.add_row(*("∅" if value is None else str(value) for value in row))
-    console.print(table)
+    if fmt is not QueryFormat.table:
+        write_rows(frame, fmt)
+        return
+    print_rows(frame, limit)
     if frame.height > limit:
-        console.print(f"[dim]{frame.height - limit:,} more rows: raise --limit or use --out FILE.csv[/]")
+        console.print(f"[dim]{frame.height - limit:,} more rows: raise --limit, or use --format csv or "
+                      "--out FILE.csv[/]")
+
+
+def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """frame with its nested columns (lists, structs) as JSON text, which a CSV cell can hold."""
+    return frame.with_columns(
+        pl.when(pl.col(name).is_not_null())
+        .then(pl.struct(pl.col(name).alias("v")).struct.json_encode()
+              .str.strip_prefix('{"v":').str.strip_suffix("}"))
+        .alias(name)
+        for name, dtype in frame.schema.items() if dtype.is_nested()
+    )
+
+
+def write_rows(frame: pl.DataFrame, fmt: QueryFormat) -> None:
+    """Every row to stdout as CSV (with a header) or JSON lines, and nothing else."""
+    sys.stdout.flush()
+    try:
+        if fmt is QueryFormat.csv:
+            csv_ready(frame).write_csv(sys.stdout.buffer)
+        else:
+            frame.write_ndjson(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # `journeyflow query … --format csv | head`: the reader has gone
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (keeps Python's exit flush quiet)
+        raise typer.Exit(code=1) from None
+    except pl.exceptions.PolarsError as exc:
+        raise fail(f"cannot write the result as {fmt.value}: {exc}") from None
+
+
+QUERY_MIN_COLUMN = 12  # a query column narrower than this (or its values) is unreadable
+
+
+def print_rows(frame: pl.DataFrame, limit: int) -> None:
+    """At most `limit` rows as a table; when its columns cannot each get a readable width, one block
+    per row instead (`column  value` lines, like psql's \\x)."""
+    rows = frame.head(limit).rows()
+    cells = [[Text("∅", style="dim") if value is None else Text(str(value)) for value in row] for row in rows]
+    widths = [max(len(column), len(str(dtype))) for column, dtype in frame.schema.items()]
+    for row in cells:
+        widths = [max(width, cell.cell_len) for width, cell in zip(widths, row, strict=True)]
+    needed = sum(min(width, QUERY_MIN_COLUMN) for width in widths) + 3 * len(widths) + 1  # with borders
+    if needed <= console.width:
+        table = Table(title=f"{frame.height:,} rows", title_justify="left")
+        for column, dtype in frame.schema.items():
+            table.add_column(Text.assemble(column, "\n", (str(dtype), "dim")),
+                             justify="right" if dtype.is_numeric() else "left")
+        for row in cells:  # at most --limit rows
+            table.add_row(*row)
+        console.print(table)
+        return
+    console.print(f"{frame.height:,} rows, one block per row ({frame.width} columns do not fit in "
+                  f"{console.width} characters)", soft_wrap=True)
+    for number, row in enumerate(cells, start=1):
+        console.rule(f"row {number}", align="left", style="dim")
+        block = Table.grid(padding=(0, 2))
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        for column, cell in zip(frame.columns, row, strict=True):
+            block.add_row(column, cell)
+        console.print(block)
 
 
 class GraphFormat(StrEnum):
@@ -414,8 +581,11 @@ def sources(
 
     Files in the input folder that the warehouse has not loaded yet are listed as "not loaded".
     """
+    from rich.markup import escape
+
     from journeyflow.sources import SOURCES
-    from journeyflow.sources.landing import find_files
+    from journeyflow.sources.landing import find_files, input_name
+    from journeyflow.sources.unread import unread_inputs
 
     settings = resolve_settings(config, warehouse=warehouse, input_dir=input_dir)
     if input_dir is not None and not input_dir.is_dir():
@@ -423,28 +593,34 @@ def sources(
     con = open_published(settings.warehouse)
     try:
         require_tables(con, settings.warehouse, "quality.load_summary")
-        loaded = con.sql(
-            "SELECT raw_table, source_file, rows_read, rows_loaded, rows_rejected, rows_duplicate "
-            "FROM quality.load_summary ORDER BY raw_table, source_file"
-        ).pl()
+        loaded = con.sql("SELECT * FROM quality.load_summary ORDER BY raw_table, source_file").pl()
+        if "outcome" not in loaded.columns:  # a warehouse published by an earlier release
+            loaded = loaded.with_columns(outcome=pl.lit("read"))
+        loaded = loaded.select("raw_table", "source_file", "rows_read", "rows_loaded", "rows_rejected",
+                               "rows_duplicate", "outcome")
     finally:
         con.close()
-    files = loaded.select("raw_table", "source_file").rows()
-    known = {(raw_table, str(Path(source_file).resolve())) for raw_table, source_file in files}
+    known = set(loaded.filter(pl.col("outcome") == "read").select("raw_table", "source_file").rows())
     pending = [
-        (source.raw_table, str(path))
+        (source.raw_table, name)
         for source in SOURCES
         if settings.input_dir.is_dir()
         for path in find_files(settings.input_dir, source)
-        if (source.raw_table, str(path.resolve())) not in known
+        if (source.raw_table, name := input_name(settings.input_dir, path)) not in known
     ]
+    unread = (unread_inputs(settings.input_dir, settings.ignore_inputs)
+              if settings.input_dir.is_dir() else [])
+    loaded = loaded.filter(pl.col("outcome") == "read").drop("outcome")
     table = Table(title=f"sources loaded into {settings.warehouse}", title_justify="left")
     for column in ("source", "file", "read", "loaded", "rejected", "duplicate"):
         table.add_column(column, justify="left" if column in ("source", "file") else "right")
     for raw_table, source_file, *counts in loaded.iter_rows():  # one row per input file
-        table.add_row(raw_table.removeprefix("raw."), source_file, *(f"{n:,}" for n in counts))
+        table.add_row(raw_table.removeprefix("raw."), PathCell(source_file), *(f"{n:,}" for n in counts))
     for raw_table, path in pending:
-        table.add_row(raw_table.removeprefix("raw."), path, "[yellow]not loaded[/]", "", "", "")
+        table.add_row(raw_table.removeprefix("raw."), PathCell(path), "[yellow]not loaded[/]", "", "", "")
+    for item in unread:
+        status = "[dim]ignored[/]" if item.ignored_by else "[bold red]not read[/]"
+        table.add_row("", PathCell(item.path), status, "", "", "")
     totals = loaded.select(pl.col("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate").sum())
     table.add_section()
     table.add_row("[bold]total[/]", f"{loaded.height} files", *(f"{n:,}" for n in totals.row(0)))
@@ -454,6 +630,13 @@ def sources(
                       "run `journeyflow run` to load them")
     if settings.input_dir.is_dir():
         print_custom_sources(settings.input_dir)
+    not_read = [item for item in unread if item.ignored_by is None]
+    if not_read:
+        err.print(f"[bold red]{len(not_read)} file(s) or folder(s) in {settings.input_dir} are read by no "
+                  "source[/] (a run stops on them; list the ones you mean under ignore_inputs):")
+        for item in not_read:
+            err.print(f"  {escape(item.path)}: {escape(item.reason)}", soft_wrap=True)
+        raise typer.Exit(code=1)
 
 
 def print_custom_sources(input_dir: Path) -> None:
@@ -468,11 +651,11 @@ def print_custom_sources(input_dir: Path) -> None:
         table.add_column(column)
     for custom in found:
         if custom.mapping is None:
-            table.add_row(custom.folder.name, str(custom.mapping_file.relative_to(input_dir)), "",
+            table.add_row(custom.folder.name, PathCell(custom.mapping_file.relative_to(input_dir)), "",
                           f"[bold red]not loaded:[/] {custom.error}")
             continue
         files = ", ".join(p.name for p in custom.files) or "[yellow]no data files[/]"
-        table.add_row(custom.name, str(custom.mapping_file.relative_to(input_dir)), files,
+        table.add_row(custom.name, PathCell(custom.mapping_file.relative_to(input_dir)), files,
                       describe_mapping(custom.mapping))
     console.print(table)
 
@@ -482,6 +665,9 @@ DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer"
 
 def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bool, str]]:
     """(check, ok, detail) for Python, packages, settings, input, taxonomy and warehouse."""
+    from rich.markup import escape
+
+    from journeyflow.config import SettingsError
     from journeyflow.sources import SOURCES
     from journeyflow.sources.landing import find_files
     from journeyflow.taxonomy import load_taxonomy
@@ -494,24 +680,47 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
         except importlib.metadata.PackageNotFoundError:
             checks.append((f"package {package}", False, "not installed: pip install -e ."))
     config_path = config or Path("journeyflow.yaml")
-    detail = f"{config_path} read" if config_path.exists() else f"{config_path} absent: using defaults"
-    checks.append(("config file", True, detail))
+    try:
+        load_settings(config)
+        detail = f"{config_path} read" if config_path.exists() else f"{config_path} absent: using defaults"
+        checks.append(("config file", True, detail))
+    except SettingsError as exc:  # every problem, one per line; doctor checks the rest with the defaults
+        checks.append(("config file", False, "\n".join([*map(escape, exc.lines), "(the checks below use "
+                                                          "the defaults and the options given)"])))
+    except OSError as exc:
+        checks.append(("config file", False, escape(f"{config_path} cannot be read: {exc}")))
     if settings.input_dir.is_dir():
         files = sum(len(find_files(settings.input_dir, source)) for source in SOURCES)
         expected = ", ".join(dict.fromkeys(f"{source.folder}/" for source in SOURCES))
-        checks.append(("input folder", files > 0, f"{settings.input_dir}: {files} export file(s)"
+        checks.append(("input folder", files > 0,
+                       f"{shorten_path(settings.input_dir)}: {files} export file(s)"
                        + ("" if files else f" (expected sub-folders {expected})")))
     else:
-        checks.append(("input folder", False, f"{settings.input_dir} does not exist"))
+        checks.append(("input folder", False, f"{shorten_path(settings.input_dir)} does not exist"))
     if settings.input_dir.is_dir():
+        checks.append(unread_inputs_check(settings))
         checks.append(custom_sources_check(settings.input_dir))
     try:
         rules = load_taxonomy(settings.taxonomy, DEFAULT_TAXONOMY)
-        checks.append(("taxonomy", True, f"{settings.taxonomy}: {len(rules.rules)} rules"))
+        checks.append(("taxonomy", True, f"{shorten_path(settings.taxonomy)}: {len(rules.rules)} rules"))
     except Exception as exc:  # any problem with the file is reported, not raised
-        checks.append(("taxonomy", False, f"{settings.taxonomy}: {exc}"))
+        checks.append(("taxonomy", False, f"{shorten_path(settings.taxonomy)}: {exc}"))
     checks.append(warehouse_check(settings.warehouse))
     return checks
+
+
+def unread_inputs_check(settings: Settings) -> tuple[str, bool, str]:
+    """Every file and folder of the input is read by a source or listed in ignore_inputs."""
+    from rich.markup import escape
+
+    from journeyflow.sources.unread import unread_inputs
+
+    found = unread_inputs(settings.input_dir, settings.ignore_inputs)
+    not_read = [item for item in found if item.ignored_by is None]
+    ignored = len(found) - len(not_read)
+    if not_read:
+        return ("unread inputs", False, "\n".join(escape(f"{item.path}: {item.reason}") for item in not_read))
+    return ("unread inputs", True, f"none ({ignored} ignored by ignore_inputs)" if ignored else "none")
 
 
 def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
@@ -528,18 +737,19 @@ def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
 
 def warehouse_check(path: Path) -> tuple[str, bool, str]:
     if not path.is_file():
-        return ("warehouse", False, MISSING_WAREHOUSE.format(path=path))
+        return ("warehouse", False, MISSING_WAREHOUSE.format(path=shorten_path(path)))
     try:
         con = connect(path, read_only=True)
     except duckdb.Error as exc:
-        return ("warehouse", False, f"{path} cannot be opened read-only: {exc}")
+        return ("warehouse", False, f"{shorten_path(path)} cannot be opened read-only: {exc}")
     try:
         missing = [t for t in ("core.journeys", "marts.transitions", "quality.load_summary")
                    if not table_exists(con, t)]
         if missing:
-            return ("warehouse", False, f"{path} lacks {', '.join(missing)}: run `journeyflow run` first")
+            return ("warehouse", False,
+                    f"{shorten_path(path)} lacks {', '.join(missing)}: run `journeyflow run` first")
         journeys = con.execute("SELECT count(*) FROM core.journeys").fetchall()[0][0]
-        return ("warehouse", True, f"{path}: readable, {journeys:,} journeys")
+        return ("warehouse", True, f"{shorten_path(path)}: readable, {journeys:,} journeys")
     finally:
         con.close()
 
@@ -555,7 +765,14 @@ def doctor(
 
     Exits with code 1 when any check finds a problem.
     """
-    settings = resolve_settings(config, input_dir=input_dir, warehouse=warehouse, taxonomy=taxonomy)
+    paths = {"input_dir": input_dir, "warehouse": warehouse, "taxonomy": taxonomy}
+    try:
+        settings = load_settings(config).with_overrides(**paths)
+    except (ValueError, OSError):  # the "config file" check says why; the rest is checked with the defaults
+        try:
+            settings = Settings().with_overrides(**paths)
+        except ValueError as exc:  # a bad option itself (an empty --input)
+            raise fail(str(exc)) from None
     checks = doctor_checks(settings, config)
     table = Table(title="journeyflow doctor", title_justify="left")
     for column in ("check", "status", "detail"):

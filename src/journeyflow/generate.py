@@ -37,7 +37,10 @@ CES answers, with their own defects (``SUPPORT_DEFECTS``).
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -52,7 +55,12 @@ from journeyflow.generate_web import (
     write_web_exports,
 )
 
-__all__ = ["DEFECTS", "DEFECT_ROWS", "generate"]
+__all__ = ["DEFECTS", "DEFECT_ROWS", "MANIFEST", "GenerateRefused", "describe_files", "generate"]
+
+MANIFEST = ".journeyflow-generated"
+"""The file in the output folder that lists the files `generate` wrote (relative path and size, one
+a line): a later run replaces or removes those, and only those that still have that size."""
+_STAGING_PREFIX = ".journeyflow-generate-"  # the folder a run writes into before moving its files
 
 DEFECTS: dict[str, str] = {
     "ga4_truncated_json": "GA4: one line truncated mid-JSON (invalid JSON)",
@@ -1053,27 +1061,117 @@ def _ga4_defects(ga4_dir: Path) -> None:
                          (pick[3], lines[pick[3]])])
 
 
+class GenerateRefused(ValueError):
+    """`generate` would have to overwrite files it did not write; nothing was changed."""
+
+
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
-             days: int = 120, defects: bool = True, ga4_format: str = "ndjson") -> dict[str, int]:
+             days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
+             force: bool = False) -> dict[str, int]:
     """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
     engagements and salesforce/; by generate_web, snowplow/ and segment/) under out_dir; return
     rows written per file kind.
 
-    Counts include the extra defect records (see ``DEFECT_ROWS``). Existing ``events_*.ndjson``
-    files in ``out_dir/ga4`` are removed first, because the day files are appended to per chunk.
-    ``ga4_format="parquet"`` writes GA4 as one typed Parquet shard instead of NDJSON day files
-    (the two defects Parquet cannot hold, invalid JSON and a non-numeric timestamp, are left out).
+    Counts include the extra defect records (see ``DEFECT_ROWS``). ``ga4_format="parquet"`` writes
+    GA4 as one typed Parquet shard instead of NDJSON day files (the two defects Parquet cannot
+    hold, invalid JSON and a non-numeric timestamp, are left out).
+
+    Files it did not write are never deleted or overwritten. The files are written into a fresh
+    hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
+    (``MANIFEST``) lists them with their sizes, so a later run replaces them and removes those it no
+    longer writes (a shorter history's GA4 day files), and nothing else (a listed file whose size
+    changed counts as someone else's). ``out_dir`` must be empty or hold only such an earlier
+    generation; with ``force=True`` other files may be there too and are kept. Either way, a file
+    this run would write that exists and is not its own raises ``GenerateRefused`` before anything
+    in ``out_dir`` is changed.
     """
     if persons < 1 or days < 1 or seed < 0:
         raise ValueError("persons and days must be >= 1 and seed >= 0")
     if ga4_format not in ("ndjson", "parquet"):
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
     out_dir = Path(out_dir)
+    own = _own_files(out_dir)
+    foreign = _files_in(out_dir) - set(own)
+    if foreign and not force:
+        raise GenerateRefused(
+            f"{out_dir} is not empty: it holds {describe_files(foreign)}, which journeyflow generate did "
+            "not write; use an empty folder, or force=True to write next to them (they are kept)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
+    try:
+        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format)
+        written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
+        folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
+        clashes = (written.keys() & foreign
+                   | {rel for rel in written if (out_dir / rel).is_dir()}
+                   | {rel for rel in folders if (out_dir / rel).exists() and not (out_dir / rel).is_dir()})
+        if clashes:
+            raise GenerateRefused(
+                f"{out_dir} already holds {describe_files(clashes)}, which journeyflow generate did not "
+                "write and would overwrite; nothing was changed: move them away or use another folder")
+        _write_manifest(out_dir, own | written)  # while files move, both generations count as its own
+        for rel in sorted(own.keys() - written.keys()):  # its earlier files that this run does not write
+            (out_dir / rel).unlink(missing_ok=True)
+        for rel in folders:  # also those it leaves empty (few persons: no Snowplow users)
+            (out_dir / rel).mkdir(parents=True, exist_ok=True)
+        for rel in sorted(written):
+            os.replace(stage / rel, out_dir / rel)
+        _write_manifest(out_dir, written)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return counts
+
+
+def describe_files(paths: set[str] | list[str], limit: int = 4) -> str:
+    """'ga4/events_20260601.ndjson, notes.txt and 3 more': a few of the relative paths, for messages."""
+    shown = sorted(paths)[:limit]
+    more = len(paths) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
+
+
+def _files_in(folder: Path) -> set[str]:
+    """The files under folder as relative POSIX paths, but the manifest and unfinished runs' folders."""
+    if not folder.is_dir():
+        return set()
+    found = set()
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder)
+        if rel.parts[0].startswith(_STAGING_PREFIX) or rel.as_posix() in (MANIFEST, MANIFEST + ".tmp"):
+            continue
+        if path.is_file() or path.is_symlink():
+            found.add(rel.as_posix())
+    return found
+
+
+def _own_files(folder: Path) -> dict[str, int]:
+    """The files of the manifest that are still there with the size written: relative path → size."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}
+    own = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rel, _, size = line.rpartition("\t")
+        if rel and not line.startswith("#") and size.isdigit():
+            file = folder / rel
+            if file.is_file() and file.stat().st_size == int(size):
+                own[rel] = int(size)
+    return own
+
+
+def _write_manifest(folder: Path, files: dict[str, int]) -> None:
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text("# files written by journeyflow generate (path, size); the next run replaces or removes "
+                   "these only\n" + "".join(f"{rel}\t{files[rel]}\n" for rel in sorted(files)),
+                   encoding="utf-8")
+    tmp.replace(folder / MANIFEST)
+
+
+def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
+                   ga4_format: str) -> dict[str, int]:
+    """generate's files, written into the empty folder out_dir (the writers append to day files)."""
     dirs = {k: out_dir / k for k in ("ga4", "hubspot", "zendesk", "surveys")}
     for p in dirs.values():
         p.mkdir(parents=True, exist_ok=True)
-    for old in [*dirs["ga4"].glob("events_*.ndjson"), *dirs["ga4"].glob("events_*.parquet")]:
-        old.unlink()
     start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
     end_us = start_us + days * DAY_US
 

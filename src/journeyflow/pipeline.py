@@ -37,6 +37,7 @@ from journeyflow.segments import build_segment_comparison, build_segment_journey
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import land_source
+from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
     connect,
@@ -149,12 +150,32 @@ def _view_step(name: str, deps: tuple[str, ...], description: str) -> Step:
     return Step(name, deps, run, description)
 
 
+UNREAD_INPUTS_DDL = """
+CREATE OR REPLACE TABLE quality.unread_inputs (path VARCHAR, reason VARCHAR, ignored_by VARCHAR)
+"""
+
+
+def _unread_inputs(ctx: RunContext) -> Metadata:
+    """What in the input folder no reader takes; its gate stops the run before anything is landed."""
+    require_input(ctx.settings.input_dir, ctx.settings.ignore_inputs)
+    found = unread_inputs(ctx.settings.input_dir, ctx.settings.ignore_inputs)
+    ctx.con.execute(UNREAD_INPUTS_DDL)
+    if found:
+        ctx.con.execute(
+            "INSERT INTO quality.unread_inputs SELECT unnest($paths), unnest($reasons), unnest($ignored)",
+            {"paths": [item.path for item in found], "reasons": [item.reason for item in found],
+             "ignored": [item.ignored_by for item in found]},
+        )
+    ignored = sum(item.ignored_by is not None for item in found)
+    return {"unread": len(found) - ignored, "ignored": ignored}
+
+
 def _raw_step(source_table: str) -> Step:
     source = next(s for s in SOURCES if s.raw_table == source_table)
 
     def run(ctx: RunContext) -> Metadata:
-        if not ctx.settings.input_dir.is_dir():
-            raise FileNotFoundError(f"input folder {ctx.settings.input_dir} does not exist")
+        # again here: in Dagster a raw asset may run although the unread-inputs asset failed
+        require_input(ctx.settings.input_dir, ctx.settings.ignore_inputs)
         phases = _taxonomy_phases(ctx.settings) if source.reader == "custom" else None
         result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
                              ctx.incremental, ctx.scope, phases)
@@ -164,7 +185,8 @@ def _raw_step(source_table: str) -> Step:
             metadata |= {"files_unchanged": result.unchanged, "files_removed": result.removed}
         return metadata
 
-    return Step(source.raw_table, (), run, f"{source.description}, one row per record, as exported.")
+    return Step(source.raw_table, ("quality.unread_inputs",), run,
+                f"{source.description}, one row per record, as exported.")
 
 
 def _taxonomy_phases(settings: Settings) -> set[str] | None:
@@ -231,6 +253,9 @@ ANALYTICS_MARTS = (
 )
 
 STEPS: tuple[Step, ...] = (
+    Step("quality.unread_inputs", (), _unread_inputs,
+         "Files and folders in the input folder that no source reads, with what was probably meant; "
+         "a blocking gate unless ignore_inputs lists them."),
     *(_raw_step(s.raw_table) for s in SOURCES),
     *(_staged_step(s.raw_table) for s in SOURCES),
     Step("staging.events", STAGED, build_events,
@@ -242,8 +267,9 @@ STEPS: tuple[Step, ...] = (
         "quality.rejected_rows", ("staging.record_outcomes",) + tuple(s.raw_table for s in SOURCES),
         "Every record or file that could not be used, with file, row and reason.",
     ),
-    _table_step("quality.load_summary", ("staging.record_outcomes",),
-                "Per file: rows read = loaded + rejected + duplicate."),
+    _table_step("quality.load_summary", ("staging.record_outcomes", "quality.unread_inputs"),
+                "Per file: rows read = loaded + rejected + duplicate; files no source reads as "
+                "'not read'."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
     _table_step("staging.identity_keys",
                 ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),

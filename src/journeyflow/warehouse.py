@@ -14,7 +14,19 @@ import duckdb
 
 from journeyflow.config import PROJECT_ROOT
 
-SQL_DIR = Path(os.environ.get("JOURNEYFLOW_SQL_DIR", PROJECT_ROOT / "sql"))
+
+def find_sql_dir() -> Path:
+    """The folder of the SQL files (and checks.yaml, bi/contract.yaml), found the same way however
+    journeyflow is installed: $JOURNEYFLOW_SQL_DIR if set; else the package's own `sql/` (a wheel
+    install, where pyproject.toml maps the repository's top-level sql/ to journeyflow/sql/); else
+    the checkout's top-level `sql/` (an editable install, or src/ on the path)."""
+    if "JOURNEYFLOW_SQL_DIR" in os.environ:
+        return Path(os.environ["JOURNEYFLOW_SQL_DIR"])
+    shipped = Path(__file__).resolve().with_name("sql")
+    return shipped if shipped.is_dir() else PROJECT_ROOT / "sql"
+
+
+SQL_DIR = find_sql_dir()
 SCHEMAS = ("raw", "staging", "quality", "core", "marts", "bi")
 
 

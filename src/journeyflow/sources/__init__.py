@@ -27,6 +27,9 @@ class Source:
     # an event stream: each usable record makes its events on its own (no latest version across
     # files), so an incremental run re-derives the events of changed files only
     events_per_file: bool = False
+    # csv: normalised header columns that identify the export when its file name matches no
+    # pattern of the folder (HubSpot names an export after the view it came from)
+    header_keys: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -53,6 +56,13 @@ class Source:
     def time_zone_param(self) -> str:
         """SQL parameter holding the zone for this source's timestamps that carry none."""
         return f"{self.folder}_time_zone"
+
+
+def _hubspot_files(kind: str) -> tuple[str, ...]:
+    """`contacts.csv`, `contacts_2026-06-01.csv`, and the name HubSpot's own export gives the file:
+    `hubspot-crm-exports-all-contacts-2025-11-28.csv` (the view's name, then the day)."""
+    return tuple(f"{stem}.csv{gz}" for stem in (f"{kind}*", f"hubspot-crm-exports-*{kind}*")
+                 for gz in ("", ".gz"))
 
 
 def _salesforce_files(sobject: str) -> tuple[str, ...]:
@@ -100,12 +110,13 @@ SOURCES: tuple[Source, ...] = (
         description="GA4 BigQuery export, one event per line (NDJSON) or row (Parquet)",
     ),
     Source(
-        "raw.hubspot_contacts", "hubspot", ("contacts*.csv", "contacts*.csv.gz"), "csv",
-        description="HubSpot contacts export",
+        "raw.hubspot_contacts", "hubspot", _hubspot_files("contacts"), "csv",
+        description="HubSpot contacts export", header_keys=("record_id", "email"),
     ),
     Source(
-        "raw.hubspot_deals", "hubspot", ("deals*.csv", "deals*.csv.gz"), "csv",
+        "raw.hubspot_deals", "hubspot", _hubspot_files("deals"), "csv",
         description="HubSpot deals export with 'Date entered' stage properties",
+        header_keys=("record_id", "deal_stage"),
     ),
     Source(
         "raw.zendesk_tickets", "zendesk", ("tickets*.json", "tickets*.json.gz"), "json_envelope",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Annotated, Literal
 
 import duckdb
@@ -283,6 +283,11 @@ def discover(input_dir: Path, phases: set[str] | None = None) -> list[CustomSour
                 raise ValueError(f"{mapping_file}: name: {name!r} is a built-in source; pick another")
             if name in names:
                 raise ValueError(f"{mapping_file}: name: {name!r} is used by another custom source")
+            outside = [p for p in mapping.files or () if PurePosixPath(p).is_absolute()
+                       or PureWindowsPath(p).is_absolute() or ".." in PurePosixPath(p).parts]
+            if outside:
+                raise ValueError(f"{mapping_file}: files: {', '.join(map(repr, outside))} must name files "
+                                 "inside the source's folder (no absolute paths, no '..')")
             check_rules(mapping, mapping_file, phases)
         except ValueError as exc:
             found.append(CustomSource(folder, mapping_file, None, str(exc)))
@@ -302,7 +307,10 @@ def data_files(source: CustomSource) -> list[Path]:
     else:
         formats = (mapping.format,) if mapping.format else FORMATS
         matched = {p for p in source.folder.iterdir() if format_of(p) in formats}
-    return sorted(p for p in matched if p.is_file() and p.name != MAPPING_FILE)
+    # a symlink out of the folder is not followed: exports are read from the input folder only
+    inside = source.folder.resolve()
+    return sorted(p for p in matched
+                  if p.is_file() and p.name != MAPPING_FILE and p.resolve().is_relative_to(inside))
 
 
 def custom_files(input_dir: Path) -> list[Path]:
@@ -411,7 +419,7 @@ FILE_SCHEMA = {"custom_source": pl.String, "source_file": pl.String, "format": p
 
 
 def write_mapping_tables(
-    con: duckdb.DuckDBPyConnection, sources: list[CustomSource], landed: list[tuple[str, Path, str]]
+    con: duckdb.DuckDBPyConnection, sources: list[CustomSource], landed: list[tuple[str, str, str]]
 ) -> None:
     """raw.custom_mappings, raw.custom_columns, raw.custom_event_names and raw.custom_files."""
     usable = [s for s in sources if s.mapping is not None]
@@ -424,8 +432,8 @@ def write_mapping_tables(
              for s in usable for k, v in s.mapping.event_name.map.items()],  # type: ignore[union-attr]
             schema=EVENT_NAME_SCHEMA),
         "raw.custom_files": pl.DataFrame(
-            [{"custom_source": name, "source_file": str(path), "format": fmt,
-              "key_style": "csv" if fmt == "csv" else "json"} for name, path, fmt in landed],
+            [{"custom_source": name, "source_file": file_name, "format": fmt,
+              "key_style": "csv" if fmt == "csv" else "json"} for name, file_name, fmt in landed],
             schema=FILE_SCHEMA),
     }
     for table, frame in frames.items():
@@ -456,33 +464,33 @@ def land_custom_sources(
 
     A mapping decides how all its files are read, so they are landed together. An incremental run
     lands nothing when every mapping is usable and no mapping or data file was added, removed or
-    changed (size, modification time) since the last landing.
+    changed (`landing.unchanged_files`) since the last landing.
     """
     sources = discover(input_dir, phases)
-    files = [path for custom in sources if custom.mapping is not None
-             for path in (custom.mapping_file, *custom.files)]
-    stats = {str(path): path.stat() for path in files}
+    files = {landing.input_name(input_dir, path): path for custom in sources
+             if custom.mapping is not None for path in (custom.mapping_file, *custom.files)}
     if (incremental and all(custom.mapping is not None for custom in sources)
             and table_exists(con, source.raw_table)
-            and landing.landed_files(con, source)
-            == {name: (stat.st_size, stat.st_mtime_ns) for name, stat in stats.items()}
-            and _errors_only_of(con, source, stats)):
+            and set(landing.landed_files(con, source)) == set(files)
+            and landing.unchanged_files(con, source, files) == set(files)
+            and _errors_only_of(con, source, files)):
         result.unchanged = sum(len(custom.files) for custom in sources)
         return
+    fingerprints = {name: landing.file_fingerprint(path) for name, path in files.items()}
     with transaction(con):  # a run that stops in between must not find an empty table "landed"
         landing.forget_files(con, source, None)
         con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
-    landed: list[tuple[str, Path, str]] = []
+    landed: list[tuple[str, str, str]] = []
     for custom in sources:
         if custom.mapping is None:
             landing.record_file_error(
-                con, source, custom.mapping_file, load_id,
+                con, source, landing.input_name(input_dir, custom.mapping_file), load_id,
                 f"custom source not loaded: {custom.error}", raw_text=landing._head(custom.mapping_file),
             )
             continue
         for path in custom.files:
-            fmt = custom.file_format(path)
-            landing.land_one_file(con, path, replace(source, reader=fmt), load_id, result)
-            landed.append((custom.name, path, fmt))
+            fmt, name = custom.file_format(path), landing.input_name(input_dir, path)
+            landing.land_one_file(con, path, name, replace(source, reader=fmt), load_id, result)
+            landed.append((custom.name, name, fmt))
     write_mapping_tables(con, sources, landed)
-    landing.remember_files(con, source, files, stats, load_id)
+    landing.remember_files(con, source, fingerprints, load_id)

@@ -15,6 +15,7 @@ already that), so every reader below sees the same kind of input.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import hashlib
 import os
@@ -53,9 +54,12 @@ CREATE TABLE IF NOT EXISTS raw.ingest_errors (
 """
 LANDED_FILES_DDL = """
 CREATE TABLE IF NOT EXISTS raw.landed_files (
-    raw_table VARCHAR, source_file VARCHAR, size_bytes BIGINT, modified_ns BIGINT, _load_id VARCHAR
+    raw_table VARCHAR, source_file VARCHAR, size_bytes BIGINT, modified_ns BIGINT, _load_id VARCHAR,
+    content_digest VARCHAR
 )
 """
+# raw files written by earlier releases have no digest column: added, the files landed again once
+LANDED_FILES_DIGEST = "ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS content_digest VARCHAR"
 # A line without its trailing carriage returns, and "the line is not blank" (what trim() keeps is
 # not empty). Both copy a line only when they must: rtrim() and trim() copy every string they
 # get, which for 1.4 KB GA4 lines cost more than reading them.
@@ -112,14 +116,23 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
     `run=…/`, GA4 shards `events_YYYYMMDD/`), so the patterns match file names at any depth.
     Symlinked folders are followed (each real folder once); hidden files and folders (`.DS_Store`,
     `.git/`) are skipped, and so are folders Hadoop and Spark writers hide with `_` (`_temporary/`:
-    files still being written).
+    files still being written). A CSV whose name no pattern of the folder matches is the source's
+    when its header has the source's `header_keys` (and no other source's).
     """
     if source.reader == "custom":
         from journeyflow.sources.custom import custom_files
 
         return custom_files(input_dir)
     folder = input_dir / source.folder
-    found: list[Path] = []
+    found = [path for path in folder_files(folder) if matches(source, path.name)]
+    if source.header_keys:
+        found += [path for path in folder_files(folder) if header_source(path, source.folder) is source]
+    return sorted(found, key=lambda path: path.relative_to(folder).parts)
+
+
+def folder_files(folder: Path) -> Iterator[Path]:
+    """Every file under `folder` a reader may take: not hidden (`.`), and, as Hadoop and Spark
+    writers mark what is not data, not `_` (`_SUCCESS`, `_temporary/`)."""
     seen: set[str] = set()  # real folders walked, so a symlink loop is walked once
     for parent, dirs, names in os.walk(folder, followlinks=True):
         real = os.path.realpath(parent)
@@ -128,12 +141,38 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
             continue
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-        for name in names:
-            if not name.startswith(".") and any(fnmatchcase(name, p) for p in source.patterns):
-                path = Path(parent) / name
-                if path.is_file():
-                    found.append(path)
-    return sorted(found, key=lambda path: path.relative_to(folder).parts)
+        for name in sorted(names):
+            path = Path(parent) / name
+            if not name.startswith((".", "_")) and path.is_file():
+                yield path
+
+
+def matches(source: Source, name: str) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in source.patterns)
+
+
+def header_source(path: Path, folder: str) -> Source | None:
+    """The source a CSV in the source folder `folder` belongs to by its header, when no file
+    pattern of the folder names it: the only source there whose `header_keys` the header has."""
+    folder_sources = [s for s in SOURCES if s.folder == folder]
+    name = path.name.lower()
+    if not name.endswith((".csv", ".csv.gz")) or any(matches(s, path.name) for s in folder_sources):
+        return None
+    keys = csv_header_keys(path)
+    claimants = [s for s in folder_sources if s.header_keys and set(s.header_keys) <= keys]
+    return claimants[0] if len(claimants) == 1 else None
+
+
+def csv_header_keys(path: Path) -> set[str]:
+    """The normalised column names of a CSV's first line (gzip, BOM, `;` and Windows-1252 too)."""
+    try:
+        with open_bytes(path, is_gzip(path)) as handle:
+            line = handle.readline(64 * 1024).decode("utf-8", errors="replace")
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error):
+        return set()
+    line = line.lstrip("\ufeff").rstrip("\r\n")
+    columns = next(csv.reader([line], delimiter=detect_delimiter(line)), [])
+    return {normalise_header(column) for column in columns}
 
 
 def input_fingerprint(input_dir: Path) -> str:
@@ -168,14 +207,16 @@ def land_source(
     """Land the source's files in its raw table.
 
     Full: replace the table with every file in scope. Incremental: only files that are new or
-    changed since they were landed (name, size and modification time, `raw.landed_files`) are
-    (re)landed, and the rows of files that disappeared are dropped; the rest stays as it was.
-    Custom sources (their mappings decide how a file is read) are landed in full whenever any
-    mapping or data file changed (`land_custom_sources`).
+    changed since they were landed (`unchanged_files`: path inside the input folder, size and
+    modification time, else content digest; `raw.landed_files`) are (re)landed, and the rows of
+    files that disappeared are dropped; the rest stays as it was. Custom sources (their mappings
+    decide how a file is read) are landed in full whenever any mapping or data file changed
+    (`land_custom_sources`).
     `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
     """
     con.execute(INGEST_ERRORS_DDL)
     con.execute(LANDED_FILES_DDL)
+    con.execute(LANDED_FILES_DIGEST)
     result = LandingResult()
     if source.reader == "custom":
         from journeyflow.sources.custom import land_custom_sources
@@ -183,29 +224,82 @@ def land_source(
         land_custom_sources(con, input_dir, source, load_id, result, phases, incremental)
         return _count(con, source, result)
     folder = input_dir / source.folder
-    found = [p for p in find_files(input_dir, source) if scope.includes(p, incremental, folder)]
-    stats = {str(p): p.stat() for p in found}
+    found = {input_name(input_dir, p): p for p in find_files(input_dir, source)
+             if scope.includes(p, incremental, folder)}
     if incremental:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
-        known = landed_files(con, source)
-        files = [p for p in found
-                 if known.get(str(p)) != (stats[str(p)].st_size, stats[str(p)].st_mtime_ns)]
-        gone = [f for f in known if f not in stats and scope.includes(f, incremental, folder)]
-        result.unchanged, result.removed = len(found) - len(files), len(gone)
-        drop = [str(p) for p in files] + gone
+        unchanged = unchanged_files(con, source, found)
+        files = {name: path for name, path in found.items() if name not in unchanged}
+        gone = [name for name in landed_files(con, source)
+                if name not in found and scope.includes(name, incremental, source.folder)]
+        result.unchanged, result.removed = len(unchanged), len(gone)
+        drop = [*files, *gone]
     else:
         con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
         files, drop = found, None
     forget_files(con, source, drop)
-    ndjson = [path for path in files if source.reader_for(path) == "ndjson"]
+    # taken before reading: a file rewritten while it lands differs from this next time
+    fingerprints = {name: file_fingerprint(path) for name, path in files.items()}
+    ndjson = {name: path for name, path in files.items() if source.reader_for(path) == "ndjson"}
     if land_ndjson_batch(con, ndjson, source, load_id, result):
-        remember_files(con, source, ndjson, stats, load_id)
-        landed = set(ndjson)  # in one statement
-        files = [path for path in files if path not in landed]
-    for path in files:
-        land_one_file(con, path, source, load_id, result)
-        remember_files(con, source, [path], stats, load_id)
+        remember_files(con, source, {name: fingerprints[name] for name in ndjson}, load_id)
+        files = {name: path for name, path in files.items() if name not in ndjson}  # in one statement
+    for name, path in files.items():
+        land_one_file(con, path, name, source, load_id, result)
+        remember_files(con, source, {name: fingerprints[name]}, load_id)
     return _count(con, source, result)
+
+
+def input_name(input_dir: Path, path: Path) -> str:
+    """How lineage names an export: its path inside the input folder (`ga4/events_20260601.ndjson`).
+
+    The same whether a run was started by the CLI with a relative `--input` or by Dagster with an
+    absolute one, and after the input folder moved: incremental state never re-reads a file for
+    being named differently.
+    """
+    return path.relative_to(input_dir).as_posix()
+
+
+def content_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes (as stored, compressed or not)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def file_fingerprint(path: Path) -> tuple[int, int, str]:
+    """(size, modification time, content digest) of a file as it is now."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, content_digest(path)
+
+
+def unchanged_files(con: duckdb.DuckDBPyConnection, source: Source, found: dict[str, Path]) -> set[str]:
+    """The names in `found` landed before with the content they have now.
+
+    Same size and modification time: unchanged without reading. Same size, other time (a copy,
+    a re-download, a moved folder): the content digest decides, and an unchanged file's new time
+    is remembered so the next run does not read it again.
+    """
+    known = landed_files(con, source)
+    unchanged: set[str] = set()
+    retimed: dict[str, int] = {}
+    for name, path in found.items():
+        if name not in known:
+            continue
+        size, modified_ns, digest = known[name]
+        stat = path.stat()
+        if (stat.st_size, stat.st_mtime_ns) == (size, modified_ns):
+            unchanged.add(name)
+        elif stat.st_size == size and digest is not None and content_digest(path) == digest:
+            unchanged.add(name)
+            retimed[name] = stat.st_mtime_ns
+    if retimed:
+        con.execute(
+            "UPDATE raw.landed_files AS f SET modified_ns = t.modified_ns "
+            "FROM (SELECT unnest($files) AS source_file, unnest($mtimes) AS modified_ns) AS t "
+            "WHERE f.raw_table = $raw AND f.source_file = t.source_file",
+            {"raw": source.raw_table, "files": list(retimed), "mtimes": list(retimed.values())},
+        )
+    return unchanged
 
 
 def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult) -> LandingResult:
@@ -217,9 +311,13 @@ def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult
 
 
 def land_one_file(
-    con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str, result: LandingResult
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, source: Source, load_id: str,
+    result: LandingResult,
 ) -> None:
-    """Land one file in its own transaction; an unreadable file becomes one file-level reject."""
+    """Land one file in its own transaction; an unreadable file becomes one file-level reject.
+
+    `name` is what lineage calls the file (`input_name`).
+    """
     result.files += 1
     reader = source.reader_for(path)
     # one transaction per file: a file that fails half-way leaves none of its rows behind,
@@ -227,22 +325,22 @@ def land_one_file(
     con.execute("BEGIN TRANSACTION")
     try:
         if reader == "parquet":
-            land_parquet(con, path, source, load_id)
+            land_parquet(con, path, name, source, load_id)
         else:
             with readable_text(path) as text:
                 result.transcoded += text.transcoded
                 if text.empty:
                     record_file_error(
-                        con, source, path, load_id,
+                        con, source, name, load_id,
                         "file is empty: no header and no records", raw_text="",
                     )
                 else:
-                    land_file(con, text, path, source, load_id, reader)
+                    land_file(con, text, name, source, load_id, reader)
         con.execute("COMMIT")
     except FILE_ERRORS as exc:
         con.execute("ROLLBACK")
         record_file_error(
-            con, source, path, load_id, f"file could not be read: {exc}", raw_text=_head(path)
+            con, source, name, load_id, f"file could not be read: {exc}", raw_text=_head(path)
         )
 
 
@@ -261,27 +359,31 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str
                     {"raw": source.raw_table, "files": files})
 
 
-def landed_files(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, tuple[int, int]]:
-    """File → (size, modification time) of what the source's last landings read."""
+def landed_files(
+    con: duckdb.DuckDBPyConnection, source: Source
+) -> dict[str, tuple[int, int, str | None]]:
+    """File name → (size, modification time, content digest) of what the source's last landings read."""
     return {
-        row[0]: (row[1], row[2])
+        row[0]: (row[1], row[2], row[3])
         for row in con.execute(
-            "SELECT source_file, size_bytes, modified_ns FROM raw.landed_files WHERE raw_table = ?",
+            "SELECT source_file, size_bytes, modified_ns, content_digest FROM raw.landed_files "
+            "WHERE raw_table = ?",
             [source.raw_table],
         ).fetchall()
     }
 
 
-def remember_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[Path],
-                    stats: dict[str, object], load_id: str) -> None:
-    if files:
+def remember_files(con: duckdb.DuckDBPyConnection, source: Source,
+                   fingerprints: dict[str, tuple[int, int, str]], load_id: str) -> None:
+    """Record what was landed: file name → (size, modification time, digest) before reading."""
+    if fingerprints:
+        sizes, mtimes, digests = zip(*fingerprints.values(), strict=True)
         con.execute(
             "INSERT INTO raw.landed_files "
-            "SELECT $raw, unnest($files), unnest($sizes), unnest($mtimes), $load",
-            {"raw": source.raw_table, "files": [str(p) for p in files],
-             "sizes": [stats[str(p)].st_size for p in files],  # type: ignore[attr-defined]
-             "mtimes": [stats[str(p)].st_mtime_ns for p in files],  # type: ignore[attr-defined]
-             "load": load_id},
+            "(raw_table, source_file, size_bytes, modified_ns, _load_id, content_digest) "
+            "SELECT $raw, unnest($files), unnest($sizes), unnest($mtimes), $load, unnest($digests)",
+            {"raw": source.raw_table, "files": list(fingerprints), "sizes": list(sizes),
+             "mtimes": list(mtimes), "digests": list(digests), "load": load_id},
         )
 
 
@@ -342,16 +444,17 @@ def readable_text(path: Path) -> Iterator[TextFile]:
 
 
 def land_file(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
     reader: str | None = None,
 ) -> None:
+    """Land one readable file with its reader; `name` is what lineage calls it (`input_name`)."""
     readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope,
                "tsv": land_tsv, "json_array": land_json_array}
-    readers[reader or source.reader](con, text, original, source, load_id)
+    readers[reader or source.reader](con, text, name, source, load_id)
 
 
 def land_ndjson(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
 ) -> None:
     """One record per non-blank line; `_row_number` is the physical line number."""
     con.execute(
@@ -365,13 +468,13 @@ def land_ndjson(
         )
         WHERE {NOT_BLANK}
         """,
-        {"load_id": load_id, "file": str(original), "path": str(text.path),
+        {"load_id": load_id, "file": name, "path": str(text.path),
          "encoding": text.encoding},
     )
 
 
 def land_tsv(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
 ) -> None:
     """A headerless tab-separated file whose columns the source names (Snowplow enriched events).
 
@@ -393,7 +496,7 @@ def land_tsv(
         )
         WHERE trim(coalesce(line, '')) <> ''
     """
-    params = {"load_id": load_id, "file": str(original), "path": str(text.path),
+    params = {"load_id": load_id, "file": name, "path": str(text.path),
               "n": len(source.columns)}
     con.execute(
         f"""
@@ -422,7 +525,7 @@ def land_tsv(
 
 def land_ndjson_batch(
     con: duckdb.DuckDBPyConnection,
-    paths: list[Path],
+    paths: dict[str, Path],
     source: Source,
     load_id: str,
     result: LandingResult,
@@ -437,14 +540,14 @@ def land_ndjson_batch(
         return False
     with ExitStack() as stack:
         texts = []
-        for path in paths:
+        for name, path in paths.items():
             try:
                 text = stack.enter_context(readable_text(path))
             except FILE_ERRORS:
                 return False
             if text.empty:
                 return False
-            texts.append((str(text.path), str(path), text.encoding))
+            texts.append((str(text.path), name, text.encoding, text.transcoded))
         con.register("landing_files", pa.table({
             "read_path": [t[0] for t in texts], "original": [t[1] for t in texts],
             "encoding": [t[2] for t in texts], "file_order": list(range(len(texts))),
@@ -491,11 +594,13 @@ def land_ndjson_batch(
             con.unregister("landing_files")
             con.execute("DROP TABLE IF EXISTS landing_offsets")
     result.files += len(texts)
-    result.transcoded += sum(1 for t in texts if t[2] != "utf-8" or t[0] != t[1])
+    result.transcoded += sum(1 for t in texts if t[3])
     return True
 
 
-def land_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: Source, load_id: str) -> None:
+def land_parquet(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, source: Source, load_id: str
+) -> None:
     """One record per Parquet row, nested columns kept as JSON; `_row_number` is the row (1-based).
 
     Parquet is typed and binary, so no encoding detection: the row becomes the same JSON text an
@@ -512,29 +617,29 @@ def land_parquet(con: duckdb.DuckDBPyConnection, path: Path, source: Source, loa
             FROM read_parquet($path, file_row_number = true) AS p
         )
         """,
-        {"load_id": load_id, "file": str(path), "path": str(path)},
+        {"load_id": load_id, "file": name, "path": str(path)},
     )
 
 
 def land_json_envelope(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
 ) -> None:
     """An API response `{"<key>": [...]}`: one record per list element."""
     key = source.envelope_key
-    _land_json_list(con, text, original, source, load_id, f"$.{key}",
+    _land_json_list(con, text, name, source, load_id, f"$.{key}",
                     f'JSON document has no "{key}" list (expected the API response shape)')
 
 
 def land_json_array(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
 ) -> None:
     """An API response that is a bare list `[{...}, ...]` (Freshdesk): one record per element."""
-    _land_json_list(con, text, original, source, load_id, "$",
+    _land_json_list(con, text, name, source, load_id, "$",
                     "JSON document is not a list (expected the API response: a JSON array)")
 
 
 def _land_json_list(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str,
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
     list_path: str, not_a_list: str,
 ) -> None:
     """One record per element of the list at `list_path`; an invalid document or a missing list
@@ -545,7 +650,7 @@ def _land_json_list(
     content, valid = doc
     if not valid:
         record_file_error(
-            con, source, original, load_id,
+            con, source, name, load_id,
             "file is not valid JSON (truncated or corrupt); no record could be read",
             raw_text=content[-RAW_TEXT_LIMIT:],
         )
@@ -555,7 +660,7 @@ def _land_json_list(
         {"content": content, "path": list_path},
     ).fetchall()[0][0]
     if not is_list:
-        record_file_error(con, source, original, load_id, not_a_list,
+        record_file_error(con, source, name, load_id, not_a_list,
                           raw_text=content[:RAW_TEXT_LIMIT])
         return
     con.execute(
@@ -568,7 +673,7 @@ def _land_json_list(
         )
         """,
         {
-            "load_id": load_id, "file": str(original), "content": content,
+            "load_id": load_id, "file": name, "content": content,
             "items_path": f"{list_path}[*]", "encoding": text.encoding,
         },
     )
@@ -593,7 +698,7 @@ def detect_delimiter(header_line: str) -> str:
 
 
 def land_csv(
-    con: duckdb.DuckDBPyConnection, text: TextFile, original: Path, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
 ) -> None:
     """CSV rows as JSON keyed by normalised header; malformed lines go to ingest errors.
 
@@ -636,7 +741,7 @@ def land_csv(
             FROM {reader}
         )
         """,
-        {"load_id": load_id, "file": str(original), "path": str(text.path),
+        {"load_id": load_id, "file": name, "path": str(text.path),
          "encoding": text.encoding, "delim": delimiter},
     )
     # Good rows were numbered among good rows; shift them past the rejected lines before them.
@@ -651,7 +756,7 @@ def land_csv(
         )
         WHERE _source_file = $file AND _load_id = $load_id
         """,
-        {"file": str(original), "load_id": load_id},
+        {"file": name, "load_id": load_id},
     )
     con.execute(
         """
@@ -664,7 +769,7 @@ def land_csv(
         ORDER BY line
         """,
         {
-            "raw_table": source.raw_table, "file": str(original), "load_id": load_id,
+            "raw_table": source.raw_table, "file": name, "load_id": load_id,
             "limit": RAW_TEXT_LIMIT,
         },
     )
@@ -682,7 +787,7 @@ def _head(path: Path) -> str:
 def record_file_error(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    path: Path,
+    name: str,
     load_id: str,
     reason: str,
     raw_text: str | None = None,
@@ -690,5 +795,5 @@ def record_file_error(
     """A whole file could not be split into records: one row for the file (row_number NULL)."""
     con.execute(
         "INSERT INTO raw.ingest_errors VALUES (?, ?, NULL, ?, ?, ?)",
-        [source.raw_table, str(path), reason, raw_text, load_id],
+        [source.raw_table, name, reason, raw_text, load_id],
     )
