@@ -23,6 +23,10 @@ classified as (
         e.event_id,
         p.person_id,
         e.occurred_at,
+        -- export order, the tiebreak of events at the same time (see `ordered`)
+        e.source,
+        e.source_file,
+        e.source_row,
         min(case
             when (r.source is null or r.source = e.source)
                 and (r.page_path is null or e.page_path like r.page_path)
@@ -36,7 +40,7 @@ classified as (
     from staging.events as e
     join core.event_persons as p on p.event_id = e.event_id
     left join rule_keys as r on r.match_name is not distinct from e.event_name
-    group by e.event_id, p.person_id, e.occurred_at
+    group by e.event_id, p.person_id, e.occurred_at, e.source, e.source_file, e.source_row
 ),
 
 rule_outcomes as (
@@ -47,7 +51,7 @@ rule_outcomes as (
 ),
 
 kept_all as (
-    select c.event_id, c.person_id, c.occurred_at, c.rule_order,
+    select c.event_id, c.person_id, c.occurred_at, c.source, c.source_file, c.source_row, c.rule_order,
         coalesce(o.is_conversion, false) as is_conversion
     from classified as c
     left join rule_outcomes as o on o.rule_order = c.rule_order
@@ -70,19 +74,27 @@ kept as (
 ordered as (
     -- one sort per person for numbering, conversions so far and the previous touchpoint's rule
     -- (the previous touchpoint of a kept row in a journey is always in the same journey, see
-    -- visit_starts)
+    -- visit_starts). Events at the same time keep export order: source (by name), then file and
+    -- row within it; event_id only breaks what is left (docs/metrics.md "Order of events")
     select
         event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, rule_order,
         is_conversion,
-        row_number() over (partition by person_id order by occurred_at, event_id) as touchpoint_number,
+        row_number() over (
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+        ) as touchpoint_number,
         sum(case when is_conversion then 1 else 0 end) over (
-            partition by person_id order by occurred_at, event_id rows unbounded preceding
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+            rows unbounded preceding
         ) as conversions_so_far,
-        lag(occurred_at) over (partition by person_id order by occurred_at, event_id) as previous_at,
-        lag(is_conversion) over (partition by person_id order by occurred_at, event_id)
-            as previous_is_conversion,
-        lag(rule_order) over (partition by person_id order by occurred_at, event_id)
-            as previous_rule_order
+        lag(occurred_at) over (
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+        ) as previous_at,
+        lag(is_conversion) over (
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+        ) as previous_is_conversion,
+        lag(rule_order) over (
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+        ) as previous_rule_order
     from kept
 ),
 
