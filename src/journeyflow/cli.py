@@ -28,7 +28,13 @@ from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import file_label
 from journeyflow.summary import RunSummary, summarise
-from journeyflow.warehouse import connect, table_exists
+from journeyflow.warehouse import (
+    READER_SANDBOX,
+    connect_published,
+    first_line,
+    refused_by_sandbox,
+    table_exists,
+)
 
 app = typer.Typer(
     help="journeyflow: customer journeys from web analytics, CRM, support and survey exports.",
@@ -197,7 +203,7 @@ def run(
 
     if not full:
         print_increment(results)
-    con = connect(settings.warehouse, read_only=True)
+    con = connect_published(settings.warehouse)
     try:
         print_summary(summarise(con), settings.warehouse)
     finally:
@@ -358,7 +364,7 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise fail(MISSING_WAREHOUSE.format(path=path))
     try:
-        return connect(path, read_only=True)
+        return connect_published(path)
     except duckdb.Error as exc:
         raise fail(f"cannot open warehouse {path} read-only: {exc}") from None
 
@@ -426,7 +432,9 @@ def query(
     ] = 50,
     config: ConfigOption = None,
 ) -> None:
-    """Run SQL against the published warehouse, opened read-only (nothing can be changed)."""
+    """Run SQL against the published warehouse, opened read-only in a sandbox: no writes, no ATTACH, no
+    file access (read_csv, COPY ... TO), no extensions, no settings. --out and --format write the
+    result from Python, after the query."""
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"{out.name}: use a .csv or .parquet file name", param_hint="--out")
     if out is not None and fmt is not QueryFormat.table:
@@ -438,6 +446,8 @@ def query(
         result = con.sql(sql)
         frame = result.pl() if result is not None else pl.DataFrame()
     except duckdb.Error as exc:
+        if refused_by_sandbox(exc):
+            raise refused(exc) from None
         raise fail(f"query failed: {exc}") from None
     finally:
         con.close()
@@ -459,6 +469,15 @@ def query(
     if frame.height > limit:
         console.print(f"[dim]{frame.height - limit:,} more rows: raise --limit, or use --format csv or "
                       "--out FILE.csv[/]")
+
+
+def refused(exc: duckdb.Error) -> typer.Exit:
+    """One line: the query was refused by design, and DuckDB's reason."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] refused: the query runs on the published warehouse "
+              f"{READER_SANDBOX}. DuckDB: {escape(first_line(exc))}", soft_wrap=True)
+    return typer.Exit(code=1)
 
 
 def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -739,7 +758,7 @@ def warehouse_check(path: Path) -> tuple[str, bool, str]:
     if not path.is_file():
         return ("warehouse", False, MISSING_WAREHOUSE.format(path=shorten_path(path)))
     try:
-        con = connect(path, read_only=True)
+        con = connect_published(path)
     except duckdb.Error as exc:
         return ("warehouse", False, f"{shorten_path(path)} cannot be opened read-only: {exc}")
     try:

@@ -60,6 +60,58 @@ def connect(
     return con
 
 
+# How every reader opens the published warehouse (query, the API, report, graph, sources, doctor):
+# a sandbox in which SQL can read the file's tables and nothing else. DuckDB checks these per
+# statement ("Securing DuckDB" in its docs); tests/test_sandbox.py tries each way out.
+READER_CONFIG: dict[str, str | bool] = {
+    # no file or URL outside the database file: ATTACH (the raw layer, the working file, a new file),
+    # read_csv/read_parquet/read_json/read_text/read_blob/glob, COPY ... TO, EXPORT/IMPORT DATABASE,
+    # INSTALL and LOAD of any extension not built in, secrets
+    "enable_external_access": False,
+    # no extension fetched or loaded behind the query's back, none from the community repository
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+}
+READER_SANDBOX = ("read-only by design: no writes, ATTACH, file access (read_csv, COPY, EXPORT), "
+                  "extensions or settings")
+
+
+class ReadOnlyRefused(duckdb.PermissionException):
+    """A statement the published warehouse's sandbox refuses (see READER_CONFIG): by design."""
+
+
+def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only in the reader sandbox (READER_CONFIG), UTC.
+
+    `lock_configuration` is set after `TimeZone`, which DuckDB only accepts as a statement (the ICU
+    setting is unknown to `duckdb.connect(config=...)`); from then on no SET, RESET or PRAGMA can
+    change a setting, so the sandbox cannot be undone from inside.
+    """
+    con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def refused_by_sandbox(exc: duckdb.Error) -> bool:
+    """Whether DuckDB refused the statement because of the reader sandbox (not a mistake in the SQL)."""
+    text = str(exc)
+    return (isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in text
+            or "read-only mode" in text)
+
+
+def first_line(exc: BaseException) -> str:
+    """DuckDB's message without the lines that point into the SQL (one line for a CLI error)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 RAW_CATALOG = "raw_layer"
 
 
