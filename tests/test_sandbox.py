@@ -2,12 +2,13 @@
 `journeyflow.open()` read its tables and nothing else. Each way out (attach the raw or working file,
 read or write a file, load an extension, change a setting, write a table) is tried through the CLI in
 a subprocess and through the API: refused with a message that says so, no file touched, no plain
-email of the raw layer printed."""
+email of the raw layer printed. The raw and working files are owner-only."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 import sys
 from datetime import timedelta
@@ -20,8 +21,10 @@ import pytest
 import journeyflow
 from builders import CONTACT_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4
 from conftest import settings_for
+from journeyflow.bi import parquet_dir
 from journeyflow.config import Settings
-from journeyflow.pipeline import run_pipeline
+from journeyflow.pipeline import Metadata, Step, run_pipeline
+from journeyflow.warehouse import connect, make_private, private_files
 
 EMAILS = ("leak.alice@example.com", "leak.bob@example.com")
 SECRET = "outside-secret-7f3a"  # the text of a file outside the warehouse
@@ -223,3 +226,67 @@ def test_every_reader_opens_the_published_file_through_the_sandbox() -> None:
               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
               if "read_only=True" in line]
     assert opened == []
+
+
+# --- owner-only raw and working files ----------------------------------------------------------------
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_raw_and_working_files_are_owner_only(built: Settings) -> None:
+    assert mode(built.raw_file) == 0o600
+    assert mode(built.work_file) == 0o600
+    # readers are other users: the published file and the Parquet snapshot keep the umask's mode
+    assert mode(built.warehouse) == 0o644
+    parquet = sorted(parquet_dir(built.warehouse).glob("*.parquet"))
+    assert parquet and {mode(path) for path in parquet} == {0o644}
+
+
+def test_the_raw_file_log_is_owner_only_while_landing_and_old_files_are_tightened(tmp_path: Path) -> None:
+    write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c1", path="/blog/a")])
+    write_csv(tmp_path / "input" / "hubspot" / "contacts.csv", CONTACT_HEADER,
+              [hubspot_contact("1", EMAILS[0], "2026-06-01 10:00")])
+    settings = settings_for(tmp_path / "input", tmp_path)
+    previous = os.umask(0o022)
+    try:
+        run_pipeline(settings)
+        # files of an earlier release (0644), and a log a killed run left behind
+        for path in (settings.raw_file, settings.work_file):
+            path.chmod(0o644)
+        logs: dict[str, int] = {}
+
+        def look(step: Step, metadata: Metadata) -> None:  # after each step of the second run
+            wal = settings.raw_file.with_name(settings.raw_file.name + ".wal")
+            if wal.exists():
+                logs[step.name] = mode(wal)
+
+        (tmp_path / "input" / "hubspot" / "contacts.csv").write_text(
+            ",".join(CONTACT_HEADER) + "\n" + ",".join(hubspot_contact("2", EMAILS[1], "2026-06-02 10:00"))
+            + "\n", encoding="utf-8")
+        run_pipeline(settings, on_step=look, incremental=True)
+    finally:
+        os.umask(previous)
+    assert mode(settings.raw_file) == 0o600 and mode(settings.work_file) == 0o600
+    assert logs, "the raw file's log was never seen: the test would prove nothing"
+    assert set(logs.values()) == {0o600}, logs
+
+
+def test_make_private_and_private_files(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        con = connect(tmp_path / "open.duckdb")
+        con.execute("CHECKPOINT")
+        con.execute("CREATE TABLE core.t AS SELECT 'x' AS a")  # a log, created with the umask: 0644
+        wal = tmp_path / "open.duckdb.wal"
+        assert mode(wal) == 0o644
+        make_private(tmp_path / "open.duckdb")
+        assert mode(tmp_path / "open.duckdb") == 0o600 and mode(wal) == 0o600
+        con.execute("CHECKPOINT")  # the log is gone; the next write makes a new one
+        with private_files():
+            con.execute("INSERT INTO core.t VALUES ('y')")
+        assert mode(wal) == 0o600
+        con.close()
+        assert os.umask(0o022) == 0o022  # the mask is given back
+    finally:
+        os.umask(previous)

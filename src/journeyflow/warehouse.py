@@ -130,6 +130,38 @@ def attach_raw(con: duckdb.DuckDBPyConnection, raw_file: Path, read_only: bool) 
     con.execute("SET search_path = $path", {"path": f"{quote_ident(work)}.main,{RAW_CATALOG}.raw"})
 
 
+OWNER_ONLY = 0o600
+
+
+def make_private(database: Path) -> None:
+    """Give a DuckDB file and its write-ahead log owner-only permissions (0600), if they exist.
+
+    For the raw file (the exports as they came, plain-text emails included) and the working file:
+    created by an earlier release with the default 0644, or a `.wal` left by a killed run (DuckDB
+    appends to an existing log and keeps its mode), they are tightened at the next run.
+    """
+    for path in (database, database.with_name(database.name + ".wal")):
+        if path.exists():
+            path.chmod(OWNER_ONLY)
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files created meanwhile get no permission for group and others (umask 077).
+
+    DuckDB creates a database's `.wal` anew after every checkpoint, with the process's umask (0644
+    by default), and deletes it at the next checkpoint: no chmod can keep up, so the steps that
+    write plain text into the raw file (landing) run under this mask. The umask is the process's,
+    so nothing that readers need (the published warehouse, graph, Parquet) may be written inside.
+    """
+    previous = os.umask(0o077)
+    os.umask(previous | 0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def _has_schema(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> bool:
     found = con.execute(
         "SELECT count(*) FROM duckdb_schemas() WHERE database_name = ? AND schema_name = ?", [catalog, schema]
