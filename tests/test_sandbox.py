@@ -155,6 +155,23 @@ def test_api_refuses_each_escape(built: Settings, before: dict[Path, str], case:
     assert {path: digest(path) for path in before} == before
 
 
+def test_two_readers_at_once_share_the_sandbox(built: Settings) -> None:
+    with journeyflow.open(built.warehouse) as first, journeyflow.open(built.warehouse) as second:
+        assert first.sql("SELECT current_setting('TimeZone') AS z")["z"].to_list() == ["UTC"]
+        assert second.sql("SELECT current_setting('TimeZone') AS z")["z"].to_list() == ["UTC"]
+        with pytest.raises(journeyflow.ReadOnlyRefused):
+            second.sql("SELECT * FROM read_text('/etc/passwd')")
+
+
+def test_a_plain_connection_open_in_the_process_is_named(built: Settings) -> None:
+    plain = duckdb.connect(str(built.warehouse), read_only=True)  # not sandboxed: the sandbox cannot join it
+    try:
+        with pytest.raises(duckdb.ConnectionException, match="outside the reader sandbox"):
+            journeyflow.open(built.warehouse)
+    finally:
+        plain.close()
+
+
 def test_api_connection_itself_is_locked(built: Settings) -> None:
     with journeyflow.open(built.warehouse) as jf:
         with pytest.raises(duckdb.Error, match="configuration has been locked"):

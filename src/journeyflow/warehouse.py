@@ -87,12 +87,22 @@ def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
 
     `lock_configuration` is set after `TimeZone`, which DuckDB only accepts as a statement (the ICU
     setting is unknown to `duckdb.connect(config=...)`); from then on no SET, RESET or PRAGMA can
-    change a setting, so the sandbox cannot be undone from inside.
+    change a setting, so the sandbox cannot be undone from inside. Both are global: a second reader
+    in the same process shares the first one's locked database and sets nothing.
     """
-    con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET lock_configuration = true")
+        con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        raise duckdb.ConnectionException(
+            f"{path} is open in this process already, outside the reader sandbox (a duckdb.connect of "
+            "its own?): close that connection first, or read through journeyflow.open() only"
+        ) from exc
+    try:
+        if not con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+            con.execute("SET GLOBAL TimeZone = 'UTC'")
+            con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
         raise
