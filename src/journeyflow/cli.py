@@ -660,6 +660,8 @@ def sources(
 
 def print_custom_sources(input_dir: Path) -> None:
     """The custom sources found under `input_dir/custom/` with their mapping, or why it is unusable."""
+    from rich.markup import escape
+
     from journeyflow.sources.custom import describe_mapping, discover
 
     found = discover(input_dir)
@@ -671,7 +673,7 @@ def print_custom_sources(input_dir: Path) -> None:
     for custom in found:
         if custom.mapping is None:
             table.add_row(custom.folder.name, PathCell(custom.mapping_file.relative_to(input_dir)), "",
-                          f"[bold red]not loaded:[/] {custom.error}")
+                          f"[bold red]not loaded:[/] {escape(custom.error or '')}")
             continue
         files = ", ".join(p.name for p in custom.files) or "[yellow]no data files[/]"
         table.add_row(custom.name, PathCell(custom.mapping_file.relative_to(input_dir)), files,
@@ -743,13 +745,16 @@ def unread_inputs_check(settings: Settings) -> tuple[str, bool, str]:
 
 
 def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
-    """Every custom/<name>/source.yaml must be a valid mapping (an invalid one is not loaded)."""
+    """Every custom/<name>/source.yaml must be a valid mapping whose files are inside its folder (an
+    invalid one is not loaded)."""
+    from rich.markup import escape
+
     from journeyflow.sources.custom import discover
 
     found = discover(input_dir)
     bad = [c.error for c in found if c.error]
     if bad:
-        return ("custom sources", False, "; ".join(bad))
+        return ("custom sources", False, escape("; ".join(bad)))
     detail = ", ".join(f"{c.name} ({len(c.files)} file(s))" for c in found) or "none (custom/ is optional)"
     return ("custom sources", True, detail)
 
