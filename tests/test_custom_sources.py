@@ -315,7 +315,7 @@ def test_names_and_rules_are_checked_when_found(tmp_path):
 
 def test_sources_command_lists_custom_sources(build, tmp_path):
     three_formats(tmp_path / "input")
-    build()
+    build().close()  # `sources` opens the file in its sandbox, which a plain connection would block
     write_custom(tmp_path / "input", "zz_broken", "timestamp: t\n", {})  # a run would stop on it
     result = CliRunner().invoke(app, [
         "sources", "--warehouse", str(tmp_path / "warehouse" / "jf.duckdb"),

@@ -1,5 +1,7 @@
 -- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate; plus one
--- row per file or folder of the input that no source reads (outcome 'not read', raw_table null)
+-- row per file or folder of the input that no source reads (outcome 'not read', raw_table null).
+-- A file that was read but holds no record (a CSV with only its header) is a row of zeros: it is
+-- known from raw.landed_files, so `journeyflow sources` shows it as read, not as "not loaded".
 with record_counts as (
     select
         raw_table,
@@ -31,6 +33,22 @@ joined as (
         on r.raw_table = i.raw_table and r.source_file = i.source_file
 ),
 
+empty_files as (
+    -- landed, but no record and no reject; custom sources' mappings (source.yaml) are no export
+    select
+        l.raw_table,
+        l.source_file,
+        cast(0 as bigint) as rows_read,
+        cast(0 as bigint) as rows_loaded,
+        cast(0 as bigint) as rows_rejected,
+        cast(0 as bigint) as rows_duplicate
+    from raw.landed_files as l
+    left join joined as j
+        on l.raw_table = j.raw_table and l.source_file = j.source_file
+    where j.source_file is null
+        and not (l.raw_table = 'raw.custom_events' and l.source_file like '%/source.yaml')
+),
+
 unread as (
     select
         cast(null as varchar) as raw_table,
@@ -56,7 +74,7 @@ select
     rows_duplicate,
     'read' as outcome,
     cast(null as varchar) as note
-from joined
+from (select * from joined union all select * from empty_files) as files
 union all
 select * from unread
 order by raw_table nulls last, source_file

@@ -1,6 +1,7 @@
 """journeyflow: customer journeys from web analytics, CRM, support and survey exports.
 
-`journeyflow.open(warehouse)` opens a published warehouse read-only for notebooks (see journeyflow.api).
+`journeyflow.open(warehouse)` opens a published warehouse read-only for notebooks (see journeyflow.api);
+what its sandbox refuses raises `journeyflow.ReadOnlyRefused`.
 """
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from journeyflow.api import Warehouse, open  # noqa: A004
+    from journeyflow.api import ReadOnlyRefused, Warehouse, open  # noqa: A004
 
-__all__ = ["Warehouse", "open"]
+__all__ = ["ReadOnlyRefused", "Warehouse", "open"]
 
 
 def __getattr__(name: str) -> Any:

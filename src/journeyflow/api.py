@@ -20,7 +20,14 @@ import polars as pl
 
 from journeyflow import graph as graph_module
 from journeyflow.config import load_settings
-from journeyflow.warehouse import connect, quote_ident
+from journeyflow.warehouse import (
+    READER_SANDBOX,
+    ReadOnlyRefused,
+    connect_published,
+    first_line,
+    quote_ident,
+    refused_by_sandbox,
+)
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -30,7 +37,11 @@ class WarehouseNotFound(FileNotFoundError):
 
 
 class Warehouse:
-    """A read-only view of a published journeyflow warehouse. Close it (or use `with`) when done."""
+    """A read-only view of a published journeyflow warehouse. Close it (or use `with`) when done.
+
+    The file is opened in the reader sandbox (warehouse.connect_published): SQL reads its tables and
+    nothing else; a write, ATTACH, file access, extension or setting raises ReadOnlyRefused.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -38,14 +49,14 @@ class Warehouse:
             raise WarehouseNotFound(
                 f"warehouse {self.path} does not exist: run `journeyflow run` first"
             )
-        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, read_only=True)
+        self._con: duckdb.DuckDBPyConnection | None = connect_published(self.path)
         self._graph: nx.DiGraph | None = None
 
     # --- connection ---------------------------------------------------------------------------------
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
-        """The read-only DuckDB connection (raises once closed)."""
+        """The read-only, sandboxed DuckDB connection (raises once closed)."""
         if self._con is None:
             raise ValueError(f"warehouse {self.path} is closed")
         return self._con
@@ -87,8 +98,16 @@ class Warehouse:
         return self.con.sql(f"SELECT * FROM {quote_ident(schema)}.{quote_ident(table)}").pl()  # noqa: S608
 
     def sql(self, query: str, params: list[object] | dict[str, object] | None = None) -> pl.DataFrame:
-        """Run a read-only query (values as `?`/`$name` parameters) and return a DataFrame."""
-        return self.con.sql(query, params=params).pl()
+        """Run a read-only query (values as `?`/`$name` parameters) and return a DataFrame (empty for a
+        statement without a result). Raises ReadOnlyRefused for what the sandbox refuses."""
+        try:
+            result = self.con.sql(query, params=params)
+            return result.pl() if result is not None else pl.DataFrame()
+        except duckdb.Error as exc:
+            if refused_by_sandbox(exc) and not isinstance(exc, ReadOnlyRefused):
+                raise ReadOnlyRefused(f"{self.path} is opened {READER_SANDBOX}; DuckDB: {first_line(exc)}") \
+                    from exc
+            raise
 
     @property
     def graph(self) -> nx.DiGraph:

@@ -28,7 +28,13 @@ from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import file_label
 from journeyflow.summary import RunSummary, summarise
-from journeyflow.warehouse import connect, table_exists
+from journeyflow.warehouse import (
+    READER_SANDBOX,
+    connect_published,
+    first_line,
+    refused_by_sandbox,
+    table_exists,
+)
 
 app = typer.Typer(
     help="journeyflow: customer journeys from web analytics, CRM, support and survey exports.",
@@ -197,7 +203,7 @@ def run(
 
     if not full:
         print_increment(results)
-    con = connect(settings.warehouse, read_only=True)
+    con = connect_published(settings.warehouse)
     try:
         print_summary(summarise(con), settings.warehouse)
     finally:
@@ -358,7 +364,7 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise fail(MISSING_WAREHOUSE.format(path=path))
     try:
-        return connect(path, read_only=True)
+        return connect_published(path)
     except duckdb.Error as exc:
         raise fail(f"cannot open warehouse {path} read-only: {exc}") from None
 
@@ -426,7 +432,9 @@ def query(
     ] = 50,
     config: ConfigOption = None,
 ) -> None:
-    """Run SQL against the published warehouse, opened read-only (nothing can be changed)."""
+    """Run SQL against the published warehouse, opened read-only in a sandbox: no writes, no ATTACH, no
+    file access (read_csv, COPY ... TO), no extensions, no settings. --out and --format write the
+    result from Python, after the query."""
     if out is not None and out.suffix.lower() not in (".csv", ".parquet"):
         raise typer.BadParameter(f"{out.name}: use a .csv or .parquet file name", param_hint="--out")
     if out is not None and fmt is not QueryFormat.table:
@@ -438,6 +446,8 @@ def query(
         result = con.sql(sql)
         frame = result.pl() if result is not None else pl.DataFrame()
     except duckdb.Error as exc:
+        if refused_by_sandbox(exc):
+            raise refused(exc) from None
         raise fail(f"query failed: {exc}") from None
     finally:
         con.close()
@@ -459,6 +469,15 @@ def query(
     if frame.height > limit:
         console.print(f"[dim]{frame.height - limit:,} more rows: raise --limit, or use --format csv or "
                       "--out FILE.csv[/]")
+
+
+def refused(exc: duckdb.Error) -> typer.Exit:
+    """One line: the query was refused by design, and DuckDB's reason."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] refused: the query runs on the published warehouse "
+              f"{READER_SANDBOX}. DuckDB: {escape(first_line(exc))}", soft_wrap=True)
+    return typer.Exit(code=1)
 
 
 def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -641,6 +660,8 @@ def sources(
 
 def print_custom_sources(input_dir: Path) -> None:
     """The custom sources found under `input_dir/custom/` with their mapping, or why it is unusable."""
+    from rich.markup import escape
+
     from journeyflow.sources.custom import describe_mapping, discover
 
     found = discover(input_dir)
@@ -652,7 +673,7 @@ def print_custom_sources(input_dir: Path) -> None:
     for custom in found:
         if custom.mapping is None:
             table.add_row(custom.folder.name, PathCell(custom.mapping_file.relative_to(input_dir)), "",
-                          f"[bold red]not loaded:[/] {custom.error}")
+                          f"[bold red]not loaded:[/] {escape(custom.error or '')}")
             continue
         files = ", ".join(p.name for p in custom.files) or "[yellow]no data files[/]"
         table.add_row(custom.name, PathCell(custom.mapping_file.relative_to(input_dir)), files,
@@ -724,13 +745,16 @@ def unread_inputs_check(settings: Settings) -> tuple[str, bool, str]:
 
 
 def custom_sources_check(input_dir: Path) -> tuple[str, bool, str]:
-    """Every custom/<name>/source.yaml must be a valid mapping (an invalid one is not loaded)."""
+    """Every custom/<name>/source.yaml must be a valid mapping whose files are inside its folder (an
+    invalid one is not loaded)."""
+    from rich.markup import escape
+
     from journeyflow.sources.custom import discover
 
     found = discover(input_dir)
     bad = [c.error for c in found if c.error]
     if bad:
-        return ("custom sources", False, "; ".join(bad))
+        return ("custom sources", False, escape("; ".join(bad)))
     detail = ", ".join(f"{c.name} ({len(c.files)} file(s))" for c in found) or "none (custom/ is optional)"
     return ("custom sources", True, detail)
 
@@ -739,7 +763,7 @@ def warehouse_check(path: Path) -> tuple[str, bool, str]:
     if not path.is_file():
         return ("warehouse", False, MISSING_WAREHOUSE.format(path=shorten_path(path)))
     try:
-        con = connect(path, read_only=True)
+        con = connect_published(path)
     except duckdb.Error as exc:
         return ("warehouse", False, f"{shorten_path(path)} cannot be opened read-only: {exc}")
     try:

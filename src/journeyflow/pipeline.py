@@ -41,6 +41,8 @@ from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
     connect,
+    make_private,
+    private_files,
     publish,
     row_count,
 )
@@ -109,10 +111,16 @@ def open_run(
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
 ) -> Iterator[RunContext]:
-    """Connect to the working file (never the published one) for the length of a run or step."""
+    """Connect to the working file (never the published one) for the length of a run or step.
+
+    The working file and the raw file (plain-text emails) are the run's own: owner-only (0600).
+    """
     discard_work_file_without_raw_file(settings)
-    con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
-                  temp_directory=settings.duckdb_temp_directory, raw_file=settings.raw_file)
+    with private_files():  # created owner-only, if new
+        con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
+                      temp_directory=settings.duckdb_temp_directory, raw_file=settings.raw_file)
+    make_private(settings.work_file)  # an existing one, and a log left by a killed run
+    make_private(settings.raw_file)
     try:
         engine = open_engine(con, settings)
         try:
@@ -177,8 +185,9 @@ def _raw_step(source_table: str) -> Step:
         # again here: in Dagster a raw asset may run although the unread-inputs asset failed
         require_input(ctx.settings.input_dir, ctx.settings.ignore_inputs)
         phases = _taxonomy_phases(ctx.settings) if source.reader == "custom" else None
-        result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
-                             ctx.incremental, ctx.scope, phases)
+        with private_files():  # the raw file's write-ahead log holds the plain text meanwhile
+            result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
+                                 ctx.incremental, ctx.scope, phases)
         metadata: Metadata = {"files": result.files, "rows": result.rows,
                               "unreadable_rows": result.errors}
         if ctx.incremental:

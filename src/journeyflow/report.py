@@ -22,7 +22,7 @@ from plotly.subplots import make_subplots
 from journeyflow.segments import proportion_interval
 from journeyflow.sources import file_label
 from journeyflow.summary import summarise
-from journeyflow.warehouse import connect, table_exists
+from journeyflow.warehouse import connect_published, table_exists
 
 PHASE_COLOURS = {
     "awareness": "#4C78A8", "consideration": "#72B7B2", "acquisition": "#54A24B", "service": "#EECA3B",
@@ -432,7 +432,7 @@ def render(con: duckdb.DuckDBPyConnection, source: str = "") -> str:
 
 def write_report(warehouse: Path, out: Path) -> Path:
     """Render the report of a published warehouse (opened read-only) to `out`, atomically."""
-    con = connect(warehouse, read_only=True)
+    con = connect_published(warehouse)
     try:
         document = render(con, str(warehouse))
     finally:

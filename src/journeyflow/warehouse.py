@@ -60,6 +60,68 @@ def connect(
     return con
 
 
+# How every reader opens the published warehouse (query, the API, report, graph, sources, doctor):
+# a sandbox in which SQL can read the file's tables and nothing else. DuckDB checks these per
+# statement ("Securing DuckDB" in its docs); tests/test_sandbox.py tries each way out.
+READER_CONFIG: dict[str, str | bool] = {
+    # no file or URL outside the database file: ATTACH (the raw layer, the working file, a new file),
+    # read_csv/read_parquet/read_json/read_text/read_blob/glob, COPY ... TO, EXPORT/IMPORT DATABASE,
+    # INSTALL and LOAD of any extension not built in, secrets
+    "enable_external_access": False,
+    # no extension fetched or loaded behind the query's back, none from the community repository
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+}
+READER_SANDBOX = ("read-only by design: no writes, ATTACH, file access (read_csv, COPY, EXPORT), "
+                  "extensions or settings")
+
+
+class ReadOnlyRefused(duckdb.PermissionException):
+    """A statement the published warehouse's sandbox refuses (see READER_CONFIG): by design."""
+
+
+def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the published warehouse read-only in the reader sandbox (READER_CONFIG), UTC.
+
+    `lock_configuration` is set after `TimeZone`, which DuckDB only accepts as a statement (the ICU
+    setting is unknown to `duckdb.connect(config=...)`); from then on no SET, RESET or PRAGMA can
+    change a setting, so the sandbox cannot be undone from inside. Both are global: a second reader
+    in the same process shares the first one's locked database and sets nothing.
+    """
+    try:
+        con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        raise duckdb.ConnectionException(
+            f"{path} is open in this process already, outside the reader sandbox (a duckdb.connect of "
+            "its own?): close that connection first, or read through journeyflow.open() only"
+        ) from exc
+    try:
+        if not con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+            con.execute("SET GLOBAL TimeZone = 'UTC'")
+            con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def refused_by_sandbox(exc: duckdb.Error) -> bool:
+    """Whether DuckDB refused the statement because of the reader sandbox (not a mistake in the SQL)."""
+    text = str(exc)
+    return (isinstance(exc, duckdb.PermissionException) or "configuration has been locked" in text
+            or "read-only mode" in text)
+
+
+def first_line(exc: BaseException) -> str:
+    """DuckDB's message without the lines that point into the SQL (one line for a CLI error)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 RAW_CATALOG = "raw_layer"
 
 
@@ -76,6 +138,38 @@ def attach_raw(con: duckdb.DuckDBPyConnection, raw_file: Path, read_only: bool) 
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_CATALOG}.raw")
     # `raw.x` then resolves to raw_layer.raw.x; everything else stays in the working file
     con.execute("SET search_path = $path", {"path": f"{quote_ident(work)}.main,{RAW_CATALOG}.raw"})
+
+
+OWNER_ONLY = 0o600
+
+
+def make_private(database: Path) -> None:
+    """Give a DuckDB file and its write-ahead log owner-only permissions (0600), if they exist.
+
+    For the raw file (the exports as they came, plain-text emails included) and the working file:
+    created by an earlier release with the default 0644, or a `.wal` left by a killed run (DuckDB
+    appends to an existing log and keeps its mode), they are tightened at the next run.
+    """
+    for path in (database, database.with_name(database.name + ".wal")):
+        if path.exists():
+            path.chmod(OWNER_ONLY)
+
+
+@contextmanager
+def private_files() -> Iterator[None]:
+    """Files created meanwhile get no permission for group and others (umask 077).
+
+    DuckDB creates a database's `.wal` anew after every checkpoint, with the process's umask (0644
+    by default), and deletes it at the next checkpoint: no chmod can keep up, so the steps that
+    write plain text into the raw file (landing) run under this mask. The umask is the process's,
+    so nothing that readers need (the published warehouse, graph, Parquet) may be written inside.
+    """
+    previous = os.umask(0o077)
+    os.umask(previous | 0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def _has_schema(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> bool:

@@ -272,6 +272,7 @@ def discover(input_dir: Path, phases: set[str] | None = None) -> list[CustomSour
     for mapping_file in sorted(root.glob(f"*/{MAPPING_FILE}")):
         folder = mapping_file.parent
         try:
+            refuse_links_out(input_dir, folder, [mapping_file], mapping_file)  # read nothing outside
             mapping = read_mapping(mapping_file)
             name = mapping.name or folder.name
             if not NAME.fullmatch(name):
@@ -289,12 +290,14 @@ def discover(input_dir: Path, phases: set[str] | None = None) -> list[CustomSour
                 raise ValueError(f"{mapping_file}: files: {', '.join(map(repr, outside))} must name files "
                                  "inside the source's folder (no absolute paths, no '..')")
             check_rules(mapping, mapping_file, phases)
+            source = CustomSource(folder, mapping_file, mapping)
+            files = data_files(source)
+            refuse_links_out(input_dir, folder, files, mapping_file)
         except ValueError as exc:
             found.append(CustomSource(folder, mapping_file, None, str(exc)))
             continue
         names.add(name)
-        source = CustomSource(folder, mapping_file, mapping)
-        found.append(replace(source, files=tuple(data_files(source))))
+        found.append(replace(source, files=tuple(files)))
     return found
 
 
@@ -307,10 +310,27 @@ def data_files(source: CustomSource) -> list[Path]:
     else:
         formats = (mapping.format,) if mapping.format else FORMATS
         matched = {p for p in source.folder.iterdir() if format_of(p) in formats}
-    # a symlink out of the folder is not followed: exports are read from the input folder only
-    inside = source.folder.resolve()
-    return sorted(p for p in matched
-                  if p.is_file() and p.name != MAPPING_FILE and p.resolve().is_relative_to(inside))
+    return sorted(p for p in matched if p.is_file() and p.name != MAPPING_FILE)
+
+
+def leads_out(path: Path, folder: Path) -> bool:
+    """Whether `path`, its symlinks followed, is outside `folder` (itself resolved)."""
+    return not path.resolve().is_relative_to(folder.resolve())
+
+
+def refuse_links_out(input_dir: Path, folder: Path, paths: list[Path], mapping_file: Path) -> None:
+    """A custom source reads only files inside its own folder of the input folder: a symlink leading
+    out (to /etc/passwd, another export, a share) makes the mapping unusable, naming the link, so
+    that no byte of the file it points to is read (nor shown in quality.rejected_rows)."""
+    if leads_out(folder, input_dir):
+        raise ValueError(f"{mapping_file}: the folder {folder.name}/ is a symlink to {folder.resolve()}, "
+                         "outside the input folder: move the exports into the input folder")
+    for path in paths:
+        if leads_out(path, folder):
+            raise ValueError(
+                f"{mapping_file}: {path.relative_to(folder).as_posix()} is a symlink to {path.resolve()}, "
+                f"outside the source's folder {folder.name}/: a custom source reads only files inside its "
+                "folder (copy the file there, or remove the link)")
 
 
 def custom_files(input_dir: Path) -> list[Path]:
@@ -483,9 +503,12 @@ def land_custom_sources(
     landed: list[tuple[str, str, str]] = []
     for custom in sources:
         if custom.mapping is None:
+            # what the mapping looks like, unless it is a link out of the input folder
+            linked_out = leads_out(custom.folder, input_dir) or leads_out(custom.mapping_file, custom.folder)
             landing.record_file_error(
                 con, source, landing.input_name(input_dir, custom.mapping_file), load_id,
-                f"custom source not loaded: {custom.error}", raw_text=landing._head(custom.mapping_file),
+                f"custom source not loaded: {custom.error}",
+                raw_text="" if linked_out else landing._head(custom.mapping_file),
             )
             continue
         for path in custom.files:
