@@ -79,6 +79,35 @@ def format_money(amount: float | None, currency: str | None) -> str:
     return f"{amount:,.2f} {currency}" if currency else f"{amount:,.2f} (no currency)"
 
 
+RATE_COLUMNS = re.compile(r"(_rate|^csat|_share|probability|removal_effect|^from_first|^from_previous)$")
+DURATION_COLUMNS = re.compile(r"seconds")
+SCORE_COLUMNS = re.compile(
+    r"^(nps|ces|pain_score|first_touch|last_touch|linear|time_decay|position_based|markov)$")
+
+
+def readable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame as text a person reads, by column name: rates as percentages, `*seconds*` columns as
+    durations (renamed without `seconds`), counts with thousands separators, scores with one or two
+    decimals. For tables shown, not for further computing."""
+    columns = {}
+    for name, dtype in frame.schema.items():
+        values = frame[name].to_list()
+        if not dtype.is_numeric():
+            columns[name] = ["–" if v is None else str(v) for v in values]
+        elif DURATION_COLUMNS.search(name):
+            label = name.replace("_seconds", "").replace("seconds_", "time_").replace("median", "median time")
+            columns[label] = [format_duration(v) for v in values]
+        elif RATE_COLUMNS.search(name):
+            columns[name] = [format_rate(v) for v in values]
+        elif dtype.is_integer():
+            columns[name] = [format_count(v) for v in values]
+        elif SCORE_COLUMNS.search(name):
+            columns[name] = ["–" if v is None else f"{v:,.2f}" for v in values]
+        else:
+            columns[name] = ["–" if v is None else f"{v:,.1f}" for v in values]
+    return pl.DataFrame(columns, schema={name: pl.String for name in columns})
+
+
 # --- filters ------------------------------------------------------------------------------------------------
 
 
@@ -455,12 +484,18 @@ def paths_through(
     return top_with_rest(frame, "path", limit, "(other paths)")
 
 
+NOT_ADDITIVE = re.compile(
+    r"(_rate|^csat|_share|probability|removal_effect|seconds|rank|^nps$|^ces$|pain_score)")
+
+
 def top_with_rest(frame: pl.DataFrame, label: str, limit: int, rest: str) -> pl.DataFrame:
-    """The first `limit` rows and one row summing the numeric columns of the others (if any)."""
+    """The first `limit` rows and one row summing the others' counts and credits (rates, times and
+    ranks do not add up: left empty)."""
     if frame.height <= limit:
         return frame
     others = frame.slice(limit)
-    summary = {c: (others[c].sum() if frame.schema[c].is_numeric() else None) for c in frame.columns}
+    summary = {c: others[c].sum() if frame.schema[c].is_numeric() and not NOT_ADDITIVE.search(c) else None
+               for c in frame.columns}
     summary[label] = f"{rest} ({others.height:,} more)"
     return pl.concat([frame.head(limit), pl.DataFrame([summary], schema=frame.schema)])
 
@@ -495,10 +530,11 @@ def journey_map_figure(kpis: pl.DataFrame, funnel: pl.DataFrame, top_n: int = 6)
         header = f"<b>{phase}</b>"
         if phase in entered:
             header += f"<br>{format_count(entered[phase])} persons"
-        fig.add_annotation(x=column, y=0.9, text=header, showarrow=False, font={"size": 13, "color": "white"},
+        fig.add_annotation(x=column, y=-0.1, text=header, showarrow=False,
+                           font={"size": 13, "color": "white"},
                            bgcolor=_phase_colour(phase), borderpad=6, width=190)
         if drop.get(phase) is not None and column + 1 < len(PHASES) - 1:
-            fig.add_annotation(x=column + 0.5, y=1.35, text=f"−{format_rate(drop[phase])} drop-off",
+            fig.add_annotation(x=column + 0.5, y=0.35, text=f"−{format_rate(drop[phase])} drop-off",
                                showarrow=False, font={"size": 11, "color": "#E45756"})
         for row, card in enumerate(cards.head(top_n).iter_rows(named=True), start=1):
             pain = card["pain_score"]
@@ -521,9 +557,9 @@ def journey_map_figure(kpis: pl.DataFrame, funnel: pl.DataFrame, top_n: int = 6)
                                text=f"+ {rest.height} more ({format_count(rest['journeys'].sum())} journeys)")
         rows = max(rows, min(cards.height, top_n) + (1 if rest.height else 0))
     fig.update_xaxes(visible=False, range=[-0.6, len(PHASES) - 0.4])
-    fig.update_yaxes(visible=False, range=[-rows - 0.7, 1.6])
+    fig.update_yaxes(visible=False, range=[-rows - 0.7, 0.6])
     fig.add_scatter(x=[None], y=[None], showlegend=False)  # keeps the axes for the annotations
-    return style(fig, 170 + 105 * rows,
+    return style(fig, 110 + 88 * rows,
                  "journey map: phases left to right, top touchpoints by journeys (red = higher pain score)")
 
 
@@ -719,6 +755,7 @@ def transition_graph_figure(
                             "colorbar": {"title": "removal<br>effect"}, "line": {"width": 3, "color": rings}})
     fig.update_xaxes(tickvals=list(range(8)), ticktext=["START", *PHASES, "EXIT"], showgrid=False)
     fig.update_yaxes(visible=False)
+    height = max(height, 60 + 45 * max((len(m) for m in by_column.values()), default=1))
     return style(fig, height, f"transition graph: {shown.height} edges with ≥ {min_transitions} transitions "
                               f"(⚠ = top {bottlenecks} bottlenecks by exit rate)")
 
