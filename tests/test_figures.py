@@ -199,3 +199,23 @@ def test_marts_over_no_filter_equal_the_marts(sample_run: Settings) -> None:
         # a filter changes the numbers: only journeys that touched search
         search = figures.touchpoint_kpis(con, Filters(channels=("search",)))
         assert 0 < search["journeys"].max() < figures.touchpoint_kpis(con)["journeys"].max()
+
+
+def test_cli_funnel_prints_the_api_funnel(sample_run: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from journeyflow.cli import app
+
+    steps = ["phase=awareness", "pricing_page", "phase=acquisition"]
+    with open_warehouse(sample_run.warehouse) as wh:
+        expected = wh.funnel(steps, unit="journey", window_days=30)
+    result = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse), "--unit", "journey",
+                                      "--window-days", "30", *(f"--step={s}" for s in steps)])
+    assert result.exit_code == 0, result.output
+    assert "pricing_page" in result.output
+    for units in expected["units"]:  # the table may wrap the labels; each count is a cell of its own
+        assert f" {units} " in result.output
+    assert expected["units"].to_list()[0] > expected["units"].to_list()[-1] > 0
+    bad = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse),
+                                   "--step", "colour=red"])
+    assert bad.exit_code == 1 and "kind must be one of" in bad.output
