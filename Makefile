@@ -8,7 +8,7 @@ EXTRAS ?= dev
 EXTRAS_STAMP := $(VENV)/extras
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: demo test lint install dagster materialize sample clean bench bench-incremental FORCE
+.PHONY: demo test lint install dagster materialize sample clean bench bench-incremental screenshots FORCE
 
 # The extras .venv was built with; rewritten (so .venv is rebuilt) only when EXTRAS differs.
 $(EXTRAS_STAMP): FORCE
@@ -30,7 +30,7 @@ demo: install
 	$(BIN)/journeyflow run --input data/sample --warehouse warehouse/journeyflow.duckdb
 
 lint: install
-	$(BIN)/ruff check src pipelines tests benchmarks docs/example.ipynb
+	$(BIN)/ruff check src pipelines tests benchmarks docs/example.ipynb docs/screenshots.py
 
 test: lint
 	$(BIN)/pytest
@@ -42,6 +42,11 @@ dagster: install
 DAY ?= $(shell date -u -d yesterday +%F)
 materialize: install
 	$(BIN)/dagster asset materialize --select '*' --partition $(DAY) -m pipelines.definitions
+
+# docs/report.png and docs/explorer-*.png from the current sample (needs /usr/bin/chromium), plus the
+# explorer's start-up and filter-change times (docs/performance.md)
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 sample: install
 	rm -rf data/sample

@@ -100,7 +100,7 @@ def test_docs_contract_section_is_generated_from_the_contract() -> None:
 def test_report_has_every_section_and_the_fixture_numbers(warehouse: Path, tmp_path: Path) -> None:
     out = write_report(warehouse, tmp_path / "report.html")
     text = out.read_text(encoding="utf-8")
-    for section in ("summary", "sankey", "funnel", "graph", "paths", "attribution", "kpis", "segments",
+    for section in ("summary", "map", "sankey", "funnel", "graph", "paths", "attribution", "kpis", "segments",
                     "quality"):
         assert f'<section id="{section}"' in text
     assert len(re.findall(r"<section id=", text)) == len(SECTIONS)
@@ -109,7 +109,7 @@ def test_report_has_every_section_and_the_fixture_numbers(warehouse: Path, tmp_p
     assert metric["persons"] == "2"
     assert metric["journeys"] == "2"
     assert metric["conversion rate"] == "50.0%"
-    assert metric["conversion value"] == "10.00"
+    assert metric["conversion value"] == "10.00 EUR"
     assert metric["rows rejected"] == "1"
     assert metric["biggest drop-off"] == "acquisition → service: 100.0%"
     assert "paid_search_click" in text and "blog_article" in text  # Sankey / graph nodes
@@ -136,12 +136,12 @@ def test_report_touchpoint_kpis_and_segment_sections(warehouse: Path, tmp_path: 
     # ends c2's journey (1/1), the paid click does not (0/1); no tickets or answers, so the blog's
     # pain score is 0.5 · 1/1 = 0.5 and it ranks first
     assert "pain-plot" in text
-    assert re.search(r"1 blog_article awareness 1 0\.000 – – 0\.000 .* 0\.500", kpis), kpis
+    assert re.search(r"1 blog_article awareness 1 0\.0% – – 0\.0% .* 0\.50", kpis), kpis
     segments = section_text(text, "segments")
     # default segments: first channel search (c1, converts) vs social (nobody): no comparison
     assert "segments-plot" in text
     assert "No comparison: one of the segments has no journeys." in segments
-    assert "a search 1 1 1 1.000" in segments and "b social 0 0 0 –" in segments
+    assert "a search 1 1 1 100.0%" in segments and "b social 0 0 0 –" in segments
 
 
 @pytest.mark.parametrize("section", SECTIONS, ids=lambda build: build.__name__)
@@ -176,7 +176,8 @@ def test_report_renders_in_headless_chromium(warehouse: Path, tmp_path: Path) ->
     dom = subprocess.run([*flags, "--dump-dom", out.as_uri()], check=True, capture_output=True, text=True,
                          timeout=180).stdout
     # plotly.js turned each figure div into a rendered plot
-    for div in ("sankey-plot", "funnel-plot", "graph-plot", "rejects-plot", "pain-plot", "segments-plot"):
+    for div in ("map-plot", "sankey-plot", "funnel-plot", "graph-plot", "rejects-plot", "pain-plot",
+                "segments-plot"):
         assert re.search(rf'id="{div}"[^>]*class="[^"]*js-plotly-plot', dom) or \
             re.search(rf'class="[^"]*js-plotly-plot[^"]*"[^>]*id="{div}"', dom), div
     assert dom.count("main-svg") >= 4

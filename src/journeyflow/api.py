@@ -6,6 +6,7 @@
     ...     jf.table("core.journeys")  # any table or view by name
     ...     jf.sql("select * from bi.journeys where converted")
     ...     jf.graph                   # networkx.DiGraph of the transitions
+    ...     jf.funnel(["phase=awareness", "pricing_page", "phase=acquisition"], unit="person")
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import duckdb
 import networkx as nx
 import polars as pl
 
+from journeyflow import figures
 from journeyflow import graph as graph_module
 from journeyflow.config import load_settings
 from journeyflow.warehouse import (
@@ -108,6 +110,17 @@ class Warehouse:
                 raise ReadOnlyRefused(f"{self.path} is opened {READER_SANDBOX}; DuckDB: {first_line(exc)}") \
                     from exc
             raise
+
+    def funnel(
+        self, steps: list[str | figures.FunnelStep], unit: str = "person", window_days: float | None = None,
+        filters: figures.Filters = figures.NO_FILTERS,
+    ) -> pl.DataFrame:
+        """An ordered funnel over the journeys `filters` selects, e.g. `funnel(["phase=awareness",
+        "pricing_page", "phase=acquisition"], unit="journey", window_days=30)`: units per step, the
+        conversion from the first and previous step, the median time from the previous step. The same
+        computation as `journeyflow funnel` and the explorer's Funnels page (journeyflow.figures.funnel)."""
+        parsed = [s if isinstance(s, figures.FunnelStep) else figures.FunnelStep.parse(s) for s in steps]
+        return figures.funnel(self.con, parsed, filters, unit, window_days)
 
     @property
     def graph(self) -> nx.DiGraph:

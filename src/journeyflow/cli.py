@@ -407,6 +407,63 @@ def report(
     console.print(f"report written to [bold]{out}[/] ({out.stat().st_size / 1e6:.1f} MB)")
 
 
+@app.command("app")
+def app_command(
+    warehouse: WarehouseOption = None,
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8050,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (default: this machine only).")]
+    = "127.0.0.1",
+    config: ConfigOption = None,
+) -> None:
+    """Start the journey explorer (a local web app) over the published warehouse, read-only.
+
+    Journey map, step Sankey, funnels, transition graph, attribution, KPIs, segments and data quality,
+    with filters by date, source, channel, segment and outcome. It reads the file anew for every
+    request, so it keeps answering while `journeyflow run` publishes a new warehouse.
+    """
+    from journeyflow.explorer import serve
+
+    settings = resolve_settings(config, warehouse=warehouse)
+    open_published(settings.warehouse).close()  # a missing or unreadable warehouse: say so now
+    err.print(f"journeyflow explorer on http://{host}:{port}/ (warehouse {settings.warehouse}); "
+              "Ctrl+C stops it")
+    serve(settings.warehouse, host=host, port=port, settings=settings)
+
+
+@app.command()
+def funnel(
+    step: Annotated[list[str], typer.Option(
+        "--step", help="A step, in order: a touchpoint (pricing_page) or kind=value with kind touchpoint, "
+                       "phase, channel or event_name (phase=acquisition). Repeat for each step.")],
+    unit: Annotated[str, typer.Option("--unit", help="Count persons or journeys.")] = "person",
+    window_days: Annotated[float | None, typer.Option(
+        "--window-days", min=0, help="Each step within this many days of step 1 (default: none).")] = None,
+    warehouse: WarehouseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """An ordered funnel: units reaching each step after the previous one (others in between allowed).
+
+    The same computation as the Funnels page of `journeyflow app` and `journeyflow.open(...).funnel(...)`.
+    """
+    from journeyflow.figures import FunnelStep
+    from journeyflow.figures import funnel as ordered_funnel
+
+    settings = resolve_settings(config, warehouse=warehouse)
+    try:
+        steps = [FunnelStep.parse(text) for text in step]
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    con = open_published(settings.warehouse)
+    try:
+        require_tables(con, settings.warehouse, "core.touchpoints", "core.journeys")
+        result = ordered_funnel(con, steps, unit=unit, window_days=window_days)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        con.close()
+    print_rows(result, limit=len(steps))
+
+
 class QueryFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -681,7 +738,8 @@ def print_custom_sources(input_dir: Path) -> None:
     console.print(table)
 
 
-DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer", "rich", "pyyaml", "plotly")
+DOCTOR_PACKAGES = ("duckdb", "polars", "pyarrow", "networkx", "dagster", "typer", "rich", "pyyaml", "plotly",
+                   "dash")
 
 
 def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bool, str]]:

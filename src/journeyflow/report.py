@@ -1,7 +1,10 @@
-"""One self-contained HTML report of a published warehouse: numbers, Sankey, funnel, graph, quality.
+"""One self-contained HTML report of a published warehouse: numbers, journey map, step Sankey, funnel,
+graph, attribution, KPIs, quality.
 
-Built from the published file opened read-only. plotly.js is inlined once, so the file opens without
-network access. A section whose table does not exist (yet) says so instead of failing.
+Built from the published file opened read-only. The figures come from `journeyflow.figures`, the same
+code as the explorer app (`journeyflow app`); tables show the top rows and sum up the rest, in readable
+units. plotly.js is inlined once, so the file opens without network access. A section whose table does
+not exist (yet) says so instead of failing.
 """
 
 from __future__ import annotations
@@ -19,20 +22,21 @@ import polars as pl
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from journeyflow import figures
+from journeyflow.figures import readable, top_with_rest
 from journeyflow.segments import proportion_interval
 from journeyflow.sources import file_label
 from journeyflow.summary import summarise
 from journeyflow.warehouse import connect_published, table_exists
 
-PHASE_COLOURS = {
-    "awareness": "#4C78A8", "consideration": "#72B7B2", "acquisition": "#54A24B", "service": "#EECA3B",
-    "loyalty": "#B279A2", "churn": "#E45756", "start": "#9D9D9D", "conversion": "#2E7D32",
-    "exit": "#6B6B6B",
-}
-SANKEY_EDGES = 60
-TOP_EDGES = 25
+PHASE_COLOURS = figures.PHASE_COLOURS
+SANKEY_STEPS = 6  # columns of the step Sankey (the rest folds into one)
+SANKEY_TOP = 6  # nodes per column (the rest is "(other)")
+GRAPH_EDGES = 40
+TOP_EDGES = 15
 TOP_PATHS = 12
-PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+TOP_ROWS = 15  # rows of a table; the rest is summed up in one row
+PLOT_CONFIG = figures.PLOT_CONFIG
 
 
 @dataclass
@@ -69,8 +73,10 @@ def _missing(table: str) -> str:
     )
 
 
-def _figure(fig: go.Figure, div_id: str, height: int = 480) -> str:
-    fig.update_layout(height=height, margin={"l": 40, "r": 20, "t": 40, "b": 40}, template="plotly_white")
+def _figure(fig: go.Figure, div_id: str, height: int | None = None) -> str:
+    if height is not None:
+        fig.update_layout(height=height)
+    fig.update_layout(margin={"l": 40, "r": 20, "t": 50, "b": 40}, template="plotly_white")
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOT_CONFIG)
 
 
@@ -87,7 +93,7 @@ def _format(value: object) -> str:
 
 
 def html_table(frame: pl.DataFrame, css_class: str = "data") -> str:
-    """An escaped HTML table of a small (aggregated) frame."""
+    """An escaped HTML table of a small (aggregated) frame; pass `readable(frame)` for people."""
     head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(_format(v))}</td>" for v in row) + "</tr>"
@@ -101,7 +107,7 @@ def html_table(frame: pl.DataFrame, css_class: str = "data") -> str:
 
 def summary_section(con: duckdb.DuckDBPyConnection) -> Section:
     s = summarise(con)
-    value = con.execute("SELECT coalesce(sum(conversion_value), 0) FROM core.journeys").fetchall()[0][0]
+    value = figures.headline(con)["conversion_value"]
     cards = [
         ("events loaded", f"{s.events_loaded:,}"),
         ("rows rejected", f"{s.rows_rejected:,}"),
@@ -110,7 +116,7 @@ def summary_section(con: duckdb.DuckDBPyConnection) -> Section:
         ("journeys", f"{s.journeys:,}"),
         ("converted journeys", f"{s.converted_journeys:,}"),
         ("conversion rate", f"{s.conversion_rate:.1%}"),
-        ("conversion value", f"{value:,.2f}"),
+        ("conversion value", value),
     ]
     if s.biggest_drop_off_phase:
         cards.append(("biggest drop-off", f"{s.biggest_drop_off_phase}: {s.biggest_drop_off_rate:.1%}"))
@@ -122,38 +128,34 @@ def summary_section(con: duckdb.DuckDBPyConnection) -> Section:
     return Section("summary", "Summary", body)
 
 
-def _node_phase(node: str, phase: str | None) -> str:
-    return (phase or node).lower()
+def journey_map_section(con: duckdb.DuckDBPyConnection) -> Section:
+    title = "Journey map"
+    for table in ("marts.touchpoint_kpis", "marts.phase_funnel"):
+        if not table_exists(con, table):
+            return Section("map", title, _missing(table), False)
+    kpis = _frame(con, "SELECT * FROM marts.touchpoint_kpis")
+    funnel = _frame(con, "SELECT * FROM marts.phase_funnel ORDER BY phase_order")
+    note = ("<p>Phases left to right with the persons who reached each (or a later one) and the drop-off "
+            "to the next; under each, its touchpoints passed by the most journeys: reach, conversion rate "
+            "after it, NPS/CSAT/CES after it and the pain score (docs/metrics.md).</p>")
+    return Section("map", title, note + _figure(figures.journey_map_figure(kpis, funnel), "map-plot"))
 
 
 def sankey_section(con: duckdb.DuckDBPyConnection) -> Section:
-    if not table_exists(con, "marts.transitions"):
-        return Section("sankey", "Journeys through the touchpoints", _missing("marts.transitions"), False)
-    edges = _frame(
-        con,
-        "SELECT from_node, to_node, from_phase, to_phase, transitions FROM marts.transitions "
-        "ORDER BY transitions DESC, from_node, to_node LIMIT ?",
-        [SANKEY_EDGES],
-    )
-    if edges.is_empty():
-        return Section("sankey", "Journeys through the touchpoints", "<p>No transitions yet.</p>")
-    phases = dict(zip(edges["from_node"], edges["from_phase"], strict=True))
-    phases.update(dict(zip(edges["to_node"], edges["to_phase"], strict=True)))
-    nodes = sorted(phases)
-    index = {node: i for i, node in enumerate(nodes)}
-    colours = [PHASE_COLOURS.get(_node_phase(n, phases[n]), "#999999") for n in nodes]
-    fig = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": [f"{n} ({phases[n]})" if phases[n] else n for n in nodes], "color": colours,
-              "pad": 12},
-        link={"source": [index[n] for n in edges["from_node"]],
-              "target": [index[n] for n in edges["to_node"]],
-              "value": edges["transitions"].to_list()},
-    ))
-    note = (f"<p>The {len(edges)} most frequent steps of marts.transitions (journeys start at START, "
-            "the first conversion passes CONVERSION, every journey ends at EXIT). Colour = phase.</p>")
-    return Section("sankey", "Journeys through the touchpoints",
-                   note + _figure(fig, "sankey-plot", 640))
+    title = "Journeys step by step"
+    for table in ("core.touchpoints", "core.journeys"):
+        if not table_exists(con, table):
+            return Section("sankey", title, _missing(table), False)
+    data = figures.step_sankey_data(con, max_steps=SANKEY_STEPS, top_n=SANKEY_TOP)
+    if not data.nodes:
+        return Section("sankey", title, "<p>No journeys yet.</p>")
+    fig = figures.step_sankey_figure(data, figures.touchpoint_phases(con), height=620)
+    note = ("<p>Column k is the k-th step of every journey (a repeated touchpoint is one step), so a journey "
+            f"that comes back to a touchpoint moves on to the right. Per column the {SANKEY_TOP} most "
+            "frequent touchpoints; the rest is (other). CONVERSION follows a journey's first conversion, "
+            f"EXIT its end; after step {SANKEY_STEPS}, (more steps) collects the journeys still going. "
+            "Colour = phase. Other levels, depths and filters: <code>journeyflow app</code>.</p>")
+    return Section("sankey", title, note + _figure(fig, "sankey-plot"))
 
 
 def funnel_section(con: duckdb.DuckDBPyConnection) -> Section:
@@ -170,33 +172,28 @@ def funnel_section(con: duckdb.DuckDBPyConnection) -> Section:
         marker={"color": [PHASE_COLOURS.get(p, "#999999") for p in funnel["phase"]]},
     ))
     fig.update_layout(title="persons who reached each phase (or a later one)")
-    body = _figure(fig, "funnel-plot", 420) + html_table(funnel)
+    body = _figure(fig, "funnel-plot", 420) + html_table(readable(funnel))
     return Section("funnel", "Phase funnel with drop-off", body)
 
 
 def graph_section(con: duckdb.DuckDBPyConnection) -> Section:
+    title = "Transition graph"
     if not table_exists(con, "marts.transitions"):
-        return Section("graph", "Transition graph", _missing("marts.transitions"), False)
-    top = _frame(
-        con,
-        "SELECT from_node, to_node, transitions, persons, probability, median_seconds / 60 AS median_minutes "
-        "FROM marts.transitions ORDER BY transitions DESC, from_node, to_node LIMIT ?",
-        [TOP_EDGES],
-    )
-    if top.is_empty():
-        return Section("graph", "Transition graph (top edges)", "<p>No transitions yet.</p>")
-    sources = sorted(set(top["from_node"]))
-    targets = sorted(set(top["to_node"]))
-    grid = top.pivot(on="to_node", index="from_node", values="probability", aggregate_function="first")
-    grid = pl.DataFrame({"from_node": sources}).join(grid, on="from_node", how="left", maintain_order="left")
-    fig = go.Figure(go.Heatmap(
-        z=[grid[t].to_list() if t in grid.columns else [None] * len(sources) for t in targets],
-        x=sources, y=targets, colorscale="Blues", zmin=0, zmax=1,
-        hovertemplate="%{x} → %{y}: p=%{z:.2f}<extra></extra>", colorbar={"title": "p"},
-    ))
-    fig.update_layout(title="probability of the next step (top edges)", xaxis_title="from", yaxis_title="to")
-    return Section("graph", "Transition graph (top edges)",
-                   _figure(fig, "graph-plot", 520) + html_table(top))
+        return Section("graph", title, _missing("marts.transitions"), False)
+    edges = _frame(con, "SELECT from_node, to_node, transitions, persons, probability, median_seconds "
+                        "FROM marts.transitions ORDER BY transitions DESC, from_node, to_node")
+    if edges.is_empty():
+        return Section("graph", title, "<p>No transitions yet.</p>")
+    if table_exists(con, "marts.touchpoint_graph_metrics"):
+        metrics = _frame(con, "SELECT touchpoint, visits, exits, exit_rate, bottleneck_rank, "
+                              "conversion_probability, removal_effect FROM marts.touchpoint_graph_metrics")
+    else:
+        metrics = figures.graph_metrics(con, edges)
+    threshold = int(edges["transitions"][min(GRAPH_EDGES, edges.height) - 1])
+    fig = figures.transition_graph_figure(edges, metrics, figures.touchpoint_phases(con),
+                                          min_transitions=threshold)
+    top = top_with_rest(edges, "from_node", TOP_EDGES, "(other edges)")
+    return Section("graph", title, _figure(fig, "graph-plot") + html_table(readable(top)))
 
 
 def paths_section(con: duckdb.DuckDBPyConnection) -> Section:
@@ -217,8 +214,8 @@ def paths_section(con: duckdb.DuckDBPyConnection) -> Section:
         [TOP_PATHS],
     )
     body = (
-        '<div class="columns"><div><h3>to conversion</h3>' + html_table(converting) + "</div>"
-        '<div><h3>to drop-off</h3>' + html_table(dropping) + "</div></div>"
+        '<div class="columns"><div><h3>to conversion</h3>' + html_table(readable(converting)) + "</div>"
+        '<div><h3>to drop-off</h3>' + html_table(readable(dropping)) + "</div></div>"
     )
     return Section("paths", "Top paths to conversion and to drop-off", body)
 
@@ -229,19 +226,17 @@ ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "posi
 def attribution_section(con: duckdb.DuckDBPyConnection) -> Section:
     if not table_exists(con, "marts.attribution"):
         return Section("attribution", "Attribution by model", _missing("marts.attribution"), False)
-    frame = _frame(con, "SELECT * FROM marts.attribution WHERE level = 'channel' ORDER BY name")
+    frame = _frame(con, "SELECT * FROM marts.attribution WHERE level = 'channel' "
+                        "ORDER BY linear DESC, journeys DESC, name")
     models = [m for m in ATTRIBUTION_MODELS if m in frame.columns]
     if frame.is_empty() or not models:
         return Section("attribution", "Attribution by model, side by side",
                        "<p>No channel attribution (no conversions yet).</p>")
-    fig = go.Figure()
-    for model in models:  # six models
-        fig.add_bar(name=model, x=frame["name"].to_list(), y=frame[model].to_list())
-    fig.update_layout(barmode="group", title="conversions credited to each channel, one bar per model",
-                      xaxis_title="channel", yaxis_title="credited conversions")
-    table = frame.select("name", "journeys", "conversions_touched", *models).rename({"name": "channel"})
+    fig = figures.attribution_figure(frame)
+    table = top_with_rest(frame.select("name", "journeys", "conversions_touched", *models), "name", TOP_ROWS,
+                          "(other channels)").rename({"name": "channel"})
     return Section("attribution", "Attribution by model, side by side",
-                   _figure(fig, "attribution-plot", 460) + html_table(table))
+                   _figure(fig, "attribution-plot", 460) + html_table(readable(table)))
 
 
 TOP_PAIN_POINTS = 15
@@ -255,7 +250,7 @@ def touchpoint_kpis_section(con: duckdb.DuckDBPyConnection) -> Section:
     kpis = _frame(
         con,
         "SELECT pain_rank, touchpoint, phase, journeys, conversion_rate, nps, csat, ticket_rate, "
-        "median_seconds_to_next / 60 AS median_minutes_to_next, exit_rate, drop_off_rate, "
+        "median_seconds_to_next, exit_rate, drop_off_rate, "
         "low_score_rate, pain_score, drop_off_component, ticket_component, low_score_component "
         "FROM marts.touchpoint_kpis ORDER BY pain_rank NULLS LAST, journeys DESC, touchpoint",
     )
@@ -282,9 +277,12 @@ def touchpoint_kpis_section(con: duckdb.DuckDBPyConnection) -> Section:
     )
     table = kpis.select(
         "pain_rank", "touchpoint", "phase", "journeys", "conversion_rate", "nps", "csat", "ticket_rate",
-        "median_minutes_to_next", "exit_rate", "drop_off_rate", "low_score_rate", "pain_score",
+        "median_seconds_to_next", "exit_rate", "drop_off_rate", "low_score_rate", "pain_score",
     )
-    parts.append(html_table(table))
+    parts.append(f"<p>The {min(TOP_ROWS, table.height)} biggest pain points of {table.height:,} touchpoints "
+                 "(all of them: <code>bi.touchpoint_kpis</code>, or the KPIs page of "
+                 "<code>journeyflow app</code>).</p>")
+    parts.append(html_table(readable(top_with_rest(table, "touchpoint", TOP_ROWS, "(other touchpoints)"))))
     return Section("kpis", title, "".join(parts))
 
 
@@ -333,7 +331,7 @@ def segment_section(con: duckdb.DuckDBPyConnection) -> Section:
             f"{first['ci_high']:+.1%}] (Wald); pooled two-proportion z = {html.escape(z_text)}, "
             f"two-sided p = {html.escape(p_text)}. Error bars: {confidence} Wald intervals.</p>"
         )
-    table = segments.drop("segment_by", "confidence")
+    table = readable(segments.drop("segment_by", "confidence"))
     return Section("segments", title, verdict + _figure(fig, "segments-plot", 420) + html_table(table))
 
 
@@ -355,26 +353,30 @@ def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
                                    orientation="h", marker={"color": "#E45756"}))
             fig.update_layout(title="rejected rows by reason", yaxis={"automargin": True})
             parts.append("<h3>rejected rows by reason and file</h3>"
-                         + _figure(fig, "rejects-plot", 120 + 30 * len(by_reason)) + html_table(rejects))
+                         + _figure(fig, "rejects-plot", 120 + 30 * len(by_reason))
+                         + html_table(readable(top_with_rest(rejects, "reason", TOP_ROWS, "(other files)"))))
     else:
         parts.append(_missing("quality.rejected_rows"))
     if table_exists(con, "quality.load_summary"):
         load = _with_file_label(_frame(
             con,
-            "SELECT raw_table, source_file, rows_read, rows_loaded, "
-            "rows_rejected, rows_duplicate FROM quality.load_summary ORDER BY raw_table, source_file",
-        )).select("raw_table", "file", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
-        parts.append("<h3>load summary (rows read = loaded + rejected + duplicate)</h3>" + html_table(load))
+            "SELECT raw_table, source_file, rows_read, rows_loaded, rows_rejected, rows_duplicate "
+            "FROM quality.load_summary ORDER BY rows_rejected DESC NULLS LAST, rows_read DESC, source_file",
+        )).select("file", "raw_table", "rows_read", "rows_loaded", "rows_rejected", "rows_duplicate")
+        parts.append("<h3>load summary (rows read = loaded + rejected + duplicate), files with the most "
+                     "rejects first</h3>"
+                     + html_table(readable(top_with_rest(load, "file", TOP_ROWS, "(other files)"))))
     else:
         parts.append(_missing("quality.load_summary"))
     if table_exists(con, "marts.unmapped_events"):
         unmapped = _frame(
             con,
             "SELECT source, event_name, page_path, events, persons FROM marts.unmapped_events "
-            "ORDER BY volume_rank LIMIT 25",
+            "ORDER BY volume_rank",
         )
         parts.append("<h3>unmapped events (no taxonomy rule matched)</h3>" + (
-            html_table(unmapped) if not unmapped.is_empty()
+            html_table(readable(top_with_rest(unmapped, "source", TOP_ROWS, "(other events)")))
+            if not unmapped.is_empty()
             else "<p>Every event matched a taxonomy rule.</p>"))
     else:
         parts.append(_missing("marts.unmapped_events"))
@@ -385,14 +387,19 @@ def quality_section(con: duckdb.DuckDBPyConnection) -> Section:
             "WHERE load_id = (SELECT arg_max(load_id, checked_at) FROM quality.check_results) "
             "ORDER BY passed, check_name",
         )
-        parts.append("<h3>quality checks of the last run (Great Expectations)</h3>" + html_table(checks))
+        failed = checks.filter(~pl.col("passed"))
+        passed = checks.height - failed.height
+        parts.append(f"<h3>quality checks of the last run (Great Expectations): {passed} of {checks.height} "
+                     "passed</h3>"
+                     + (html_table(readable(failed)) if failed.height else "<p>Every check passed.</p>"))
     else:
         parts.append(_missing("quality.check_results"))
     return Section("quality", "Data quality", "".join(parts))
 
 
 SECTIONS: tuple[Callable[[duckdb.DuckDBPyConnection], Section], ...] = (
-    summary_section, sankey_section, funnel_section, graph_section, paths_section, attribution_section,
+    summary_section, journey_map_section, sankey_section, funnel_section, graph_section, paths_section,
+    attribution_section,
     touchpoint_kpis_section, segment_section, quality_section,
 )
 
