@@ -163,6 +163,20 @@ def test_two_readers_at_once_share_the_sandbox(built: Settings) -> None:
             second.sql("SELECT * FROM read_text('/etc/passwd')")
 
 
+def test_readers_opened_in_threads_at_once_all_open(built: Settings) -> None:
+    # the explorer answers requests in threads: the first reader locks the shared database while
+    # others open it (a check-then-set race made every page fail with "configuration has been locked")
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(_: int) -> list[str]:
+        with journeyflow.open(built.warehouse) as wh:
+            return wh.sql("SELECT current_setting('TimeZone') AS z")["z"].to_list()
+
+    for _ in range(5):  # a fresh database instance each round: every round races again
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(read, range(16))) == [["UTC"]] * 16
+
+
 def test_a_plain_connection_open_in_the_process_is_named(built: Settings) -> None:
     plain = duckdb.connect(str(built.warehouse), read_only=True)  # not sandboxed: the sandbox cannot join it
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -82,6 +83,9 @@ class ReadOnlyRefused(duckdb.PermissionException):
     """A statement the published warehouse's sandbox refuses (see READER_CONFIG): by design."""
 
 
+_LOCKING = threading.Lock()
+
+
 def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse read-only in the reader sandbox (READER_CONFIG), UTC.
 
@@ -100,9 +104,10 @@ def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
             "its own?): close that connection first, or read through journeyflow.open() only"
         ) from exc
     try:
-        if not con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
-            con.execute("SET GLOBAL TimeZone = 'UTC'")
-            con.execute("SET lock_configuration = true")
+        with _LOCKING:  # readers in threads (the explorer's requests) share the database: lock it once
+            if not con.execute("SELECT current_setting('lock_configuration')").fetchall()[0][0]:
+                con.execute("SET GLOBAL TimeZone = 'UTC'")
+                con.execute("SET lock_configuration = true")
     except BaseException:
         con.close()
         raise
