@@ -101,7 +101,7 @@ def make_current(warehouse: Path, folder: Path) -> None:
     """
     base = warehouse.parent
     current, _ = published(warehouse)
-    if current is not None:  # before the switch: a kill in between must not lose the previous release
+    if current is not None:  # first: the release readers may still be in is never left unnamed (and pruned)
         _replace_with_symlink(base / PREVIOUS, Path(RELEASES, current))
     _fsync_tree(folder)
     _replace_with_symlink(base / CURRENT, Path(RELEASES, folder.name))
