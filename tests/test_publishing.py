@@ -120,7 +120,7 @@ KILL_SCRIPT = textwrap.dedent(
     point = sys.argv.pop(1)
     if point == "graph_written":  # exports.journey_graph wrote into the release; bi.views is next
         bi.build_views = die
-    elif point == "parquet_half":  # four Parquet files written, the working file being copied
+    elif point == "parquet_half":  # four Parquet files written, the copy of the working file beside them
         all_views = bi.built_views
 
         def four_views(con):
