@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from builders import T0, ga4_event, write_custom, write_ga4
 from conftest import settings_for
-from journeyflow.bi import parquet_dir
+from journeyflow.release import PARQUET
 from journeyflow.checks import QualityGateFailed
 from journeyflow.cli import app
 from journeyflow.config import Settings
@@ -156,7 +156,7 @@ def test_the_published_warehouse_and_parquet_stay_clean(tmp_path: Path, passwd_l
     with pytest.raises(QualityGateFailed, match="custom/evil/source.yaml"):
         run_pipeline(settings, incremental=True)
     assert hashlib.sha256(settings.warehouse.read_bytes()).hexdigest() == published
-    snapshot = sorted(parquet_dir(settings.warehouse).glob("*.parquet"))
+    snapshot = sorted((settings.warehouse.parent / PARQUET).glob("*.parquet"))
     assert snapshot
     text = texts_of(settings.warehouse) + "".join(str(pl.read_parquet(path).rows()) for path in snapshot)
     assert "store_order" in text  # the good custom source is there: the search reads the tables

@@ -21,7 +21,7 @@ import pytest
 import journeyflow
 from builders import CONTACT_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4
 from conftest import settings_for
-from journeyflow.bi import parquet_dir
+from journeyflow.release import PARQUET
 from journeyflow.config import Settings
 from journeyflow.pipeline import Metadata, Step, run_pipeline
 from journeyflow.warehouse import connect, make_private, private_files
@@ -270,7 +270,7 @@ def test_raw_and_working_files_are_owner_only(built: Settings) -> None:
     assert mode(built.work_file) == 0o600
     # readers are other users: the published file and the Parquet snapshot keep the umask's mode
     assert mode(built.warehouse) == 0o644
-    parquet = sorted(parquet_dir(built.warehouse).glob("*.parquet"))
+    parquet = sorted((built.warehouse.parent / PARQUET).glob("*.parquet"))
     assert parquet and {mode(path) for path in parquet} == {0o644}
 
 

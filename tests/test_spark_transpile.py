@@ -175,3 +175,12 @@ def test_an_instant_as_text_has_duckdbs_zone_suffix(spark):
     duck, spark_row = both(spark, query)
     assert duck == spark_row == ("out of range: 1999-06-15 12:00:00.123456+00", "2099-01-01 10:00:00.12+00",
                                  "1.5", "2026-03-05")
+
+
+def test_list_sum_adds_in_list_order_and_skips_nulls(spark):
+    # core.journeys sums a journey's conversion values as a sorted list (the same total every run);
+    # Spark has no list_sum: a left fold over the elements that are not NULL, NULL when there are none
+    query = ("select list_sum(list_sort([0.3, 0.1, cast(null as double), 0.2])) as a,"
+             " list_sum([cast(null as double)]) as b, list_sum([1e16, 1.0, 1.0]) as c")
+    duck, spark_row = both(spark, query)
+    assert duck == spark_row == (0.1 + 0.2 + 0.3, None, 1e16 + 1.0 + 1.0)

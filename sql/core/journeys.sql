@@ -32,7 +32,10 @@ aggregated as (
         max(phase_order) as max_phase_order,
         bool_or(is_conversion) as converted,
         min(occurred_at) filter (where is_conversion) as converted_at,
-        coalesce(sum(value) filter (where is_conversion), 0) as conversion_value,
+        -- summed in ascending order of value: a DOUBLE sum(value) depends on the order DuckDB's
+        -- threads add rows, and money need not fit a decimal (docs/metrics.md)
+        coalesce(list_sum(list_sort(list(value) filter (where is_conversion and value is not null))), 0)
+            as conversion_value,
         bool_or(phase = 'churn') as churned,
         arg_min(touchpoint, touchpoint_number) as first_touchpoint,
         arg_min(channel, touchpoint_number) as first_channel,

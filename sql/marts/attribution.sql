@@ -28,11 +28,13 @@ rule_based as (
         name,
         count(distinct journey_id) as journeys,
         count(distinct journey_id) filter (where converted) as conversions_touched,
-        sum(first_touch) as first_touch,
-        sum(last_touch) as last_touch,
-        sum(linear) as linear,
-        sum(time_decay) as time_decay,
-        sum(position_based) as position_based
+        -- credits are fractions: summed as decimals, so the total is exact and the same in any
+        -- order (a DOUBLE sum depends on the order DuckDB's threads add rows: docs/metrics.md)
+        cast(sum(cast(first_touch as decimal(38, 18))) as double) as first_touch,
+        cast(sum(cast(last_touch as decimal(38, 18))) as double) as last_touch,
+        cast(sum(cast(linear as decimal(38, 18))) as double) as linear,
+        cast(sum(cast(time_decay as decimal(38, 18))) as double) as time_decay,
+        cast(sum(cast(position_based as decimal(38, 18))) as double) as position_based
     from by_level
     group by level, name
 ),
@@ -42,7 +44,9 @@ markov as (
         level,
         name,
         removal_effect,
-        removal_effect / nullif(sum(removal_effect) over (partition by level), 0) as removal_share
+        removal_effect / nullif(
+            cast(sum(cast(removal_effect as decimal(38, 18))) over (partition by level) as double), 0
+        ) as removal_share
     from markov_removal_effects
 )
 

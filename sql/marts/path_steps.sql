@@ -47,21 +47,32 @@ positioned as (
     select
         *,
         count(*) over (partition by journey_id) as path_steps,
-        -- time decay: a touch loses half its weight per half-life before the conversion
-        case when converted then power(
-            0.5, (epoch(converted_at) - epoch(occurred_at)) / $half_life_seconds
-        ) end as decay_weight
+        max(occurred_at) over (partition by journey_id) as last_step_at
     from credited
+),
+
+decayed as (
+    select
+        *,
+        -- time decay: a touch loses half its weight per half-life before the conversion. Weighed
+        -- against the last credited step (weight 1) rather than the conversion: the shares are the
+        -- same, and weights of at most 1 sum exactly as decimals, in any order (docs/metrics.md)
+        case when converted then power(
+            0.5, (epoch(last_step_at) - epoch(occurred_at)) / $half_life_seconds
+        ) end as decay_weight
+    from positioned
 ),
 
 weighted as (
     select
         *,
-        decay_weight / sum(decay_weight) over (partition by journey_id) as decay_share,
+        decay_weight / cast(
+            sum(cast(decay_weight as decimal(38, 18))) over (partition by journey_id) as double
+        ) as decay_share,
         -- the credited step after this one, for the Markov chain's edges (null at the last step)
         lead(touchpoint) over (partition by journey_id order by step_number) as next_touchpoint,
         lead(channel) over (partition by journey_id order by step_number) as next_channel
-    from positioned
+    from decayed
 )
 
 select

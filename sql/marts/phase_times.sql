@@ -41,7 +41,8 @@ select
     p.to_phase_order = p.from_phase_order + 1 as is_next_phase,
     count(pp.days) filter (where pp.days >= 0) as persons,
     count(pp.days) filter (where pp.days < 0) as persons_out_of_order,
-    avg(pp.days) filter (where pp.days >= 0) as mean_days,
+    -- a decimal mean: exact, whatever order the rows are added in (docs/metrics.md)
+    cast(avg(cast(pp.days as decimal(38, 18))) filter (where pp.days >= 0) as double) as mean_days,
     quantile_cont(pp.days, 0.5) filter (where pp.days >= 0) as p50_days,
     quantile_cont(pp.days, 0.75) filter (where pp.days >= 0) as p75_days,
     quantile_cont(pp.days, 0.9) filter (where pp.days >= 0) as p90_days

@@ -6,11 +6,7 @@ query. The contract drives `COMMENT ON VIEW` / `COMMENT ON COLUMN` and the table
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +17,6 @@ from journeyflow.warehouse import SQL_DIR as _SQL_DIR
 from journeyflow.warehouse import quote_ident, quote_literal, sql_text, table_exists
 
 CONTRACT_FILE = _SQL_DIR / "bi" / "contract.yaml"
-PARQUET_DIR_NAME = "parquet"
 UNDOCUMENTED = "Not yet described in sql/bi/contract.yaml."
 
 
@@ -107,14 +102,20 @@ def built_views(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 @dataclass
 class ParquetSnapshot:
-    """The Parquet files of one run's bi views, written into a staging folder by `write`."""
+    """The Parquet files of one run's bi views, written by `write` into the run's unpublished release
+    folder (journeyflow.release): they appear to readers together with the warehouse, or not at all.
+
+    Each file carries the run's load id in its key-value metadata (`journeyflow_load_id`), so a reader
+    can tell which run wrote it."""
 
     con: duckdb.DuckDBPyConnection
-    staging: Path
+    folder: Path
+    load_id: str
     rows: dict[str, int] = field(default_factory=dict)
-    written: bool = False
 
     def write(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        options = f"FORMAT parquet, KV_METADATA {{journeyflow_load_id: {quote_literal(self.load_id)}}}"
         # rows need not keep their table's order (docs/bi.md: sort by the columns you need), so
         # DuckDB may write row groups as they come: 2-3 s less of the 30 s publish step at 10M
         keep_order = self.con.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0]
@@ -123,46 +124,12 @@ class ParquetSnapshot:
             for view in built_views(self.con):
                 # COPY returns the rows it wrote: counting the view again would run its query twice
                 copied = self.con.execute(
-                    f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path (FORMAT parquet)",  # noqa: S608
-                    {"path": str(self.staging / f"{view}.parquet")},
+                    f"COPY (SELECT * FROM bi.{quote_ident(view)}) TO $path ({options})",  # noqa: S608
+                    {"path": str(self.folder / f"{view}.parquet")},
                 )
                 self.rows[view] = copied.fetchall()[0][0]
         finally:
             self.con.execute("SET preserve_insertion_order = ?", [keep_order])
-        self.written = True
-
-
-@contextmanager
-def parquet_snapshot(con: duckdb.DuckDBPyConnection, folder: Path) -> Iterator[ParquetSnapshot]:
-    """A snapshot of every bi view beside `folder`, moved in only if the block succeeds.
-
-    The block writes it (`snapshot.write()`) and publishes the warehouse, so the snapshot replaces
-    the old one only together with the warehouse: a failed publish leaves both as they were. Each
-    file is renamed into place (atomic per file), so a reader never sees a half-written one; files
-    of views that no longer exist go.
-    """
-    folder = Path(folder)
-    staging = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        snapshot = ParquetSnapshot(con, staging)
-        yield snapshot
-        if not snapshot.written:  # moving nothing would delete every file of the last snapshot
-            raise RuntimeError("the block never wrote the Parquet snapshot: the last one is left as it was")
-        folder.mkdir(parents=True, exist_ok=True)
-        for view in snapshot.rows:
-            os.replace(staging / f"{view}.parquet", folder / f"{view}.parquet")
-        for stale in folder.glob("*.parquet"):
-            if stale.stem not in snapshot.rows:
-                stale.unlink()
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def parquet_dir(warehouse: Path) -> Path:
-    """Where the Parquet snapshot of a published warehouse lives: `<warehouse dir>/parquet/`."""
-    return Path(warehouse).parent / PARQUET_DIR_NAME
 
 
 # --- docs/bi.md ------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ class Settings:
 
     @property
     def work_file(self) -> Path:
-        """The file a run builds in; published by rename so readers never see a half-built state."""
+        """The file a run builds in; a finished copy of it is published (journeyflow.release)."""
         return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
 
     @property

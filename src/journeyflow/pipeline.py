@@ -6,16 +6,16 @@ a run without a Dagster daemon builds exactly what `dagster asset materialize` b
 
 from __future__ import annotations
 
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
-from journeyflow import bi, graph
+from journeyflow import bi, graph, release
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
@@ -41,9 +41,9 @@ from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
     connect,
+    copy_working_file,
     make_private,
     private_files,
-    publish,
     row_count,
 )
 
@@ -227,8 +227,10 @@ def _taxonomy(ctx: RunContext) -> Metadata:
 
 
 def _graph(ctx: RunContext) -> Metadata:
+    """The journey graph into the run's release folder: readers see it only with its warehouse."""
     digraph = graph.from_transitions(ctx.con)
-    paths = graph.export(digraph, graph_dir(ctx.settings))
+    digraph.graph["load_id"] = ctx.load_id  # which run's graph it is (also in the GraphML)
+    paths = graph.export(digraph, release.prepare(ctx.settings.warehouse, ctx.load_id))
     return {"nodes": digraph.number_of_nodes(), "edges": digraph.number_of_edges(),
             **{f"path_{k}": str(v) for k, v in paths.items()}}
 
@@ -238,18 +240,28 @@ def _bi(ctx: RunContext) -> Metadata:
 
 
 def _publish(ctx: RunContext) -> Metadata:
-    record_published(ctx.con, ctx.load_id)
-    folder = bi.parquet_dir(ctx.settings.warehouse)
-    with bi.parquet_snapshot(ctx.con, folder) as snapshot:
+    """Complete the run's release folder (warehouse copy, Parquet snapshot) and switch it in whole.
+
+    A failure before the switch deletes the folder: no reader ever saw it, and the published
+    release stays as it was (journeyflow.release).
+    """
+    warehouse = ctx.settings.warehouse
+    folder = release.prepare(warehouse, ctx.load_id)
+    try:
+        if not all((folder / name).is_file() for name in release.GRAPH_FILES):
+            _graph(ctx)  # its step ran in another run (Dagster can materialise this asset alone)
+        record_published(ctx.con, ctx.load_id)
         ctx.con.execute("CHECKPOINT")
+        snapshot = bi.ParquetSnapshot(ctx.con, folder / release.PARQUET, ctx.load_id)
         # the snapshot is written while the file is copied; the copy is taken after the checkpoint
-        publish(ctx.settings.work_file, ctx.settings.warehouse, while_copying=snapshot.write)
-    return {"published": str(ctx.settings.warehouse), "parquet_dir": str(folder),
-            "parquet_rows": snapshot.rows}
-
-
-def graph_dir(settings: Settings) -> Path:
-    return settings.warehouse.parent
+        copy_working_file(ctx.settings.work_file, folder / warehouse.name, while_copying=snapshot.write)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    release.switch(warehouse, folder)
+    deleted = release.prune(warehouse)
+    return {"published": str(warehouse), "release": str(folder), "parquet_rows": snapshot.rows,
+            "releases_deleted": deleted}
 
 
 STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
@@ -334,15 +346,16 @@ STEPS: tuple[Step, ...] = (
     Step("marts.segment_comparison", ("marts.segment_journeys",), build_segment_comparison,
          "Segment A vs B: conversion rate, phase reach, difference with z-test and 95% interval."),
     Step("exports.journey_graph", ("marts.transitions",), _graph,
-         "The journey graph as GraphML and node-link JSON next to the warehouse."),
+         "The journey graph as GraphML and node-link JSON, into the run's release folder (published "
+         "with the warehouse)."),
     Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
                       "core.journeys", *MARTS, *ANALYTICS_MARTS), _bi,
          "Stable, commented views for dashboards (sql/bi/contract.yaml)."),
     Step("exports.published_warehouse",
          ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
           *MARTS, *ANALYTICS_MARTS, "exports.journey_graph", "bi.views"),
-         _publish, "The finished warehouse without its raw layer, published atomically for readers, "
-         "with a Parquet snapshot of every bi view."),
+         _publish, "The finished warehouse without its raw layer, with the journey graph and a Parquet "
+         "snapshot of every bi view, published together by one atomic switch of the release folder."),
 )
 STEPS_BY_NAME = {step.name: step for step in STEPS}
 

@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: connect, run the SQL files in `sql/`, publish atomically."""
+"""The DuckDB warehouse: connect, run the SQL files in `sql/`, copy the finished file for publishing."""
 
 from __future__ import annotations
 
@@ -347,27 +347,26 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return table_type(con, table) is not None
 
 
-def publish(work_file: Path, published: Path, while_copying: Callable[[], object]) -> None:
-    """Copy the finished working file next to the published one, then rename over it.
+def copy_working_file(work_file: Path, target: Path, while_copying: Callable[[], object]) -> None:
+    """Copy the finished working file into the run's release folder, flushed to disk.
 
-    The rename is atomic, so a reader sees either the old or the new warehouse, never half of one.
-    The raw layer is not in the working file (see `connect`), so it is never published.
-    `while_copying` runs during the copy, which mostly waits on the disk (the Parquet snapshot,
-    which mostly keeps DuckDB's threads busy: 55 s one after the other at 10M events, 28 s side by
-    side); nothing may write to the working file meanwhile. The rename happens only if both succeed;
-    should both fail, the error of `while_copying` is the one raised.
+    The release is not published yet (journeyflow.release switches it in whole), so the copy is
+    the only one the release needs: nothing is renamed afterwards. The raw layer is not in the
+    working file (see `connect`), so it is never published. `while_copying` runs during the copy,
+    which mostly waits on the disk (the Parquet snapshot, which mostly keeps DuckDB's threads busy:
+    55 s one after the other at 10M events, 28 s side by side); nothing may write to the working
+    file meanwhile. Should both fail, the error of `while_copying` is the one raised; a failed copy
+    leaves no partial file.
     """
-    published.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published.with_name(published.name + ".tmp")
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:  # leaving the block waits for the copy
-            copied = pool.submit(_copy_synced, work_file, tmp)
+            copied = pool.submit(_copy_synced, work_file, target)
             while_copying()
             copied.result()  # the copy's error, if it failed
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)
         raise
-    os.replace(tmp, published)
 
 
 def _copy_synced(source: Path, target: Path) -> None:

@@ -244,9 +244,27 @@ def _json_path(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expression:
                     default=exp.JSONExtractScalar(this=node.this, expression=path))
 
 
+def _list_sum(node: exp.Anonymous) -> exp.Expression:
+    """list_sum(l) → a left fold over l's non-NULL elements, NULL when there are none (as DuckDB).
+
+    Spark has no list_sum; AGGREGATE adds the elements in the list's order, so a sorted list gives
+    the same sum every run (core.journeys.conversion_value).
+    """
+    value, acc = exp.to_identifier("v"), exp.to_identifier("acc")
+    present = exp.Lambda(this=exp.Not(this=exp.Is(this=exp.column("v"), expression=exp.Null())),
+                         expressions=[value])
+    add = exp.Lambda(this=exp.Add(this=exp.func("COALESCE", exp.column("acc"), exp.Literal.number(0)),
+                                  expression=exp.column("v")),
+                     expressions=[acc, value])
+    return _call("AGGREGATE", _call("FILTER", node.expressions[0], present),
+                 exp.cast(exp.Null(), "DOUBLE"), add)
+
+
 def _anonymous(node: exp.Anonymous) -> exp.Expression:
     name = node.name.upper()
     args = node.expressions
+    if name == "LIST_SUM" and len(args) == 1:
+        return _list_sum(node)
     if name == "TRY_STRPTIME":
         return _try_strptime(node)
     if name == "TIMEZONE" and len(args) == 2:  # timezone(zone, local timestamp) → the instant in UTC
