@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 
 from builders import T0, ga4_event, write_custom, write_ga4
 from conftest import settings_for
-from journeyflow.release import PARQUET
 from journeyflow.checks import QualityGateFailed
 from journeyflow.cli import app
 from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
+from journeyflow.release import PARQUET
 
 PASSWD = Path("/etc/passwd")
 ORDERS_MAPPING = """
