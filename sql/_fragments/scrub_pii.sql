@@ -12,13 +12,16 @@
 --   national numbers must not follow a letter, digit or . : / _ = -, so dates (01.06.2026,
 --   2026-06-01, 06/01/2026), times, prices, versions, ids (ORD-2026-000123, 0815-4711) and plain
 --   digit runs (epochs, 01711234567) stay as they are.
--- The guard (contains / one regexp_matches) is what every clean text costs; the replacements run
--- only where it finds a candidate.
+-- The guard (a contains and one regexp_matches that each rule implies; dates and timestamps fail it)
+-- is what a clean text costs; the replacements run only where it finds a candidate.
 case
-    when contains($arg, '@') or contains($arg, '%') or contains($arg, '+') or regexp_matches(
+    when contains($arg, '@') or regexp_matches(
         $arg,
-        '(?i)[?&;#](e|e[-_]?mail|mail|user_?email|email_?address|phone|phone_?number|tel|telephone|mobile'
-        || '|cell|fax|name|first_?name|last_?name|fname|lname|full_?name|surname)=|[0-9]{2}(\) ?|[ ./-])[0-9]'
+        '(?i)%(25)?40|[?&;#](e|e[-_]?mail|mail|user_?email|email_?address|phone|phone_?number|tel|telephone'
+        || '|mobile|cell|fax|name|first_?name|last_?name|fname|lname|full_?name|surname)='
+        || '|(\+|%2b)[0-9](([ ./()+-]|%20){0,2}[0-9]){8}'
+        || '|(^|[^0-9]|%20)(\(0[0-9]{2,5}\)|0[0-9]{2,5}([ /-]|%20)[0-9])'
+        || '|[0-9]{3}(\) ?|[ .-]|%20)[0-9]{3}([ .-]|%20)[0-9]{4}'
     )
         then regexp_replace(
             regexp_replace(
