@@ -31,7 +31,8 @@ all_rejects as (
 masked as (
     -- the raw text leaves the raw layer here, so JSON fields holding names, phones or free text are
     -- redacted (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
-    -- hs_email_subject, …) before the PII scrubber masks emails and phone numbers anywhere else.
+    -- hs_email_subject, Zendesk's raw_subject, Freshdesk's description_text, …) before the PII
+    -- scrubber masks emails and phone numbers anywhere else.
     -- Names in a CSV line that could not be parsed cannot be told apart and remain.
     select
         raw_table,
@@ -41,7 +42,8 @@ masked as (
         regexp_replace(
             raw_text,
             '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|firstname|lastname|name|comment'
-            || '|company|description|subject|hs_[a-z_]*(body|text|html|subject|title))"'
+            || '|company|description|description_text|subject|raw_subject'
+            || '|hs_[a-z_]*(body|text|html|subject|title))"'
             || '\s*:\s*")[^"]*"',
             '\1[redacted]"', 'g'
         ) as raw_text,
