@@ -18,6 +18,7 @@ from urllib.parse import unquote, unquote_plus
 
 import duckdb
 import pytest
+from plotly.offline import get_plotlyjs
 from typer.testing import CliRunner
 
 from builders import (
@@ -341,9 +342,13 @@ def test_no_planted_value_outside_raw(planted_run):
             if leaks(text):
                 found.setdefault(path.name, []).append(text[:300])
     graphs = [settings.warehouse.parent / name for name in ("journey_graph.graphml", "journey_graph.json")]
+    plotly_js = get_plotlyjs()  # inlined in the report: its digits are not ours to judge
     for path in [*graphs, report]:
         text = path.read_text(encoding="utf-8")
         assert len(text) > 1000, path
+        if path == report:
+            assert plotly_js in text and "[email]" in text  # e.g. the unmapped event names
+            text = text.replace(plotly_js, "")
         if leaks(text):
             found[path.name] = [m.group(0) for m in re.finditer(r".{60}(qxzv|9876).{60}", text, re.I)][:5]
     assert found == {}
