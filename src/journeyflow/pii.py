@@ -29,7 +29,8 @@ def is_key(column: str) -> bool:
 
 def scrub_text_columns(con: duckdb.DuckDBPyConnection, query: str, params: dict) -> str:
     """`query` with each of its VARCHAR and JSON columns that is not a key passed through
-    {{ scrub_pii }}, in the same order (a JSON column comes back as text: the same JSON, portable).
+    {{ scrub_pii }}, in the same order (a JSON column stays JSON: the placeholders land inside its
+    strings, and none of the patterns can span a quote).
 
     A key or a non-text column passes unchanged; text inside a list or struct must be a key, since
     the scrubber reads plain text only: such a column that is not one stops the build by name.
