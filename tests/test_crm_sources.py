@@ -226,7 +226,7 @@ def test_salesforce_events_people_and_rejects(tmp_path: Path, build) -> None:
     # the rejected lead's text is kept for the analyst, without its name and email
     (lead_text,) = rows(con, """SELECT raw_text FROM quality.rejected_rows
                                 WHERE raw_table = 'raw.salesforce_leads'""")[0]
-    assert L3 in lead_text and '"lastname":"<redacted>"' in lead_text and "<email>" in lead_text
+    assert L3 in lead_text and '"lastname":"[redacted]"' in lead_text and "[email]" in lead_text
     assert "Schmidt" not in lead_text and "dora@" not in lead_text
     # Anna: HubSpot contact + web login + lead (same email) + contact (new email) = one person
     anna = person_of(con, "hubspot:5101")

@@ -295,8 +295,8 @@ def test_bad_raw_text_keeps_the_record_but_masks_contact_details(tmp_path: Path)
     con = load(folder, tmp_path)
     [(raw_text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows")
     # free text may name people, so the comment is redacted too
-    assert json.loads(raw_text) == {"response_id": "r1", "email": "<email>", "score": "11",
-                                    "comment": "<redacted>", "answered_at": "2026-06-02T10:00:00Z"}
+    assert json.loads(raw_text) == {"response_id": "r1", "email": "[email]", "score": "11",
+                                    "comment": "[redacted]", "answered_at": "2026-06-02T10:00:00Z"}
 
 
 # --- messy but valid input ---------------------------------------------------------------------

@@ -26,32 +26,37 @@ all_rejects as (
     union all
     select raw_table, source_file, row_number, reason, raw_text, _load_id
     from record_rejects_with_text
+),
+
+masked as (
+    -- the raw text leaves the raw layer here, so JSON fields holding names, phones or free text are
+    -- redacted (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
+    -- hs_email_subject, Zendesk's raw_subject, Freshdesk's description_text, …) before the PII
+    -- scrubber masks emails and phone numbers anywhere else.
+    -- Names in a CSV line that could not be parsed cannot be told apart and remain.
+    select
+        raw_table,
+        source_file,
+        row_number,
+        reason,
+        regexp_replace(
+            raw_text,
+            '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|firstname|lastname|name|comment'
+            || '|company|description|description_text|subject|raw_subject'
+            || '|hs_[a-z_]*(body|text|html|subject|title))"'
+            || '\s*:\s*")[^"]*"',
+            '\1[redacted]"', 'g'
+        ) as raw_text,
+        _load_id
+    from all_rejects
 )
 
 select
     raw_table,
     source_file,
     row_number,
-    reason,
-    -- the raw text leaves the raw layer here, so contact details are masked: emails, phone
-    -- numbers (international +49 …, national 030 …) and JSON fields holding names, phones or
-    -- free text (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
-    -- hs_email_subject, …). Names in a CSV line that could not be parsed cannot be told apart
-    -- and remain.
-    regexp_replace(
-        regexp_replace(
-            regexp_replace(
-                regexp_replace(
-                    raw_text, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g'
-                ),
-                '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|firstname|lastname|name|comment'
-                || '|company|description|subject|hs_[a-z_]*(body|text|html|subject|title))"'
-                || '\s*:\s*")[^"]*"',
-                '\1<redacted>"', 'g'
-            ),
-            '\+[0-9][0-9 ()/.-]{5,}[0-9]', '<phone>', 'g'
-        ),
-        '(^|[^0-9A-Za-z.:-])0[0-9]{2,5}[ /-][0-9][0-9 /-]{3,}[0-9]', '\1<phone>', 'g'
-    ) as raw_text,
+    -- a reason may quote the value it could not read
+    {{ scrub_pii(reason) }} as reason,
+    {{ scrub_pii(raw_text) }} as raw_text,
     _load_id
-from all_rejects
+from masked

@@ -18,6 +18,7 @@ import duckdb
 
 from journeyflow import changelog, identity
 from journeyflow.engines import DuckDBEngine, build_table, used_params
+from journeyflow.pii import scrub_text_columns
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
@@ -51,9 +52,14 @@ def _tables_read(query: str) -> set[str]:
 
 
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
-    """Type one source's raw records and flag exact duplicates (same record seen before)."""
-    query = sql_text(table)
-    params = used_params(query, ctx.params)
+    """Type one source's raw records and flag exact duplicates (same record seen before).
+
+    The staged table is the first place text leaves raw, so every text column but the keys passes
+    the PII scrubber here (journeyflow/pii.py); everything built later reads scrubbed text.
+    """
+    model = sql_text(table)
+    params = used_params(model, ctx.params)
+    query = scrub_text_columns(ctx.con, model, params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
     # without its own raw rows changing: it is rebuilt whenever any table it reads changed
     joins_others = SOURCES_BY_TABLE[_raw_table(table)].joins_others

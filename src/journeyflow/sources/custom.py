@@ -187,7 +187,7 @@ class Mapping(BaseModel):
 
     @model_validator(mode="after")
     def _no_email_in_attributes(self) -> Mapping:
-        """Attributes leave raw as they are; the email column leaves it only as a hash."""
+        """Attributes leave raw scrubbed (journeyflow/pii.py), the email column only as a hash."""
         email = self.person_keys.email
         if email is not None and email.column in self.attributes.values():
             raise ValueError(f"attributes: {email.column!r} is the email column; emails leave raw "
