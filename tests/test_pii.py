@@ -59,10 +59,10 @@ from builders import (
     zendesk_user,
 )
 from conftest import rows, settings_for
-from journeyflow.bi import parquet_dir
 from journeyflow.cli import app
 from journeyflow.pii import scrub_text_columns
 from journeyflow.pipeline import run_pipeline
+from journeyflow.release import PARQUET
 from journeyflow.warehouse import expand_fragments
 
 # ---- the rule, both sides ----------------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_no_planted_value_outside_raw(planted_run):
         for text in texts_of(con, relation):
             if leaks(text):
                 found.setdefault(relation, []).append(text[:300])
-    snapshot = sorted(parquet_dir(settings.warehouse).glob("*.parquet"))
+    snapshot = sorted((settings.warehouse.parent / PARQUET).glob("*.parquet"))
     assert len(snapshot) >= 10
     reader = duckdb.connect()
     for path in snapshot:
