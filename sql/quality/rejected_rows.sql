@@ -37,8 +37,8 @@ select
     -- numbers (international +49 …, national 030 …) and JSON fields holding names, phones or
     -- free text (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
     -- hs_email_subject, …). Names in a CSV line that could not be parsed cannot be told apart
-    -- and remain.
-    regexp_replace(
+    -- and remain. Cut to 2000 characters after masking (an email cut in half is not masked).
+    left(regexp_replace(
         regexp_replace(
             regexp_replace(
                 regexp_replace(
@@ -52,6 +52,6 @@ select
             '\+[0-9][0-9 ()/.-]{5,}[0-9]', '<phone>', 'g'
         ),
         '(^|[^0-9A-Za-z.:-])0[0-9]{2,5}[ /-][0-9][0-9 /-]{3,}[0-9]', '\1<phone>', 'g'
-    ) as raw_text,
+    ), 2000) as raw_text,
     _load_id
 from all_rejects
