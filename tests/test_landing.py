@@ -142,3 +142,21 @@ def test_parquet_with_text_that_is_not_utf8_is_rejected_whole(tmp_path):
     [(reason,)] = con.execute("SELECT reason FROM raw.ingest_errors").fetchall()
     assert "Invalid string encoding" in reason and len(reason) <= 320
     assert (result.rows, result.errors) == (0, 1)
+
+
+def test_ndjson_files_land_in_one_batch_whatever_their_names_say(tmp_path):
+    """A `.gz` name on plain text made DuckDB's reader fail the batch (and then the run)."""
+    folder = tmp_path / "input" / "ga4"
+    folder.mkdir(parents=True)
+    (folder / "events_20260601.ndjson").write_text(LINE, encoding="utf-8")
+    (folder / "events_20260602.ndjson.gz").write_text(LINE + LINE, encoding="utf-8")
+    (folder / "events_20260603.ndjson.gz").write_bytes(gzip.compress(LINE.encode()))
+    con = connect(tmp_path / "w.duckdb")
+    con.execute(f"CREATE TABLE raw.ga4_events ({landing.RAW_COLUMNS})")
+    files = {path.name: path for path in sorted(folder.iterdir())}
+    fresh = landing.fresh_temp_dir(tmp_path / "tmp")
+    landed = landing.land_ndjson_batch(con, files, GA4, "load1", landing.LandingResult(), fresh)
+    assert landed == set(files)
+    counts = con.execute("SELECT _source_file, count(*) FROM raw.ga4_events GROUP BY 1 ORDER BY 1").fetchall()
+    assert counts == [("events_20260601.ndjson", 1), ("events_20260602.ndjson.gz", 2),
+                      ("events_20260603.ndjson.gz", 1)]

@@ -675,10 +675,11 @@ def reject_rows(
 
 def read_lines(paths: str) -> str:
     """DuckDB's CSV reader as a line reader: one field per line (the separator is LINE_SEPARATOR,
-    no quotes), no line too long (`$max_line`), nothing sniffed."""
+    no quotes), no line too long (`$max_line`), nothing sniffed, and no decompression (the text is
+    plain already; DuckDB would go by a `.gz` name)."""
     return (
         f"read_csv({paths}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(1114111), "
-        "quote = '', escape = '', auto_detect = false, max_line_size = $max_line"
+        "quote = '', escape = '', auto_detect = false, max_line_size = $max_line, compression = 'none'"
     )
 
 
@@ -1027,6 +1028,7 @@ def land_csv(
     reader = (
         f"read_csv($path, columns = {{{columns}}}, header = true, skip = $skip, auto_detect = false, "
         "delim = $delim, quote = '\"', escape = '\"', strict_mode = true, max_line_size = $max_line, "
+        "compression = 'none', "
         "store_rejects = true, rejects_table = 'jf_reject_errors', rejects_scan = 'jf_reject_scans')"
     )
     # DuckDB keeps its reject tables between scans: start each file with empty ones
