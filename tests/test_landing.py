@@ -5,6 +5,12 @@ from __future__ import annotations
 import errno
 import gzip
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -160,3 +166,40 @@ def test_ndjson_files_land_in_one_batch_whatever_their_names_say(tmp_path):
     counts = con.execute("SELECT _source_file, count(*) FROM raw.ga4_events GROUP BY 1 ORDER BY 1").fetchall()
     assert counts == [("events_20260601.ndjson", 1), ("events_20260602.ndjson.gz", 2),
                       ("events_20260603.ndjson.gz", 1)]
+
+
+KILLED_LANDING = """
+import sys, time
+from pathlib import Path
+from journeyflow.sources import SOURCES_BY_TABLE, landing
+from journeyflow.warehouse import connect
+landing.land_file = lambda *args, **kwargs: time.sleep(120)  # stuck reading the plain-text copy
+con = connect(Path(sys.argv[1]))
+landing.land_source(con, Path(sys.argv[2]), SOURCES_BY_TABLE["raw.ga4_events"], "load1",
+                    temp_dir=Path(sys.argv[3]))
+"""
+
+
+def test_a_copy_left_by_a_killed_landing_is_owner_only_and_gone_with_the_next(tmp_path):
+    folder = tmp_path / "input" / "ga4"
+    folder.mkdir(parents=True)
+    (folder / "events_20260601.ndjson.gz").write_bytes(gzip.compress(LINE.encode()))
+    temp_dir = tmp_path / "w.landing"
+    env = {**os.environ, "PYTHONPATH": str(Path(landing.__file__).parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", KILLED_LANDING, str(tmp_path / "w.duckdb"),
+                              str(tmp_path / "input"), str(temp_dir)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(temp_dir.glob("*/*")) and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    [copy] = temp_dir.glob("*/*")
+    assert "a@example.com" in copy.read_text(encoding="utf-8")
+    modes = [oct(p.stat().st_mode & 0o777) for p in (copy, copy.parent, temp_dir)]
+    assert modes == ["0o600", "0o700", "0o700"]
+    con = connect(tmp_path / "w.duckdb")
+    land_source(con, tmp_path / "input", GA4, "load2", temp_dir=temp_dir)
+    assert not temp_dir.exists()
+    assert con.execute("SELECT count(*) FROM raw.ga4_events").fetchall() == [(1,)]
