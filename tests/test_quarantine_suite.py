@@ -513,16 +513,18 @@ def test_rows_read_is_the_independent_count_and_the_split_is_as_expected(case: C
         assert count in (None, 0), "a file its format can split must not be rejected whole"
     else:
         assert count == case.loaded + case.rejected + case.duplicate, "the case's own expectation"
-    summary = rows(con, """
+    summary = con.execute("""
         SELECT rows_read, rows_loaded, rows_rejected, rows_duplicate FROM quality.load_summary
         WHERE source_file = ?
-    """.replace("?", f"'{case.path}'"))
+    """, [case.path]).fetchall()
     read = 1 if case.whole_file else count
     assert summary == ([(read, case.loaded, case.rejected, case.duplicate)] if read else [])
-    rejects = rows(con, f"SELECT row_number, reason, raw_text FROM quality.rejected_rows "
-                        f"WHERE source_file = '{case.path}' ORDER BY row_number")
+    rejects = con.execute("""
+        SELECT row_number, reason, raw_text FROM quality.rejected_rows
+        WHERE source_file = ? ORDER BY row_number
+    """, [case.path]).fetchall()
     assert len(rejects) == case.rejected
-    assert all(row is None for row, _, _ in rejects) == case.whole_file or not rejects
+    assert [row is None for row, _, _ in rejects] == [case.whole_file] * case.rejected
     for _, reason, raw_text in rejects:
         assert case.reason is None or case.reason in reason, reason
         assert raw_text is not None and len(raw_text) <= 2000
