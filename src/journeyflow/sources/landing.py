@@ -499,7 +499,7 @@ def landed_files(
 
 
 def remember_files(con: duckdb.DuckDBPyConnection, source: Source,
-                   fingerprints: dict[str, tuple[int, int, str]], load_id: str) -> None:
+                   fingerprints: dict[str, tuple[int, int, str | None]], load_id: str) -> None:
     """Record what was landed: file name → (size, modification time, digest) before reading."""
     if fingerprints:
         sizes, mtimes, digests = zip(*fingerprints.values(), strict=True)
