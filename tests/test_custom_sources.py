@@ -263,7 +263,7 @@ def test_custom_files_land_again_only_when_a_mapping_or_a_file_changed(tmp_path)
     source = SOURCES_BY_TABLE["raw.custom_events"]
 
     def land(load_id: str):  # noqa: ANN202
-        return land_source(con, folder, source, load_id, incremental=True)
+        return land_source(con, folder, source, load_id, incremental=True, temp_dir=tmp_path / "tmp")
 
     first, second = land("load1"), land("load2")
     assert (first.files, second.files, second.errors) == (1, 1, 1)  # a broken mapping: every run

@@ -10,8 +10,10 @@ lambda t: case
     when regexp_matches(
         trim(t), '[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*(Z|z|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$'
     ) then try_cast(trim(t) as timestamptz)
+    -- a zone-less time only with a 4-digit year: DuckDB casts years up to 294247 (and BC ones), and
+    -- read in a zone west of UTC the last of them overflow the timestamp range (an error, not NULL)
     else timezone($arg, coalesce(
-        try_cast(trim(t) as timestamp),
+        case when regexp_matches(trim(t), '^[0-9]{4}-') then try_cast(trim(t) as timestamp) end,
         try_strptime(trim(t), ['%d.%m.%Y %H:%M:%S', '%d.%m.%Y %H:%M', '%d.%m.%Y'])
     ))
 end

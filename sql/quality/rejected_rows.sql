@@ -57,6 +57,8 @@ select
     row_number,
     -- a reason may quote the value it could not read
     {{ scrub_pii(reason) }} as reason,
-    {{ scrub_pii(raw_text) }} as raw_text,
+    -- cut to 2000 characters after masking (an email cut in half is not masked; a rejected 33 MB
+    -- line was published whole)
+    left({{ scrub_pii(raw_text) }}, 2000) as raw_text,
     _load_id
 from masked

@@ -192,5 +192,7 @@ select
             then 'no person key: ' || person_key_columns || ' all empty'
         when value_text <> '' and value is null
             then value_column || ' (value) is not a number: ' || left(value_text, 20)
+        when abs(value) > 1e15
+            then value_column || ' (value) out of range (beyond ±10^15): ' || left(value_text, 20)
     end as _reject_reason
 from parsed

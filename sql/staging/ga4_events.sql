@@ -42,6 +42,7 @@ typed as (
         nullif(r.user_id, '') as user_id,
         -- timestamps
         r.event_timestamp as event_timestamp_text,
+        regexp_full_match(trim(r.event_timestamp), '-?[0-9]+') as event_timestamp_is_integer,
         case when regexp_full_match(trim(r.event_timestamp), '-?[0-9]+')
             then try_cast(trim(r.event_timestamp) as bigint) end as event_timestamp_us,
         -- attributes
@@ -74,7 +75,9 @@ typed as (
 with_time as (
     select
         *,
-        make_timestamptz(event_timestamp_us) as occurred_at,
+        -- only years 1 to 9999 are timestamps (on Spark too); outside them make_timestamptz fails
+        case when event_timestamp_us between -62135596800000000 and 253402300799999999
+            then make_timestamptz(event_timestamp_us) end as occurred_at,
         regexp_replace(regexp_replace(page_location, '^[a-z]+://[^/]+', ''), '[?#].*$', '') as page_path
     from typed
 ),
@@ -85,15 +88,18 @@ checked as (
         case
             when not is_json then 'line is not valid JSON'
             when event_timestamp_text is null then 'missing event_timestamp'
-            when event_timestamp_us is null
+            when not event_timestamp_is_integer
                 then 'event_timestamp is not an integer: ' || left(event_timestamp_text, 40)
+            when occurred_at is null then 'event_timestamp out of range: ' || left(event_timestamp_text, 40)
             when occurred_at < timestamptz '2000-01-01 00:00:00+00'
                 or occurred_at > current_timestamp + interval 1 day
                 then 'event_timestamp out of range: ' || cast(occurred_at as varchar)
             when event_name is null or event_name = '' then 'missing event_name'
             when anonymous_id is null or anonymous_id = '' then 'missing user_pseudo_id'
+            -- NaN and infinity too (NaN compares above every number, here and on Spark)
+            when abs(value) > 1e15 then 'value out of range (beyond ±10^15): ' || cast(value as varchar)
         end as _reject_reason
     from with_time
 )
 
-select * exclude (is_json) from checked
+select * exclude (is_json, event_timestamp_is_integer) from checked

@@ -81,6 +81,7 @@ select
             then 'Create Date is not a date: ' || left(bad_date.txt, 40)
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
+        when abs(amount) > 1e15 then 'Amount out of range (beyond ±10^15): ' || left(amount_text, 40)
         when associated_contact_id is null then 'missing Associated Contact IDs'
         {{ unusable_timestamp_reason(bad_date, date) }}
     end as _reject_reason

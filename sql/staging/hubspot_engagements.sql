@@ -95,6 +95,8 @@ select
         {{ unusable_timestamp_reason(bad_time, timestamp) }}
         when call_duration_text <> '' and call_duration_seconds is null
             then 'hs_call_duration is not a number of milliseconds: ' || left(call_duration_text, 40)
+        when call_duration_seconds > 1e9
+            then 'hs_call_duration out of range (beyond 10^12 milliseconds): ' || left(call_duration_text, 40)
         when array_length(crm_contact_ids) = 0
             then 'no associated contact (associations.contacts.results is empty or missing)'
         when archived then 'archived (deleted in HubSpot)'

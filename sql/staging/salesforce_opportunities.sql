@@ -108,6 +108,7 @@ select
         {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
+        when abs(amount) > 1e15 then 'Amount out of range (beyond ±10^15): ' || left(amount_text, 40)
         when is_closed is null then 'IsClosed is not true or false: ' || left(is_closed_text, 40)
         when is_won is null then 'IsWon is not true or false: ' || left(is_won_text, 40)
         when is_won and not is_closed then 'IsWon is true but IsClosed is false'

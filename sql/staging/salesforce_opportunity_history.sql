@@ -76,6 +76,7 @@ select
         {{ unusable_timestamp_reason(bad_time, date) }}
         when amount_text <> '' and amount is null
             then 'Amount is not a number: ' || left(amount_text, 40)
+        when abs(amount) > 1e15 then 'Amount out of range (beyond ±10^15): ' || left(amount_text, 40)
         when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
         when not opportunity_known
             then 'OpportunityId ' || left(opportunity_id, 40)

@@ -148,6 +148,10 @@ checked as (
                 then 'no identifier: anonymousId and userId are empty'
             when value_text_used is not null and value is null
                 then 'properties.revenue/total/value is not a number: ' || left(value_text_used, 40)
+            -- NaN and infinity too (NaN compares above every number, here and on Spark)
+            when abs(value) > 1e15
+                then 'properties.revenue/total/value out of range (beyond ±10^15): '
+                    || left(value_text_used, 40)
         end as _reject_reason
     from typed
 )

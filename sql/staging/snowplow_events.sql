@@ -168,6 +168,11 @@ checked as (
                 then 'no identifier: domain_userid and user_id are empty'
             when tr_total_text is not null and tr_total is null
                 then 'tr_total is not a number: ' || left(tr_total_text, 40)
+            -- NaN and infinity too (NaN compares above every number, here and on Spark)
+            when abs(tr_total) > 1e15
+                then 'tr_total out of range (beyond ±10^15): ' || left(tr_total_text, 40)
+            when abs(se_value) > 1e15
+                then 'se_value out of range (beyond ±10^15): ' || left(se_value_text, 40)
         end as _reject_reason
     from typed
 )

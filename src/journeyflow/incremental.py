@@ -19,7 +19,7 @@ import duckdb
 from journeyflow import changelog, identity
 from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.pii import scrub_text_columns
-from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source
+from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
 if TYPE_CHECKING:
@@ -56,7 +56,61 @@ def build_staged_source(ctx: RunContext, table: str) -> Metadata:
 
     The staged table is the first place text leaves raw, so every text column but the keys passes
     the PII scrubber here (journeyflow/pii.py); everything built later reads scrubbed text.
+    Typing is set-based, so one value the SQL cannot handle would fail every file of the source:
+    should it fail, each file is typed alone, those that fail are quarantined (`quarantine_files`)
+    and the rest is typed again. Out of memory or disk and interrupts fail the run as they are.
     """
+    try:
+        return _build_staged_source(ctx, table)
+    except Exception as exc:
+        if landing.stops_the_run(exc):
+            raise
+        quarantined = quarantine_files(ctx, table)
+        if not quarantined:
+            raise
+    return {**_build_staged_source(ctx, table), "files_quarantined": quarantined}
+
+
+def quarantine_files(ctx: RunContext, table: str) -> int:
+    """Type each file of the staged table's raw table alone (on DuckDB, whatever the engine);
+    move the rows of each that fails to one file-level reject in `raw.ingest_errors` with the
+    error, and forget that the file was landed, so the next run lands and types it again (after
+    the fix, it loads). Returns how many files were quarantined."""
+    con, raw_table = ctx.con, _raw_table(table)
+    query = _reading(sql_text(table), raw_table, "typing_probe")
+    params = used_params(query, ctx.params)
+    failed: dict[str, str] = {}
+    for (name,) in con.execute(f"SELECT DISTINCT _source_file FROM {raw_table} ORDER BY 1").fetchall():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typing_probe AS SELECT * FROM {raw_table} "
+                    "WHERE _source_file = $file", {"file": name})
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE typing_result AS SELECT * FROM ({query})", params)
+        except Exception as exc:
+            if landing.stops_the_run(exc):
+                raise
+            failed[name] = landing.describe_error(exc)
+    con.execute("DROP TABLE IF EXISTS typing_probe")
+    con.execute("DROP TABLE IF EXISTS typing_result")
+    with transaction(con):
+        for name, error in failed.items():
+            params = {"raw_table": raw_table, "file": name, "limit": landing.RAW_TEXT_LIMIT,
+                      "reason": f"file could not be typed: {error}"}
+            con.execute(
+                f"""
+                INSERT INTO raw.ingest_errors
+                SELECT $raw_table, $file, NULL, $reason, left(arg_min(record, _row_number), $limit),
+                       any_value(_load_id)
+                FROM {raw_table} WHERE _source_file = $file
+                """,
+                params,
+            )
+            con.execute(f"DELETE FROM {raw_table} WHERE _source_file = $file", {"file": name})
+            con.execute("DELETE FROM raw.landed_files WHERE raw_table = $raw_table AND source_file = $file",
+                        {"raw_table": raw_table, "file": name})
+    return len(failed)
+
+
+def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     model = sql_text(table)
     params = used_params(model, ctx.params)
     query = scrub_text_columns(ctx.con, model, params)

@@ -36,7 +36,7 @@ from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
-from journeyflow.sources.landing import land_source
+from journeyflow.sources.landing import land_source, temp_dir_for
 from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
@@ -187,7 +187,8 @@ def _raw_step(source_table: str) -> Step:
         phases = _taxonomy_phases(ctx.settings) if source.reader == "custom" else None
         with private_files():  # the raw file's write-ahead log holds the plain text meanwhile
             result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
-                                 ctx.incremental, ctx.scope, phases)
+                                 ctx.incremental, ctx.scope, phases,
+                                 temp_dir=temp_dir_for(ctx.settings.work_file))
         metadata: Metadata = {"files": result.files, "rows": result.rows,
                               "unreadable_rows": result.errors}
         if ctx.incremental:

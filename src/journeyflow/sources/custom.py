@@ -479,12 +479,15 @@ def land_custom_sources(
     result: LandingResult,
     phases: set[str] | None = None,
     incremental: bool = False,
+    *,
+    temp_dir: Path,
 ) -> None:
     """Land every custom source's files into `source.raw_table`; a bad mapping is one file reject.
 
     A mapping decides how all its files are read, so they are landed together. An incremental run
     lands nothing when every mapping is usable and no mapping or data file was added, removed or
-    changed (`landing.unchanged_files`) since the last landing.
+    changed (`landing.unchanged_files`) since the last landing. `temp_dir`: where plain-text
+    copies are written (`landing.land_source`'s).
     """
     sources = discover(input_dir, phases)
     files = {landing.input_name(input_dir, path): path for custom in sources
@@ -513,7 +516,7 @@ def land_custom_sources(
             continue
         for path in custom.files:
             fmt, name = custom.file_format(path), landing.input_name(input_dir, path)
-            landing.land_one_file(con, path, name, replace(source, reader=fmt), load_id, result)
+            landing.land_one_file(con, path, name, replace(source, reader=fmt), load_id, result, temp_dir)
             landed.append((custom.name, name, fmt))
     write_mapping_tables(con, sources, landed)
     landing.remember_files(con, source, fingerprints, load_id)

@@ -3,34 +3,43 @@
 Every raw table has the same shape: lineage columns plus `record`, the record as JSON text (a GA4
 line, a Zendesk ticket, or a CSV row keyed by its normalised header). Parsing and typing happen in
 `sql/staging`, so a record that cannot be used is kept and rejected there with a reason.
-Whatever cannot even be split into records (a truncated JSON document, a CSV line with the wrong
-number of fields, an empty or unreadable file) goes to `raw.ingest_errors` with file, row and
-reason.
+What cannot even be made a record goes to `raw.ingest_errors` with file, row and reason: a CSV
+record with the wrong number of fields or a quote that never closes, a line or element holding
+bytes that are not UTF-8 (or, in JSON, a raw control byte), and, as one row for the whole file, a
+file that cannot be split into records at all (a truncated JSON document, a corrupt gzip or
+Parquet file, an empty file). No file stops the run: any error while reading one rejects that
+file; only running out of memory or disk and an interrupt fail the run (`stops_the_run`).
 
 Real exports arrive gzip-compressed, with a byte-order mark, in Windows-1252, or `;`-separated.
-Each file is therefore first turned into plain UTF-8 text (a temporary copy only when it is not
-already that), so every reader below sees the same kind of input.
+Each file is therefore first turned into plain UTF-8 text (a copy, owner-only, in the landing's
+temporary folder beside the working file, only when it is not already that), so every reader
+below sees the same kind of input.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import gzip
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import SOURCES, Source
@@ -60,28 +69,56 @@ CREATE TABLE IF NOT EXISTS raw.landed_files (
 """
 # raw files written by earlier releases have no digest column: added, the files landed again once
 LANDED_FILES_DIGEST = "ALTER TABLE raw.landed_files ADD COLUMN IF NOT EXISTS content_digest VARCHAR"
-# A line without its trailing carriage returns, and "the line is not blank" (what trim() keeps is
-# not empty). Both copy a line only when they must: rtrim() and trim() copy every string they
+# A line without its trailing carriage returns, and "the line is not blank" (not only spaces and
+# tabs). Both copy a line only when they must: rtrim() and trim() copy every string they
 # get, which for 1.4 KB GA4 lines cost more than reading them.
 WITHOUT_CR = "CASE WHEN suffix(line, chr(13)) THEN rtrim(line, chr(13)) ELSE line END"
 NOT_BLANK = """
     CASE
         WHEN coalesce(line, '') = '' THEN false
-        WHEN trim(left(line, 1)) <> '' THEN true
-        ELSE trim(line) <> ''
+        WHEN trim(left(line, 1), ' ' || chr(9)) <> '' THEN true
+        ELSE trim(line, ' ' || chr(9)) <> ''
     END
 """
 RAW_TEXT_LIMIT = 2000
+REASON_LIMIT = 300  # of an error message: DuckDB's quote the whole offending line
 CHUNK_BYTES = 1 << 20
+SPLIT_BYTES = 64 << 20  # what the exact line splitter reads at a time
+CSV_BATCH_ROWS = 50_000  # rows the exact CSV reader hands DuckDB at a time
 GZIP_MAGIC = b"\x1f\x8b"
 CSV_DELIMITERS = (",", ";", "\t", "|")
-# A file that fails here is one file-level reject; the other files of the source still load.
-# Only errors that say the file's content is unusable; running out of memory or disk, a missing
-# permission or an interrupt fail the run instead (the published warehouse then stays as it was).
-FILE_ERRORS = (
-    duckdb.InvalidInputException, duckdb.ConversionException, duckdb.ParserException,
-    gzip.BadGzipFile, EOFError, UnicodeError, zlib.error,
-)
+# The field separator the line readers (NDJSON, TSV) give DuckDB's CSV reader, so that a whole line
+# is one field: U+10FFFF, a noncharacter, 4 bytes in UTF-8 (a file that holds it is split exactly).
+LINE_SEPARATOR = "\U0010ffff"
+# Bytes no JSON text may hold unescaped (tab, LF and CR are whitespace between values).
+CONTROL_CODES = np.array([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f]"
+REPLACEMENT = "\ufffd"  # stands for bytes that could not be decoded (or, in a JSON document, a control byte)
+UNDECODABLE = "holds bytes that are not UTF-8 (shown as \ufffd) in a file that is otherwise UTF-8"
+CONTROL_IN_DOCUMENT = "holds a raw control byte (shown as \ufffd), which JSON does not allow unescaped"
+LINE_READERS = ("ndjson", "tsv")  # split at LF: the exact splitter can read what DuckDB cannot
+# Errors of the machine, not of a file: they fail the run (the published warehouse then stays as
+# it was). Every other error while reading a file rejects that file, and the run goes on.
+RUN_ERRORS = (MemoryError, duckdb.OutOfMemoryException, duckdb.InterruptException, duckdb.FatalException)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def stops_the_run(exc: BaseException) -> bool:
+    """Out of memory, out of disk, an interrupt: not the file's fault, so not the file's reject."""
+    if isinstance(exc, RUN_ERRORS):
+        return True
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+        return True
+    return isinstance(exc, duckdb.IOException) and "no space left" in str(exc).lower()
+
+
+def describe_error(exc: BaseException) -> str:
+    """The first line of an error, short: DuckDB's messages go on with the whole offending line."""
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else ""
+    if not isinstance(exc, duckdb.Error):
+        message = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return message[:REASON_LIMIT]
 
 
 @dataclass
@@ -102,10 +139,60 @@ class TextFile:
     encoding: str  # what the original was written in: utf-8, utf-8-sig, cp1252 or latin-1
     compressed: bool
     empty: bool  # nothing but whitespace (or 0 bytes) after decompression
+    # bytes of an otherwise UTF-8 file that are not UTF-8: U+FFFD in the copy, their records rejected
+    undecodable: int = 0
+    control_bytes: bool = False  # holds a byte 0x00-0x1F other than tab, LF and CR
+    # LF or CRLF line ends only (no CR alone, not both) and no LINE_SEPARATOR: DuckDB's CSV reader
+    # then splits the lines exactly as LF does; otherwise the line readers split them themselves
+    plain_lines: bool = True
 
     @property
     def transcoded(self) -> bool:
-        return self.encoding != "utf-8" or self.compressed
+        return self.encoding != "utf-8" or self.compressed or self.undecodable > 0
+
+    @property
+    def max_line_size(self) -> int:
+        """DuckDB's `max_line_size` for this file: no line is longer than the file, so none is cut
+        (a longer line than the setting fails the read or, with `store_rejects`, vanishes)."""
+        return max(self.path.stat().st_size + 1, 2 << 20)
+
+
+@dataclass
+class ByteScan:
+    """What one pass over a file's bytes found, chunk by chunk, whatever their encoding.
+
+    numpy counts the bytes below 0x20 in one pass per chunk, and looks for the separator only in a
+    chunk that has a byte 0xF4 (a regular expression, or even `in`, over every byte took longer
+    than DuckDB takes to land the file).
+    """
+
+    empty: bool = True
+    control_bytes: bool = False
+    separator: bool = False
+    cr: int = 0
+    lf: int = 0
+    crlf: int = 0
+    tail: bytes = b""  # the end of the chunk before: a CRLF or separator may span two chunks
+
+    def add(self, chunk: bytes) -> None:
+        self.empty = self.empty and not chunk.strip()
+        data = np.frombuffer(chunk, np.uint8)
+        low = np.bincount(data[data < 0x20], minlength=0x20)
+        self.control_bytes = self.control_bytes or bool(low[CONTROL_CODES].any())
+        self.cr += int(low[0x0D])
+        self.lf += int(low[0x0A])
+        if low[0x0D]:
+            after = np.flatnonzero(data == 0x0D) + 1
+            self.crlf += int(np.count_nonzero(data[after[after < len(data)]] == 0x0A))
+        self.crlf += self.tail.endswith(b"\r") and chunk.startswith(b"\n")
+        separator = LINE_SEPARATOR.encode()  # starts with 0xF4: a byte most files never hold
+        self.separator = (self.separator or separator in self.tail + chunk[:3]
+                          or (data.max(initial=0) >= 0xF4 and separator in chunk))
+        self.tail = chunk[-3:]
+
+    @property
+    def plain_lines(self) -> bool:
+        return not self.separator and self.cr == self.crlf and self.crlf in (0, self.lf)
 
 
 def find_files(input_dir: Path, source: Source) -> list[Path]:
@@ -203,6 +290,8 @@ def land_source(
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
     phases: set[str] | None = None,
+    *,
+    temp_dir: Path,
 ) -> LandingResult:
     """Land the source's files in its raw table.
 
@@ -213,15 +302,29 @@ def land_source(
     decide how a file is read) are landed in full whenever any mapping or data file changed
     (`land_custom_sources`).
     `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
+    `temp_dir` (`temp_dir_for` the working file) holds plain-text copies while they are read; it
+    is emptied first (a killed run's copies) and removed afterwards.
     """
     con.execute(INGEST_ERRORS_DDL)
     con.execute(LANDED_FILES_DDL)
     con.execute(LANDED_FILES_DIGEST)
+    fresh_temp_dir(temp_dir)
+    try:
+        return _land_source(con, input_dir, source, load_id, incremental, scope, phases, temp_dir)
+    finally:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _land_source(
+    con: duckdb.DuckDBPyConnection, input_dir: Path, source: Source, load_id: str, incremental: bool,
+    scope: LoadScope, phases: set[str] | None, temp_dir: Path,
+) -> LandingResult:
     result = LandingResult()
     if source.reader == "custom":
         from journeyflow.sources.custom import land_custom_sources
 
-        land_custom_sources(con, input_dir, source, load_id, result, phases, incremental)
+        land_custom_sources(con, input_dir, source, load_id, result, phases, incremental,
+                            temp_dir=temp_dir)
         return _count(con, source, result)
     folder = input_dir / source.folder
     found = {input_name(input_dir, p): p for p in find_files(input_dir, source)
@@ -241,12 +344,12 @@ def land_source(
     # taken before reading: a file rewritten while it lands differs from this next time
     fingerprints = {name: file_fingerprint(path) for name, path in files.items()}
     ndjson = {name: path for name, path in files.items() if source.reader_for(path) == "ndjson"}
-    if land_ndjson_batch(con, ndjson, source, load_id, result):
-        remember_files(con, source, {name: fingerprints[name] for name in ndjson}, load_id)
-        files = {name: path for name, path in files.items() if name not in ndjson}  # in one statement
+    batched = land_ndjson_batch(con, ndjson, source, load_id, result, temp_dir)  # in one statement
+    remember_files(con, source, {name: fingerprints[name] for name in batched}, load_id)
     for name, path in files.items():
-        land_one_file(con, path, name, source, load_id, result)
-        remember_files(con, source, {name: fingerprints[name]}, load_id)
+        if name not in batched:
+            land_one_file(con, path, name, source, load_id, result, temp_dir)
+            remember_files(con, source, {name: fingerprints[name]}, load_id)
     return _count(con, source, result)
 
 
@@ -266,10 +369,16 @@ def content_digest(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def file_fingerprint(path: Path) -> tuple[int, int, str]:
-    """(size, modification time, content digest) of a file as it is now."""
+def file_fingerprint(path: Path) -> tuple[int, int, str | None]:
+    """(size, modification time, content digest) of a file as it is now; no digest for a file
+    that cannot be read (its landing says why)."""
     stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns, content_digest(path)
+    try:
+        return stat.st_size, stat.st_mtime_ns, content_digest(path)
+    except OSError as exc:
+        if stops_the_run(exc):
+            raise
+        return stat.st_size, stat.st_mtime_ns, None
 
 
 def unchanged_files(con: duckdb.DuckDBPyConnection, source: Source, found: dict[str, Path]) -> set[str]:
@@ -312,36 +421,52 @@ def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult
 
 def land_one_file(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, source: Source, load_id: str,
-    result: LandingResult,
+    result: LandingResult, temp_dir: Path,
 ) -> None:
-    """Land one file in its own transaction; an unreadable file becomes one file-level reject.
+    """Land one file in its own transaction; a file that cannot be split into records becomes one
+    file-level reject, whatever the error (`stops_the_run` errors excepted).
 
-    `name` is what lineage calls the file (`input_name`).
+    `name` is what lineage calls the file (`input_name`). A line file (NDJSON, TSV) or CSV that
+    DuckDB's reader fails on is read again by the exact splitter before the file is given up.
     """
     result.files += 1
     reader = source.reader_for(path)
-    # one transaction per file: a file that fails half-way leaves none of its rows behind,
-    # so its rows are counted once (as one file-level reject), never twice
-    con.execute("BEGIN TRANSACTION")
     try:
         if reader == "parquet":
-            land_parquet(con, path, name, source, load_id)
+            error = _in_transaction(con, lambda: land_parquet(con, path, name, source, load_id))
         else:
-            with readable_text(path) as text:
-                result.transcoded += text.transcoded
+            with readable_text(path, temp_dir) as text:
                 if text.empty:
-                    record_file_error(
-                        con, source, name, load_id,
-                        "file is empty: no header and no records", raw_text="",
-                    )
-                else:
-                    land_file(con, text, name, source, load_id, reader)
-        con.execute("COMMIT")
-    except FILE_ERRORS as exc:
+                    record_file_error(con, source, name, load_id,
+                                      "file is empty: no header and no records", raw_text="")
+                    return
+                result.transcoded += text.transcoded
+                error = _in_transaction(con, lambda: land_file(con, text, name, source, load_id, reader))
+                if error is not None and reader in (*LINE_READERS, "csv"):
+                    error = _in_transaction(
+                        con, lambda: land_file(con, text, name, source, load_id, reader, exact=True))
+    except Exception as exc:  # noqa: BLE001 (any error of a file rejects the file)
+        if stops_the_run(exc):
+            raise
+        error = exc
+    if error is not None:
+        record_file_error(con, source, name, load_id,
+                          f"file could not be read: {describe_error(error)}", raw_text=_head(path))
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, land: Callable[[], None]) -> Exception | None:
+    """Run `land` in one transaction: a file that fails half-way leaves none of its rows behind,
+    so its rows are counted once (as one file-level reject), never twice. Returns its error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        land()
+    except Exception as exc:  # noqa: BLE001 (the caller decides; run-stopping errors go on up)
         con.execute("ROLLBACK")
-        record_file_error(
-            con, source, name, load_id, f"file could not be read: {exc}", raw_text=_head(path)
-        )
+        if stops_the_run(exc):
+            raise
+        return exc
+    con.execute("COMMIT")
+    return None
 
 
 def forget_files(con: duckdb.DuckDBPyConnection, source: Source, files: list[str] | None) -> None:
@@ -374,7 +499,7 @@ def landed_files(
 
 
 def remember_files(con: duckdb.DuckDBPyConnection, source: Source,
-                   fingerprints: dict[str, tuple[int, int, str]], load_id: str) -> None:
+                   fingerprints: dict[str, tuple[int, int, str | None]], load_id: str) -> None:
     """Record what was landed: file name → (size, modification time, digest) before reading."""
     if fingerprints:
         sizes, mtimes, digests = zip(*fingerprints.values(), strict=True)
@@ -400,81 +525,227 @@ def open_bytes(path: Path, compressed: bool) -> Iterator[BinaryIO]:
         yield handle  # type: ignore[misc]
 
 
-def detect_encoding(path: Path) -> tuple[str, bool, bool]:
-    """(encoding, compressed, empty): UTF-8 if the whole file decodes as UTF-8, else Windows-1252.
+def inspect_text(path: Path) -> tuple[str, bool, int, ByteScan]:
+    """(encoding, compressed, undecodable bytes, byte scan) of a text export, streamed in chunks.
 
-    Exports from German Excel or older CRMs are Windows-1252; bytes that are undefined there
-    (0x81, 0x8D, ...) fall back to Latin-1, which decodes anything. Streams in chunks, so a large
-    file is never held in memory.
+    UTF-8 when the whole file decodes as UTF-8. A file with bytes that are not UTF-8 is still
+    UTF-8 when it has more well-formed non-ASCII characters than such bytes (a UTF-8 export with
+    one row pasted from Windows-1252): only the records holding them are rejected, and "Jürgen"
+    stays "Jürgen" in every other row. Otherwise it is Windows-1252 (German Excel, older CRMs),
+    or Latin-1 when it has bytes undefined there (0x81, 0x8D, ...), which decodes anything.
     """
     compressed = is_gzip(path)
-    for candidate in ("utf-8", "cp1252", "latin-1"):
-        encoding, decoder = candidate, codecs.getincrementaldecoder(candidate)()
-        empty, first = True, True
-        try:
-            with open_bytes(path, compressed) as handle:
-                while chunk := handle.read(CHUNK_BYTES):
-                    if first and encoding == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
-                        encoding, chunk = "utf-8-sig", chunk[len(codecs.BOM_UTF8):]
-                    first = False
-                    empty = empty and not chunk.strip()
+    scan, decoder = ByteScan(), codecs.getincrementaldecoder("utf-8")()
+    utf8, bom = True, False
+    with open_bytes(path, compressed) as handle:
+        first = True
+        while chunk := handle.read(CHUNK_BYTES):
+            if first and chunk.startswith(codecs.BOM_UTF8):
+                bom, chunk = True, chunk[len(codecs.BOM_UTF8):]
+            first = False
+            scan.add(chunk)
+            if utf8:
+                try:
                     decoder.decode(chunk)
-                decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-        return encoding, compressed, empty
-    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
+            utf8 = False
+    utf8_name = "utf-8-sig" if bom else "utf-8"
+    if utf8:
+        return utf8_name, compressed, 0, scan
+    undecodable, well_formed = _count_utf8(path, compressed)
+    if well_formed > undecodable:
+        return utf8_name, compressed, undecodable, scan
+    return ("cp1252" if _decodes(path, compressed, "cp1252") else "latin-1"), compressed, 0, scan
+
+
+def _count_utf8(path: Path, compressed: bool) -> tuple[int, int]:
+    """(bytes that are not UTF-8, well-formed non-ASCII characters) of a file."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    undecodable = well_formed = 0
+    with open_bytes(path, compressed) as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            text = decoder.decode(chunk)
+            bad = text.count(REPLACEMENT)
+            undecodable += bad
+            well_formed += len(text) - len(text.encode("ascii", "ignore")) - bad
+    return undecodable + decoder.decode(b"", final=True).count(REPLACEMENT), well_formed
+
+
+def _decodes(path: Path, compressed: bool, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open_bytes(path, compressed) as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @contextmanager
-def readable_text(path: Path) -> Iterator[TextFile]:
-    """The file as plain UTF-8 text DuckDB can read; a temporary copy only when needed."""
-    encoding, compressed, empty = detect_encoding(path)
-    if (encoding == "utf-8" and not compressed) or empty:
-        yield TextFile(path, encoding, compressed, empty)
+def readable_text(path: Path, temp_dir: Path) -> Iterator[TextFile]:
+    """The file as plain UTF-8 text DuckDB can read; a copy in `temp_dir` only when needed.
+
+    The copy holds what the export holds (emails included), so it is owner-only and removed when
+    the file has landed; one left by a killed run goes with the next landing (`fresh_temp_dir`).
+    """
+    encoding, compressed, undecodable, scan = inspect_text(path)
+    text = TextFile(path, encoding, compressed, scan.empty, undecodable, scan.control_bytes,
+                    scan.plain_lines)
+    if not text.transcoded or text.empty:
+        yield text
         return
-    with tempfile.TemporaryDirectory(prefix="journeyflow-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="copy-", dir=temp_dir) as tmp:  # mode 0700
         copy = Path(tmp) / path.name.removesuffix(".gz")
-        decoder = codecs.getincrementaldecoder(encoding)()
-        with open_bytes(path, compressed) as handle, copy.open("w", encoding="utf-8", newline="") as out:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        target = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with open_bytes(path, compressed) as handle, open(target, "w", encoding="utf-8", newline="") as out:
             while chunk := handle.read(CHUNK_BYTES):
                 out.write(decoder.decode(chunk))
             out.write(decoder.decode(b"", final=True))
-        yield TextFile(copy, encoding, compressed, empty)
+        yield replace(text, path=copy)
+
+
+def fresh_temp_dir(folder: Path) -> Path:
+    """The folder for a landing's plain-text copies, owner-only (0700), emptied of what a killed
+    run left there."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(mode=0o700, parents=True)
+    folder.chmod(0o700)  # mkdir's mode passes through the umask
+    return folder
+
+
+def temp_dir_for(work_file: Path) -> Path:
+    """Where a run's landing writes plain-text copies: beside the working file it builds."""
+    return work_file.with_suffix(".landing")
 
 
 def land_file(
     con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
-    reader: str | None = None,
+    reader: str | None = None, exact: bool = False,
 ) -> None:
-    """Land one readable file with its reader; `name` is what lineage calls it (`input_name`)."""
-    readers = {"ndjson": land_ndjson, "csv": land_csv, "json_envelope": land_json_envelope,
-               "tsv": land_tsv, "json_array": land_json_array}
-    readers[reader or source.reader](con, text, name, source, load_id)
+    """Land one readable file with its reader; `name` is what lineage calls it (`input_name`).
+
+    `exact`: split lines (NDJSON, TSV) or CSV records without DuckDB's CSV reader (`split_lines`,
+    `csv_batches`): the second try for a file DuckDB cannot read. Then records holding bytes that
+    are not UTF-8 and NDJSON lines holding a raw control byte are moved to ingest errors.
+    """
+    reader = reader or source.reader
+    if reader in ("json_envelope", "json_array"):
+        land_json_list(con, text, name, source, load_id, reader)
+        return
+    readers = {"ndjson": land_ndjson, "tsv": land_tsv, "csv": land_csv}
+    readers[reader](con, text, name, source, load_id, exact)
+    if text.undecodable:
+        reject_rows(con, source, name, load_id, "contains(record, $mark)", "$reason",
+                    {"mark": REPLACEMENT, "reason": UNDECODABLE})
+    if reader == "ndjson" and text.control_bytes:
+        reject_rows(
+            con, source, name, load_id, "regexp_matches(record, $control)",
+            "'line holds the control byte 0x' || lpad(upper(to_hex(ascii(regexp_extract(record, "
+            "$control)))), 2, '0') || ', which JSON does not allow unescaped'",
+            {"control": CONTROL_CHARACTERS},
+        )
 
 
-def land_ndjson(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
+def reject_rows(
+    con: duckdb.DuckDBPyConnection, source: Source, name: str, load_id: str, condition: str,
+    reason: str, params: dict[str, object],
 ) -> None:
-    """One record per non-blank line; `_row_number` is the physical line number."""
+    """Move the file's landed records that match `condition` (SQL over `record`) to ingest errors,
+    each with its row number, the `reason` (SQL, may use $reason) and its text."""
+    where = f"_source_file = $file AND _load_id = $load_id AND {condition}"
+    matching = {key: value for key, value in params.items() if key != "reason"}
+    matching |= {"file": name, "load_id": load_id}
     con.execute(
         f"""
-        INSERT INTO {source.raw_table} {RAW_INSERT}
-        SELECT $load_id, $file, line_number, now(), md5(line), line, $encoding, NULL
-        FROM (
-            SELECT row_number() OVER () AS line_number, {WITHOUT_CR} AS line
-            FROM read_csv($path, columns = {{'line': 'VARCHAR'}}, header = false,
-                          delim = chr(1), quote = '', escape = '', auto_detect = false)
-        )
-        WHERE {NOT_BLANK}
+        INSERT INTO raw.ingest_errors
+        SELECT $raw_table, _source_file, _row_number, {reason}, left(record, $limit), _load_id
+        FROM {source.raw_table} WHERE {where}
+        ORDER BY _row_number
         """,
-        {"load_id": load_id, "file": name, "path": str(text.path),
-         "encoding": text.encoding},
+        {**params, **matching, "raw_table": source.raw_table, "limit": RAW_TEXT_LIMIT},
+    )
+    con.execute(f"DELETE FROM {source.raw_table} WHERE {where}", matching)
+
+
+def read_lines(paths: str) -> str:
+    """DuckDB's CSV reader as a line reader: one field per line (the separator is LINE_SEPARATOR,
+    no quotes), no line too long (`$max_line`), nothing sniffed, and no decompression (the text is
+    plain already; DuckDB would go by a `.gz` name)."""
+    return (
+        f"read_csv({paths}, columns = {{'line': 'VARCHAR'}}, header = false, delim = chr(1114111), "
+        "quote = '', escape = '', auto_detect = false, max_line_size = $max_line, compression = 'none'"
     )
 
 
+def line_batches(
+    con: duckdb.DuckDBPyConnection, text: TextFile, exact: bool = False
+) -> Iterator[tuple[str, dict[str, object]]]:
+    """The file's lines as queries of `(line_number, line)`: physical line numbers from 1, lines
+    without their CR, blank ones included. One query DuckDB reads in parallel; or, when DuckDB
+    would split the lines otherwise than LF does (`TextFile.plain_lines`) or `exact`, one query
+    per chunk that `split_lines` split."""
+    if text.plain_lines and not exact:
+        yield (f"SELECT row_number() OVER () AS line_number, {WITHOUT_CR} AS line "
+               f"FROM {read_lines('$path')})",
+               {"path": str(text.path), "max_line": text.max_line_size})
+        return
+    for lines in split_lines(text.path):
+        con.register("landing_lines", lines)
+        try:
+            yield f"SELECT line_number, {WITHOUT_CR} AS line FROM landing_lines", {}
+        finally:
+            con.unregister("landing_lines")
+
+
+def split_lines(path: Path) -> Iterator[pa.Table]:
+    """The lines of a UTF-8 file split at LF, as NDJSON and TSV define them (a CR alone is part of
+    its line), SPLIT_BYTES at a time: `(line_number, line)` tables (pyarrow splits, not a loop)."""
+    number, rest = 0, b""
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(SPLIT_BYTES)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1 if chunk else len(data)
+            data, rest = data[:cut], data[cut:]
+            if data:
+                lines = pc.split_pattern(pa.array([data], pa.large_binary()), b"\n").flatten()
+                if data.endswith(b"\n"):
+                    lines = lines.slice(0, len(lines) - 1)
+                numbers = np.arange(number + 1, number + 1 + len(lines), dtype=np.int64)
+                yield pa.table({"line_number": numbers, "line": lines.cast(pa.large_string())})
+                number += len(lines)
+            if not chunk:
+                return
+
+
+def land_ndjson(
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
+    exact: bool = False,
+) -> None:
+    """One record per non-blank line; `_row_number` is the physical line number."""
+    for lines, params in line_batches(con, text, exact):
+        con.execute(
+            f"""
+            INSERT INTO {source.raw_table} {RAW_INSERT}
+            SELECT $load_id, $file, line_number, now(), md5(line), line, $encoding, NULL
+            FROM ({lines})
+            WHERE {NOT_BLANK}
+            """,
+            {**params, "load_id": load_id, "file": name, "encoding": text.encoding},
+        )
+
+
 def land_tsv(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
+    exact: bool = False,
 ) -> None:
     """A headerless tab-separated file whose columns the source names (Snowplow enriched events).
 
@@ -487,40 +758,33 @@ def land_tsv(
     struct = ", ".join(
         f"{quote_ident(name)} := nullif(fields[{i}], '')" for i, name in enumerate(source.columns, 1)
     )
-    lines = """
-        SELECT line_number, line, string_split(line, chr(9)) AS fields
-        FROM (
-            SELECT row_number() OVER () AS line_number, rtrim(line, chr(13)) AS line
-            FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false,
-                          delim = chr(1), quote = '', escape = '', auto_detect = false)
+    for batch, params in line_batches(con, text, exact):
+        lines = (f"SELECT line_number, line, string_split(line, chr(9)) AS fields "
+                 f"FROM ({batch}) WHERE {NOT_BLANK}")
+        params = {**params, "load_id": load_id, "file": name, "n": len(source.columns)}
+        con.execute(
+            f"""
+            INSERT INTO {source.raw_table} {RAW_INSERT}
+            SELECT $load_id, $file, line_number, now(), md5(record), record, $encoding, chr(9)
+            FROM (
+                SELECT line_number, to_json(struct_pack({struct}))::VARCHAR AS record
+                FROM ({lines}) WHERE len(fields) = $n
+            )
+            """,
+            {**params, "encoding": text.encoding},
         )
-        WHERE trim(coalesce(line, '')) <> ''
-    """
-    params = {"load_id": load_id, "file": name, "path": str(text.path),
-              "n": len(source.columns)}
-    con.execute(
-        f"""
-        INSERT INTO {source.raw_table} {RAW_INSERT}
-        SELECT $load_id, $file, line_number, now(), md5(record), record, $encoding, chr(9)
-        FROM (
-            SELECT line_number, to_json(struct_pack({struct}))::VARCHAR AS record
-            FROM ({lines}) WHERE len(fields) = $n
+        con.execute(
+            f"""
+            INSERT INTO raw.ingest_errors
+            SELECT $raw_table, $file, line_number,
+                   'TSV line ' || line_number || ': expected ' || $n || ' tab-separated fields, found '
+                       || len(fields),
+                   left(line, $limit), $load_id
+            FROM ({lines}) WHERE len(fields) <> $n
+            ORDER BY line_number
+            """,
+            {**params, "raw_table": source.raw_table, "limit": RAW_TEXT_LIMIT},
         )
-        """,
-        {**params, "encoding": text.encoding},
-    )
-    con.execute(
-        f"""
-        INSERT INTO raw.ingest_errors
-        SELECT $raw_table, $file, line_number,
-               'TSV line ' || line_number || ': expected ' || $n || ' tab-separated fields, found '
-                   || len(fields),
-               left(line, $limit), $load_id
-        FROM ({lines}) WHERE len(fields) <> $n
-        ORDER BY line_number
-        """,
-        {**params, "raw_table": source.raw_table, "limit": RAW_TEXT_LIMIT},
-    )
 
 
 def land_ndjson_batch(
@@ -529,34 +793,37 @@ def land_ndjson_batch(
     source: Source,
     load_id: str,
     result: LandingResult,
-) -> bool:
+    temp_dir: Path,
+) -> set[str]:
     """Land many NDJSON files (GA4 writes one a day) in one statement, hence one commit.
 
-    Committing file by file costs more than reading the lines. Returns False, having landed
-    nothing, when some file cannot be read this way (empty, unreadable): the caller then lands
-    file by file, so that file alone becomes a reject.
+    Committing file by file costs more than reading the lines. Returns the names it landed: none
+    when fewer than two files can be read this way or DuckDB fails on them. A file that is empty,
+    unreadable, not plain UTF-8 text with plain line ends, or holds control bytes is left to
+    `land_one_file`, which lands or rejects it on its own.
     """
     if len(paths) < 2:
-        return False
+        return set()
     with ExitStack() as stack:
-        texts = []
+        texts: dict[str, TextFile] = {}
         for name, path in paths.items():
             try:
-                text = stack.enter_context(readable_text(path))
-            except FILE_ERRORS:
-                return False
-            if text.empty:
-                return False
-            texts.append((str(text.path), name, text.encoding, text.transcoded))
+                text = stack.enter_context(readable_text(path, temp_dir))
+            except Exception as exc:  # noqa: BLE001 (land_one_file rejects it with the reason)
+                if stops_the_run(exc):
+                    raise
+                continue
+            if not (text.empty or text.undecodable or text.control_bytes or not text.plain_lines):
+                texts[name] = text
+        if len(texts) < 2:
+            return set()
         con.register("landing_files", pa.table({
-            "read_path": [t[0] for t in texts], "original": [t[1] for t in texts],
-            "encoding": [t[2] for t in texts], "file_order": list(range(len(texts))),
+            "read_path": [str(t.path) for t in texts.values()], "original": list(texts),
+            "encoding": [t.encoding for t in texts.values()], "file_order": list(range(len(texts))),
         }))
-        reader = (
-            "read_csv($paths, columns = {'line': 'VARCHAR'}, header = false, delim = chr(1), "
-            "quote = '', escape = '', auto_detect = false, filename = true)"
-        )
-        params = {"paths": [t[0] for t in texts]}
+        reader = read_lines("$paths") + ", filename = true)"
+        params = {"paths": [str(t.path) for t in texts.values()],
+                  "max_line": max(t.max_line_size for t in texts.values())}
         try:
             # each file's line numbers start after the lines of the files before it: counted in a
             # first, cheap pass, so the landing pass numbers lines with a streaming row_number()
@@ -588,14 +855,16 @@ def land_ndjson_batch(
                 """,
                 {**params, "load_id": load_id},
             )
-        except duckdb.Error:
-            return False
+        except duckdb.Error as exc:
+            if stops_the_run(exc):
+                raise
+            return set()
         finally:
             con.unregister("landing_files")
             con.execute("DROP TABLE IF EXISTS landing_offsets")
     result.files += len(texts)
-    result.transcoded += sum(1 for t in texts if t[3])
-    return True
+    result.transcoded += sum(text.transcoded for text in texts.values())
+    return set(texts)
 
 
 def land_parquet(
@@ -621,33 +890,30 @@ def land_parquet(
     )
 
 
-def land_json_envelope(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
+def land_json_list(
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str, reader: str
 ) -> None:
-    """An API response `{"<key>": [...]}`: one record per list element."""
-    key = source.envelope_key
-    _land_json_list(con, text, name, source, load_id, f"$.{key}",
-                    f'JSON document has no "{key}" list (expected the API response shape)')
+    """An API response, one record per list element: `{"<key>": [...]}` (json_envelope) or a bare
+    list `[{...}, ...]` (json_array, Freshdesk).
 
-
-def land_json_array(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
-) -> None:
-    """An API response that is a bare list `[{...}, ...]` (Freshdesk): one record per element."""
-    _land_json_list(con, text, name, source, load_id, "$",
-                    "JSON document is not a list (expected the API response: a JSON array)")
-
-
-def _land_json_list(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
-    list_path: str, not_a_list: str,
-) -> None:
-    """One record per element of the list at `list_path`; an invalid document or a missing list
-    is one file-level reject."""
-    doc = con.execute(
+    An invalid document or a missing list is one file-level reject. A document that is invalid only
+    for raw control bytes is still split: they become U+FFFD, and each element holding one (or a
+    byte that is not UTF-8) is rejected alone.
+    """
+    if reader == "json_envelope":
+        list_path = f"$.{source.envelope_key}"
+        not_a_list = f'JSON document has no "{source.envelope_key}" list (expected the API response shape)'
+    else:
+        list_path, not_a_list = "$", "JSON document is not a list (expected the API response: a JSON array)"
+    content, valid = con.execute(
         "SELECT content, json_valid(content) FROM read_text($path)", {"path": str(text.path)}
     ).fetchall()[0]
-    content, valid = doc
+    marked = False
+    if not valid and text.control_bytes:
+        marked_content = re.sub(CONTROL_CHARACTERS, REPLACEMENT, content)
+        marked = con.execute("SELECT json_valid(?)", [marked_content]).fetchall()[0][0]
+        content = marked_content if marked else content
+        valid = marked
     if not valid:
         record_file_error(
             con, source, name, load_id,
@@ -677,6 +943,11 @@ def _land_json_list(
             "items_path": f"{list_path}[*]", "encoding": text.encoding,
         },
     )
+    reasons = [reason for reason, found in ((UNDECODABLE, text.undecodable), (CONTROL_IN_DOCUMENT, marked))
+               if found]
+    if reasons:
+        reject_rows(con, source, name, load_id, "contains(record, $mark)", "$reason",
+                    {"mark": REPLACEMENT, "reason": "; or ".join(reasons)})
 
 
 def normalise_header(name: str) -> str:
@@ -697,53 +968,76 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def land_csv(
-    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str
-) -> None:
-    """CSV rows as JSON keyed by normalised header; malformed lines go to ingest errors.
+def csv_header(path: Path) -> tuple[list[str], str, int]:
+    """The header's column titles, the file's separator (`detect_delimiter`) and how many blank
+    lines come before the header, read by Python's csv module: the header names the columns,
+    DuckDB's sniffer never guesses them (it gave up on a file whose last row had an unclosed
+    quote, and so rejected the whole file)."""
+    csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
+    with path.open(encoding="utf-8", newline="") as handle:
+        blank, line = 0, handle.readline()
+        while line and not line.strip():
+            blank, line = blank + 1, handle.readline()
+        delimiter = detect_delimiter(line)
+        return next(csv.reader(chain([line], handle), delimiter=delimiter), []), delimiter, blank
 
-    DuckDB's reader does the parsing and reports bad lines itself (`store_rejects`), so we only
-    translate its reject table into ours. A header-only file lands nothing and is no error.
+
+def land_csv(
+    con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str,
+    exact: bool = False,
+) -> None:
+    """CSV rows as JSON keyed by normalised header; malformed records go to ingest errors.
+
+    DuckDB's reader does the parsing and reports bad records itself (`store_rejects`, strict: a
+    row with too many or too few fields, or an unclosed quote, which by CSV's rules runs to the
+    end of the file), so we only translate its reject table into ours. `exact` reads the file with
+    Python's csv module instead (`csv_batches`), for a file DuckDB's reader fails on as a whole.
+    A header-only file lands nothing and is no error.
     """
-    with text.path.open(encoding="utf-8", newline="") as handle:
-        delimiter = detect_delimiter(handle.readline())
+    header, delimiter, blank = csv_header(text.path)
+    keys: dict[str, str] = {}  # c1, c2, ... -> normalised header
+    for number, title in enumerate(header, 1):
+        key = normalise_header(title)
+        while key in keys.values():
+            key += "_"
+        keys[f"c{number}"] = key
+    struct = ", ".join(f"{quote_ident(key)} := {column}" for column, key in keys.items())
+    # the hash ignores column order, so the same row in a re-ordered export counts as a duplicate
+    sorted_struct = ", ".join(
+        f"{quote_ident(key)} := {column}" for column, key in sorted(keys.items(), key=lambda item: item[1])
+    )
+    insert = f"""
+        INSERT INTO {source.raw_table} {RAW_INSERT}
+        SELECT $load_id, $file, record_number, now(), md5(to_json(struct_pack({sorted_struct}))::VARCHAR),
+               to_json(struct_pack({struct}))::VARCHAR, $encoding, $delim
+        FROM ({{rows}})
+    """
+    params = {"load_id": load_id, "file": name, "encoding": text.encoding, "delim": delimiter}
+    if exact:
+        for rows, errors in csv_batches(text.path, delimiter, len(keys)):
+            con.register("landing_rows", rows)
+            try:
+                con.execute(insert.format(rows="SELECT * FROM landing_rows"), params)
+            finally:
+                con.unregister("landing_rows")
+            if errors:
+                con.executemany("INSERT INTO raw.ingest_errors VALUES (?, ?, ?, ?, ?, ?)", [
+                    [source.raw_table, name, number, reason, line[:RAW_TEXT_LIMIT], load_id]
+                    for number, reason, line in errors
+                ])
+        return
+    columns = ", ".join(f"'{column}': 'VARCHAR'" for column in keys)
     reader = (
-        "read_csv($path, all_varchar = true, header = true, delim = $delim, quote = '\"', "
-        "escape = '\"', store_rejects = true, "
-        "rejects_table = 'jf_reject_errors', rejects_scan = 'jf_reject_scans')"
+        f"read_csv($path, columns = {{{columns}}}, header = true, skip = $skip, auto_detect = false, "
+        "delim = $delim, quote = '\"', escape = '\"', strict_mode = true, max_line_size = $max_line, "
+        "compression = 'none', "
+        "store_rejects = true, rejects_table = 'jf_reject_errors', rejects_scan = 'jf_reject_scans')"
     )
     # DuckDB keeps its reject tables between scans: start each file with empty ones
     con.execute("DROP TABLE IF EXISTS jf_reject_errors")
     con.execute("DROP TABLE IF EXISTS jf_reject_scans")
-    described = con.execute(
-        f"DESCRIBE SELECT * FROM {reader}", {"path": str(text.path), "delim": delimiter}
-    ).fetchall()
-    header = [row[0] for row in described]
-    keys: dict[str, str] = {}
-    for column in header:
-        key = normalise_header(column)
-        while key in keys.values():
-            key += "_"
-        keys[column] = key
-    struct = ", ".join(f"{quote_ident(key)} := {quote_ident(col)}" for col, key in keys.items())
-    # the hash ignores column order, so the same row in a re-ordered export counts as a duplicate
-    sorted_struct = ", ".join(
-        f"{quote_ident(key)} := {quote_ident(col)}"
-        for col, key in sorted(keys.items(), key=lambda item: item[1])
-    )
-    con.execute(
-        f"""
-        INSERT INTO {source.raw_table} {RAW_INSERT}
-        SELECT $load_id, $file, row_number() OVER (), now(), row_hash, record, $encoding, $delim
-        FROM (
-            SELECT to_json(struct_pack({struct}))::VARCHAR AS record,
-                   md5(to_json(struct_pack({sorted_struct}))::VARCHAR) AS row_hash
-            FROM {reader}
-        )
-        """,
-        {"load_id": load_id, "file": name, "path": str(text.path),
-         "encoding": text.encoding, "delim": delimiter},
-    )
+    con.execute(insert.format(rows=f"SELECT row_number() OVER () AS record_number, * FROM {reader}"),
+                {**params, "path": str(text.path), "max_line": text.max_line_size, "skip": blank})
     # Good rows were numbered among good rows; shift them past the rejected lines before them.
     con.execute(
         f"""
@@ -763,7 +1057,7 @@ def land_csv(
         INSERT INTO raw.ingest_errors
         SELECT $raw_table, $file, line - 1,
                'CSV line ' || line || ': ' || string_agg(DISTINCT error_message, '; '),
-               left(any_value(csv_line), $limit), $load_id
+               left(ltrim(any_value(csv_line), chr(13) || chr(10)), $limit), $load_id
         FROM jf_reject_errors
         GROUP BY line
         ORDER BY line
@@ -775,11 +1069,48 @@ def land_csv(
     )
 
 
+def csv_batches(
+    path: Path, delimiter: str, width: int
+) -> Iterator[tuple[pa.Table, list[tuple[int, str, str]]]]:
+    """The records after the header, read by Python's csv module, CSV_BATCH_ROWS at a time:
+    (a table of the good ones, `record_number` and `c1`..`cN`, empty fields null; the bad ones as
+    (record number, reason, text)).
+
+    CSV's reference reader reads what DuckDB's state machine cannot (a CR alone in a field, LF and
+    CRLF rows mixed, a quote followed by text). A loop per record in Python, but only for such a
+    file: DuckDB's reader lands every other.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
+    good: list[list[str]] = []
+    bad: list[tuple[int, str, str]] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        records = (fields for fields in csv.reader(handle, delimiter=delimiter) if fields)
+        next(records, None)  # the header
+        for number, fields in enumerate(records, start=1):
+            if len(fields) == width:
+                good.append([number, *fields])
+            else:
+                bad.append((number, f"CSV line {number + 1}: Expected Number of Columns: {width} "
+                                    f"Found: {len(fields)}", delimiter.join(fields)))
+            if len(good) >= CSV_BATCH_ROWS:
+                yield _csv_table(good, width), bad
+                good, bad = [], []
+    yield _csv_table(good, width), bad
+
+
+def _csv_table(records: list[list], width: int) -> pa.Table:
+    columns = list(zip(*records, strict=True)) if records else [[] for _ in range(width + 1)]
+    table = {"record_number": pa.array(columns[0], pa.int64())}
+    for i in range(1, width + 1):
+        table[f"c{i}"] = pa.array([value or None for value in columns[i]], pa.string())
+    return pa.table(table)
+
+
 def _head(path: Path) -> str:
     """The file's first bytes as text (undecodable bytes escaped), to show what it looks like."""
     try:
         with path.open("rb") as handle:
-            return handle.read(RAW_TEXT_LIMIT).decode("utf-8", errors="backslashreplace")
+            return handle.read(RAW_TEXT_LIMIT).decode("utf-8", errors="backslashreplace")[:RAW_TEXT_LIMIT]
     except OSError:
         return ""
 

@@ -1,0 +1,610 @@
+"""The bad-input suite: crafted files of every source, broken in every way we know, in one run.
+
+Each file's records are counted here, from its bytes by the format's own rule (lines split at LF;
+Python's csv, json and gzip modules; pyarrow for Parquet), not by journeyflow. The whole pipeline
+runs once over all of them: no file may stop it. Then, for every file, quality.load_summary must
+read exactly that many records (one, for a file that cannot be split into records at all), and
+split them into loaded, rejected and duplicate as the case says.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from builders import (
+    CONTACT_HEADER,
+    CONTACT_SF_HEADER,
+    DEAL_HEADER,
+    FRESHDESK_CSV_HEADER,
+    HISTORY_HEADER,
+    LEAD_HEADER,
+    NPS_HEADER,
+    OPPORTUNITY_HEADER,
+    ROLE_HEADER,
+    SURVEY_HEADER,
+    T0,
+    freshdesk_csv_row,
+    freshdesk_ticket,
+    ga4_event,
+    hubspot_contact,
+    hubspot_deal,
+    hubspot_engagement,
+    segment_call,
+    sf_id,
+    sf_lead,
+    snowplow_fields,
+    snowplow_sdk_json,
+    snowplow_tsv_line,
+    zendesk_rating,
+    zendesk_ticket,
+    zendesk_user,
+)
+from conftest import rows, settings_for
+from journeyflow import incremental
+from journeyflow.config import Settings
+from journeyflow.pipeline import STEPS, open_run, run_pipeline
+from journeyflow.sources import SOURCES
+from journeyflow.warehouse import connect
+
+csv.field_size_limit(1 << 30)  # the suite's own counting reads records of several MB
+
+
+@dataclass(frozen=True)
+class Crafted:
+    """One crafted file: where it goes, its bytes, how to count its records, what must become of them."""
+
+    kind: str
+    path: str  # inside the input folder
+    data: bytes
+    rule: str  # how its records are counted: lines | csv | csv; | json:<key> | json | parquet
+    loaded: int
+    rejected: int
+    duplicate: int = 0
+    whole_file: bool = False  # cannot be split into records: one file-level reject
+    reason: str | None = None  # a fragment every reject of the file names
+
+
+# --- counting records by the format's own rule ---------------------------------------------------
+
+
+def unpacked(data: bytes) -> bytes | None:
+    """The bytes after gzip (by magic number), None when the gzip stream is broken."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def independent_count(case: Crafted) -> int | None:
+    """How many records the file holds by its format's rule; None when the rule cannot read it."""
+    data = unpacked(case.data)
+    if data is None:
+        return None
+    if case.rule == "parquet":
+        try:
+            return pq.read_table(io.BytesIO(data)).num_rows
+        except (OSError, pa.ArrowException):
+            return None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    if case.rule == "lines":  # NDJSON, TSV: split at LF; a line of only spaces and tabs is blank
+        return sum(1 for line in data.split(b"\n") if line.rstrip(b"\r").strip(b" \t"))
+    text = data.decode("utf-8", "surrogateescape")  # the structure is ASCII in every encoding here
+    if case.rule.startswith("csv"):
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=case.rule[3:] or ",") if r]
+        return len(records) - 1 if records else None  # after the header
+    try:
+        document = json.loads(text, strict=False)  # a raw control byte in a string is no split error
+    except ValueError:
+        return None
+    key = case.rule.partition(":")[2]
+    items = document.get(key) if key and isinstance(document, dict) else document
+    return len(items) if isinstance(items, list) else None
+
+
+# --- building blocks -----------------------------------------------------------------------------
+
+PAD = "x" * 3_000_000  # a 3 MB field: over DuckDB's default 2 MB line
+HUGE = "x" * 33_000_000  # over the 32 MB that stopped every run
+FAR = "294247-01-10 04:00:54"  # DuckDB casts it; read in New York it overflowed the timestamp range
+
+
+def lines(*items: dict | str, end: str = "\n") -> bytes:
+    return "".join((i if isinstance(i, str) else json.dumps(i, ensure_ascii=False)) + end
+                   for i in items).encode("utf-8")
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+def csv_bytes(header: list[str], records: list[list[str]], delim: str = ",", encoding: str = "utf-8",
+              end: str = "\r\n") -> bytes:
+    def field(value: str) -> str:
+        if any(c in value for c in (delim, '"', "\n")):
+            return '"' + value.replace('"', '""') + '"'
+        return value
+
+    return "".join(delim.join(field(v) for v in r) + end for r in [header, *records]).encode(encoding)
+
+
+def row_bytes(record: list[str], end: str = "\r\n") -> bytes:
+    """One CSV row of plain fields (no separator, quote or newline in them)."""
+    return (",".join(record) + end).encode("utf-8")
+
+
+def event(case: str, n: int, **changes: object) -> dict:
+    """A GA4 export row of its own (cookie per case and row: no duplicates across files)."""
+    return ga4_event(T0 + timedelta(minutes=n), "page_view", f"{case}-{n}", path=f"/{case}/{n}") | changes
+
+
+def contact(case: str, n: int, created: str = "2026-06-01 10:00", **changes: str) -> list[str]:
+    row = hubspot_contact(f"{case}{n}", f"{case}{n}@example.com", created)
+    for column, value in changes.items():
+        row[CONTACT_HEADER.index(column.replace("_", " "))] = value
+    return row
+
+
+def snowplow(case: str, n: int, **extra: str) -> dict[str, str]:
+    return snowplow_fields(T0 + timedelta(minutes=n), f"{case}-0000-4000-8000-{n:012d}", **extra)
+
+
+def parquet(records: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(records), buffer)
+    return buffer.getvalue()
+
+
+def ga4_parquet_rows(case: str, *timestamps: int) -> list[dict]:
+    return [{"event_timestamp": ts, "event_name": "page_view", "user_pseudo_id": f"{case}-{n}",
+             "event_params": [{"key": "page_location",
+                               "value": {"string_value": f"https://shop.example.com/{case}/{n}"}}]}
+            for n, ts in enumerate(timestamps, 1)]
+
+
+def corrupt_footer(data: bytes) -> bytes:
+    return data[:-10] + b"\xff\xff" + data[-8:]
+
+
+GOOD_US = int((T0 + timedelta(hours=1)).timestamp() * 1_000_000)
+CONTROL_LINE = json.dumps(event("ctl", 4)).replace("/ctl/4", "/ctl/\x014")
+JUERGEN = "Jürgen"
+
+
+def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
+    # --- GA4 NDJSON and Parquet -----------------------------------------------------------------
+    yield Crafted("ndjson_control_byte_x01", "ga4/events_20260601.ndjson",
+                  lines(*(CONTROL_LINE if n == 4 else event("ctl", n) for n in range(1, 7))),
+                  "lines", 5, 1, reason="control byte 0x01")
+    yield Crafted("ndjson_nul_byte", "ga4/events_20260602.ndjson",
+                  lines(event("nul", 1), json.dumps(event("nul", 2)).replace("/nul/2", "/nul/\x002"),
+                        event("nul", 3), event("nul", 4)),
+                  "lines", 3, 1, reason="control byte 0x00")
+    yield Crafted("ndjson_line_over_2mb", "ga4/events_20260603.ndjson",
+                  lines(event("l2", 1), event("l2", 2, pad=PAD), event("l2", 3)), "lines", 3, 0)
+    yield Crafted("ndjson_line_over_32mb", "ga4/events_20260604.ndjson",
+                  lines(event("l32", 1), event("l32", 2, pad=HUGE), event("l32", 3)), "lines", 3, 0)
+    yield Crafted("ga4_timestamp_int64_max", "ga4/events_20260605.ndjson",
+                  lines(event("tmax", 1), event("tmax", 2, event_timestamp="9223372036854775807"),
+                        event("tmax", 3)),
+                  "lines", 2, 1, reason="event_timestamp out of range: 9223372036854775807")
+    yield Crafted("ga4_timestamp_int64_min", "ga4/events_20260606.ndjson",
+                  lines(event("tmin", 1, event_timestamp="-9223372036854775808"), event("tmin", 2)),
+                  "lines", 1, 1, reason="event_timestamp out of range")
+    yield Crafted("ga4_timestamp_beyond_int64", "ga4/events_20260607.ndjson",
+                  lines(event("tbig", 1), event("tbig", 2, event_timestamp="99999999999999999999")),
+                  "lines", 1, 1, reason="event_timestamp out of range: 99999999999999999999")
+    yield Crafted("ga4_value_infinite_and_nan", "ga4/events_20260608.ndjson",
+                  lines(event("val", 1),
+                        json.dumps(event("val", 2, ecommerce={"purchase_revenue": 1})).replace(
+                            '"purchase_revenue": 1', '"purchase_revenue": 1e999'),
+                        json.dumps(event("val", 3, ecommerce={"purchase_revenue": 1})).replace(
+                            '"purchase_revenue": 1', '"purchase_revenue": NaN')),
+                  "lines", 1, 2, reason="value out of range")
+    yield Crafted("ndjson_cr_alone_in_a_line", "ga4/events_20260609.ndjson",
+                  lines(event("cr", 1), json.dumps(event("cr", 2)).replace("/cr/2", "/cr/\r2"),
+                        event("cr", 3)),
+                  "lines", 2, 1, reason="line is not valid JSON")
+    yield Crafted("ndjson_lf_and_crlf_mixed", "ga4/events_20260610.ndjson",
+                  lines(event("mix", 1), end="\r\n") + lines(event("mix", 2))
+                  + lines(event("mix", 3), end="\r\n"),
+                  "lines", 3, 0)
+    yield Crafted("ndjson_cr_line_ends_only", "ga4/events_20260611.ndjson",
+                  lines(event("mac", 1), event("mac", 2), end="\r"), "lines", 0, 1,
+                  reason="line is not valid JSON")
+    yield Crafted("ndjson_utf8_with_one_invalid_byte", "ga4/events_20260612.ndjson",
+                  lines(event("u8", 1, page_title=JUERGEN), event("u8", 2, page_title=JUERGEN))
+                  + lines(event("u8", 3, page_title=JUERGEN)).decode().encode("cp1252")
+                  + lines(event("u8", 4, page_title=JUERGEN)),
+                  "lines", 3, 1, reason="not UTF-8")
+    yield Crafted("ndjson_gzip_with_escape_byte", "ga4/events_20260613.ndjson.gz",
+                  gz(lines(event("gzc", 1), json.dumps(event("gzc", 2)).replace("/gzc/2", "/gzc/\x1b[31m"),
+                           event("gzc", 3))),
+                  "lines", 2, 1, reason="control byte 0x1B")
+    yield Crafted("ndjson_bom_crlf_blank_lines", "ga4/events_20260614.ndjson",
+                  codecs.BOM_UTF8 + lines(event("bom", 1), "", "  \t ", event("bom", 2), end="\r\n"),
+                  "lines", 2, 0)
+    yield Crafted("ndjson_holds_the_line_separator", "ga4/events_20260615.ndjson",
+                  lines(event("sep", 1, page_title="a\U0010ffffb"), event("sep", 2)), "lines", 2, 0)
+    yield Crafted("ndjson_truncated_last_line", "ga4/events_20260616.ndjson",
+                  lines(event("cut", 1), event("cut", 2)) + json.dumps(event("cut", 3)).encode()[:50],
+                  "lines", 2, 1, reason="line is not valid JSON")
+    yield Crafted("gzip_corrupt", "ga4/events_20260617.ndjson.gz",
+                  gz(lines(event("bad", 1), event("bad", 2)))[:-12], "lines", 0, 1, whole_file=True,
+                  reason="file could not be read")
+    yield Crafted("ndjson_empty", "ga4/events_20260618.ndjson", b"", "lines", 0, 1, whole_file=True,
+                  reason="file is empty")
+    yield Crafted("gz_name_on_plain_text", "ga4/events_20260619.ndjson.gz",
+                  lines(event("plain", 1), event("plain", 2)), "lines", 2, 0)
+    yield Crafted("parquet_timestamp_int64_max", "ga4/events_20260620.parquet",
+                  parquet(ga4_parquet_rows("pq", GOOD_US, 2**63 - 1)), "parquet", 1, 1,
+                  reason="event_timestamp out of range")
+    yield Crafted("parquet_corrupt_footer", "ga4/events_20260621.parquet",
+                  corrupt_footer(parquet(ga4_parquet_rows("pqf", GOOD_US))), "parquet", 0, 1,
+                  whole_file=True, reason="file could not be read")
+    yield Crafted("parquet_truncated", "ga4/events_20260622.parquet",
+                  parquet(ga4_parquet_rows("pqt", GOOD_US, GOOD_US + 1))[:200], "parquet", 0, 1,
+                  whole_file=True, reason="file could not be read")
+    yield Crafted("ndjson_values_not_objects", "ga4/events_20260623.ndjson",
+                  lines(event("arr", 1), "[1, 2]", "42"), "lines", 1, 2, reason="missing event_timestamp")
+    yield Crafted("ndjson_duplicate_line", "ga4/events_20260624.ndjson",
+                  lines(event("dup", 1), event("dup", 2), event("dup", 1)), "lines", 2, 0, duplicate=1)
+    # --- Snowplow enriched TSV and SDK JSON ------------------------------------------------------
+    yield Crafted("tsv_wrong_field_count", "snowplow/enriched_a.tsv",
+                  lines(snowplow_tsv_line(snowplow("0a", 1)), "\t".join(["x"] * 60),
+                        snowplow_tsv_line(snowplow("0a", 2))),
+                  "lines", 2, 1, reason="expected 131 tab-separated fields, found 60")
+    yield Crafted("tsv_control_byte_is_data", "snowplow/enriched_b.tsv",
+                  lines(snowplow_tsv_line(snowplow("0b", 1, useragent="Mozilla\x01/5.0")),
+                        snowplow_tsv_line(snowplow("0b", 2))), "lines", 2, 0)
+    yield Crafted("tsv_cr_alone_in_a_field", "snowplow/enriched_c.tsv",
+                  lines(snowplow_tsv_line(snowplow("0c", 1, page_title="a\rb")),
+                        snowplow_tsv_line(snowplow("0c", 2))), "lines", 2, 0)
+    yield Crafted("tsv_gzip_line_over_2mb", "snowplow/run=2026-06-01-00-00-00/part-00000.gz",
+                  gz(lines(snowplow_tsv_line(snowplow("0d", 1, useragent=PAD)),
+                           snowplow_tsv_line(snowplow("0d", 2)))), "lines", 2, 0)
+    yield Crafted("tsv_utf8_with_one_invalid_byte", "snowplow/enriched_e.tsv",
+                  lines(snowplow_tsv_line(snowplow("0e", 1, page_title=JUERGEN)),
+                        snowplow_tsv_line(snowplow("0e", 2, page_title=JUERGEN)))
+                  + snowplow_tsv_line(snowplow("0e", 3, page_title=JUERGEN)).encode("cp1252") + b"\n",
+                  "lines", 2, 1, reason="not UTF-8")
+    yield Crafted("snowplow_json_invalid_line", "snowplow/enriched_f.ndjson",
+                  lines(snowplow_sdk_json(snowplow("0f", 1)), '{"event_id": ',
+                        snowplow_sdk_json(snowplow("0f", 2))), "lines", 2, 1, reason="line is not valid JSON")
+    yield Crafted("tsv_values_out_of_range", "snowplow/enriched_g.tsv",
+                  lines(snowplow_tsv_line(snowplow("01", 1)),
+                        snowplow_tsv_line(snowplow("01", 2, collector_tstamp=FAR + ".000")),
+                        snowplow_tsv_line(snowplow("01", 3, event="transaction", tr_total="1e999"))),
+                  "lines", 1, 2)
+    # --- Segment --------------------------------------------------------------------------------
+    seg = lambda n, **kw: segment_call(T0 + timedelta(minutes=n), f"seg-{n}", event="Order Completed", **kw)  # noqa: E731
+    yield Crafted("segment_nul_byte", "segment/calls_a.json",
+                  lines(seg(1), json.dumps(seg(2)).replace("Order Completed", "Order\x00Completed"), seg(3)),
+                  "lines", 2, 1, reason="control byte 0x00")
+    yield Crafted("segment_timestamp_beyond_year_9999", "segment/calls_b.json",
+                  lines(seg(4), seg(5) | {"timestamp": FAR.replace(" ", "T"), "receivedAt": None,
+                                          "sentAt": None}),
+                  "lines", 1, 1, reason="timestamp is not a timestamp")
+    yield Crafted("segment_revenue_out_of_range", "segment/calls_c.json",
+                  lines(seg(6, properties={"revenue": 10}), seg(7, properties={"revenue": "1e999"}),
+                        seg(8, properties={"revenue": 1e16})),
+                  "lines", 1, 2, reason="out of range")
+    # --- HubSpot contacts, deals and engagements ------------------------------------------------
+    yield Crafted("csv_unclosed_quote_in_last_row", "hubspot/contacts_a.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qa", 1), contact("qa", 2)]) + b'qa3,"Anna,Schmidt\r\n',
+                  "csv", 2, 1, reason="unterminated quote")
+    yield Crafted("csv_unclosed_quote_mid_file", "hubspot/contacts_b.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qb", 1)]) + b'qb2,"Anna,Schmidt\r\n'
+                  + row_bytes(contact("qb", 3)),
+                  "csv", 1, 1, reason="unterminated quote")
+    yield Crafted("csv_wrong_field_counts", "hubspot/contacts_c.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qc", 1), contact("qc", 2) + ["surplus"],
+                                             contact("qc", 3)[:5], contact("qc", 4)]),
+                  "csv", 2, 2, reason="Expected Number of Columns: 14")
+    yield Crafted("csv_quote_followed_by_text", "hubspot/contacts_d.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qd", 1)]) + b'qd2,"Sch"midt,x\r\n',
+                  "csv", 1, 1, reason="CSV line 3")
+    yield Crafted("csv_semicolon_cp1252_bad_date", "hubspot/contacts_e.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qe", 1, "28.02.2026 10:00", Last_Name="Müller"),
+                                             contact("qe", 2, "31.02.2026 10:00")], ";", "cp1252"),
+                  "csv;", 1, 1, reason="Create Date is not a date: 31.02.2026")
+    yield Crafted("csv_utf8_with_one_invalid_byte", "hubspot/contacts_f.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qf", 1, First_Name=JUERGEN),
+                                             contact("qf", 2, First_Name=JUERGEN)])
+                  + ",".join(contact("qf", 3, First_Name=JUERGEN)).encode("cp1252") + b"\r\n",
+                  "csv", 2, 1, reason="not UTF-8")
+    yield Crafted("csv_bom_gzip_too_many_fields", "hubspot/contacts_g.csv.gz",
+                  gz(codecs.BOM_UTF8 + csv_bytes(CONTACT_HEADER, [contact("qg", 1),
+                                                                 contact("qg", 2) + ["surplus"]])),
+                  "csv", 1, 1, reason="Expected Number of Columns: 14 Found: 15")
+    yield Crafted("csv_cr_alone_in_a_field", "hubspot/contacts_h.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qh", 1), contact("qh", 2, Last_Name="Sch\rmidt"),
+                                             contact("qh", 3)]),
+                  "csv", 2, 2, reason="Expected Number of Columns: 14")
+    yield Crafted("csv_lf_and_crlf_rows_mixed", "hubspot/contacts_i.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qi", 1)]) + row_bytes(contact("qi", 2), "\n")
+                  + row_bytes(contact("qi", 3)),
+                  "csv", 3, 0)
+    yield Crafted("csv_nul_byte_in_a_field", "hubspot/contacts_j.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qj", 1, Last_Name="Sch\x00midt"), contact("qj", 2)]),
+                  "csv", 2, 0)
+    yield Crafted("csv_record_over_2mb", "hubspot/contacts_k.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qk", 1, Last_Name=PAD), contact("qk", 2)]), "csv", 2, 0)
+    yield Crafted("csv_header_only", "hubspot/contacts_l.csv", csv_bytes(CONTACT_HEADER, []), "csv", 0, 0)
+    yield Crafted("csv_date_beyond_year_9999", "hubspot/contacts_m.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qm", 1), contact("qm", 2, FAR)]),
+                  "csv", 1, 1, reason=f"Create Date is not a date: {FAR}")
+    yield Crafted("csv_blank_lines_before_the_header", "hubspot/contacts_n.csv",
+                  b"\r\n\r\n" + csv_bytes(CONTACT_HEADER, [contact("qn", 1), contact("qn", 2)]), "csv", 2, 0)
+    yield Crafted("csv_duplicate_of_an_earlier_file", "hubspot/contacts_o.csv",
+                  csv_bytes(CONTACT_HEADER, [contact("qa", 1), contact("qo", 1)]), "csv", 1, 0, duplicate=1)
+    yield Crafted("deal_amounts_out_of_range", "hubspot/deals_a.csv",
+                  csv_bytes(DEAL_HEADER, [hubspot_deal("da1", "qa1", "02.06.2026 10:00", amount="1.200,50"),
+                                          hubspot_deal("da2", "qa1", "02.06.2026 10:00", amount="1e999"),
+                                          hubspot_deal("da3", "qa1", "02.06.2026 10:00",
+                                                       amount="99999999999999999999")], ";"),
+                  "csv;", 1, 2, reason="Amount out of range")
+    yield Crafted("call_duration_out_of_range", "hubspot/calls_a.json",
+                  json.dumps({"results": [
+                      hubspot_engagement("ca1", "2026-06-02T10:00:00Z", ["qa1"], hs_call_duration="60000"),
+                      hubspot_engagement("ca2", "2026-06-02T11:00:00Z", ["qa1"], hs_call_duration="9" * 400),
+                  ]}).encode(),
+                  "json:results", 1, 1, reason="hs_call_duration out of range")
+    yield Crafted("json_raw_control_byte_in_an_element", "hubspot/meetings_a.json",
+                  json.dumps({"results": [
+                      hubspot_engagement(f"ma{n}", "2026-06-02T10:00:00Z", ["qa1"],
+                                         hs_meeting_title="Kick-off" if n != 2 else "Kick\x01off")
+                      for n in (1, 2, 3)]}).replace("\\u0001", "\x01").encode(),
+                  "json:results", 2, 1, reason="raw control byte")
+    # --- Zendesk --------------------------------------------------------------------------------
+    yield Crafted("json_truncated", "zendesk/tickets_a.json",
+                  b'{"tickets": [{"id": 1, "created_at": "2026-', "json:tickets", 0, 1, whole_file=True,
+                  reason="not valid JSON")
+    yield Crafted("users_utf8_with_one_invalid_byte", "zendesk/users_a.json",
+                  b'{"users": [' + b", ".join(
+                      json.dumps(zendesk_user(n, f"z{n}@example.com") | {"name": JUERGEN},
+                                 ensure_ascii=False).encode("cp1252" if n == 803 else "utf-8")
+                      for n in (801, 802, 803)) + b"]}",
+                  "json:users", 2, 1, reason="not UTF-8")
+    yield Crafted("rating_epoch_in_the_year_2286", "zendesk/satisfaction_ratings_a.json",
+                  json.dumps({"satisfaction_ratings": [
+                      zendesk_rating(901, 1, 801, "good", "2026-06-05T10:00:00Z"),
+                      zendesk_rating(902, 1, 801, "bad", "9999999999999999")]}).encode(),
+                  "json:satisfaction_ratings", 1, 1, reason="created_at out of range")
+    yield Crafted("json_without_its_list", "zendesk/tickets_b.json", b'{"ticket": {"id": 1}}',
+                  "json:tickets", 0, 1, whole_file=True, reason='no "tickets" list')
+    yield Crafted("ticket_time_beyond_year_9999", "zendesk/tickets_c.json",
+                  json.dumps({"tickets": [zendesk_ticket(11, 801, "2026-06-05T10:00:00Z"),
+                                          zendesk_ticket(12, 801, FAR)]}).encode(),
+                  "json:tickets", 1, 1, reason="created_at is not a timestamp")
+    # --- Freshdesk ------------------------------------------------------------------------------
+    yield Crafted("array_nul_byte_in_an_element", "freshdesk/tickets_a.json",
+                  json.dumps([freshdesk_ticket(n, 7001, "2026-06-05T10:00:00Z") | {"subject": f"Order\x00{n}"}
+                              if n == 1 else freshdesk_ticket(n, 7001, "2026-06-05T10:00:00Z")
+                              for n in (1, 2, 3)]).replace("\\u0000", "\x00").encode(),
+                  "json", 2, 1, reason="raw control byte")
+    yield Crafted("freshdesk_csv_unclosed_quote", "freshdesk/tickets_b.csv",
+                  csv_bytes(FRESHDESK_CSV_HEADER, [freshdesk_csv_row("t1", "2026-06-05 10:00",
+                                                                     email="f1@example.com")])
+                  + b't2,"Where is\r\n', "csv", 1, 1, reason="unterminated quote")
+    yield Crafted("array_is_not_a_list", "freshdesk/tickets_c.json", b'{"id": 1}', "json", 0, 1,
+                  whole_file=True, reason="not a list")
+    # --- Surveys --------------------------------------------------------------------------------
+    yield Crafted("nps_score_beyond_integer", "surveys/nps_a.csv",
+                  csv_bytes(NPS_HEADER, [["na1", "n1@example.com", "9", "", "2026-06-02 10:00"],
+                                         ["na2", "n2@example.com", "99999999999", "", "2026-06-02 10:00"]]),
+                  "csv", 1, 1, reason="score must be an integer")
+    yield Crafted("csat_cp1252_bad_time", "surveys/csat_a.csv",
+                  csv_bytes(SURVEY_HEADER, [["sa1", "s1@example.com", "", "5", "schön", "2026-06-02 10:00"],
+                                            ["sa2", "s2@example.com", "", "4", "", "gestern"]],
+                            encoding="cp1252"),
+                  "csv", 1, 1, reason="answered_at is not a timestamp: gestern")
+    yield Crafted("ces_cr_line_ends_only", "surveys/ces_a.csv",
+                  csv_bytes(SURVEY_HEADER, [["ea1", "e1@example.com", "", "3", "", "2026-06-02 10:00"],
+                                            ["ea2", "e2@example.com", "", "6", "", "2026-06-02 11:00"]],
+                            end="\r"),
+                  "csv", 2, 0)
+    yield Crafted("nps_empty_file", "surveys/nps_b.csv", b"", "csv", 0, 1, whole_file=True,
+                  reason="file is empty")
+    # --- Salesforce -----------------------------------------------------------------------------
+    opp = [sf_id("006", n) for n in (1, 2, 3)]
+    who = sf_id("003", 1)
+    yield Crafted("lead_epoch_in_the_year_2286", "salesforce/Lead_a.csv",
+                  csv_bytes(LEAD_HEADER, [sf_lead(sf_id("00Q", 1), "l1@example.com", "2026-06-01T10:00:00Z"),
+                                          sf_lead(sf_id("00Q", 2), "l2@example.com", "9999999999999999")]),
+                  "csv", 1, 1, reason="CreatedDate out of range")
+    yield Crafted("contact_unclosed_quote", "salesforce/Contact_a.csv",
+                  csv_bytes(CONTACT_SF_HEADER, [[who, sf_id("001", 1), "Anna", "Schmidt", "c1@example.com",
+                                                 "Web", "2026-06-01T10:00:00Z"]])
+                  + f'{sf_id("003", 2)},x,"Anna\r\n'.encode(), "csv", 1, 1, reason="unterminated quote")
+    yield Crafted("roles_of_the_opportunities", "salesforce/OpportunityContactRole_a.csv",
+                  csv_bytes(ROLE_HEADER, [[sf_id("00K", n), o, who, "Decision Maker", "true",
+                                           "2026-06-01T10:00:00Z"] for n, o in enumerate(opp, 1)]),
+                  "csv", 3, 0)
+    yield Crafted("opportunity_amounts_out_of_range", "salesforce/Opportunity_a.csv",
+                  csv_bytes(OPPORTUNITY_HEADER, [
+                      [o, sf_id("001", 1), "Deal", "Closed Won", amount, "2026-06-10", "true", "true", "Web",
+                       "2026-06-02T10:00:00Z"]
+                      for o, amount in zip(opp, ("1000", "1e999", "99999999999999999999"), strict=True)]),
+                  "csv", 1, 2, reason="Amount out of range")
+    yield Crafted("history_amount_out_of_range", "salesforce/OpportunityHistory_a.csv",
+                  csv_bytes(HISTORY_HEADER, [[sf_id("008", 1), opp[0], "Closed Won", "1000", "2026-06-10",
+                                              "2026-06-02T10:00:00Z"],
+                                             [sf_id("008", 2), opp[0], "Closed Won", "-1e999", "2026-06-10",
+                                              "2026-06-02T11:00:00Z"],
+                                             [sf_id("008", 3), opp[1], "Closed Won", "10", "2026-06-10",
+                                              "2026-06-02T12:00:00Z"]]),
+                  "csv", 1, 2)
+    # --- custom sources -------------------------------------------------------------------------
+    orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
+              for n in (1, 2, 3, 4)]
+    orders[3]["total"] = "1e999"
+    yield Crafted("custom_ndjson_control_byte_and_value", "custom/orders/orders.ndjson",
+                  lines(orders[0], orders[1], json.dumps(orders[2]).replace("u3", "u\x013"), orders[3]),
+                  "lines", 2, 2)
+    yield Crafted("custom_csv_unclosed_quote", "custom/shop/sales.csv",
+                  b"id,at,user,total\r\ns1,2026-06-02 10:00,u1,5\r\ns2,\"2026-06-02\r\n", "csv", 1, 1,
+                  reason="unterminated quote")
+    yield Crafted("custom_parquet_time_beyond_year_9999", "custom/pos/sales.parquet",
+                  parquet([{"id": "p1", "at": "2026-06-02 10:00", "user": "u1", "total": "5"},
+                           {"id": "p2", "at": FAR, "user": "u2", "total": "5"},
+                           {"id": "p3", "at": "2026-06-02 11:00", "user": "u3", "total": "5"}]),
+                  "parquet", 2, 1, reason="is not a timestamp")
+
+
+MAPPING = """
+timestamp: at
+event_id: id
+event_name: {value: shop_order}
+person_keys: {user_id: user}
+value: total
+"""
+CASES = list(crafted())
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
+    """Every crafted file in one input folder, the whole pipeline run once over them (zone-less
+    times read in New York, west of UTC); the published warehouse and the raw file, read-only."""
+    base = tmp_path_factory.mktemp("quarantine_suite")
+    folder = base / "input"
+    for case in CASES:
+        path = folder / case.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(case.data)
+    for name in ("orders", "shop", "pos"):
+        (folder / "custom" / name / "source.yaml").write_text(MAPPING, encoding="utf-8")
+    settings = settings_for(folder, base, time_zone="America/New_York")
+    run_pipeline(settings)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    raw = duckdb.connect(str(settings.raw_file), read_only=True)
+    yield con, raw
+    con.close()
+    raw.close()
+
+
+def test_the_suite_covers_sixty_files_and_every_source():
+    assert len(CASES) >= 60
+    assert len({case.kind for case in CASES}) == len({case.path for case in CASES}) == len(CASES)
+    folders = {case.path.split("/")[0] for case in CASES}
+    assert folders == {source.folder for source in SOURCES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.kind for case in CASES])
+def test_rows_read_is_the_independent_count_and_the_split_is_as_expected(case: Crafted, suite):
+    con, _ = suite
+    count = independent_count(case)
+    if case.whole_file:
+        assert count in (None, 0), "a file its format can split must not be rejected whole"
+    else:
+        assert count == case.loaded + case.rejected + case.duplicate, "the case's own expectation"
+    summary = con.execute("""
+        SELECT rows_read, rows_loaded, rows_rejected, rows_duplicate FROM quality.load_summary
+        WHERE source_file = ?
+    """, [case.path]).fetchall()
+    read = 1 if case.whole_file else count
+    assert summary == ([(read, case.loaded, case.rejected, case.duplicate)] if read else [])
+    rejects = con.execute("""
+        SELECT row_number, reason, raw_text FROM quality.rejected_rows
+        WHERE source_file = ? ORDER BY row_number
+    """, [case.path]).fetchall()
+    assert len(rejects) == case.rejected
+    assert [row is None for row, _, _ in rejects] == [case.whole_file] * case.rejected
+    for _, reason, raw_text in rejects:
+        assert case.reason is None or case.reason in reason, reason
+        assert raw_text is not None and len(raw_text) <= 2000
+
+
+def test_every_file_adds_up(suite):
+    con, _ = suite
+    assert rows(con, """
+        SELECT source_file FROM quality.load_summary
+        WHERE rows_read <> rows_loaded + rows_rejected + rows_duplicate
+    """) == []
+    read = rows(con, "SELECT sum(rows_read) FROM quality.load_summary")[0][0]
+    assert read == sum(1 if c.whole_file else independent_count(c) for c in CASES)
+
+
+def test_one_bad_byte_leaves_the_rest_of_a_utf8_file_utf8(suite):
+    _, raw = suite
+    names = rows(raw, """
+        SELECT DISTINCT _encoding, regexp_extract(record, 'J.{1,3}rgen') FROM (
+            SELECT _encoding, record FROM raw.ga4_events WHERE _source_file LIKE '%20260612%'
+            UNION ALL
+            SELECT _encoding, record FROM raw.hubspot_contacts WHERE _source_file LIKE '%contacts_f%'
+            UNION ALL
+            SELECT _encoding, record FROM raw.snowplow_events WHERE _source_file LIKE '%enriched_e%'
+            UNION ALL
+            SELECT _encoding, record FROM raw.zendesk_users WHERE _source_file LIKE '%users_a%'
+        )
+    """)
+    assert names == [("utf-8", JUERGEN)]
+
+
+def test_long_lines_and_control_bytes_are_kept_whole(suite):
+    _, raw = suite
+    assert rows(raw, """
+        SELECT max(length(record)) > 33000000 FROM raw.ga4_events WHERE _source_file LIKE '%20260604%'
+    """) == [(True,)]
+    assert rows(raw, """
+        SELECT count(*) FROM raw.snowplow_events WHERE contains(record, 'Mozilla\\u0001/5.0')
+    """) == [(1,)]
+
+
+LOAD_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality"))
+
+
+def load_steps(settings: Settings, incremental: bool = False) -> None:
+    with open_run(settings, incremental=incremental) as ctx:
+        for step in LOAD_STEPS:
+            step.run(ctx)
+
+
+def test_a_file_the_staging_sql_fails_on_is_quarantined_and_typed_again_next_run(tmp_path, monkeypatch):
+    folder = tmp_path / "input"
+    for name in ("nps_a.csv", "nps_b.csv"):
+        path = folder / "surveys" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(csv_bytes(NPS_HEADER, [[f"{name}-{n}", f"{n}@example.com", "9", "",
+                                                 "2026-06-02T10:00:00Z"] for n in (1, 2)]))
+    settings = settings_for(folder, tmp_path)
+    typed = incremental.sql_text
+
+    def fails_on_nps_b(table: str, *args: object) -> str:  # a value the SQL cannot handle
+        query = typed(table, *args)
+        if table != "staging.survey_nps":
+            return query
+        return (f"SELECT * FROM ({query}) WHERE CASE WHEN _source_file LIKE '%nps_b%' "
+                "THEN error('Conversion Error: no such time') ELSE true END")
+
+    monkeypatch.setattr(incremental, "sql_text", fails_on_nps_b)
+    load_steps(settings)
+    con = connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+    assert rows(con, "SELECT source_file, rows_read, rows_loaded, rows_rejected FROM quality.load_summary"
+                ) == [("surveys/nps_a.csv", 2, 2, 0), ("surveys/nps_b.csv", 1, 0, 1)]
+    [(row, reason, raw_text)] = rows(con, "SELECT row_number, reason, raw_text FROM quality.rejected_rows")
+    assert row is None and reason.startswith("file could not be typed: ") and "no such time" in reason
+    assert raw_text.startswith('{"response_id":"nps_b.csv-1"')
+    assert rows(con, "SELECT source_file FROM raw.landed_files") == [("surveys/nps_a.csv",)]
+    con.close()
+    monkeypatch.undo()  # the SQL is fixed: the next (incremental) run lands and types the file again
+    load_steps(settings, incremental=True)
+    con = connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+    assert rows(con, "SELECT source_file, rows_read, rows_loaded FROM quality.load_summary ORDER BY 1") == [
+        ("surveys/nps_a.csv", 2, 2), ("surveys/nps_b.csv", 2, 2)]
+    con.close()
