@@ -216,11 +216,12 @@ def test_bad_freshdesk_records_and_files(freshdesk_built):
          "JSON document is not a list (expected the API response: a JSON array)"),
     ]
     # p1: 5 = 3 + 2 rejected; p2: ticket 2's new version loads, ticket 3 is an exact copy;
-    # p3: the whole file is one reject; p4 (`[]`) has no records and no row
+    # p3: the whole file is one reject; p4 (`[]`) has no records: read, with a row of zeros
     assert summary(con, "raw.freshdesk_tickets") == [
         ("tickets_p1.json", 5, 3, 2, 0),
         ("tickets_p2.json", 2, 1, 0, 1),
         ("tickets_p3.json", 1, 0, 1, 0),
+        ("tickets_p4.json", 0, 0, 0, 0),
     ]
 
 
