@@ -164,9 +164,9 @@ def test_rules_match_by_regex_and_contains(build, tmp_path):
     )
     events = [
         ("page_view", "/shop/p/42", None, None, "item_page"),
-        ("page_view", "/shop/p/42x", None, None, "site_page"),  # regex anchored at the end
+        ("page_view", "/shop/p/42x", None, None, "category_page"),  # anchored at the end: the default's /shop
         ("page_view", "/en/pricing-plans", None, None, "any_pricing"),
-        ("page_view", "/en/Pricing", None, None, "site_page"),  # contains is case-sensitive on paths
+        ("page_view", "/en/Pricing", None, None, "pricing_page"),  # contains is case-sensitive: the default's
         ("custom_spin", "/", None, None, "custom_event"),
         ("my_custom_spin", "/", None, None, "unmapped"),  # the regex is anchored at the start
         ("session_start", "/", "Affiliate_Partner", None, "affiliate_visit"),  # UTM values: any case
