@@ -43,6 +43,7 @@ PAGES = {
     "/blogger": "site_page",  # near miss of /blog
     "/docs/api/auth": "docs_article",
     "/hc/articles/returns": "help_article",
+    "/hc/search": "help_article",  # near miss of /search: `hc` is no locale here
     "/hc/en-us/contact": "help_contact_page",
     "/contact": "contact_page",
     "/privacy-policy": "legal_page",
