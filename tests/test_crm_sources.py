@@ -288,3 +288,29 @@ def test_german_export_deleted_rows_and_a_later_snapshot(tmp_path: Path, build) 
     assert rows(con, "SELECT touchpoint, phase FROM core.touchpoints ORDER BY occurred_at") == [
         ("crm_contact_created", "consideration"), ("sales_opportunity", "consideration"),
         ("deal_lost", "churn")]
+
+
+def test_a_record_deleted_in_a_later_snapshot_is_gone(tmp_path: Path, build) -> None:
+    """Monday's export has the record, Tuesday's has it deleted: no events (Salesforce IsDeleted,
+    HubSpot archived); a record deleted Monday and restored Tuesday is back."""
+    root = tmp_path / "input"
+    header = [*LEAD_HEADER, "IsDeleted"]
+    write_salesforce(root, "Lead", header, [
+        [*sf_lead(L1, "anna@example.com", "2026-06-01T10:00:00.000+0000"), "false"],
+        [*sf_lead(L2, "ben@example.com", "2026-06-01T11:00:00.000+0000"), "true"],
+    ])
+    write_salesforce(root, "Lead_2026-06-09", header, [
+        [*sf_lead(L1, "anna@example.com", "2026-06-01T10:00:00.000+0000"), "true"],
+        [*sf_lead(L2, "ben@example.com", "2026-06-01T11:00:00.000+0000"), "false"],
+    ])
+    write_hubspot_engagements(root, "meetings", [
+        hubspot_engagement("801", "2026-06-05T10:00:00.000Z", ["5101"], hs_meeting_outcome="COMPLETED"),
+    ], name="meetings_2026-06-08.json")
+    write_hubspot_engagements(root, "meetings", [
+        hubspot_engagement("801", "2026-06-05T10:00:00.000Z", ["5101"], archived=True,
+                           hs_meeting_outcome="COMPLETED"),
+    ], name="meetings_2026-06-09.json")
+    con = build()
+    assert rows(con, "SELECT source, source_record_id, event_name FROM staging.events") == [
+        ("salesforce", L2, "lead_created")]
+    assert rows(con, "SELECT touchpoint FROM core.touchpoints") == [("sales_lead_created",)]

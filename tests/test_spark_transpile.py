@@ -184,3 +184,13 @@ def test_list_sum_adds_in_list_order_and_skips_nulls(spark):
              " list_sum([cast(null as double)]) as b, list_sum([1e16, 1.0, 1.0]) as c")
     duck, spark_row = both(spark, query)
     assert duck == spark_row == (0.1 + 0.2 + 0.3, None, 1e16 + 1.0 + 1.0)
+
+
+def test_taxonomy_regex_and_contains_agree(spark):
+    # core.touchpoints' match operators: a regex is found anywhere, `(?i)` works in RE2 and Java
+    query = ("select regexp_matches('/shop/p/42', '^/shop/(item|p)/[0-9]+$') a,"
+             " regexp_matches('/shop/p/42x', '^/shop/(item|p)/[0-9]+$') b,"
+             " regexp_matches('tiktok', '(?i)^Tik[Tt]ok$') c, regexp_matches('/en/pricing', 'pric') d,"
+             " contains('/en/pricing-plans', 'pricing') e, contains('/en/Pricing', 'pricing') f")
+    duck, spark_row = both(spark, query)
+    assert duck == spark_row == (True, False, True, True, True, False)

@@ -369,3 +369,26 @@ def test_csat_pools_ratings_and_survey_answers_and_ces_counts_in_kpis(build, sur
     assert positive["low_score_rate"] == pytest.approx((1 + 1) / (2 + 2))
     # the last answer has nothing after it
     assert kpis["ces_high_effort"]["ces"] is None and kpis["ces_high_effort"]["csat"] == 1.0
+
+
+def test_a_deleted_ticket_makes_no_contact_even_after_an_earlier_export(build, tmp_path):
+    """Snapshots: the newest export of a ticket decides; a deletion there is not undone by an older row."""
+    import json
+
+    root = tmp_path / "input"
+    write_zendesk(root, [  # Monday's export
+        zendesk_ticket(1, 10, iso(0)),
+        zendesk_ticket(2, 10, iso(60), status="deleted"),
+    ], [zendesk_user(10, "anna@example.com")])
+    tuesday = [
+        zendesk_ticket(1, 10, iso(0), status="deleted"),  # deleted since Monday: gone
+        zendesk_ticket(2, 10, iso(60)),  # restored from the trash: a contact again
+        zendesk_ticket(3, 10, iso(120), status="Deleted"),  # only ever seen deleted
+    ]
+    (root / "zendesk" / "tickets_2026-06-09.json").write_text(
+        json.dumps({"tickets": tuesday, "next_page": None, "count": 3}), "utf-8")
+    con = build()
+    assert rows(con, "SELECT source_record_id, event_name FROM staging.events WHERE source = 'zendesk'") == [
+        ("2", "ticket_created")]
+    assert rows(con, "SELECT reason, count(*) FROM quality.rejected_rows GROUP BY reason") == [
+        ("status is deleted (deleted in Zendesk)", 3)]

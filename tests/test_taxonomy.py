@@ -101,3 +101,87 @@ def test_rule_values_match_whatever_their_case(tmp_path):
     )
     frame = rules_frame(read_taxonomy(path))
     assert frame["utm_medium"].to_list() == ["cpc"] and frame["origin"].to_list() == ["chat"]
+
+
+@pytest.mark.parametrize(
+    ("match", "message"),
+    [
+        ("{page_path: {regex: '^/(products'}}", "does not compile"),
+        ("{page_path: {regex: '^/p', contains: p}}", "exactly one"),
+        ("{page_path: {contains: ''}}", "exactly one"),
+        ("{utm_medium: {glob: 'c*'}}", "glob"),
+        ("{source: {regex: ga}}", "source"),  # a source is named exactly
+    ],
+)
+def test_invalid_match_patterns_are_named(tmp_path, match, message):
+    path = tmp_path / "touchpoints.yaml"
+    path.write_text(f"phases: [{{name: a, order: 1}}]\nrules:\n  - {{match: {match}, ignore: true}}\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        read_taxonomy(path)
+    assert str(path) in str(info.value) and "rule" in str(info.value).lower()
+
+
+def test_patterns_become_operator_rows(tmp_path):
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "phases: [{name: a, order: 1}]\n"
+        "rules:\n  - match: {page_path: ['/x%', {regex: '^/p/'}], utm_source: [{regex: 'TikTok'},"
+        " {contains: FB}]}\n    ignore: true\n",
+        encoding="utf-8",
+    )
+    frame = rules_frame(read_taxonomy(path))
+    assert list(zip(frame["page_path"], frame["page_path_operator"], frame["utm_source"],
+                    frame["utm_source_operator"], strict=True)) == [
+        ("/x%", "like", "(?i)TikTok", "regex"), ("/x%", "like", "fb", "contains"),
+        ("^/p/", "regex", "(?i)TikTok", "regex"), ("^/p/", "regex", "fb", "contains"),
+    ]
+    assert frame["event_name_operator"].to_list() == [None] * 4
+
+
+def test_rules_match_by_regex_and_contains(build, tmp_path):
+    """Each operator on each kind of key, with a near miss that falls through to the default rules."""
+    override = tmp_path / "mine.yaml"
+    rule = "    channel: web\n    category: owned\n    phase: consideration\n"
+    override.write_text(
+        "phases:\n"
+        + "".join(f"  - {{name: {n}, order: {o}}}\n" for n, o in [
+            ("awareness", 1), ("consideration", 2), ("acquisition", 3), ("service", 4),
+            ("loyalty", 5)])
+        + "  - {name: churn, order: null}\n"
+        "rules:\n"
+        "  - match: {source: ga4, event_name: page_view, page_path: {regex: '^/shop/(item|p)/[0-9]+$'}}\n"
+        "    touchpoint: item_page\n" + rule
+        + "  - match: {source: ga4, event_name: page_view, page_path: {contains: pricing}}\n"
+        "    touchpoint: any_pricing\n" + rule
+        + "  - match: {source: ga4, event_name: {regex: '^custom_'}}\n"
+        "    touchpoint: custom_event\n" + rule
+        + "  - match: {source: ga4, event_name: session_start, utm_medium: {contains: AFFIL}}\n"
+        "    touchpoint: affiliate_visit\n" + rule
+        + "  - match: {source: ga4, event_name: session_start, utm_source: {regex: '^Tik[Tt]ok$'}}\n"
+        "    touchpoint: tiktok_visit\n" + rule,
+        encoding="utf-8",
+    )
+    events = [
+        ("page_view", "/shop/p/42", None, None, "item_page"),
+        ("page_view", "/shop/p/42x", None, None, "category_page"),  # anchored at the end: the default's /shop
+        ("page_view", "/en/pricing-plans", None, None, "any_pricing"),
+        ("page_view", "/en/Pricing", None, None, "pricing_page"),  # contains is case-sensitive: the default's
+        ("custom_spin", "/", None, None, "custom_event"),
+        ("my_custom_spin", "/", None, None, "unmapped"),  # the regex is anchored at the start
+        ("session_start", "/", "Affiliate_Partner", None, "affiliate_visit"),  # UTM values: any case
+        ("session_start", "/", "afil", None, None),  # the default rules ignore it
+        ("session_start", "/", "social", "TIKTOK", "tiktok_visit"),  # a UTM regex ignores case
+        ("session_start", "/", "social", "tiktoks", "social_post_click"),
+    ]
+    write_ga4(tmp_path / "input", [
+        ga4_event(T0 + timedelta(minutes=n), name, f"c{n}", path=path, medium=medium, source=source)
+        for n, (name, path, medium, source, _) in enumerate(events)
+    ])
+    con = build(taxonomy=override)
+    got = dict(rows(con, "SELECT e.page_path || ' ' || e.event_name || ' ' || coalesce(e.utm_medium, '')"
+                         " || coalesce(e.utm_source, ''), t.touchpoint FROM staging.events AS e"
+                         " LEFT JOIN core.touchpoints AS t USING (event_id)"))
+    expected = {f"{path} {name} {medium or ''}{(source or 'google') if medium else ''}": touchpoint
+                for name, path, medium, source, touchpoint in events}
+    assert got == expected

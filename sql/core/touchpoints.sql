@@ -3,22 +3,27 @@
 -- columns and the events' attributes are joined on at the end (at 10M events, carrying them
 -- through the window sorts spilled 23 GB).
 with recursive rule_keys as (
-    -- each rule under the event name it is matched on: its own, or for a rule naming no event
-    -- every event name in the data, so one hash join on the name finds an event's candidate rules
+    -- each rule under the event name it is matched on: its own, or for a rule naming no event or
+    -- matching names by regex/contains every event name in the data it fits (distinct names times
+    -- rules: small), so one hash join on the name finds an event's candidate rules
     select r.event_name as match_name, r.*
     from core.taxonomy_rules as r
-    where r.event_name is not null
+    where r.event_name_operator = 'equals'
     union all
     select n.event_name, r.*
     from (select distinct event_name from staging.events) as n
-    cross join core.taxonomy_rules as r
-    where r.event_name is null
+    join core.taxonomy_rules as r
+        on r.event_name is null
+        or (r.event_name_operator = 'regex' and regexp_matches(n.event_name, r.event_name))
+        or (r.event_name_operator = 'contains' and contains(n.event_name, r.event_name))
 ),
 
 classified as (
     -- core.event_persons: the person of each event (an incremental run passes only changed persons);
     -- the first rule (lowest rule_order) whose match fits; the rows of one rule (one per
-    -- combination of listed match values) share its outcome, taken from rule_outcomes
+    -- combination of listed match values) share its outcome, taken from rule_outcomes. A match
+    -- value's operator: page_path 'like', others 'equals', or 'regex' (found anywhere; RLIKE on
+    -- Spark) or 'contains'; UTM values and origins are lower-cased (rule values already are)
     select
         e.event_id,
         p.person_id,
@@ -29,10 +34,22 @@ classified as (
         e.source_row,
         min(case
             when (r.source is null or r.source = e.source)
-                and (r.page_path is null or e.page_path like r.page_path)
-                and (r.utm_medium is null or lower(e.utm_medium) = r.utm_medium)
-                and (r.utm_source is null or lower(e.utm_source) = r.utm_source)
-                and (r.origin is null or lower(e.origin) = lower(r.origin))
+                and (r.page_path is null or case r.page_path_operator
+                    when 'regex' then regexp_matches(e.page_path, r.page_path)
+                    when 'contains' then contains(e.page_path, r.page_path)
+                    else e.page_path like r.page_path end)
+                and (r.utm_medium is null or case r.utm_medium_operator
+                    when 'regex' then regexp_matches(lower(e.utm_medium), r.utm_medium)
+                    when 'contains' then contains(lower(e.utm_medium), r.utm_medium)
+                    else lower(e.utm_medium) = r.utm_medium end)
+                and (r.utm_source is null or case r.utm_source_operator
+                    when 'regex' then regexp_matches(lower(e.utm_source), r.utm_source)
+                    when 'contains' then contains(lower(e.utm_source), r.utm_source)
+                    else lower(e.utm_source) = r.utm_source end)
+                and (r.origin is null or case r.origin_operator
+                    when 'regex' then regexp_matches(lower(e.origin), r.origin)
+                    when 'contains' then contains(lower(e.origin), r.origin)
+                    else lower(e.origin) = r.origin end)
                 and (r.value_min is null or e.value >= r.value_min)
                 and (r.value_max is null or e.value <= r.value_max)
                 then r.rule_order

@@ -86,6 +86,7 @@ typed as (
 
 select
     * exclude (bad_time, file_kind, contact_ids, call_disposition_id),
+    archived as _is_deleted,
     case
         when engagement_id is null or trim(engagement_id) = '' then 'missing id'
         when engagement_type is null

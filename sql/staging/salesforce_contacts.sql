@@ -34,6 +34,7 @@ parsed as (
 
 select
     * exclude (email_text, is_deleted),
+    is_deleted as _is_deleted,
     'salesforce:' || contact_id as crm_contact_id,
     case
         when contact_id is null or contact_id = '' then 'missing Id'

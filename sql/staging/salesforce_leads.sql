@@ -65,6 +65,7 @@ typed as (
 
 select
     * exclude (bad_time, is_deleted),
+    is_deleted as _is_deleted,
     case
         when lead_id is null or lead_id = '' then 'missing Id'
         when not regexp_full_match(lead_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')

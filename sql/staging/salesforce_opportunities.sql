@@ -10,8 +10,8 @@ with source as (
 ),
 
 roles as (
-    -- the latest export of each contact role, usable ones only
-    {{ latest_usable_version(staging.salesforce_opportunity_contact_roles, role_id) }}
+    -- the latest export of each contact role, usable ones only (a role deleted since is gone)
+    {{ latest_version_unless_deleted(staging.salesforce_opportunity_contact_roles, role_id) }}
 ),
 
 primary_contacts as (
@@ -99,6 +99,7 @@ typed as (
 
 select
     * exclude (bad_time, is_deleted),
+    is_deleted as _is_deleted,
     case
         when opportunity_id is null or opportunity_id = '' then 'missing Id'
         when not regexp_full_match(opportunity_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')

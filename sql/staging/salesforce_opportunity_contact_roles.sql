@@ -37,6 +37,7 @@ parsed as (
 
 select
     * exclude (is_deleted),
+    is_deleted as _is_deleted,
     case
         when role_id is null or role_id = '' then 'missing Id'
         when opportunity_id is null then 'missing OpportunityId'

@@ -68,6 +68,7 @@ typed as (
 
 select
     * exclude (bad_time, opportunity_known, is_deleted),
+    is_deleted as _is_deleted,
     case
         when history_id is null or history_id = '' then 'missing Id'
         when opportunity_id is null then 'missing OpportunityId'

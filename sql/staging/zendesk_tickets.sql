@@ -28,10 +28,12 @@ renamed as (
 
 select
     * exclude (bad_time),
+    coalesce(lower(trim(status)) = 'deleted', false) as _is_deleted,
     case
         when ticket_id is null then 'missing id'
         when requester_id is null then 'missing requester_id'
         when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
         {{ unusable_timestamp_reason(bad_time, timestamp) }}
+        when lower(trim(status)) = 'deleted' then 'status is deleted (deleted in Zendesk)'
     end as _reject_reason
 from typed

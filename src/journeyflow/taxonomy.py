@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -23,29 +24,74 @@ CHANNELS = (
     "chat", "support", "survey", "sales",
 )
 MATCH_LISTS = ("source", "event_name", "page_path", "utm_medium", "utm_source", "origin")
+# keys a value may also match by {regex: ...} or {contains: ...}; each has a `<key>_operator` column
+PATTERN_KEYS = ("event_name", "page_path", "utm_medium", "utm_source", "origin")
+LOWER_KEYS = ("utm_medium", "utm_source", "origin")
+
+
+class Pattern(BaseModel):
+    """`{regex: '^/products?/'}` (found anywhere in the value, RE2/Java syntax) or `{contains: 'pricing'}`."""
+
+    model_config = ConfigDict(extra="forbid")
+    regex: str | None = None
+    contains: str | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"regex {value!r} does not compile: {exc}") from exc
+        return value
+
+    def operator(self) -> tuple[str, str]:
+        """(operator, value); exactly one of regex and contains must be given."""
+        given = [(k, v) for k, v in (("regex", self.regex), ("contains", self.contains)) if v is not None]
+        if len(given) != 1 or not given[0][1]:
+            raise ValueError("a pattern is {regex: '...'} or {contains: '...'}: exactly one, not empty")
+        return given[0]
 
 
 class Match(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: list[str] | None = None
-    event_name: list[str] | None = None
-    page_path: list[str] | None = None
-    utm_medium: list[str] | None = None
-    utm_source: list[str] | None = None
-    origin: list[str] | None = None
+    event_name: list[str | Pattern] | None = None
+    page_path: list[str | Pattern] | None = None
+    utm_medium: list[str | Pattern] | None = None
+    utm_source: list[str | Pattern] | None = None
+    origin: list[str | Pattern] | None = None
     value_min: float | None = None
     value_max: float | None = None
 
     @field_validator(*MATCH_LISTS, mode="before")
     @classmethod
     def _as_list(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+        return [value] if isinstance(value, str | dict) else value
 
-    @field_validator("utm_medium", "utm_source", "origin")
+    @field_validator(*PATTERN_KEYS)
     @classmethod
-    def _lower(cls, values: list[str] | None) -> list[str] | None:
-        """Events' UTM values and origins are compared lower-case, so rules are lower-cased too."""
-        return [v.lower() for v in values] if values else values
+    def _one_operator(cls, values: list[str | Pattern] | None) -> list[str | Pattern] | None:
+        for value in values or []:
+            if isinstance(value, Pattern):
+                value.operator()
+        return values
+
+    @field_validator(*LOWER_KEYS)
+    @classmethod
+    def _lower(cls, values: list[str | Pattern] | None) -> list[str | Pattern] | None:
+        """Events' UTM values and origins are compared lower-case, so rules are lower-cased too
+        (a regex is made case-insensitive instead: lower-casing it would change `\\D` into `\\d`)."""
+        lowered: list[str | Pattern] = []
+        for v in values or []:
+            if isinstance(v, str):
+                lowered.append(v.lower())
+            elif v.contains is not None:
+                lowered.append(Pattern(contains=v.contains.lower()))
+            else:
+                lowered.append(Pattern(regex=f"(?i){v.regex}"))
+        return lowered if values else values
 
 
 class Repeat(BaseModel):
@@ -121,6 +167,16 @@ def load_taxonomy(path: Path, default: Path | None = None) -> Taxonomy:
     return Taxonomy(phases=user.phases or base.phases, rules=user.rules + base.rules)
 
 
+def _operand(key: str, value: str | Pattern | None) -> tuple[str | None, str | None]:
+    """A match value as (value, operator): page_path text is a LIKE pattern, other text is exact."""
+    if value is None:
+        return None, None
+    if isinstance(value, Pattern):
+        operator, text = value.operator()
+        return text, operator
+    return value, "like" if key == "page_path" else "equals"
+
+
 def rules_frame(taxonomy: Taxonomy) -> pl.DataFrame:
     """One row per rule and combination of listed match values (a list means 'any of')."""
     phase_order = {p.name: p.order for p in taxonomy.phases}
@@ -128,9 +184,11 @@ def rules_frame(taxonomy: Taxonomy) -> pl.DataFrame:
     for order, rule in enumerate(taxonomy.rules, start=1):
         lists = [getattr(rule.match, key) or [None] for key in MATCH_LISTS]
         for combo in itertools.product(*lists):
+            operands = {key: _operand(key, value) for key, value in zip(MATCH_LISTS, combo, strict=True)}
             rows.append({
                 "rule_order": order,
-                **dict(zip(MATCH_LISTS, combo, strict=True)),
+                **{key: operand[0] for key, operand in operands.items()},
+                **{f"{key}_operator": operands[key][1] for key in PATTERN_KEYS},
                 "value_min": rule.match.value_min,
                 "value_max": rule.match.value_max,
                 "is_ignored": rule.ignore,
@@ -145,7 +203,8 @@ def rules_frame(taxonomy: Taxonomy) -> pl.DataFrame:
                 "repeat_phase": rule.repeat.phase if rule.repeat else None,
                 "repeat_phase_order": phase_order.get(rule.repeat.phase) if rule.repeat else None,
             })
-    schema = {key: pl.String for key in MATCH_LISTS} | {
+    operators = {f"{key}_operator": pl.String for key in PATTERN_KEYS}
+    schema = {key: pl.String for key in MATCH_LISTS} | operators | {
         "rule_order": pl.Int32, "value_min": pl.Float64, "value_max": pl.Float64,
         "is_ignored": pl.Boolean, "touchpoint": pl.String, "channel": pl.String,
         "category": pl.String, "is_online": pl.Boolean, "phase": pl.String,

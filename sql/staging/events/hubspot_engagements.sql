@@ -10,9 +10,10 @@ with engagements as (
                 partition by engagement_type, engagement_id order by _source_file desc, _row_number desc
             ) as version_rank
         from staging.hubspot_engagements
-        where _reject_reason is null and not _is_duplicate
+        where (_reject_reason is null or _is_deleted) and not _is_duplicate
     )
-    where version_rank = 1
+    -- archived in its newest export: gone (as sql/_fragments/latest_version_unless_deleted.sql)
+    where version_rank = 1 and not _is_deleted
 ),
 
 named as (

@@ -26,7 +26,11 @@ select
     mkt_source as utm_source,
     mkt_medium as utm_medium,
     mkt_campaign as utm_campaign,
-    case when event_type = 'struct' then se_category end as origin,
+    -- what kind: a structured event's category, a Snowplow e-commerce action's type
+    case
+        when event_type = 'struct' then se_category
+        when event_name = 'snowplow_ecommerce_action' then json_extract_string(unstruct_data, '$.type')
+    end as origin,
     case when event_type = 'transaction' then tr_total else se_value end as value,
     case when event_type = 'transaction' then tr_currency end as currency,
     json_object(
