@@ -11,8 +11,10 @@ import duckdb
 import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows
+from conftest import rows, settings_for
+from journeyflow import channels
 from journeyflow.channels import read_channel_sources, write_channel_sources
+from journeyflow.pipeline import run_pipeline
 from journeyflow.warehouse import expand_fragments
 
 # (source, medium, campaign, expected group)
@@ -153,3 +155,26 @@ def test_sessions_get_the_group_of_their_first_touchpoint_with_a_campaign(build,
         FROM bi.sessions GROUP BY person_id ORDER BY count(*)
     """)
     assert got == [(["Organic Search"],), (["Paid Search", "Direct", "Unassigned"],)]
+
+
+def test_a_new_list_of_source_categories_regroups_every_session(tmp_path, monkeypatch):
+    # newsite/referral is a Referral; listed as a social site it is Organic Social (rule 10 before
+    # rule 13). The data is unchanged, so only the list's digest tells core.sessions to rebuild.
+    write_ga4(tmp_path / "input", [
+        ga4_event(T0, "session_start", "p1", medium="referral", source="newsite"),
+        ga4_event(T0 + timedelta(minutes=1), "page_view", "p1", path="/pricing"),
+    ])
+    settings = settings_for(tmp_path / "input", tmp_path)
+    run_pipeline(settings, incremental=True)
+    assert _groups(settings) == [("Referral",)]
+    listed = tmp_path / "channel_sources.yaml"
+    listed.write_text("social: [newsite]\n", encoding="utf-8")
+    monkeypatch.setattr(channels, "CHANNEL_SOURCES", listed)
+    results = run_pipeline(settings, incremental=True)
+    assert "persons_recomputed" not in results["core.sessions"]  # rebuilt in full
+    assert _groups(settings) == [("Organic Social",)]
+
+
+def _groups(settings) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return rows(con, "SELECT default_channel_group FROM core.sessions")

@@ -18,8 +18,9 @@ CHANNEL_SOURCES = Path(__file__).with_name("channel_sources.yaml")
 SOURCE_CATEGORIES = ("search", "social", "shopping", "video")
 
 
-def read_channel_sources(path: Path = CHANNEL_SOURCES) -> list[tuple[str, str]]:
+def read_channel_sources(path: Path | None = None) -> list[tuple[str, str]]:
     """(source, category) pairs, lower-cased; an unknown category or a source listed twice is an error."""
+    path = path or CHANNEL_SOURCES
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     unknown = sorted(set(data) - set(SOURCE_CATEGORIES))
     if unknown:
@@ -34,12 +35,12 @@ def read_channel_sources(path: Path = CHANNEL_SOURCES) -> list[tuple[str, str]]:
     return sorted(pairs.items())
 
 
-def channel_sources_digest(path: Path = CHANNEL_SOURCES) -> str:
+def channel_sources_digest(path: Path | None = None) -> str:
     """What core.sessions' channel groups depend on besides its SQL: a new list rebuilds it."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    return hashlib.sha256((path or CHANNEL_SOURCES).read_bytes()).hexdigest()[:16]
 
 
-def write_channel_sources(con: duckdb.DuckDBPyConnection, path: Path = CHANNEL_SOURCES) -> int:
+def write_channel_sources(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
     """Write core.channel_sources (source, source_category); returns its number of rows."""
     pairs = read_channel_sources(path)
     frame = pa.table({"source": [s for s, _ in pairs], "source_category": [c for _, c in pairs]},
