@@ -10,7 +10,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from builders import T0, ga4_event, write_ga4
+from builders import T0, ga4_event, param, write_ga4
 from conftest import rows, settings_for
 from journeyflow import channels
 from journeyflow.channels import read_channel_sources, write_channel_sources
@@ -178,3 +178,27 @@ def test_a_new_list_of_source_categories_regroups_every_session(tmp_path, monkey
 def _groups(settings) -> list[tuple]:
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return rows(con, "SELECT default_channel_group FROM core.sessions")
+
+
+def _referred(ts, pseudo_id: str, referrer: str, **campaign: str) -> dict:
+    event = ga4_event(ts, "page_view", pseudo_id, path="/pricing", **campaign)
+    event["event_params"].append(param("page_referrer", referrer))
+    return event
+
+
+def test_a_visit_from_another_site_without_a_campaign_is_grouped_by_that_site(build, tmp_path):
+    # GA4 takes the referring site as source with medium referral: linkedin.com is a social site
+    # (Organic Social, rule 10), news.example.org none (Referral, rule 13). A referrer on the shop's
+    # own host is navigation, not a visit from elsewhere (Unassigned); campaign values win over the
+    # referrer (cpc from google with facebook.com referring: Paid Search).
+    write_ga4(tmp_path / "input", [
+        _referred(T0, "p1", "https://www.linkedin.com/feed/"),
+        _referred(T0 + timedelta(days=1), "p1", "https://news.example.org/story?id=3"),
+        _referred(T0 + timedelta(days=2), "p1", "https://shop.example.com/"),
+        _referred(T0 + timedelta(days=3), "p1", "https://facebook.com/", medium="cpc", source="google"),
+    ])
+    con = build()
+    got = rows(con, "SELECT default_channel_group FROM bi.sessions ORDER BY session_number")
+    assert got == [("Organic Social",), ("Referral",), ("Unassigned",), ("Paid Search",)]
+    hosts = rows(con, "SELECT origin FROM core.touchpoints ORDER BY touchpoint_number")
+    assert hosts == [("linkedin.com",), ("news.example.org",), (None,), ("facebook.com",)]

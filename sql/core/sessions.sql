@@ -3,26 +3,51 @@ with touchpoints as (
     select * from core.touchpoints
 ),
 
-origins as (
-    -- the session's first touchpoint that says where the visit came from (a campaign source, medium
-    -- or name); technical events such as GA4's session_start are no touchpoints (docs/metrics.md)
-    select session_id, min(touchpoint_number) as touchpoint_number
+web_origins as (
+    -- each touchpoint's campaign values; a web page view without any takes GA4's values for a
+    -- visit from another site: that site as source, medium referral (staging.events keeps the
+    -- referring host of GA4 and Segment page views in `origin`)
+    select
+        session_id,
+        touchpoint_number,
+        nullif(trim(utm_source), '') as utm_source,
+        nullif(trim(utm_medium), '') as utm_medium,
+        nullif(trim(utm_campaign), '') as utm_campaign,
+        case when source in ('ga4', 'segment') then origin end as referrer_host
     from touchpoints
-    where nullif(trim(utm_source), '') is not null
-        or nullif(trim(utm_medium), '') is not null
-        or nullif(trim(utm_campaign), '') is not null
+),
+
+origins as (
+    -- the session's first touchpoint that says where the visit came from (a campaign source,
+    -- medium or name, or another site's referral); technical events such as GA4's session_start
+    -- are no touchpoints (docs/metrics.md)
+    select session_id, min(touchpoint_number) as touchpoint_number
+    from web_origins
+    where utm_source is not null or utm_medium is not null or utm_campaign is not null
+        or referrer_host is not null
     group by session_id
+),
+
+first_origins as (
+    select
+        o.session_id,
+        case when w.utm_source is null and w.utm_medium is null and w.utm_campaign is null
+            then w.referrer_host else w.utm_source end as source,
+        case when w.utm_source is null and w.utm_medium is null and w.utm_campaign is null
+            then 'referral' else w.utm_medium end as medium,
+        w.utm_campaign as campaign
+    from origins as o
+    join web_origins as w on w.session_id = o.session_id and w.touchpoint_number = o.touchpoint_number
 ),
 
 channel_groups as (
     -- GA4's default channel group of that touchpoint (sessions without one: 'Unassigned')
     select
-        o.session_id,
-        {{ default_channel_group(t.utm_source, t.utm_medium, t.utm_campaign, c.source_category) }}
+        f.session_id,
+        {{ default_channel_group(f.source, f.medium, f.campaign, c.source_category) }}
             as default_channel_group
-    from origins as o
-    join touchpoints as t on t.session_id = o.session_id and t.touchpoint_number = o.touchpoint_number
-    left join core.channel_sources as c on c.source = lower(trim(t.utm_source))
+    from first_origins as f
+    left join core.channel_sources as c on c.source = lower(trim(f.source))
 ),
 
 aggregated as (
