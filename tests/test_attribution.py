@@ -22,7 +22,7 @@ from journeyflow.attribution import PATH_EDGES_SQL
 from journeyflow.markov import solve_chain
 
 CONVERSIONS = 4  # J1, J2, J3, J5
-MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov")
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "last_non_direct", "markov")
 
 
 def day(n: float):
@@ -119,6 +119,8 @@ def test_touchpoint_credit_per_model(five_journeys):
                      "position_based": 1},
     }
     for name, models in expected.items():
+        # no session of the five journeys is Direct: last non-direct is last touch
+        models["last_non_direct"] = models["last_touch"]
         models["markov"] = REMOVAL[name] / removal_total * CONVERSIONS
     assert set(got) == set(expected)  # account_page came after the conversion: not credited
     for name in expected:
@@ -233,3 +235,55 @@ def test_removal_effects_match_a_direct_solve():
              "newsletter": "newsletter_click", "pricing": "pricing_page", "purchase": "purchase"}
     assert dict(zip(solution.nodes, solution.removal_effect, strict=True)) == pytest.approx(
         {short: REMOVAL[full] for short, full in named.items()})
+
+
+# Last non-direct (GA4's paid and organic last click): a step in a Direct session passes its credit
+# to the last credited step before it that is not in a Direct session and at most
+# last_non_direct_lookback_days (default 90) before the conversion; with none, the last step keeps it.
+# Journeys may last past the default inactivity window here (journey_inactivity_days = 365).
+#   pA: organic (bing) day 0 → pricing in a (direct)/(none) session day 10 → purchase in it
+#       credited: organic, pricing (Direct); organic is 10 d back: organic gets the credit
+#   pB: the same with the direct pricing visit on day 100: organic is 100 d back, outside the
+#       lookback: pricing (Direct, the last step) keeps the credit
+#   pC: pricing in a direct session day 0 → paid search click day 1 → purchase in that session
+#       the last step is not direct: it gets the credit, as under last touch
+def _direct_visits() -> list[dict]:
+    minute = timedelta(minutes=1)
+    return [
+        ga4_event(day(0), "session_start", "pA", medium="organic", source="bing"),
+        ga4_event(day(10), "page_view", "pA", path="/pricing", medium="(none)", source="(direct)"),
+        ga4_event(day(10) + minute, "purchase", "pA", path="/checkout", value=10.0),
+        ga4_event(day(0), "session_start", "pB", medium="organic", source="bing"),
+        ga4_event(day(100), "page_view", "pB", path="/pricing", medium="(none)", source="(direct)"),
+        ga4_event(day(100) + minute, "purchase", "pB", path="/checkout", value=10.0),
+        ga4_event(day(0), "page_view", "pC", path="/pricing", medium="(none)", source="(direct)"),
+        ga4_event(day(1), "session_start", "pC", medium="cpc", source="google"),
+        ga4_event(day(1) + minute, "purchase", "pC", path="/checkout", value=10.0),
+    ]
+
+
+def test_last_non_direct_skips_direct_visits_within_the_lookback(build, tmp_path):
+    write_ga4(tmp_path / "input", _direct_visits())
+    con = build(journey_inactivity_days=365)
+    got = dict(rows(con, "SELECT name, last_non_direct FROM bi.attribution WHERE level = 'touchpoint'"))
+    # pA → organic; pB → pricing (organic outside the 90 days); pC → paid
+    assert got == {"organic_search_visit": 1, "pricing_page": 1, "paid_search_click": 1}
+    last = dict(rows(con, "SELECT name, last_touch FROM bi.attribution WHERE level = 'touchpoint'"))
+    assert last == {"organic_search_visit": 0, "pricing_page": 2, "paid_search_click": 1}
+    # channels: organic → search, pricing → web, paid → search
+    by_channel = dict(rows(con, "SELECT name, last_non_direct FROM bi.attribution WHERE level = 'channel'"))
+    assert by_channel == {"search": 2, "web": 1}
+    directs = rows(con, "SELECT count(*) FROM bi.sessions WHERE default_channel_group = 'Direct'")
+    assert directs == [(3,)]  # pA's and pB's pricing visits, pC's first
+
+
+def test_last_non_direct_lookback_is_configurable(build, tmp_path):
+    # 120 days reach pB's organic visit 100 days before its purchase; 5 days no longer reach pA's
+    # organic visit 10 days before, so pA's direct pricing visit keeps its credit
+    write_ga4(tmp_path / "input", _direct_visits())
+    con = build(journey_inactivity_days=365, last_non_direct_lookback_days=120.0)
+    got = dict(rows(con, "SELECT name, last_non_direct FROM bi.attribution WHERE level = 'touchpoint'"))
+    assert got == {"organic_search_visit": 2, "pricing_page": 0, "paid_search_click": 1}
+    con = build(journey_inactivity_days=365, last_non_direct_lookback_days=5.0)
+    got = dict(rows(con, "SELECT name, last_non_direct FROM bi.attribution WHERE level = 'touchpoint'"))
+    assert got == {"organic_search_visit": 0, "pricing_page": 2, "paid_search_click": 1}

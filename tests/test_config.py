@@ -49,13 +49,15 @@ def test_wrong_type(tmp_path):
 
 def test_out_of_range(tmp_path):
     text = ("session_gap_minutes: 0\nmin_row_ratio: 1.5\nlate_data_lookback_days: -1\n"
-            "attribution_half_life_days: 0\nfunnel_window_days: 0\nsalt: ''\n")
+            "attribution_half_life_days: 0\nlast_non_direct_lookback_days: -3\nfunnel_window_days: 0\n"
+            "salt: ''\n")
     assert problems(tmp_path, text) == [  # all at once, in the order of the settings
         'salt: "" is empty (non-empty text; quote it if it looks like a number)',
         "session_gap_minutes: 0 is out of range (minutes ≥ 1)",
         "late_data_lookback_days: -1 is out of range (days ≥ 0)",
         "min_row_ratio: 1.5 is out of range (a share from 0 to 1)",
         "attribution_half_life_days: 0 is out of range (days > 0)",
+        "last_non_direct_lookback_days: -3 is out of range (days > 0)",
         "funnel_window_days: 0 is out of range (days > 0, or null for no window)",
     ]
 

@@ -219,8 +219,9 @@ def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path)
     (folder / "ga4" / "events_20260604.ndjson").unlink()
     results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
     assert results["raw.ga4_events"]["files_removed"] == 1
-    # the half-life changes no touchpoint, but every converting journey's time-decay credit
-    changed = {"session_gap_minutes": 10, "attribution_half_life_days": 2.0}
+    # the half-life and the last-non-direct lookback change no touchpoint, but the credits
+    changed = {"session_gap_minutes": 10, "attribution_half_life_days": 2.0,
+               "last_non_direct_lookback_days": 30.0}
     results = run_pipeline(nightly.with_overrides(**changed), incremental=True)
     assert results["core.touchpoints"]["persons_recomputed"] == 0
     assert "persons_recomputed" not in results["marts.path_steps"]  # rebuilt in full

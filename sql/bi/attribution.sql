@@ -16,6 +16,7 @@ select
     linear,
     time_decay,
     position_based,
+    last_non_direct,
     markov,
     markov_removal_effect
 from attribution

@@ -20,5 +20,6 @@ select
     -- attributes
     first_touchpoint,
     first_channel,
-    last_touchpoint
+    last_touchpoint,
+    default_channel_group
 from sessions

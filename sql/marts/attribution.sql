@@ -13,12 +13,12 @@ with conversions as (
 by_level as (
     select
         'touchpoint' as level, touchpoint as name, journey_id, converted,
-        first_touch, last_touch, linear, time_decay, position_based
+        first_touch, last_touch, linear, time_decay, position_based, last_non_direct
     from marts.path_steps
     union all
     select
         'channel' as level, channel as name, journey_id, converted,
-        first_touch, last_touch, linear, time_decay, position_based
+        first_touch, last_touch, linear, time_decay, position_based, last_non_direct
     from marts.path_steps
 ),
 
@@ -34,7 +34,8 @@ rule_based as (
         cast(sum(cast(last_touch as decimal(38, 18))) as double) as last_touch,
         cast(sum(cast(linear as decimal(38, 18))) as double) as linear,
         cast(sum(cast(time_decay as decimal(38, 18))) as double) as time_decay,
-        cast(sum(cast(position_based as decimal(38, 18))) as double) as position_based
+        cast(sum(cast(position_based as decimal(38, 18))) as double) as position_based,
+        cast(sum(cast(last_non_direct as decimal(38, 18))) as double) as last_non_direct
     from by_level
     group by level, name
 ),
@@ -63,6 +64,7 @@ select
     r.linear,
     r.time_decay,
     r.position_based,
+    r.last_non_direct,
     coalesce(m.removal_share, 0) * c.conversions as markov,
     -- Markov: drop of P(START → CONVERSION) when the node is removed
     coalesce(m.removal_effect, 0) as markov_removal_effect

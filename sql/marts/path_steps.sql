@@ -6,15 +6,18 @@
 -- keep all their steps (credit 0; they count for marts.paths and the Markov model).
 with steps as (
     select
-        journey_id,
-        person_id,
-        touchpoint,
-        channel,
-        occurred_at,
-        is_conversion,
-        row_number() over (partition by journey_id order by touchpoint_number) as step_number
-    from core.touchpoints
-    where not repeats_previous
+        t.journey_id,
+        t.person_id,
+        t.touchpoint,
+        t.channel,
+        t.occurred_at,
+        t.is_conversion,
+        -- the step's session (that of the run's first touchpoint) came in directly (GA4's Direct)
+        coalesce(s.default_channel_group = 'Direct', false) as is_direct,
+        row_number() over (partition by t.journey_id order by t.touchpoint_number) as step_number
+    from core.touchpoints as t
+    left join core.sessions as s on s.session_id = t.session_id
+    where not t.repeats_previous
 ),
 
 first_conversions as (
@@ -71,7 +74,14 @@ weighted as (
         ) as decay_share,
         -- the credited step after this one, for the Markov chain's edges (null at the last step)
         lead(touchpoint) over (partition by journey_id order by step_number) as next_touchpoint,
-        lead(channel) over (partition by journey_id order by step_number) as next_channel
+        lead(channel) over (partition by journey_id order by step_number) as next_channel,
+        -- last non-direct: the last credited step not in a direct session and at most the lookback
+        -- before the conversion (null: none, the last step keeps the credit)
+        max(case
+            when not is_direct
+                and epoch(converted_at) - epoch(occurred_at) <= $last_non_direct_lookback_seconds
+                then step_number
+        end) over (partition by journey_id) as last_non_direct_step
     from decayed
 )
 
@@ -103,5 +113,8 @@ select
         when path_steps = 2 then 0.5
         when step_number = 1 or step_number = path_steps then 0.4
         else 0.2 / (path_steps - 2)
-    end as double) as position_based
+    end as double) as position_based,
+    cast(case
+        when converted and step_number = coalesce(last_non_direct_step, path_steps) then 1 else 0
+    end as double) as last_non_direct
 from weighted

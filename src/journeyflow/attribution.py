@@ -52,14 +52,18 @@ order by level, from_node, to_node
 
 
 def build_path_steps(ctx: RunContext) -> Metadata:
-    """marts.path_steps, with the time-decay half-life from `attribution_half_life_days` (default 7)."""
+    """marts.path_steps, with the time-decay half-life from `attribution_half_life_days` (default 7)
+    and the last-non-direct lookback from `last_non_direct_lookback_days` (default 90)."""
     half_life_days = ctx.settings.attribution_half_life_days
     if half_life_days <= 0:
         raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
-    # one journey's steps depend on its own touchpoints alone: incremental per person
-    half_life = {"half_life_seconds": half_life_days * 86400}
-    built = build_per_person(ctx, "marts.path_steps", extra_params=half_life)
-    return {**built, "half_life_days": half_life_days}
+    lookback_days = ctx.settings.last_non_direct_lookback_days
+    # one journey's steps depend on its own touchpoints and their sessions (rebuilt for the same
+    # persons just before): incremental per person
+    params = {"half_life_seconds": half_life_days * 86400,
+              "last_non_direct_lookback_seconds": lookback_days * 86400}
+    built = build_per_person(ctx, "marts.path_steps", extra_params=params)
+    return {**built, "half_life_days": half_life_days, "last_non_direct_lookback_days": lookback_days}
 
 
 def markov_removal_effects(engine: Engine) -> pa.Table:

@@ -70,9 +70,11 @@ class Settings:
     duckdb_memory_limit: str | None = None
     duckdb_temp_directory: str | None = None
     # Analytics: path variants seen in fewer journeys are grouped as "(other paths)"; the time-decay
-    # attribution half-life; touchpoints with fewer visits are not ranked as bottlenecks
+    # attribution half-life; how far back last-non-direct attribution looks past direct visits;
+    # touchpoints with fewer visits are not ranked as bottlenecks
     min_path_journeys: int = 1
     attribution_half_life_days: float = 7.0
+    last_non_direct_lookback_days: float = 90.0
     bottleneck_min_visits: int = 20
     # Touchpoint KPIs: touchpoints passed by fewer journeys get no pain_rank (marts.touchpoint_kpis)
     pain_min_journeys: int = 5
@@ -240,6 +242,7 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "duckdb_temp_directory": ((), "a folder, or null for DuckDB's default"),
     "min_path_journeys": ((Field(ge=0),), "a count ≥ 0"),
     "attribution_half_life_days": ((Field(gt=0),), "days > 0"),
+    "last_non_direct_lookback_days": ((Field(gt=0),), "days > 0"),
     "bottleneck_min_visits": ((Field(ge=0),), "a count ≥ 0"),
     "pain_min_journeys": ((Field(ge=0),), "a count ≥ 0"),
     "segment_by": ((), "one of {segment_by}"),

@@ -82,7 +82,7 @@ def format_money(amount: float | None, currency: str | None) -> str:
 RATE_COLUMNS = re.compile(r"(_rate|^csat|_share|probability|removal_effect|^from_first|^from_previous)$")
 DURATION_COLUMNS = re.compile(r"seconds")
 SCORE_COLUMNS = re.compile(
-    r"^(nps|ces|pain_score|first_touch|last_touch|linear|time_decay|position_based|markov)$")
+    r"^(nps|ces|pain_score|first_touch|last_touch|linear|time_decay|position_based|last_non_direct|markov)$")
 
 
 def readable(frame: pl.DataFrame) -> pl.DataFrame:
@@ -763,7 +763,8 @@ def transition_graph_figure(
 # --- attribution, KPIs, segments ----------------------------------------------------------------------------
 
 
-ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov")
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based",
+                      "last_non_direct", "markov")
 
 
 def attribution(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS,
@@ -779,7 +780,8 @@ def attribution(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS,
         f"WITH selected AS ({query}) SELECT {name} AS name, count(DISTINCT journey_id) AS journeys, "
         "count(DISTINCT journey_id) FILTER (WHERE converted) AS conversions_touched, "
         "sum(first_touch) AS first_touch, sum(last_touch) AS last_touch, sum(linear) AS linear, "
-        "sum(time_decay) AS time_decay, sum(position_based) AS position_based "
+        "sum(time_decay) AS time_decay, sum(position_based) AS position_based, "
+        "sum(last_non_direct) AS last_non_direct "
         "FROM marts.path_steps WHERE journey_id IN (SELECT journey_id FROM selected) GROUP BY 1",
         params,
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from journeyflow import changelog, identity
+from journeyflow.channels import channel_sources_digest
 from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.pii import scrub_text_columns
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
@@ -669,19 +670,21 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None,
-                     extra_params: dict | None = None, run_params: dict | None = None) -> Metadata:
+                     extra_params: dict | None = None, run_params: dict | None = None,
+                     inputs: tuple[str, ...] = ()) -> Metadata:
     """A table whose rows each belong to one person and come from core.touchpoints alone.
 
     An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
     (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
     A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all;
-    `run_params` are facts of this run's data that the rebuilt rows need, not settings.
+    `run_params` are facts of this run's data that the rebuilt rows need, not settings; `inputs`
+    digests of lookup tables the SQL joins (a change rebuilds it all, as a new setting does).
     """
     con = ctx.con
     query = sql_text(table)
     all_params = {**ctx.params, **(extra_params or {}), **(run_params or {})}
     params = used_params(query, all_params)
-    state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})})
+    state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})}, *inputs)
     incremental = (
         ctx.incremental
         and table_exists(con, table)
@@ -708,7 +711,8 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
 
 
 def build_sessions(ctx: RunContext) -> Metadata:
-    return build_per_person(ctx, "core.sessions")
+    # the channel groups join core.channel_sources: a new list of source categories rebuilds all
+    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(),))
 
 
 # A journey that neither churned nor converted is `dropped` once the data's end (the latest

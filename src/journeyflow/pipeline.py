@@ -17,6 +17,7 @@ import duckdb
 
 from journeyflow import bi, graph, release
 from journeyflow.attribution import build_attribution, build_path_steps
+from journeyflow.channels import write_channel_sources
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.engines import Engine, build_table, build_view, open_engine
@@ -227,6 +228,10 @@ def _taxonomy(ctx: RunContext) -> Metadata:
     return {"rules": write_taxonomy_tables(ctx.con, taxonomy), "custom_source_rules": len(custom)}
 
 
+def _channel_sources(ctx: RunContext) -> Metadata:
+    return {"rows": write_channel_sources(ctx.con)}
+
+
 def _graph(ctx: RunContext) -> Metadata:
     """The journey graph into the run's release folder: readers see it only with its warehouse."""
     digraph = graph.from_transitions(ctx.con)
@@ -309,7 +314,9 @@ STEPS: tuple[Step, ...] = (
     Step("core.touchpoints", ("staging.events", "core.event_persons", "core.taxonomy_rules"),
          build_touchpoints,
          "Classified events of known persons with session and journey; incremental per person."),
-    Step("core.sessions", ("core.touchpoints",), build_sessions,
+    Step("core.channel_sources", (), _channel_sources,
+         "GA4's source categories (search, social, shopping, video sites), one row per source."),
+    Step("core.sessions", ("core.touchpoints", "core.channel_sources"), build_sessions,
          "One row per session; incremental per person."),
     Step("core.journeys", ("core.touchpoints",), build_journeys,
          "One row per person journey; incremental per person."),
@@ -321,14 +328,14 @@ STEPS: tuple[Step, ...] = (
     _table_step("marts.transitions", ("marts.transitions_by_scope",),
                 "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
-    Step("marts.path_steps", ("core.touchpoints",), build_path_steps,
+    Step("marts.path_steps", ("core.touchpoints", "core.sessions"), build_path_steps,
          "Each journey's steps before its first conversion, with rule-based attribution credit "
          "and the next step (the Markov model's edges); incremental per person."),
     _table_step("marts.paths", ("marts.path_steps",), "Top path variants with conversion rate."),
     _table_step("marts.unmapped_events", ("core.touchpoints",),
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
     Step("marts.attribution", ("marts.path_steps",), build_attribution,
-         "Conversion credit per touchpoint and channel under six attribution models."),
+         "Conversion credit per touchpoint and channel under seven attribution models."),
     Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
          "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
     _table_step("marts.phase_funnel_breakdown", ("core.touchpoints", "core.journeys"),

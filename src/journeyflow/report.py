@@ -220,7 +220,8 @@ def paths_section(con: duckdb.DuckDBPyConnection) -> Section:
     return Section("paths", "Top paths to conversion and to drop-off", body)
 
 
-ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov")
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based",
+                      "last_non_direct", "markov")
 
 
 def attribution_section(con: duckdb.DuckDBPyConnection) -> Section:

@@ -21,7 +21,8 @@ select
     event_name,
     page_path,
     utm_source, utm_medium, utm_campaign,
-    cast(null as varchar) as origin,
+    -- another site that referred the page view (docs/metrics.md "Default channel group")
+    {{ referrer_host(page_referrer, page_location) }} as origin,
     value,
     currency,
     properties

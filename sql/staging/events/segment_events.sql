@@ -23,7 +23,8 @@ select
     event_name,
     page_path,
     utm_source, utm_medium, utm_campaign,
-    cast(null as varchar) as origin,
+    -- another site that referred the page (docs/metrics.md "Default channel group")
+    {{ referrer_host(page_referrer, context_page_url) }} as origin,
     value,
     currency,
     json_object(
