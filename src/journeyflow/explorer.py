@@ -25,6 +25,7 @@ from journeyflow import figures
 from journeyflow.api import open as open_warehouse
 from journeyflow.config import Settings
 from journeyflow.figures import Filters, FunnelStep
+from journeyflow.funnels import UNITS
 
 PAGES = {
     "map": "Journey map",
@@ -191,10 +192,10 @@ def headline_cards(stats: dict[str, object]) -> list[html.Div]:
 
 def funnel_step_options(options: dict[str, list]) -> list[dict[str, str]]:
     """Every step a funnel can use: phases first, then touchpoints, then channels."""
-    steps = [FunnelStep("phase", p) for p in figures.PHASES]
-    steps += [FunnelStep("touchpoint", t) for t in options["touchpoints"]]
-    steps += [FunnelStep("channel", c) for c in options["channels"]]
-    return [{"label": s.label, "value": f"{s.kind}={s.value}"} for s in steps]
+    steps = [FunnelStep.of(phase=p) for p in figures.PHASES]
+    steps += [FunnelStep.of(touchpoint=t) for t in options["touchpoints"]]
+    steps += [FunnelStep.of(channel=c) for c in options["channels"]]
+    return [{"label": s.label, "value": s.text} for s in steps]
 
 
 def create_app(warehouse: Path, settings: Settings | None = None) -> Dash:
@@ -339,7 +340,7 @@ def funnels_page(
                     labelled(
                         "unit",
                         dcc.RadioItems(
-                            id="funnel-unit", options=list(figures.UNITS), value="person", inline=True
+                            id="funnel-unit", options=list(UNITS), value="person", inline=True
                         ),
                         "160px",
                     ),
