@@ -227,3 +227,30 @@ def test_cli_funnel_prints_the_api_funnel(sample_run: Settings) -> None:
     bad = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse),
                                    "--step", "colour=red"])
     assert bad.exit_code == 1 and "kind must be one of" in bad.output
+
+
+def test_cli_funnel_by_name_equals_marts_funnels(sample_run: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from journeyflow.cli import app
+
+    with open_warehouse(sample_run.warehouse) as wh:
+        mart = wh.sql("SELECT step, units, from_previous FROM marts.funnels WHERE funnel = 'phase_funnel' "
+                      "AND breakdown = 'all' ORDER BY step")
+        adhoc = wh.funnel(["phase=awareness", "phase=consideration", "phase=acquisition", "phase=service",
+                           "phase=loyalty"], window_days=30)
+        strict = wh.funnel(["phase=awareness", "phase=consideration"], mode="strict")
+        by_channel = wh.funnel(["phase=awareness", "phase=consideration"], breakdown="channel")
+    # the named funnel, the same steps ad hoc and the mart agree; strict never counts more than ordered
+    assert adhoc["units"].to_list() == mart["units"].to_list()
+    assert strict["units"][0] == adhoc["units"][0] and strict["units"][1] <= adhoc["units"][1]
+    assert by_channel.filter(pl.col("step") == 1)["units"].sum() == adhoc["units"][0]
+    result = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse), "--funnel",
+                                      "phase_funnel"])
+    assert result.exit_code == 0, result.output
+    for units in mart["units"]:
+        assert f" {units} " in result.output
+    unknown = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse), "--funnel",
+                                       "nope"])
+    message = " ".join(unknown.output.split())  # the console wraps long lines
+    assert unknown.exit_code == 1 and "no funnel 'nope' (defined: phase_funnel, shop_checkout)" in message
