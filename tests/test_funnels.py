@@ -43,7 +43,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     for person, journey, session, hour, touchpoint in TOUCHPOINTS:
         numbers[person] = numbers.get(person, 0) + 1
         journey_id = f"{person}:j{journey}"
-        campaign = "spring" if (person, hour) == ("p2", 0) else None
+        campaign = {("p2", 0): "spring", ("p1", 0): "(organic)", ("p1", 1): "summer"}.get((person, hour))
         con.execute("INSERT INTO core.touchpoints VALUES (?, ?, ?, ?, ?, ?, 'page_view', 'awareness', ?, "
                     "NULL, 'ga4', ?, NULL, NULL, ?, NULL)",
                     [person, journey_id, f"{journey_id}:s{session}", numbers[person],
@@ -131,11 +131,12 @@ def test_steps_with_several_keys_and_page_patterns(con) -> None:
 
 
 def test_breakdowns_by_first_channel_campaign_cohort_month_and_segment(con) -> None:
-    # first touchpoints: p1 A (web), p2 B (email, campaign spring), p3 A (web); p1:j1 is segment a
+    # first touchpoints: p1 A (web), p2 B (email, campaign spring), p3 A (web); p1:j1 is segment a;
+    # p1's first campaign is summer on B1 (the GA4 placeholder (organic) on A0 is no campaign)
     assert run(con, "A B", breakdown="channel").select("breakdown_value", "units").rows() == [
         ("email", 1), ("email", 1), ("web", 2), ("web", 2)]
     assert run(con, "A B", breakdown="campaign")["breakdown_value"].to_list() == [
-        "(none)", "(none)", "spring", "spring"]
+        "(none)", "(none)", "spring", "spring", "summer", "summer"]
     assert run(con, "A B", breakdown="cohort_month").select("breakdown_value", "units").rows() == [
         ("2026-06", 3), ("2026-06", 3)]
     assert run(con, "A B", breakdown="segment").select("breakdown_value", "units").rows() == [

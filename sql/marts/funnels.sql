@@ -191,15 +191,17 @@ reached as (
 ),
 
 unit_firsts as (
-    -- each unit's cohort: first channel, first real utm_campaign (GA4 placeholders are none), its
-    -- person's first journey (cohort month and segment)
-    select
-        funnel,
-        unit_id,
-        arg_min(channel, n) as first_channel,
-        arg_min(case when utm_campaign not like '(%)' then utm_campaign end, n) as first_campaign,
-        arg_min(person_id, n) as person_id
+    -- each unit's first channel and its person (for the cohort month and segment of their first journey)
+    select funnel, unit_id, arg_min(channel, n) as first_channel, arg_min(person_id, n) as person_id
     from sequenced
+    group by funnel, unit_id
+),
+
+unit_campaigns as (
+    -- each unit's first real utm_campaign (GA4 placeholders such as '(organic)' are none)
+    select funnel, unit_id, arg_min(utm_campaign, n) as first_campaign
+    from sequenced
+    where utm_campaign is not null and utm_campaign not like '(%)'
     group by funnel, unit_id
 ),
 
@@ -208,10 +210,11 @@ cohorts as (
         u.funnel,
         u.unit_id,
         coalesce(u.first_channel, '(none)') as channel,
-        coalesce(u.first_campaign, '(none)') as campaign,
+        coalesce(m.first_campaign, '(none)') as campaign,
         strftime(j.started_at, '%Y-%m') as cohort_month,
         coalesce(g.segment_role, '(none)') as segment
     from unit_firsts as u
+    left join unit_campaigns as m on m.funnel = u.funnel and m.unit_id = u.unit_id
     join core.journeys as j on j.person_id = u.person_id and j.journey_number = 1
     left join marts.segment_journeys as g on g.journey_id = j.journey_id
 ),
