@@ -220,7 +220,7 @@ cohorts as (
 ),
 
 reached_cohorts as (
-    select r.funnel, r.step, r.gap, c.*
+    select r.funnel, r.unit_id, r.step, r.gap, c.channel, c.campaign, c.cohort_month, c.segment
     from reached as r
     join cohorts as c on c.funnel = r.funnel and c.unit_id = r.unit_id
 ),
