@@ -14,7 +14,7 @@ from journeyflow.pipeline import RunContext, open_run
 from journeyflow.scope import ALL_FILES, LoadScope
 
 _defaults = load_settings()
-PATH_SETTINGS = ("input_dir", "warehouse", "taxonomy")
+PATH_SETTINGS = ("input_dir", "warehouse", "taxonomy", "funnels")
 
 
 class JourneyflowResource(dg.ConfigurableResource):
@@ -23,6 +23,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     input_dir: str = str(_defaults.input_dir)
     warehouse: str = str(_defaults.warehouse)
     taxonomy: str = str(_defaults.taxonomy)
+    funnels: str = str(_defaults.funnels)
     ignore_inputs: list[str] = list(_defaults.ignore_inputs)
     salt: str = _defaults.salt
     session_gap_minutes: int = _defaults.session_gap_minutes

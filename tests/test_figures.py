@@ -33,7 +33,8 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE SCHEMA core")
     con.execute("CREATE TABLE core.journeys (journey_id VARCHAR, person_id VARCHAR, started_at TIMESTAMPTZ, "
-                "outcome VARCHAR, first_channel VARCHAR, first_touchpoint VARCHAR, converted BOOLEAN)")
+                "outcome VARCHAR, first_channel VARCHAR, first_touchpoint VARCHAR, converted BOOLEAN, "
+                "journey_number BIGINT)")
     con.execute("CREATE TABLE core.touchpoints (journey_id VARCHAR, person_id VARCHAR, "
                 "touchpoint_number BIGINT, occurred_at TIMESTAMPTZ, touchpoint VARCHAR, channel VARCHAR, "
                 "phase VARCHAR, source VARCHAR, "
@@ -41,9 +42,9 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
     numbers: dict[str, int] = {}
     for journey, (person, day, path) in JOURNEYS.items():
         start = T0 + timedelta(days=day)
-        con.execute("INSERT INTO core.journeys VALUES (?, ?, ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO core.journeys VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [journey, person, start, "converted" if "P" in path else "open", CHANNELS[path[0]],
-                     path[0], "P" in path])
+                     path[0], "P" in path, 2 if journey == "j4" else 1])
         for hour, touchpoint in enumerate(path):
             numbers[person] = numbers.get(person, 0) + 1
             bought = touchpoint == "P"
@@ -52,6 +53,13 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
                          CHANNELS[touchpoint], "acquisition" if bought else "awareness",
                          "crm" if touchpoint == "C" else "ga4", "purchase" if bought else "page_view",
                          bought, 25.0 if bought else None, "EUR" if bought else None])
+    # the columns only funnel steps read: one session per journey, no campaigns
+    con.execute("ALTER TABLE core.touchpoints ADD COLUMN session_id VARCHAR")
+    con.execute("UPDATE core.touchpoints SET session_id = journey_id || ':s1'")
+    for column in ("category", "page_path", "utm_source", "utm_medium", "utm_campaign", "origin"):
+        con.execute(f"ALTER TABLE core.touchpoints ADD COLUMN {column} VARCHAR")
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.segment_journeys (journey_id VARCHAR, segment_role VARCHAR)")
     yield con
     con.close()
 
@@ -120,7 +128,7 @@ def test_paths_through_a_node(con) -> None:
 
 def test_ordered_funnel_by_journey_and_by_person(con) -> None:
     # B then A: journeys j1 (B@2 → A@3), j4 (B@3 → A@5); j2 and j3 have no A after their B
-    b_then_a = [FunnelStep("touchpoint", "B"), FunnelStep("touchpoint", "A")]
+    b_then_a = [FunnelStep.of(touchpoint="B"), FunnelStep.of(touchpoint="A")]
     by_journey = figures.funnel(con, b_then_a, unit="journey")
     assert by_journey["units"].to_list() == [4, 2]
     assert by_journey["from_previous"].to_list() == [None, 0.5]
@@ -144,7 +152,7 @@ def test_ordered_funnel_with_a_repeated_step_and_a_window(con) -> None:
     assert phases["units"].to_list() == [3, 1] and phases["label"].to_list() == ["phase: awareness",
                                                                                   "phase: acquisition"]
     with pytest.raises(ValueError, match="kind"):
-        FunnelStep("touchpoint = 'A' OR true", "x")
+        FunnelStep.parse("touchpoint') OR true --=x")
 
 
 def test_headline_counts_and_money_with_currency(con) -> None:
@@ -219,3 +227,30 @@ def test_cli_funnel_prints_the_api_funnel(sample_run: Settings) -> None:
     bad = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse),
                                    "--step", "colour=red"])
     assert bad.exit_code == 1 and "kind must be one of" in bad.output
+
+
+def test_cli_funnel_by_name_equals_marts_funnels(sample_run: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from journeyflow.cli import app
+
+    with open_warehouse(sample_run.warehouse) as wh:
+        mart = wh.sql("SELECT step, units, from_previous FROM marts.funnels WHERE funnel = 'phase_funnel' "
+                      "AND breakdown = 'all' ORDER BY step")
+        adhoc = wh.funnel(["phase=awareness", "phase=consideration", "phase=acquisition", "phase=service",
+                           "phase=loyalty"], window_days=30)
+        strict = wh.funnel(["phase=awareness", "phase=consideration"], mode="strict")
+        by_channel = wh.funnel(["phase=awareness", "phase=consideration"], breakdown="channel")
+    # the named funnel, the same steps ad hoc and the mart agree; strict never counts more than ordered
+    assert adhoc["units"].to_list() == mart["units"].to_list()
+    assert strict["units"][0] == adhoc["units"][0] and strict["units"][1] <= adhoc["units"][1]
+    assert by_channel.filter(pl.col("step") == 1)["units"].sum() == adhoc["units"][0]
+    result = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse), "--funnel",
+                                      "phase_funnel"])
+    assert result.exit_code == 0, result.output
+    for units in mart["units"]:
+        assert f" {units} " in result.output
+    unknown = CliRunner().invoke(app, ["funnel", "--warehouse", str(sample_run.warehouse), "--funnel",
+                                       "nope"])
+    message = " ".join(unknown.output.split())  # the console wraps long lines
+    assert unknown.exit_code == 1 and "no funnel 'nope' (defined: phase_funnel, shop_checkout)" in message

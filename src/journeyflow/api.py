@@ -113,14 +113,15 @@ class Warehouse:
 
     def funnel(
         self, steps: list[str | figures.FunnelStep], unit: str = "person", window_days: float | None = None,
-        filters: figures.Filters = figures.NO_FILTERS,
+        filters: figures.Filters = figures.NO_FILTERS, mode: str = "ordered", breakdown: str = "all",
     ) -> pl.DataFrame:
-        """An ordered funnel over the journeys `filters` selects, e.g. `funnel(["phase=awareness",
-        "pricing_page", "phase=acquisition"], unit="journey", window_days=30)`: units per step, the
-        conversion from the first and previous step, the median time from the previous step. The same
-        computation as `journeyflow funnel` and the explorer's Funnels page (journeyflow.figures.funnel)."""
+        """A funnel over the journeys `filters` selects, e.g. `funnel(["phase=awareness", "pricing_page",
+        "phase=acquisition"], unit="journey", window_days=30, mode="strict")`: units per step, the
+        conversion from the first and previous step, the median time from the previous step (per
+        `breakdown` value: channel, campaign, cohort_month, segment). The same computation as
+        marts.funnels, `journeyflow funnel` and the explorer's Funnels page (journeyflow.figures.funnel)."""
         parsed = [s if isinstance(s, figures.FunnelStep) else figures.FunnelStep.parse(s) for s in steps]
-        return figures.funnel(self.con, parsed, filters, unit, window_days)
+        return figures.funnel(self.con, parsed, filters, unit, window_days, mode, breakdown)
 
     @property
     def graph(self) -> nx.DiGraph:
@@ -136,6 +137,7 @@ class Warehouse:
     identity_map = property(lambda self: self.table("core.identity_map"), doc="core.identity_map")
     transitions = property(lambda self: self.table("marts.transitions"), doc="marts.transitions")
     phase_funnel = property(lambda self: self.table("marts.phase_funnel"), doc="marts.phase_funnel")
+    funnels = property(lambda self: self.table("marts.funnels"), doc="marts.funnels")
     paths = property(lambda self: self.table("marts.paths"), doc="marts.paths")
     attribution = property(lambda self: self.table("marts.attribution"), doc="marts.attribution")
     unmapped_events = property(lambda self: self.table("marts.unmapped_events"), doc="marts.unmapped_events")

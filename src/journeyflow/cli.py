@@ -432,36 +432,58 @@ def app_command(
 
 @app.command()
 def funnel(
-    step: Annotated[list[str], typer.Option(
-        "--step", help="A step, in order: a touchpoint (pricing_page) or kind=value with kind touchpoint, "
-                       "phase, channel or event_name (phase=acquisition). Repeat for each step.")],
-    unit: Annotated[str, typer.Option("--unit", help="Count persons or journeys.")] = "person",
+    step: Annotated[list[str] | None, typer.Option(
+        "--step", help="A step, in order: a touchpoint (pricing_page), key=value (phase=acquisition) or "
+                       "several keys (phase=awareness,channel=search); keys: touchpoint, event_name, phase, "
+                       "channel, category, source, page_path, utm_source, utm_medium, utm_campaign, origin. "
+                       "Repeat for each step.")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--funnel", help="A funnel of the funnels file (the `funnels` setting) instead of --step; "
+                         "--mode, --unit and --window-days override its own.")] = None,
+    mode: Annotated[str | None, typer.Option(
+        "--mode", help="ordered (default: each step after the previous, others in between), strict (the "
+                       "very next touchpoint) or any (any order).")] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="Count persons (default), journeys or sessions.")] = None,
     window_days: Annotated[float | None, typer.Option(
         "--window-days", min=0, help="Each step within this many days of step 1 (default: none).")] = None,
+    breakdown: Annotated[str, typer.Option(
+        "--breakdown", help="all, channel, campaign, cohort_month or segment.")] = "all",
     warehouse: WarehouseOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """An ordered funnel: units reaching each step after the previous one (others in between allowed).
+    """A funnel over any steps: units reaching each step, conversion and median time between steps.
 
-    The same computation as the Funnels page of `journeyflow app` and `journeyflow.open(...).funnel(...)`.
+    The same computation as marts.funnels, the Funnels page of `journeyflow app` and
+    `journeyflow.open(...).funnel(...)`.
     """
-    from journeyflow.figures import FunnelStep
-    from journeyflow.figures import funnel as ordered_funnel
+    from journeyflow.figures import funnel as run_funnel
+    from journeyflow.funnels import FunnelError, FunnelStep, find_funnel, load_funnels
 
     settings = resolve_settings(config, warehouse=warehouse)
+    if bool(step) == bool(name):
+        raise fail("give either --step (one per step) or --funnel NAME")
     try:
-        steps = [FunnelStep.parse(text) for text in step]
-    except ValueError as exc:
+        if name:
+            defined = find_funnel(load_funnels(settings.funnels), name, settings.funnels)
+            steps = list(defined.steps)
+            mode = mode or defined.mode
+            unit = unit or defined.unit
+            window_days = window_days if window_days is not None else defined.window_days
+        else:
+            steps = [FunnelStep.parse(text) for text in step or []]
+    except (ValueError, FunnelError) as exc:
         raise fail(str(exc)) from None
     con = open_published(settings.warehouse)
     try:
-        require_tables(con, settings.warehouse, "core.touchpoints", "core.journeys")
-        result = ordered_funnel(con, steps, unit=unit, window_days=window_days)
+        require_tables(con, settings.warehouse, "core.touchpoints", "core.journeys", "marts.segment_journeys")
+        result = run_funnel(con, steps, unit=unit or "person", window_days=window_days,
+                            mode=mode or "ordered", breakdown=breakdown)
     except ValueError as exc:
         raise fail(str(exc)) from None
     finally:
         con.close()
-    print_rows(result, limit=len(steps))
+    print_rows(result, limit=len(result))
 
 
 class QueryFormat(StrEnum):

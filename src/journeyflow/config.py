@@ -21,6 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INPUT = PROJECT_ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = Path("warehouse") / "journeyflow.duckdb"
 DEFAULT_TAXONOMY = Path(__file__).with_name("touchpoints.yaml")
+DEFAULT_FUNNELS = Path(__file__).with_name("funnels.yaml")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Settings:
     input_dir: Path = DEFAULT_INPUT
     warehouse: Path = DEFAULT_WAREHOUSE
     taxonomy: Path = DEFAULT_TAXONOMY
+    # Funnel definitions (funnels.yaml) built into marts.funnels
+    funnels: Path = DEFAULT_FUNNELS
     # Files and folders in the input folder that no reader takes and the run should not complain about:
     # glob patterns relative to the input folder, e.g. ["archive/**", "README.txt"]
     ignore_inputs: list[str] = field(default_factory=list)
@@ -223,6 +226,7 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "input_dir": ((), "the folder of the exports"),
     "warehouse": ((), "the path of the published DuckDB file"),
     "taxonomy": ((), "the path of a taxonomy YAML file"),
+    "funnels": ((), "the path of a funnels YAML file"),
     "ignore_inputs": ((), 'glob patterns relative to the input folder, e.g. ["archive/**", "README.txt"]'),
     "salt": ((), "non-empty text; quote it if it looks like a number"),
     "session_gap_minutes": ((Field(ge=1),), "minutes ≥ 1"),
@@ -257,7 +261,7 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
 # Spark settings may be YAML numbers or booleans too (spark.executor.cores: 2): checked in _check, kept
 # as text
 _TYPE_OVERRIDES: dict[str, object] = {"spark_conf": dict[str, Any]}
-_PATHS = ("input_dir", "warehouse", "taxonomy")
+_PATHS = ("input_dir", "warehouse", "taxonomy", "funnels")
 _NON_EMPTY = ("salt", "segment_a", "segment_b", "spark_master", "parquet_root", "duckdb_temp_directory")
 # DuckDB's memory_limit: a positive amount with a unit (of 1000^i or 1024^i bytes), or a share of the memory
 _MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:[kmgt]i?b?|b|bytes?)\s*", re.IGNORECASE)

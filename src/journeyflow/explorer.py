@@ -25,6 +25,7 @@ from journeyflow import figures
 from journeyflow.api import open as open_warehouse
 from journeyflow.config import Settings
 from journeyflow.figures import Filters, FunnelStep
+from journeyflow.funnels import MODES, UNITS
 
 PAGES = {
     "map": "Journey map",
@@ -191,10 +192,10 @@ def headline_cards(stats: dict[str, object]) -> list[html.Div]:
 
 def funnel_step_options(options: dict[str, list]) -> list[dict[str, str]]:
     """Every step a funnel can use: phases first, then touchpoints, then channels."""
-    steps = [FunnelStep("phase", p) for p in figures.PHASES]
-    steps += [FunnelStep("touchpoint", t) for t in options["touchpoints"]]
-    steps += [FunnelStep("channel", c) for c in options["channels"]]
-    return [{"label": s.label, "value": f"{s.kind}={s.value}"} for s in steps]
+    steps = [FunnelStep.of(phase=p) for p in figures.PHASES]
+    steps += [FunnelStep.of(touchpoint=t) for t in options["touchpoints"]]
+    steps += [FunnelStep.of(channel=c) for c in options["channels"]]
+    return [{"label": s.label, "value": s.text} for s in steps]
 
 
 def create_app(warehouse: Path, settings: Settings | None = None) -> Dash:
@@ -339,9 +340,16 @@ def funnels_page(
                     labelled(
                         "unit",
                         dcc.RadioItems(
-                            id="funnel-unit", options=list(figures.UNITS), value="person", inline=True
+                            id="funnel-unit", options=list(UNITS), value="person", inline=True
                         ),
-                        "160px",
+                        "240px",
+                    ),
+                    labelled(
+                        "mode",
+                        dcc.RadioItems(
+                            id="funnel-mode", options=list(MODES), value="ordered", inline=True
+                        ),
+                        "220px",
                     ),
                     labelled(
                         "window (days from step 1; empty: none)",
@@ -384,12 +392,12 @@ def funnels_page(
                 style=BAR,
             ),
             html.P(
-                "Ordered funnel: each step is the first touchpoint matching it after the previous step "
-                "(others in "
-                "between allowed; the same step may come twice), within the window of step 1. A = the global "
+                "ordered: each step is the first touchpoint matching it after the previous step (others in "
+                "between allowed; the same step may come twice); strict: the very next touchpoint; any: the "
+                "steps in any order. Every step within the window of step 1. A = the global "
                 "filters; B = the same with the segment or date range given here. The same funnel in Python: "
-                "journeyflow.open(...).funnel(steps, unit=..., window_days=...); on the command line: "
-                "journeyflow funnel --step ..."
+                "journeyflow.open(...).funnel(steps, unit=..., mode=..., window_days=...); on the command "
+                "line: journeyflow funnel --step ...; defined funnels: marts.funnels (funnels.yaml)."
             ),
             dcc.Loading(graph("funnel-graph", go.Figure())),
             html.Div(id="funnel-table"),
@@ -601,6 +609,7 @@ def register_page_callbacks(
         Output("funnel-table", "children"),
         Input("funnel-steps", "value"),
         Input("funnel-unit", "value"),
+        Input("funnel-mode", "value"),
         Input("funnel-window", "value"),
         Input("funnel-compare", "value"),
         Input("funnel-b-segments", "value"),
@@ -611,6 +620,7 @@ def register_page_callbacks(
     def funnel(
         chosen: list | None,
         unit: str,
+        mode: str,
         window: float | None,
         compare: str,
         b_segments: list | None,
@@ -629,7 +639,7 @@ def register_page_callbacks(
             selections["B"] = to_filters(b_start, b_end, *values[2:])
         with reading(warehouse) as con:
             results = {
-                name: figures.funnel(con, steps, selection, unit, window)
+                name: figures.funnel(con, steps, selection, unit, window, mode)
                 for name, selection in selections.items()
             }
         table = pl.concat(

@@ -21,6 +21,7 @@ import polars as pl
 
 from journeyflow.config import Settings
 from journeyflow.engines import used_params
+from journeyflow.funnels import BREAKDOWNS, Funnel, FunnelStep, steps_cte
 from journeyflow.markov import solve_chain
 from journeyflow.warehouse import sql_text, table_exists
 
@@ -39,11 +40,8 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 # What a Sankey node or a funnel step can be: a fixed list of columns of core.touchpoints (identifiers
 # are chosen from these, never taken from the caller's text).
 LEVELS = {"touchpoint": "t.touchpoint", "channel": "t.channel", "phase": "coalesce(t.phase, 'unmapped')"}
-STEP_KINDS = {"touchpoint": "e.touchpoint", "phase": "e.phase", "channel": "e.channel",
-              "event_name": "e.event_name"}
 SEGMENTS = {"first_channel": "j.first_channel", "first_touchpoint": "j.first_touchpoint",
             "start_month": "strftime(j.started_at, '%Y-%m')"}
-UNITS = {"person": "t.person_id", "journey": "t.journey_id"}
 
 
 # --- readable numbers ---------------------------------------------------------------------------------------
@@ -566,86 +564,34 @@ def journey_map_figure(kpis: pl.DataFrame, funnel: pl.DataFrame, top_n: int = 6)
 # --- funnels ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FunnelStep:
-    """One step of a funnel: touchpoints whose `kind` (touchpoint, phase, channel, event_name) is `value`."""
-
-    kind: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in STEP_KINDS:
-            raise ValueError(f"a step's kind must be one of {', '.join(STEP_KINDS)}, got {self.kind!r}")
-
-    @property
-    def label(self) -> str:
-        return self.value if self.kind == "touchpoint" else f"{self.kind}: {self.value}"
-
-    @classmethod
-    def parse(cls, text: str) -> FunnelStep:
-        """`phase=acquisition` or `pricing_page` (a touchpoint)."""
-        kind, _, value = text.partition("=")
-        return cls(kind.strip(), value.strip()) if value else cls("touchpoint", kind.strip())
-
-
-def funnel_sql(steps: list[FunnelStep], filters: Filters, unit: str,
-               window_days: float | None) -> tuple[str, dict[str, object]]:
-    """The ordered funnel as one query: step k is the unit's first touchpoint matching it after the one
-    that matched step k − 1 (other touchpoints in between allowed; the same step may come twice), within
-    `window_days` of the step-1 match. Step 1 is the unit's first touchpoint matching it."""
-    if not steps:
-        raise ValueError("a funnel needs at least one step")
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
-    query, params = selection(filters)
-    ctes = [
-        f"selected AS ({query})",
-        f"events AS (SELECT {UNITS[unit]} AS unit_id, t.touchpoint_number AS n, t.occurred_at AS at, "
-        "t.touchpoint, t.phase, t.channel, t.event_name FROM core.touchpoints AS t "
-        "WHERE t.journey_id IN (SELECT journey_id FROM selected))",
-        "step_1 AS (SELECT e.unit_id, min(e.n) AS n, arg_min(e.at, e.n) AS at, "
-        "arg_min(e.at, e.n) AS anchor_at, "
-        f"CAST(NULL AS DOUBLE) AS gap FROM events AS e WHERE {STEP_KINDS[steps[0].kind]} = $step_1 "
-        "GROUP BY e.unit_id)",
-    ]
-    params["step_1"] = steps[0].value
-    window = ""
-    if window_days is not None:
-        window = " AND epoch(e.at) - epoch(p.anchor_at) <= $window_seconds"
-        params["window_seconds"] = float(window_days) * 86400
-    for k, step in enumerate(steps[1:], start=2):
-        ctes.append(
-            f"step_{k} AS (SELECT e.unit_id, min(e.n) AS n, arg_min(e.at, e.n) AS at, "
-            "any_value(p.anchor_at) AS anchor_at, epoch(arg_min(e.at, e.n)) - epoch(any_value(p.at)) AS gap "
-            f"FROM events AS e JOIN step_{k - 1} AS p ON p.unit_id = e.unit_id AND e.n > p.n "
-            f"WHERE {STEP_KINDS[step.kind]} = $step_{k}{window} GROUP BY e.unit_id)"
-        )
-        params[f"step_{k}"] = step.value
-    counts = " UNION ALL ".join(
-        f"SELECT {k} AS step, count(*) AS units, median(gap) AS median_seconds FROM step_{k}"
-        for k in range(1, len(steps) + 1)
-    )
-    return f"WITH {', '.join(ctes)} SELECT * FROM ({counts}) ORDER BY step", params
-
-
 def funnel(
     con: duckdb.DuckDBPyConnection, steps: list[FunnelStep], filters: Filters = NO_FILTERS,
-    unit: str = "person", window_days: float | None = None,
+    unit: str = "person", window_days: float | None = None, mode: str = "ordered", breakdown: str = "all",
 ) -> pl.DataFrame:
-    """Units (persons or journeys) reaching each step in order, the conversion from the first and the
-    previous step, and the median time from the previous step."""
-    query, params = funnel_sql(steps, filters, unit, window_days)
-    frame = _frame(con, query, params)
-    units = frame["units"].to_list()
-    return pl.DataFrame({
-        "step": frame["step"],
-        "label": [step.label for step in steps],
-        "units": frame["units"],
-        "from_first": [n / units[0] if units[0] else None for n in units],
-        "from_previous": [None] + [n / p if p else None for p, n in zip(units, units[1:], strict=False)],
-        "median_seconds_from_previous": frame["median_seconds"],
-    }, schema_overrides={"from_first": pl.Float64, "from_previous": pl.Float64,
-                         "median_seconds_from_previous": pl.Float64})
+    """Units (persons, journeys or sessions) reaching each step under `mode` (ordered, strict, any), the
+    conversion from the first and the previous step and the median time from the previous step: the SQL
+    of marts.funnels (sql/marts/funnels.sql) run for these steps over the selected journeys. With a
+    `breakdown` (channel, campaign, cohort_month, segment) one block of steps per `breakdown_value`."""
+    if breakdown not in BREAKDOWNS:
+        raise ValueError(f"breakdown must be one of {', '.join(BREAKDOWNS)}, got {breakdown!r}")
+    definition = Funnel("ad hoc", tuple(steps), mode, unit, window_days)
+    query, params = mart_over_selection("marts.funnels", filters)
+    values, step_params = steps_cte(definition)
+    query = query.replace("WITH ", f"WITH funnel_steps AS ({values}), ", 1)
+    columns = "step, label, units, from_first, from_previous, median_seconds_from_previous"
+    if breakdown != "all":
+        columns = "breakdown_value, " + columns
+    frame = _frame(con, f"SELECT {columns} FROM ({query}) WHERE breakdown = $breakdown "
+                        "ORDER BY ALL", params | step_params | {"breakdown": breakdown})
+    schema = {"step": pl.Int64, "label": pl.String, "units": pl.Int64, "from_first": pl.Float64,
+              "from_previous": pl.Float64, "median_seconds_from_previous": pl.Float64}
+    if breakdown != "all":
+        return frame.cast({"breakdown_value": pl.String, **schema})
+    # nobody at step 1: every step with 0 units
+    skeleton = pl.DataFrame({"step": range(1, len(steps) + 1), "label": [s.label for s in steps]},
+                            schema={"step": pl.Int64, "label": pl.String})
+    return (skeleton.join(frame.cast(schema).drop("label"), on="step", how="left")
+            .with_columns(pl.col("units").fill_null(0)).select(list(schema)))
 
 
 def funnel_figure(funnels: dict[str, pl.DataFrame], unit: str = "person", height: int = 460) -> go.Figure:
@@ -656,7 +602,7 @@ def funnel_figure(funnels: dict[str, pl.DataFrame], unit: str = "person", height
             name=name, y=frame["label"].to_list(), x=frame["units"].to_list(), marker={"color": colour},
             textinfo="value+percent initial+percent previous", textposition="inside",
         ))
-    return style(fig, height, f"{unit}s reaching each step in order")
+    return style(fig, height, f"{unit}s reaching each step")
 
 
 # --- transition graph ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from journeyflow.channels import write_channel_sources
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.engines import Engine, build_table, build_view, open_engine
+from journeyflow.funnels import build_funnels
 from journeyflow.incremental import (
     build_event_persons,
     build_events,
@@ -276,7 +277,7 @@ ANALYTICS_MARTS = (
     "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",
     "marts.touchpoint_graph_metrics",
     "marts.phase_funnel_breakdown", "marts.phase_times",
-    "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison",
+    "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison", "marts.funnels",
 )
 
 STEPS: tuple[Step, ...] = (
@@ -353,6 +354,9 @@ STEPS: tuple[Step, ...] = (
          "The journeys of the two compared segments (segment_by: first channel or utm_campaign)."),
     Step("marts.segment_comparison", ("marts.segment_journeys",), build_segment_comparison,
          "Segment A vs B: conversion rate, phase reach, difference with z-test and 95% interval."),
+    Step("marts.funnels", ("core.touchpoints", "core.journeys", "marts.segment_journeys"), build_funnels,
+         "Every funnel of funnels.yaml (ordered, strict or any order; per person, journey or session): "
+         "units per step, conversion, median time, by channel, campaign, cohort month and segment."),
     Step("exports.journey_graph", ("marts.transitions",), _graph,
          "The journey graph as GraphML and node-link JSON, into the run's release folder (published "
          "with the warehouse)."),
