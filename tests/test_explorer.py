@@ -56,13 +56,25 @@ def get(url: str) -> int:
         return response.status
 
 
+APP_LOGS: dict[str, Path] = {}  # url -> the app's stderr (its request log and any traceback)
+
+
+def app_log(url: str) -> str:
+    """The end of the app's log, for a failure message: a 500 shows its traceback there."""
+    return APP_LOGS[url].read_text(encoding="utf-8", errors="replace")[-6000:]
+
+
 @pytest.fixture
-def start_app() -> Iterator:
-    """Start `journeyflow app` on a free port; returns its URL once it answers. Stopped after the test."""
+def start_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """Start `journeyflow app` on a free port; returns its URL once it answers. Stopped after the test.
+
+    Its stderr goes to a file: a pipe nobody reads fills up with the request log and blocks the app.
+    """
     started: list[subprocess.Popen] = []
 
     def _start(warehouse: Path) -> str:
         port = free_port()
+        log = tmp_path_factory.mktemp("app") / "app.log"
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -76,15 +88,16 @@ def start_app() -> Iterator:
             ],
             env=os.environ.copy(),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log.open("w", encoding="utf-8"),
             text=True,
         )
         started.append(process)
         url = f"http://127.0.0.1:{port}/"
+        APP_LOGS[url] = log
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise AssertionError(f"the app exited: {process.stderr.read()}")
+                raise AssertionError(f"the app exited: {app_log(url)}")
             try:
                 if get(url) == 200:
                     return url
@@ -105,10 +118,19 @@ def wait_idle(page) -> None:
 
 
 def pick(page, dropdown: str, text: str) -> None:
-    """Choose `text` in a Dash dropdown by typing it."""
-    page.click(f"{dropdown}")
-    page.keyboard.type(text)
-    page.keyboard.press("Enter")
+    """Choose `text` in a Dash dropdown: type it, then click the option itself (Enter picked the
+    first option when it came before the list was filtered: a flaky 'app' instead of 'search')."""
+    for _ in range(3):  # a callback still running may re-render the dropdown and close its menu
+        page.click(f"{dropdown}")
+        page.keyboard.type(text)
+        try:
+            page.get_by_role("option", name=text, exact=True).click(timeout=10_000)
+            break
+        except playwright.TimeoutError:
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    else:
+        raise AssertionError(f"{text!r} is not an option of {dropdown}")
     page.keyboard.press("Escape")
     wait_idle(page)
 
@@ -129,7 +151,7 @@ def test_every_page_renders_filters_change_numbers_and_the_funnel_equals_the_api
             page.get_by_text(tab, exact=True).click()
             page.wait_for_selector(f"{figure} .main-svg", timeout=30_000)
             wait_idle(page)
-        assert errors == [], errors
+        assert errors == [], f"{errors}\n{app_log(url)}"
 
         # a filter changes the numbers shown: the journeys that touched the search channel
         metric = page.locator('[data-metric="journeys"]')
@@ -162,7 +184,7 @@ def test_every_page_renders_filters_change_numbers_and_the_funnel_equals_the_api
         labels = page.locator("#funnel-data td[data-dash-column='label']").all_inner_texts()
         assert labels == funnel["label"].to_list()
         assert [int(c.replace(",", "")) for c in cells] == funnel["units"].to_list()
-        assert errors == [], errors
+        assert errors == [], f"{errors}\n{app_log(url)}"
         browser.close()
 
 
@@ -192,5 +214,5 @@ def test_the_app_keeps_answering_while_a_run_publishes(
         stop.set()
         asker.join()
     assert settings.warehouse.stat().st_ino != before, "the run did not publish a new file"
-    assert len(answers) > 5 and set(answers) == {200}, answers
+    assert len(answers) > 5 and set(answers) == {200}, f"{answers}\n{app_log(url)}"
     assert get(url + "_dash-layout") == 200

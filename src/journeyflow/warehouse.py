@@ -93,7 +93,13 @@ def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     setting is unknown to `duckdb.connect(config=...)`); from then on no SET, RESET or PRAGMA can
     change a setting, so the sandbox cannot be undone from inside. Both are global: a second reader
     in the same process shares the first one's locked database and sets nothing.
+
+    The published path is a symlink through `current` (release.py): the file it names now is the
+    one opened, so DuckDB's per-process cache of open databases is keyed by each release's own
+    file. Keyed by the symlink, a connect during a publish met the cached database of the release
+    before, whose sandbox refused to look at the path ("file system operations are disabled").
     """
+    path = Path(path).resolve() if Path(path).exists() else path
     try:
         con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
     except duckdb.ConnectionException as exc:
