@@ -268,7 +268,9 @@ def mode(path: Path) -> int:
 def test_raw_and_working_files_are_owner_only(built: Settings) -> None:
     assert mode(built.raw_file) == 0o600
     assert mode(built.work_file) == 0o600
-    # readers are other users: the published file and the Parquet snapshot keep the umask's mode
+    # readers are other users: the folder, the published file and the Parquet snapshot keep the
+    # umask's mode (the folder used to be created under the owner-only mask: 0700, no way in)
+    assert mode(built.warehouse.parent) == 0o755
     assert mode(built.warehouse) == 0o644
     parquet = sorted((built.warehouse.parent / PARQUET).glob("*.parquet"))
     assert parquet and {mode(path) for path in parquet} == {0o644}

@@ -118,6 +118,9 @@ def open_run(
     The working file and the raw file (plain-text emails) are the run's own: owner-only (0600).
     """
     discard_work_file_without_raw_file(settings)
+    # the folder first, with the usual mode: readers (other users, BI tools) go through it to the
+    # published warehouse, graph and Parquet snapshot
+    settings.work_file.parent.mkdir(parents=True, exist_ok=True)
     with private_files():  # created owner-only, if new
         con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
                       temp_directory=settings.duckdb_temp_directory, raw_file=settings.raw_file)
