@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -86,6 +87,25 @@ class ReadOnlyRefused(duckdb.PermissionException):
 _LOCKING = threading.Lock()
 
 
+def _connect_reader(path: Path | str, attempts: int = 5) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect in the sandbox, tried again while a publish is switching the files.
+
+    A connect in the instant the published path changes (a plain file becoming a symlink, the
+    symlink moving to a new release) can meet the database another thread of this process still
+    has open under that path, whose sandbox refuses to look at the file ("file system operations
+    are disabled"); a moment later the path names the new release and the connect succeeds.
+    """
+    for attempt in range(attempts):
+        target = Path(path).resolve() if Path(path).exists() else Path(path)
+        try:
+            return duckdb.connect(str(target), read_only=True, config=READER_CONFIG)
+        except duckdb.PermissionException as exc:
+            if "disabled by configuration" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the published warehouse read-only in the reader sandbox (READER_CONFIG), UTC.
 
@@ -99,9 +119,8 @@ def connect_published(path: Path | str) -> duckdb.DuckDBPyConnection:
     file. Keyed by the symlink, a connect during a publish met the cached database of the release
     before, whose sandbox refused to look at the path ("file system operations are disabled").
     """
-    path = Path(path).resolve() if Path(path).exists() else path
     try:
-        con = duckdb.connect(str(path), read_only=True, config=READER_CONFIG)
+        con = _connect_reader(path)
     except duckdb.ConnectionException as exc:
         if "different configuration" not in str(exc):
             raise
