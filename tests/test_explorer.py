@@ -180,10 +180,16 @@ def test_every_page_renders_filters_change_numbers_and_the_funnel_equals_the_api
         pick(page, "#funnel-steps", "pricing_page")
         page.get_by_label("journey", exact=True).check()
         wait_idle(page)
-        cells = page.locator("#funnel-data td[data-dash-column='units']").all_inner_texts()
-        labels = page.locator("#funnel-data td[data-dash-column='label']").all_inner_texts()
-        assert labels == funnel["label"].to_list()
-        assert [int(c.replace(",", "")) for c in cells] == funnel["units"].to_list()
+        want = (funnel["label"].to_list(), funnel["units"].to_list())
+        deadline = time.monotonic() + 30  # the table fills in once the last callback has answered
+        while True:
+            labels = page.locator("#funnel-data td[data-dash-column='label']").all_inner_texts()
+            cells = page.locator("#funnel-data td[data-dash-column='units']").all_inner_texts()
+            shown = (labels, [int(c.replace(",", "")) for c in cells if c.strip()])
+            if shown == want or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(250)
+        assert shown == want
         assert errors == [], f"{errors}\n{app_log(url)}"
         browser.close()
 
