@@ -23,6 +23,7 @@ from journeyflow.config import Settings
 from journeyflow.engines import used_params
 from journeyflow.funnels import BREAKDOWNS, Funnel, FunnelStep, steps_cte
 from journeyflow.markov import solve_chain
+from journeyflow.sql_refs import reading, tables_read
 from journeyflow.warehouse import sql_text, table_exists
 
 PHASES = ("awareness", "consideration", "acquisition", "service", "loyalty", "churn")
@@ -173,11 +174,6 @@ def _frame(
     return con.sql(query, params=used_params(query, params) or None).pl()
 
 
-def _reading(query: str, table: str, instead: str) -> str:
-    """`query` with `instead` wherever it names `table` (a mart's SQL over the selected rows)."""
-    return re.sub(rf"\b{re.escape(table)}\b", instead, query)
-
-
 SELECTED_INPUTS = {
     "core.touchpoints": "SELECT * FROM core.touchpoints "
                         "WHERE journey_id IN (SELECT journey_id FROM selected)",
@@ -192,9 +188,9 @@ def mart_over_selection(table: str, filters: Filters, settings: Settings | None 
     mart = sql_text(table)
     ctes = [f"selected AS ({query})"]
     for name, rows in SELECTED_INPUTS.items():
-        if re.search(rf"\b{re.escape(name)}\b", mart):
+        if name in tables_read(mart):
             alias = "selected_" + name.split(".")[1]
-            mart = _reading(mart, name, alias)
+            mart = reading(mart, name, alias)
             ctes.append(f"{alias} AS ({rows})")
     settings = settings or Settings()
     params |= {"pain_min_journeys": settings.pain_min_journeys}

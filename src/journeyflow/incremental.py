@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-import re
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -21,6 +20,7 @@ from journeyflow.channels import channel_sources_digest
 from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.pii import scrub_text_columns
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
+from journeyflow.sql_refs import reading, tables_read
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
 if TYPE_CHECKING:
@@ -33,13 +33,6 @@ DUPLICATE_FLAG = """
     ) > 1
 """
 
-_COMMENT = re.compile(r"--[^\n]*")
-_RAW_OR_STAGED_TABLE = re.compile(r"\b(?:raw|staging)\.\w+")
-
-
-def _reading(query: str, table: str, instead: str) -> str:
-    """`query` with `instead` (a view or temp table of some of its rows) wherever it names `table`."""
-    return re.sub(rf"\b{re.escape(table)}\b", instead, query)
 
 
 def _raw_table(staged_table: str) -> str:
@@ -48,8 +41,8 @@ def _raw_table(staged_table: str) -> str:
 
 
 def _tables_read(query: str) -> set[str]:
-    """The raw and staging tables a query names outside its comments."""
-    return set(_RAW_OR_STAGED_TABLE.findall(_COMMENT.sub("", query)))
+    """The raw and staging tables a query reads."""
+    return {name for name in tables_read(query) if name.startswith(("raw.", "staging."))}
 
 
 def build_staged_source(ctx: RunContext, table: str) -> Metadata:
@@ -78,7 +71,7 @@ def quarantine_files(ctx: RunContext, table: str) -> int:
     error, and forget that the file was landed, so the next run lands and types it again (after
     the fix, it loads). Returns how many files were quarantined."""
     con, raw_table = ctx.con, _raw_table(table)
-    query = _reading(sql_text(table), raw_table, "typing_probe")
+    query = reading(sql_text(table), raw_table, "typing_probe")
     params = used_params(query, ctx.params)
     failed: dict[str, str] = {}
     for (name,) in con.execute(f"SELECT DISTINCT _source_file FROM {raw_table} ORDER BY 1").fetchall():
@@ -178,7 +171,7 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
                 f"CREATE OR REPLACE TEMP VIEW delta_raw AS SELECT * FROM {raw_table} "
                 "WHERE _source_file IN (SELECT * FROM delta_files)"
             )
-            delta_query = _reading(query, raw_table, "delta_raw")
+            delta_query = reading(query, raw_table, "delta_raw")
             con.execute(
                 f"INSERT INTO {table} BY NAME SELECT *, false AS _is_duplicate FROM ({delta_query})",
                 params,
@@ -240,7 +233,7 @@ def _verdicts_differ(con: duckdb.DuckDBPyConnection, query: str, params: dict,
     reason) are not what `query` gives now on `raw_rows` (`both_ways`: or it gives verdicts not stored)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW retyped_raw AS {raw_rows}")
     retyped = ("SELECT _source_file, _row_number, _reject_reason FROM ("
-               + _reading(query, raw_table, "retyped_raw") + ")")
+               + reading(query, raw_table, "retyped_raw") + ")")
     differ = f"({stored} EXCEPT {retyped})"
     if both_ways:
         differ += f" UNION ALL ({retyped} EXCEPT {stored})"
@@ -339,8 +332,8 @@ def build_identity(ctx: RunContext) -> Metadata:
         con.execute("DELETE FROM core.identity_components WHERE identifier IN (SELECT * FROM relabelled)")
         con.execute("INSERT INTO core.identity_components BY NAME SELECT * FROM relabelled_components")
         con.execute(f"DELETE FROM {table} WHERE identifier IN (SELECT * FROM relabelled)")
-        delta_query = _reading(sql_text(table), "core.identity_links", "relabelled_links")
-        delta_query = _reading(delta_query, "core.identity_components", "relabelled_components")
+        delta_query = reading(sql_text(table), "core.identity_links", "relabelled_links")
+        delta_query = reading(delta_query, "core.identity_components", "relabelled_components")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}")
         relabelled = row_count(con, "relabelled")
         con.execute("DROP VIEW relabelled_links; DROP TABLE relabelled; DROP TABLE relabelled_components")
@@ -441,7 +434,7 @@ def build_event_persons(ctx: RunContext) -> Metadata:
         con.execute(f"DELETE FROM {table} WHERE event_id IN (SELECT event_id FROM affected_events)")
         con.execute("CREATE OR REPLACE TEMP VIEW affected_staged_events AS SELECT * FROM staging.events "
                     "WHERE event_id IN (SELECT event_id FROM affected_events)")
-        delta_query = _reading(query, "staging.events", "affected_staged_events")
+        delta_query = reading(query, "staging.events", "affected_staged_events")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
         _copy_event_person_inputs(con, only="changed_identifiers")
         changelog.mark_seen(con, table, "staging.events")
@@ -507,7 +500,7 @@ def build_touchpoints(ctx: RunContext) -> Metadata:
                 "CREATE OR REPLACE TEMP VIEW affected_event_persons AS SELECT * FROM core.event_persons "
                 "WHERE person_id IN (SELECT * FROM affected_persons)"
             )
-            delta_query = _reading(query, "core.event_persons", "affected_event_persons")
+            delta_query = reading(query, "core.event_persons", "affected_event_persons")
             con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
             con.execute("DELETE FROM core.touchpoint_inputs "
                         "WHERE person_id IN (SELECT * FROM affected_persons)")
@@ -660,7 +653,7 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
             stale += f" AND source_file IN ({files})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW changed_{source.name} AS SELECT * FROM "
                         f"{source.staged_table} WHERE _source_file IN ({files})")
-            select = _reading(select, source.staged_table, f"changed_{source.name}")
+            select = reading(select, source.staged_table, f"changed_{source.name}")
         con.execute(f"INSERT INTO removed_versions SELECT * FROM staging.event_versions WHERE {stale}")
         con.execute(f"DELETE FROM staging.event_versions WHERE {stale}")
         selects.append(select)
@@ -704,7 +697,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
         con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
         con.execute("CREATE OR REPLACE TEMP VIEW rebuilt_touchpoints AS SELECT * FROM core.touchpoints "
                     "WHERE person_id IN (SELECT person_id FROM rebuilt_persons)")
-        delta_query = _reading(query, "core.touchpoints", "rebuilt_touchpoints")
+        delta_query = reading(query, "core.touchpoints", "rebuilt_touchpoints")
         con.execute(f"INSERT INTO {table} BY NAME {delta_query}", params)
         changelog.mark_seen(con, table, "core.touchpoints")
     return {"rows": row_count(con, table), "persons_recomputed": row_count(con, "rebuilt_persons")}
