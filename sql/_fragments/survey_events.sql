@@ -3,7 +3,7 @@
 -- Shared by sql/staging/events/survey_nps.sql, survey_csat.sql and survey_ces.sql.
 -- Used as {{ survey_events(csat) }}; sql_text() inlines it.
 with answers as (
-    {{ latest_usable_version(staging.survey_$arg, response_id) }}
+    {{ latest_version(staging.survey_$arg, response_id, false) }}
 )
 
 select

@@ -11,7 +11,7 @@ with source as (
 
 roles as (
     -- the latest export of each contact role, usable ones only (a role deleted since is gone)
-    {{ latest_version_unless_deleted(staging.salesforce_opportunity_contact_roles, role_id) }}
+    {{ latest_version(staging.salesforce_opportunity_contact_roles, role_id, _is_deleted) }}
 ),
 
 primary_contacts as (

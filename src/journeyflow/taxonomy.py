@@ -126,18 +126,22 @@ class Taxonomy(BaseModel):
 
     def check(self, origin: str) -> Taxonomy:
         """Cross-field checks pydantic cannot express; errors name the rule by position."""
-        phases = {p.name for p in self.phases}
-        for number, rule in enumerate(self.rules, start=1):
-            where = f"{origin}: rule {number}"
-            if rule.ignore:
-                continue
-            missing = [f for f in ("touchpoint", "channel", "category", "phase") if not getattr(rule, f)]
-            if missing:
-                raise ValueError(f"{where}: needs {', '.join(missing)} (or ignore: true)")
-            for phase in [rule.phase] + ([rule.repeat.phase] if rule.repeat else []):
-                if phase not in phases:
-                    raise ValueError(f"{where}: unknown phase {phase!r}; known: {sorted(phases)}")
+        check_rules(self.rules, f"{origin}: rule ", {p.name for p in self.phases})
         return self
+
+
+def check_rules(rules: list, where: str, phases: set[str] | None) -> None:
+    """A touchpoint rule needs touchpoint, channel, category and a known phase (or `ignore: true`);
+    the error names the rule by position (`<where>3`). Custom sources' rules pass the same checks."""
+    for number, rule in enumerate(rules, start=1):
+        if rule.ignore:
+            continue
+        missing = [f for f in ("touchpoint", "channel", "category", "phase") if not getattr(rule, f)]
+        if missing:
+            raise ValueError(f"{where}{number}: needs {', '.join(missing)} (or ignore: true)")
+        for phase in [rule.phase] + ([rule.repeat.phase] if rule.repeat else []):
+            if phases is not None and phase not in phases:
+                raise ValueError(f"{where}{number}: unknown phase {phase!r}; known: {sorted(phases)}")
 
 
 @functools.lru_cache(maxsize=8)

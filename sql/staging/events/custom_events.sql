@@ -2,7 +2,7 @@
 -- staging.events unions this file with every other source's (sql/staging/events.sql); `source` is
 -- the custom source's name, so taxonomy rules match it (the mapping's `rules:`, or touchpoints.yaml)
 with custom as (
-    {{ latest_usable_version(staging.custom_events, event_key) }}
+    {{ latest_version(staging.custom_events, event_key, false) }}
 )
 
 select

@@ -1,7 +1,7 @@
 -- grain: one row per lifecycle date of a contact's latest export (created, lead, MQL, SQL, customer, email opened)
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with contacts as (
-    {{ latest_usable_version(staging.hubspot_contacts, record_id) }}
+    {{ latest_version(staging.hubspot_contacts, record_id, false) }}
 )
 
 select

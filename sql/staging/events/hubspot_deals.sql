@@ -1,7 +1,7 @@
 -- grain: one row per stage date of a deal's latest export
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with deals as (
-    {{ latest_usable_version(staging.hubspot_deals, record_id) }}
+    {{ latest_version(staging.hubspot_deals, record_id, false) }}
 )
 
 select

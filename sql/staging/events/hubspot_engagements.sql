@@ -12,7 +12,7 @@ with engagements as (
         from staging.hubspot_engagements
         where (_reject_reason is null or _is_deleted) and not _is_duplicate
     )
-    -- archived in its newest export: gone (as sql/_fragments/latest_version_unless_deleted.sql)
+    -- archived in its newest export: gone (as sql/_fragments/latest_version.sql)
     where version_rank = 1 and not _is_deleted
 ),
 

@@ -2,7 +2,7 @@
 -- contact is created by the conversion, which salesforce_leads.sql already makes lead_converted)
 -- staging.events unions this file with every other source's (sql/staging/events.sql)
 with contacts as (
-    {{ latest_version_unless_deleted(staging.salesforce_contacts, contact_id) }}
+    {{ latest_version(staging.salesforce_contacts, contact_id, _is_deleted) }}
 ),
 
 converted_contacts as (

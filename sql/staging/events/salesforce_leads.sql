@@ -3,7 +3,7 @@
 -- ConvertedDate is a date: its midnight can come before the lead's own CreatedDate on the same
 -- day, so the conversion is never earlier than the creation.
 with leads as (
-    {{ latest_version_unless_deleted(staging.salesforce_leads, lead_id) }}
+    {{ latest_version(staging.salesforce_leads, lead_id, _is_deleted) }}
 )
 
 select

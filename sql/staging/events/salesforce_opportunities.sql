@@ -6,11 +6,11 @@
 -- opportunity was created in (opportunity_created says it), and the change into the final closed
 -- stage is the won/lost event, which happens then (else at CloseDate, a date).
 with opportunities as (
-    {{ latest_version_unless_deleted(staging.salesforce_opportunities, opportunity_id) }}
+    {{ latest_version(staging.salesforce_opportunities, opportunity_id, _is_deleted) }}
 ),
 
 history as (
-    {{ latest_version_unless_deleted(staging.salesforce_opportunity_history, history_id) }}
+    {{ latest_version(staging.salesforce_opportunity_history, history_id, _is_deleted) }}
 ),
 
 sequenced as (

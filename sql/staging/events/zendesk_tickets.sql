@@ -4,7 +4,7 @@
 -- a fallback for tickets without an answered rating in the ratings export
 -- (sql/staging/events/zendesk_satisfaction_ratings.sql), so a ticket is rated once.
 with tickets as (
-    {{ latest_version_unless_deleted(staging.zendesk_tickets, ticket_id) }}
+    {{ latest_version(staging.zendesk_tickets, ticket_id, _is_deleted) }}
 ),
 
 rated_in_ratings_export as (

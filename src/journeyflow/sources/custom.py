@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from journeyflow import taxonomy
 from journeyflow.sources import Source, landing
 from journeyflow.sources.landing import LandingResult, normalise_header
 from journeyflow.taxonomy import Rule
@@ -250,16 +251,7 @@ def read_mapping(path: Path) -> Mapping:
 
 def check_rules(mapping: Mapping, path: Path, phases: set[str] | None) -> None:
     """The taxonomy's own checks (touchpoint, channel, category, known phase) on the mapping's rules."""
-    for number, rule in enumerate(mapping.rules, start=1):
-        where = f"{path}: rules.{number}"
-        if rule.ignore:
-            continue
-        missing = [f for f in ("touchpoint", "channel", "category", "phase") if not getattr(rule, f)]
-        if missing:
-            raise ValueError(f"{where}: needs {', '.join(missing)} (or ignore: true)")
-        for phase in [rule.phase] + ([rule.repeat.phase] if rule.repeat else []):
-            if phases is not None and phase not in phases:
-                raise ValueError(f"{where}: unknown phase {phase!r}; known: {sorted(phases)}")
+    taxonomy.check_rules(mapping.rules, f"{path}: rules.", phases)
 
 
 def discover(input_dir: Path, phases: set[str] | None = None) -> list[CustomSource]:
