@@ -712,7 +712,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
 
 def build_sessions(ctx: RunContext) -> Metadata:
     # the channel groups join core.channel_sources: a new list of source categories rebuilds all
-    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(),))
+    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(ctx.con),))
 
 
 # A journey that neither churned nor converted is `dropped` once the data's end (the latest
