@@ -26,6 +26,7 @@ from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
 
 M = timedelta(minutes=1)
+SNOWPLOW_RULES = {"sessions": "tracker", "snowplow_days_late_allowed": 3, "snowplow_max_session_days": 3}
 D = timedelta(days=1)
 
 
@@ -78,15 +79,19 @@ def write_divergence_cases(folder: Path) -> None:
         _sp(T0 + 10 * D, "l1", "7", "7", collector_tstamp=_stamp(T0 + 15 * D)),
         _sp(T0 + 10 * D + 60 * M, "l2", "7", "7", collector_tstamp=_stamp(T0 + 14 * D),
             dvce_sent_tstamp=_stamp(T0 + 10 * D + 120 * M)),
+        # a long session (cookie 8, session 8): m1 at T0+20d starts it; m2 2.5 days and m3 4 days
+        # later
+        _sp(T0 + 20 * D, "m1", "8", "8"), _sp(T0 + 22 * D + 12 * 60 * M, "m2", "8", "8"),
+        _sp(T0 + 24 * D, "m3", "8", "8"),
     ])
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, duckdb.DuckDBPyConnection]:
-    """The same input built with the gap rule, and with tracker sessions and a 3-day late limit."""
+    """The same input built with the gap rule, and with tracker sessions and Snowplow's two
+    quarantines at Snowplow's defaults (3 days each)."""
     opened = {}
-    for mode, overrides in {"gap": {},
-                            "tracker": {"sessions": "tracker", "snowplow_days_late_allowed": 3}}.items():
+    for mode, overrides in {"gap": {}, "tracker": SNOWPLOW_RULES}.items():
         base = tmp_path_factory.mktemp(mode)
         write_divergence_cases(base / "input")
         opened[mode] = open_build(base, **overrides)
@@ -126,20 +131,25 @@ def test_snowplow_sessions_gap_rule_and_tracker_disagree_where_documented(builds
     assert _session_sizes(builds["tracker"], "snowplow") == [2, 1, 1, 1, 1]
 
 
-def test_an_event_sent_more_than_the_allowed_days_late_is_quarantined(builds):
-    # l1: no dvce_sent_tstamp, so collector_tstamp: 15d - 10d = 5 days > 3 → rejected;
-    # l2: sent 1 hour after it was created (≤ 3 days) → kept, however late it reached the collector.
-    # Without the setting both are kept.
+def test_late_events_and_long_sessions_are_quarantined_as_snowplow_does(builds):
+    # l1 (line 7): no dvce_sent_tstamp, so collector_tstamp: 15d - 10d = 5 days > 3 → rejected;
+    # l2 (line 8): sent 1 hour after it was created (≤ 3 days) → kept, however late it reached the
+    # collector. m1 (line 9) starts session 8, m2 (line 10) is 2.5 days ≤ 3 after it → kept, m3
+    # (line 11) 4 days > 3 → rejected. Without the settings all five are kept.
     reasons = rows(builds["tracker"], """
         SELECT row_number, reason FROM quality.rejected_rows
         WHERE raw_table = 'raw.snowplow_events' ORDER BY row_number
     """)
-    assert reasons == [(7, "arrived late: sent more than 3 days (snowplow_days_late_allowed) after "
-                           "dvce_created_tstamp 2026-06-11 09:00:00.000")]
+    assert reasons == [
+        (7, "arrived late: sent more than 3 days (snowplow_days_late_allowed) after "
+            "dvce_created_tstamp 2026-06-11 09:00:00.000"),
+        (11, "session longer than 3 days (snowplow_max_session_days): collector_tstamp "
+             "2026-06-25 09:00:00.000 in domain_sessionid 5e5510f1-0000-4000-8000-000000000008"),
+    ]
     assert rows(builds["gap"], "SELECT count(*) FROM quality.rejected_rows") == [(0,)]
     late = "SELECT count(*) FROM core.touchpoints WHERE occurred_at >= TIMESTAMPTZ '2026-06-11 00:00:00+00'"
-    assert rows(builds["gap"], late) == [(2,)]
-    assert rows(builds["tracker"], late) == [(1,)]
+    assert rows(builds["gap"], late) == [(5,)]
+    assert rows(builds["tracker"], late) == [(3,)]
 
 
 def test_the_sessions_setting_is_checked():
@@ -148,6 +158,8 @@ def test_the_sessions_setting_is_checked():
         Settings(sessions="ga4")
     with pytest.raises(SettingsError, match="snowplow_days_late_allowed: -1 is out of range"):
         Settings(snowplow_days_late_allowed=-1)
+    with pytest.raises(SettingsError, match="snowplow_max_session_days: 0 is out of range"):
+        Settings(snowplow_max_session_days=0)
 
 
 def _sp_referred(day: int, event_id: str, **fields: str) -> str:
@@ -203,11 +215,17 @@ def test_new_session_settings_and_channel_list_incrementally_equal_a_full_rebuil
     listed = tmp_path / "channel_sources.yaml"
     listed.write_text("social: [news.example.org]\n", encoding="utf-8")
     monkeypatch.setattr(channels, "CHANNEL_SOURCES", listed)
-    changed = {"sessions": "tracker", "snowplow_days_late_allowed": 3}
-    nightly = nightly.with_overrides(**changed)
+    nightly = nightly.with_overrides(**SNOWPLOW_RULES)
     results = run_pipeline(nightly, incremental=True)
     assert "persons_recomputed" not in results["core.sessions"]  # rebuilt in full
     assert "persons_recomputed" not in results["marts.path_steps"]
     with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
         assert ("Organic Social",) in rows(con, "SELECT default_channel_group FROM core.sessions")
-    assert_equals_full_rebuild(nightly, folder, tmp_path, **changed)
+    # night 3: a new file starts session 8 a day earlier (T0+19d): m2 in the first file, 3.5 days
+    # after the new start, is now rejected too, though its file did not change
+    write_lines(folder / "snowplow" / "enriched-2026-06-03.tsv", [_sp(T0 + 19 * D, "m0", "8", "8")])
+    run_pipeline(nightly, incremental=True)
+    with duckdb.connect(str(nightly.warehouse), read_only=True) as con:
+        assert rows(con, "SELECT count(*) FROM quality.rejected_rows WHERE reason LIKE 'session longer%'"
+                    ) == [(2,)]
+    assert_equals_full_rebuild(nightly, folder, tmp_path, **SNOWPLOW_RULES)

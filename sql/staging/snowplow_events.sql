@@ -195,6 +195,33 @@ checked as (
                     || left(dvce_created_tstamp_text, 40)
         end as _reject_reason
     from typed
+),
+
+session_starts as (
+    -- Snowplow's data model also drops the events of a session more than snowplow__max_session_days
+    -- after its start (the first collector_tstamp of the domain_sessionid among the usable events):
+    -- a bot or a kiosk tab that never ends its session. Null setting: nothing is read here. A
+    -- session spans files, so with the setting on a change to any Snowplow file retypes them all
+    -- (journeyflow.incremental)
+    select domain_sessionid, min(epoch(collector_tstamp)) as started_epoch
+    from checked
+    where cast($snowplow_max_session_days as double) is not null
+        and _reject_reason is null and nullif(trim(domain_sessionid), '') is not null
+    group by domain_sessionid
+),
+
+session_checked as (
+    select
+        c.* exclude (_reject_reason),
+        coalesce(c._reject_reason, case
+            when epoch(c.collector_tstamp) - s.started_epoch
+                > cast($snowplow_max_session_days as double) * 86400
+                then 'session longer than ' || cast($snowplow_max_session_days as varchar)
+                    || ' days (snowplow_max_session_days): collector_tstamp '
+                    || left(c.collector_tstamp_text, 40) || ' in domain_sessionid ' || c.domain_sessionid
+        end) as _reject_reason
+    from checked as c
+    left join session_starts as s on s.domain_sessionid = c.domain_sessionid
 )
 
-select * from checked
+select * from session_checked

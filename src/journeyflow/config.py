@@ -55,6 +55,9 @@ class Settings:
     # Snowplow's data-model quarantine (snowplow__days_late_allowed, Snowplow's default 3): an event
     # sent more than this many days after the device created it is rejected (None: no limit)
     snowplow_days_late_allowed: int | None = None
+    # ... and snowplow__max_session_days (Snowplow's default 3): the events of a Snowplow session
+    # more than this many days after its first are rejected (None: no limit)
+    snowplow_max_session_days: int | None = None
     journey_inactivity_days: int = 90
     # Journey definition (README "Journey rules"): touchpoints that may start a journey (None: any);
     # a cap on a journey's length in days (None: no cap); only touchpoints at most this many days
@@ -242,6 +245,7 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "session_max_minutes": ((Field(ge=1),), "minutes ≥ 1 and ≥ session_gap_minutes, or null for no cap"),
     "sessions": ((), "one of {sessions}"),
     "snowplow_days_late_allowed": ((Field(ge=0),), "days ≥ 0, or null for no limit"),
+    "snowplow_max_session_days": ((Field(ge=1),), "days ≥ 1, or null for no limit"),
     "journey_inactivity_days": ((Field(ge=1),), "days ≥ 1"),
     "journey_start_events": ((), "a list of touchpoint names, or null for any touchpoint"),
     "journey_max_days": ((Field(gt=0),), "days > 0, or null for no cap"),
