@@ -229,3 +229,38 @@ def test_new_session_settings_and_channel_list_incrementally_equal_a_full_rebuil
         assert rows(con, "SELECT count(*) FROM quality.rejected_rows WHERE reason LIKE 'session longer%'"
                     ) == [(2,)]
     assert_equals_full_rebuild(nightly, folder, tmp_path, **SNOWPLOW_RULES)
+
+
+def test_spark_gives_the_same_sessions_groups_and_rejects(tmp_path):
+    # The new SQL (tracker sessions, the two quarantines, Snowplow's referrer) on both engines
+    pytest.importorskip("pyspark", reason="no pyspark: the Spark engine is the `spark` extra")
+    import shutil
+    import subprocess
+
+    if shutil.which("java") is None or subprocess.run(["java", "-version"], capture_output=True).returncode:
+        pytest.skip("the Spark engine needs Java 17+")
+    from journeyflow.engines.parity import compare_table
+
+    folder = tmp_path / "input"
+    write_divergence_cases(folder)
+    write_lines(folder / "snowplow" / "enriched-2026-06-02.tsv", [
+        _sp_referred(0, "r0", refr_urlhost="www.google.com", refr_medium="search", refr_source="Google"),
+        _sp_referred(2, "r2", refr_urlhost="mail.yahoo.com", refr_medium="email")])
+    opened = []
+    for engine in ("duckdb", "spark"):
+        settings = settings_for(folder, tmp_path / engine, engine=engine, **SNOWPLOW_RULES)
+        run_pipeline(settings)
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        con.execute("SET TimeZone = 'UTC'")
+        opened.append(con)
+    duck, spark = opened
+    problems = [p for table in ("core.touchpoints", "core.sessions", "marts.path_steps")
+                for p in compare_table(duck, spark, table)]
+    assert not problems, "\n".join(problems)
+    rejected = "SELECT raw_table, source_file, row_number, reason FROM quality.rejected_rows ORDER BY ALL"
+    assert len(duck.execute(rejected).fetchall()) == 2
+    assert duck.execute(rejected).fetchall() == spark.execute(rejected).fetchall()
+    groups = "SELECT DISTINCT default_channel_group FROM core.sessions ORDER BY 1"
+    assert duck.execute(groups).fetchall() == [("Email",), ("Organic Search",), ("Unassigned",)]
+    for con in opened:
+        con.close()
