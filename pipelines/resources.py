@@ -28,6 +28,9 @@ class JourneyflowResource(dg.ConfigurableResource):
     salt: str = _defaults.salt
     session_gap_minutes: int = _defaults.session_gap_minutes
     session_max_minutes: int | None = _defaults.session_max_minutes
+    sessions: str = _defaults.sessions
+    snowplow_days_late_allowed: int | None = _defaults.snowplow_days_late_allowed
+    snowplow_max_session_days: int | None = _defaults.snowplow_max_session_days
     journey_inactivity_days: int = _defaults.journey_inactivity_days
     journey_start_events: list[str] | None = (
         list(_defaults.journey_start_events) if _defaults.journey_start_events is not None else None

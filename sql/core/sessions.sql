@@ -6,14 +6,22 @@ with touchpoints as (
 web_origins as (
     -- each touchpoint's campaign values; a web page view without any takes GA4's values for a
     -- visit from another site: that site as source, medium referral (staging.events keeps the
-    -- referring host of GA4 and Segment page views in `origin`)
+    -- referring host of GA4, Segment and Snowplow page views in `origin`). Snowplow's referer
+    -- parser also knows the kind of site (refr_medium, refr_source): a search engine gives its
+    -- name and medium organic, as GA4 reports organic search; social, email and an ad server
+    -- (paid) give their medium (docs/metrics.md "Default channel group")
     select
         session_id,
         touchpoint_number,
         nullif(trim(utm_source), '') as utm_source,
         nullif(trim(utm_medium), '') as utm_medium,
         nullif(trim(utm_campaign), '') as utm_campaign,
-        case when source in ('ga4', 'segment') then origin end as referrer_host
+        case when source in ('ga4', 'segment') or (source = 'snowplow' and event_name = 'page_view')
+            then origin end as referrer_host,
+        case when source = 'snowplow' and event_name = 'page_view' then referrer_medium end
+            as referrer_medium,
+        case when source = 'snowplow' and event_name = 'page_view' then referrer_source end
+            as referrer_source
     from touchpoints
 ),
 
@@ -31,10 +39,20 @@ origins as (
 first_origins as (
     select
         o.session_id,
-        case when w.utm_source is null and w.utm_medium is null and w.utm_campaign is null
-            then w.referrer_host else w.utm_source end as source,
-        case when w.utm_source is null and w.utm_medium is null and w.utm_campaign is null
-            then 'referral' else w.utm_medium end as medium,
+        case
+            when w.utm_source is not null or w.utm_medium is not null or w.utm_campaign is not null
+                then w.utm_source
+            when w.referrer_medium = 'search' then coalesce(w.referrer_source, w.referrer_host)
+            else w.referrer_host
+        end as source,
+        case
+            when w.utm_source is not null or w.utm_medium is not null or w.utm_campaign is not null
+                then w.utm_medium
+            when w.referrer_medium = 'search' then 'organic'
+            when w.referrer_medium in ('social', 'email') then w.referrer_medium
+            when w.referrer_medium = 'paid' then 'cpc'
+            else 'referral'
+        end as medium,
         w.utm_campaign as campaign
     from origins as o
     join web_origins as w on w.session_id = o.session_id and w.touchpoint_number = o.touchpoint_number

@@ -32,6 +32,8 @@ classified as (
         e.source,
         e.source_file,
         e.source_row,
+        -- the web tracker's session (sessions: tracker; NULL when it is off: nothing more to sort)
+        case when $tracker_sessions then e.tracker_session_id end as tracker_session_id,
         min(case
             when (r.source is null or r.source = e.source)
                 and (r.page_path is null or case r.page_path_operator
@@ -57,7 +59,8 @@ classified as (
     from staging.events as e
     join core.event_persons as p on p.event_id = e.event_id
     left join rule_keys as r on r.match_name is not distinct from e.event_name
-    group by e.event_id, p.person_id, e.occurred_at, e.source, e.source_file, e.source_row
+    group by e.event_id, p.person_id, e.occurred_at, e.source, e.source_file, e.source_row,
+        e.tracker_session_id
 ),
 
 rule_outcomes as (
@@ -69,7 +72,7 @@ rule_outcomes as (
 
 kept_all as (
     select c.event_id, c.person_id, c.occurred_at, c.source, c.source_file, c.source_row, c.rule_order,
-        coalesce(o.is_conversion, false) as is_conversion
+        c.tracker_session_id, coalesce(o.is_conversion, false) as is_conversion
     from classified as c
     left join rule_outcomes as o on o.rule_order = c.rule_order
     where not coalesce(o.is_ignored, false)
@@ -95,7 +98,7 @@ ordered as (
     -- row within it; event_id only breaks what is left (docs/metrics.md "Order of events")
     select
         event_id, person_id, occurred_at, epoch(occurred_at) as occurred_epoch, rule_order,
-        is_conversion,
+        is_conversion, tracker_session_id,
         row_number() over (
             partition by person_id order by occurred_at, source, source_file, source_row, event_id
         ) as touchpoint_number,
@@ -111,7 +114,10 @@ ordered as (
         ) as previous_is_conversion,
         lag(rule_order) over (
             partition by person_id order by occurred_at, source, source_file, source_row, event_id
-        ) as previous_rule_order
+        ) as previous_rule_order,
+        lag(tracker_session_id) over (
+            partition by person_id order by occurred_at, source, source_file, source_row, event_id
+        ) as previous_tracker_session_id
     from kept
 ),
 
@@ -233,8 +239,13 @@ visit_starts as (
         s.touchpoint_number is not null as starts_journey,
         case
             when s.touchpoint_number is not null then 1
-            when e.occurred_epoch - epoch(e.previous_at) > $session_gap_seconds then 1
             when e.previous_phase = 'churn' then 1
+            -- sessions: tracker: two touchpoints in a row that both carry a tracker session are in
+            -- one session when it is the same one, whatever the gap (docs/metrics.md "Tracker
+            -- sessions"); any other pair falls back to the gap rule
+            when e.tracker_session_id is not null and e.previous_tracker_session_id is not null
+                then case when e.tracker_session_id = e.previous_tracker_session_id then 0 else 1 end
+            when e.occurred_epoch - epoch(e.previous_at) > $session_gap_seconds then 1
             else 0
         end as starts_visit
     from episodes as e
@@ -326,6 +337,9 @@ select
     e.utm_medium,
     e.utm_campaign,
     e.origin,
+    e.referrer_medium,
+    e.referrer_source,
+    e.tracker_session_id,
     -- measures
     e.value,
     e.currency

@@ -38,6 +38,9 @@ select
     i.anonymous_id, i.user_id, i.email_hash, i.crm_contact_id, i.support_user_id,
     -- attributes
     i.event_name, i.page_path, i.utm_source, i.utm_medium, i.utm_campaign, i.origin,
+    i.referrer_medium, i.referrer_source,
+    -- the web tracker's own session (GA4, Snowplow; NULL for other sources)
+    i.tracker_session_id,
     -- measures
     i.value, i.currency,
     i.properties,

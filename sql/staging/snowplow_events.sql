@@ -31,6 +31,8 @@ valid_json as (
             "tr_total": "VARCHAR", "tr_currency": "VARCHAR", "page_url": "VARCHAR",
             "page_urlpath": "VARCHAR", "page_title": "VARCHAR", "mkt_source": "VARCHAR",
             "mkt_medium": "VARCHAR", "mkt_campaign": "VARCHAR", "refr_medium": "VARCHAR",
+            "refr_source": "VARCHAR", "refr_term": "VARCHAR", "refr_urlhost": "VARCHAR",
+            "page_referrer": "VARCHAR", "dvce_sent_tstamp": "VARCHAR",
             "app_id": "VARCHAR", "platform": "VARCHAR", "dvce_type": "VARCHAR",
             "geo_country": "VARCHAR", "unstruct_event": "VARCHAR"
         }') end as r,
@@ -55,6 +57,7 @@ renamed as (
         r.collector_tstamp as collector_tstamp_text,
         r.derived_tstamp as derived_tstamp_text,
         r.dvce_created_tstamp as dvce_created_tstamp_text,
+        r.dvce_sent_tstamp as dvce_sent_tstamp_text,
         -- event
         r.event as event_type,
         r.event_vendor as event_vendor,
@@ -75,6 +78,10 @@ renamed as (
         r.mkt_medium as mkt_medium,
         r.mkt_campaign as mkt_campaign,
         r.refr_medium as refr_medium,
+        r.refr_source as refr_source,
+        r.refr_term as refr_term,
+        r.refr_urlhost as refr_urlhost,
+        r.page_referrer as page_referrer,
         -- attributes
         r.app_id as app_id,
         r.platform as platform,
@@ -100,7 +107,8 @@ parsed as (
         list_transform(
             -- Snowplow's zone-less timestamps are UTC: say so before the shared parser reads them
             list_transform(
-                [collector_tstamp_text, derived_tstamp_text, dvce_created_tstamp_text],
+                [collector_tstamp_text, derived_tstamp_text, dvce_created_tstamp_text,
+                 dvce_sent_tstamp_text],
                 lambda t: case
                     when regexp_full_match(trim(t), '[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9:.]+')
                         then trim(t) || 'Z'
@@ -126,6 +134,8 @@ typed as (
         -- timestamps: derived_tstamp is Snowplow's best estimate of when it happened
         parsed_times[1] as collector_tstamp,
         parsed_times[2] as derived_tstamp,
+        parsed_times[3] as dvce_created_tstamp,
+        parsed_times[4] as dvce_sent_tstamp,
         coalesce(parsed_times[2], parsed_times[1]) as occurred_at,
         -- event: structured events are named by their action, unstruct events by their schema
         case event_type
@@ -136,6 +146,8 @@ typed as (
         -- measures
         try_cast(tr_total_text as double) as tr_total,
         try_cast(se_value_text as double) as se_value,
+        -- where the page's visitor came from: the host the enrichment parsed, else the referrer URL
+        coalesce('https://' || nullif(trim(refr_urlhost), ''), page_referrer) as referrer_url,
         regexp_replace(
             coalesce(page_urlpath, regexp_replace(page_url, '^[a-z]+://[^/]+', '')), '[?#].*$', ''
         ) as page_path,
@@ -173,8 +185,43 @@ checked as (
                 then 'tr_total out of range (beyond ±10^15): ' || left(tr_total_text, 40)
             when abs(se_value) > 1e15
                 then 'se_value out of range (beyond ±10^15): ' || left(se_value_text, 40)
+            -- Snowplow's data model drops an event sent more than snowplow__days_late_allowed days
+            -- after the device created it (dvce_sent_tstamp, else collector_tstamp, against
+            -- dvce_created_tstamp); null setting: no limit (docs/metrics.md "Tracker sessions")
+            when epoch(coalesce(dvce_sent_tstamp, collector_tstamp)) - epoch(dvce_created_tstamp)
+                    > cast($snowplow_days_late_allowed as double) * 86400
+                then 'arrived late: sent more than ' || cast($snowplow_days_late_allowed as varchar)
+                    || ' days (snowplow_days_late_allowed) after dvce_created_tstamp '
+                    || left(dvce_created_tstamp_text, 40)
         end as _reject_reason
     from typed
+),
+
+session_starts as (
+    -- Snowplow's data model also drops the events of a session more than snowplow__max_session_days
+    -- after its start (the first collector_tstamp of the domain_sessionid among the usable events):
+    -- a bot or a kiosk tab that never ends its session. Null setting: nothing is read here. A
+    -- session spans files, so with the setting on a change to any Snowplow file retypes them all
+    -- (journeyflow.incremental)
+    select domain_sessionid, min(epoch(collector_tstamp)) as started_epoch
+    from checked
+    where cast($snowplow_max_session_days as double) is not null
+        and _reject_reason is null and nullif(trim(domain_sessionid), '') is not null
+    group by domain_sessionid
+),
+
+session_checked as (
+    select
+        c.* exclude (_reject_reason),
+        coalesce(c._reject_reason, case
+            when epoch(c.collector_tstamp) - s.started_epoch
+                > cast($snowplow_max_session_days as double) * 86400
+                then 'session longer than ' || cast($snowplow_max_session_days as varchar)
+                    || ' days (snowplow_max_session_days): collector_tstamp '
+                    || left(c.collector_tstamp_text, 40) || ' in domain_sessionid ' || c.domain_sessionid
+        end) as _reject_reason
+    from checked as c
+    left join session_starts as s on s.domain_sessionid = c.domain_sessionid
 )
 
-select * from checked
+select * from session_checked

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from journeyflow.channels import channel_sources_digest
 from journeyflow.engines import Engine, build_table
 from journeyflow.incremental import build_per_person
 from journeyflow.markov import solve_chain
@@ -59,10 +60,12 @@ def build_path_steps(ctx: RunContext) -> Metadata:
         raise ValueError(f"attribution_half_life_days must be positive, got {half_life_days}")
     lookback_days = ctx.settings.last_non_direct_lookback_days
     # one journey's steps depend on its own touchpoints and their sessions (rebuilt for the same
-    # persons just before): incremental per person
+    # persons just before): incremental per person; the sessions' channel groups (is_direct) on the
+    # list of source categories too: a new list rebuilds it all, as it rebuilds core.sessions
     params = {"half_life_seconds": half_life_days * 86400,
               "last_non_direct_lookback_seconds": lookback_days * 86400}
-    built = build_per_person(ctx, "marts.path_steps", extra_params=params)
+    built = build_per_person(ctx, "marts.path_steps", extra_params=params,
+                             inputs=(channel_sources_digest(ctx.con),))
     return {**built, "half_life_days": half_life_days, "last_non_direct_lookback_days": lookback_days}
 
 

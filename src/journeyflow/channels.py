@@ -35,9 +35,14 @@ def read_channel_sources(path: Path | None = None) -> list[tuple[str, str]]:
     return sorted(pairs.items())
 
 
-def channel_sources_digest(path: Path | None = None) -> str:
-    """What core.sessions' channel groups depend on besides its SQL: a new list rebuilds it."""
-    return hashlib.sha256((path or CHANNEL_SOURCES).read_bytes()).hexdigest()[:16]
+def channel_sources_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """What the channel groups depend on besides SQL: the rows of core.channel_sources, as built.
+
+    Tables that use the groups (core.sessions, and marts.path_steps through it) keep it in their
+    build state, so a new list rebuilds them in full, as a new taxonomy rebuilds core.touchpoints.
+    """
+    rows = con.execute("SELECT source, source_category FROM core.channel_sources ORDER BY ALL").fetchall()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
 def write_channel_sources(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:

@@ -22,6 +22,8 @@ DEFAULT_INPUT = PROJECT_ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = Path("warehouse") / "journeyflow.duckdb"
 DEFAULT_TAXONOMY = Path(__file__).with_name("touchpoints.yaml")
 DEFAULT_FUNNELS = Path(__file__).with_name("funnels.yaml")
+# How sessions are cut (the `sessions` setting)
+SESSION_RULES = ("gap", "tracker")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,16 @@ class Settings:
     # A visit longer than this is cut into sessions of this length (None: no cap); bounds how far a
     # late event can move session boundaries, and keeps bot or kiosk activity from one endless session
     session_max_minutes: int | None = 720
+    # Where sessions come from (docs/metrics.md "Tracker sessions"): "gap" the inactivity gap alone;
+    # "tracker" the web tracker's own session id where an event has one (GA4 ga_session_id with
+    # user_pseudo_id, Snowplow domain_sessionid), the gap rule for the rest
+    sessions: str = "gap"
+    # Snowplow's data-model quarantine (snowplow__days_late_allowed, Snowplow's default 3): an event
+    # sent more than this many days after the device created it is rejected (None: no limit)
+    snowplow_days_late_allowed: int | None = None
+    # ... and snowplow__max_session_days (Snowplow's default 3): the events of a Snowplow session
+    # more than this many days after its first are rejected (None: no limit)
+    snowplow_max_session_days: int | None = None
     journey_inactivity_days: int = 90
     # Journey definition (README "Journey rules"): touchpoints that may start a journey (None: any);
     # a cap on a journey's length in days (None: no cap); only touchpoints at most this many days
@@ -231,6 +243,9 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "salt": ((), "non-empty text; quote it if it looks like a number"),
     "session_gap_minutes": ((Field(ge=1),), "minutes ≥ 1"),
     "session_max_minutes": ((Field(ge=1),), "minutes ≥ 1 and ≥ session_gap_minutes, or null for no cap"),
+    "sessions": ((), "one of {sessions}"),
+    "snowplow_days_late_allowed": ((Field(ge=0),), "days ≥ 0, or null for no limit"),
+    "snowplow_max_session_days": ((Field(ge=1),), "days ≥ 1, or null for no limit"),
     "journey_inactivity_days": ((Field(ge=1),), "days ≥ 1"),
     "journey_start_events": ((), "a list of touchpoint names, or null for any touchpoint"),
     "journey_max_days": ((Field(gt=0),), "days > 0, or null for no cap"),
@@ -276,7 +291,7 @@ def _choices() -> dict[str, tuple[str, ...]]:
     from journeyflow.engines import ENGINES  # not at the top: engines imports warehouse, which imports us
     from journeyflow.segments import SEGMENT_RULES
 
-    return {"engine": ENGINES, "segment_by": SEGMENT_RULES}
+    return {"engine": ENGINES, "segment_by": SEGMENT_RULES, "sessions": SESSION_RULES}
 
 
 @cache

@@ -33,6 +33,8 @@ DUPLICATE_FLAG = """
     ) > 1
 """
 
+# Settings with which a staged table's verdict on a row depends on rows of other files
+SETTINGS_ACROSS_FILES = ("snowplow_max_session_days",)
 
 
 def _raw_table(staged_table: str) -> str:
@@ -109,8 +111,10 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     params = used_params(model, ctx.params)
     query = scrub_text_columns(ctx.con, model, params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
-    # without its own raw rows changing: it is rebuilt whenever any table it reads changed
-    joins_others = SOURCES_BY_TABLE[_raw_table(table)].joins_others
+    # without its own raw rows changing: it is rebuilt whenever any table it reads changed; so is
+    # one that, with a setting on, judges a row by rows of other files (a Snowplow session's start)
+    joins_others = (SOURCES_BY_TABLE[_raw_table(table)].joins_others
+                    or any(params.get(name) is not None for name in SETTINGS_ACROSS_FILES))
     inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
     state = _build_state(query, params, *inputs)
     unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
@@ -705,7 +709,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
 
 def build_sessions(ctx: RunContext) -> Metadata:
     # the channel groups join core.channel_sources: a new list of source categories rebuilds all
-    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(),))
+    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(ctx.con),))
 
 
 # A journey that neither churned nor converted is `dropped` once the data's end (the latest

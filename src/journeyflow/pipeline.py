@@ -71,6 +71,9 @@ class RunContext:
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "session_max_seconds": (self.settings.session_max_minutes * 60
                                     if self.settings.session_max_minutes is not None else None),
+            "tracker_sessions": self.settings.sessions == "tracker",
+            "snowplow_days_late_allowed": self.settings.snowplow_days_late_allowed,
+            "snowplow_max_session_days": self.settings.snowplow_max_session_days,
             "journey_gap_seconds": self.settings.journey_inactivity_days * 86400,
             "journey_start_events": (list(self.settings.journey_start_events)
                                      if self.settings.journey_start_events is not None else None),

@@ -255,13 +255,17 @@ def source_events_sql(name: str) -> str | None:
     `events_sql` names the file, so an incremental run can replace exactly the rows it made (a
     source's file may emit events of another source table: Salesforce opportunity history).
     """
-    from journeyflow.sources import EVENT_COLUMNS
+    from journeyflow.sources import EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS
 
     path = SQL_DIR / "staging" / "events" / f"{name}.sql"
     if not path.exists():
         return None
     body = expand_fragments(path.read_text(encoding="utf-8")).strip().rstrip(";")
-    return f"select '{name}' as events_sql, {', '.join(EVENT_COLUMNS)} from (\n{body}\n)"
+    # an optional column the file does not select (`... as <column>`) is NULL for its events
+    optional = [column if re.search(rf"\bas\s+{column}\b", body, re.IGNORECASE)
+                else f"cast(null as {kind}) as {column}" for column, kind in OPTIONAL_EVENT_COLUMNS.items()]
+    columns = ", ".join((*EVENT_COLUMNS, *optional))
+    return f"select '{name}' as events_sql, {columns} from (\n{body}\n)"
 
 
 def _events_of_every_source() -> str:

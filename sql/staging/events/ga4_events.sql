@@ -25,5 +25,9 @@ select
     {{ referrer_host(page_referrer, page_location) }} as origin,
     value,
     currency,
-    properties
+    properties,
+    -- GA4's session: ga_session_id (the session's start in seconds) is unique per user_pseudo_id
+    -- only, so the two together name it, as GA4's own session counts do (docs/metrics.md)
+    case when ga_session_id is not null
+        then 'ga4:' || anonymous_id || ':' || cast(ga_session_id as varchar) end as tracker_session_id
 from ga4

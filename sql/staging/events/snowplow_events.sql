@@ -26,11 +26,19 @@ select
     mkt_source as utm_source,
     mkt_medium as utm_medium,
     mkt_campaign as utm_campaign,
-    -- what kind: a structured event's category, a Snowplow e-commerce action's type
+    -- what kind: a structured event's category, a Snowplow e-commerce action's type; a page view's
+    -- other site that referred it, as for GA4 and Segment (refr_urlhost, else page_referrer's host;
+    -- none when Snowplow's referer parser says `internal`: docs/metrics.md "Default channel group")
     case
         when event_type = 'struct' then se_category
         when event_name = 'snowplow_ecommerce_action' then json_extract_string(unstruct_data, '$.type')
+        when event_type = 'page_view' and coalesce(lower(trim(refr_medium)), '') <> 'internal'
+            then {{ referrer_host(referrer_url, page_url) }}
     end as origin,
+    case when event_type = 'page_view' then nullif(lower(trim(refr_medium)), '') end as referrer_medium,
+    case when event_type = 'page_view' then nullif(lower(trim(refr_source)), '') end as referrer_source,
+    -- the tracker's session (a UUID per session cookie): docs/metrics.md "Tracker sessions"
+    'sp:' || nullif(trim(domain_sessionid), '') as tracker_session_id,
     case when event_type = 'transaction' then tr_total else se_value end as value,
     case when event_type = 'transaction' then tr_currency end as currency,
     json_object(

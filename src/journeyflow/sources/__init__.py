@@ -235,3 +235,12 @@ EVENT_COLUMNS = (
     "event_name", "page_path", "utm_source", "utm_medium", "utm_campaign", "origin",
     "value", "currency", "properties",
 )
+# Columns only some sources have: a sql/staging/events/<source>.sql that does not select one gets NULL
+# (so a new source need not name them). The web trackers' own session id ("sessions: tracker",
+# docs/metrics.md "Tracker sessions"), and the referrer parser's medium and source of a visit
+# (Snowplow's refr_medium, refr_source: "Default channel group")
+OPTIONAL_EVENT_COLUMNS = {
+    "tracker_session_id": "varchar",
+    "referrer_medium": "varchar",
+    "referrer_source": "varchar",
+}
