@@ -159,3 +159,22 @@ def test_each_tables_kind_is_how_an_incremental_run_rebuilds_it(tmp_path):
         kinds[step.name] = reported[0] if reported else "full"
     assert kinds == {step.name: PRODUCERS[step.name].kind for step in STEPS if PRODUCERS[step.name].model}
     assert results["core.sessions"]["persons_recomputed"] == 1
+
+
+def test_the_parse_cache_gives_what_parsing_gives(tmp_path, monkeypatch):
+    import journeyflow.models as models
+    from journeyflow.warehouse import SQL_DIR
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    for empty in ("_PARSE_CACHE", "_PARSE_CACHE_CHANGED", "_PARSE_CACHE_READ"):
+        monkeypatch.setattr(models, empty, type(getattr(models, empty))())
+    parsed = models._load_models.__wrapped__(SQL_DIR)  # nothing cached: every file parsed, then saved
+    assert (tmp_path / "journeyflow").is_dir()
+    for empty in ("_PARSE_CACHE", "_PARSE_CACHE_CHANGED", "_PARSE_CACHE_READ"):
+        monkeypatch.setattr(models, empty, type(getattr(models, empty))())
+
+    def no_parsing(query: str) -> None:
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(models, "parse", no_parsing)
+    assert models._load_models.__wrapped__(SQL_DIR) == parsed

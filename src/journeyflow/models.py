@@ -23,12 +23,18 @@ docs/architecture.md ("Models") explains the header with a worked example.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+import sqlglot
 from sqlglot import exp
 
 from journeyflow.engines.transpile import parse
@@ -163,14 +169,66 @@ def parse_model(path: Path, text: str | None = None) -> Model:
         if table.count(".") != 1:
             raise ModelError(f"{name}: writes={table}: name extra tables as layer.table")
     try:
-        tree = parse(expand_sql(text))
+        tables, params = _tables_and_params(expand_sql(text))
     except Exception as exc:  # sqlglot's ParseError, a fragment that is missing
         raise ModelError(f"{name}: its SQL does not parse: {str(exc).splitlines()[0]}") from exc
     table = table_of(path)
-    reads = frozenset(f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db) - {table}
-    params = frozenset(p.name for p in tree.find_all(exp.Placeholder) if p.name)
     return Model(table, path, kind, key, materialized, writes, fields.get("built_by", table),
-                 fields["grain"], reads, params)
+                 fields["grain"], tables - {table}, params)
+
+
+def _tables_and_params(query: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The schema-qualified tables and the `$parameters` of one statement, from its sqlglot tree.
+
+    Parsing all models takes sqlglot about 3 s, paid by every process that imports the pipeline
+    (the CLI, each Dagster worker): the result is kept per SQL text and sqlglot version in the
+    user's cache folder, so an unchanged file is not parsed again.
+    """
+    digest = hashlib.sha256(query.encode()).hexdigest()
+    cached = _parse_cache().get(digest)
+    if cached is not None:
+        return frozenset(cached[0]), frozenset(cached[1])
+    tree = parse(query)
+    tables = frozenset(f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db)
+    params = frozenset(p.name for p in tree.find_all(exp.Placeholder) if p.name)
+    _parse_cache()[digest] = [sorted(tables), sorted(params)]
+    _PARSE_CACHE_CHANGED.append(digest)
+    return tables, params
+
+
+_PARSE_CACHE: dict[str, list[list[str]]] = {}
+_PARSE_CACHE_CHANGED: list[str] = []
+_PARSE_CACHE_READ: list[bool] = []
+
+
+def _parse_cache_file() -> Path:
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "journeyflow"
+    return folder / f"models-sqlglot-{sqlglot.__version__}.json"
+
+
+def _parse_cache() -> dict[str, list[list[str]]]:
+    if not _PARSE_CACHE_READ:  # once per process; none, or unreadable: everything is parsed
+        _PARSE_CACHE_READ.append(True)
+        with contextlib.suppress(OSError, ValueError):
+            _PARSE_CACHE.update(json.loads(_parse_cache_file().read_text(encoding="utf-8")))
+    return _PARSE_CACHE
+
+
+def _save_parse_cache() -> None:
+    """Write the cache (atomically, by rename) when this process parsed something new; a cache
+    folder that cannot be written only costs the next process the parsing."""
+    if not _PARSE_CACHE_CHANGED:
+        return
+    path = _parse_cache_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(_PARSE_CACHE, handle)
+        os.replace(temp, path)
+        _PARSE_CACHE_CHANGED.clear()
+    except OSError:
+        pass
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
@@ -180,7 +238,9 @@ def load_models(sql_dir: Path = SQL_DIR) -> dict[str, Model]:
 
 @cache
 def _load_models(sql_dir: Path) -> tuple[tuple[str, Model], ...]:
-    return tuple((table_of(path), parse_model(path)) for path in model_paths(sql_dir))
+    models = tuple((table_of(path), parse_model(path)) for path in model_paths(sql_dir))
+    _save_parse_cache()
+    return models
 
 
 class StepDeclaration(Protocol):
