@@ -1,4 +1,5 @@
-"""One Dagster asset per warehouse table (or view), each a thin call of the library step that builds it.
+"""One Dagster asset per warehouse table (or view), each step a thin call of the library that builds
+its table and those it keeps beside it (one multi-asset per step; lineage from journeyflow.models).
 
 Every asset is partitioned by day: materializing day D (or a backfill of D1..D2, run as one run)
 reads the export files dated D - lookback .. D (plus undated snapshots) and updates the warehouse
@@ -9,12 +10,16 @@ to its last day instead.
 
 import os
 import warnings
+from collections.abc import Iterator, Mapping
 from datetime import date
+from graphlib import TopologicalSorter
 
 import dagster as dg
 
-from journeyflow.pipeline import STEPS, Step
+from journeyflow.models import Producer, step_reads
+from journeyflow.pipeline import PRODUCERS, STEPS, Step
 from journeyflow.scope import LoadScope
+from journeyflow.warehouse import row_count, table_exists
 from pipelines.resources import JourneyflowResource
 
 FULL_REBUILD_TAG = "journeyflow/full_rebuild"
@@ -45,13 +50,37 @@ def run_scope(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
     return incremental, scope
 
 
+def table_specs(step: Step, producers: Mapping[str, Producer] = PRODUCERS) -> list[dg.AssetSpec]:
+    """One asset per table the step produces (its own first), each depending on the tables it
+    reads: the lineage of journeyflow.models, generated from the SQL and the steps' declarations."""
+    own = sorted(t for t, p in producers.items() if p.step == step.name)
+    # Dagster takes a multi-asset's results in dependency order (staging.event_versions first)
+    tables = TopologicalSorter({t: producers[t].reads & set(own) for t in own}).static_order()
+    specs = []
+    for table in tables:
+        producer = producers[table]
+        reads = producer.reads if producer.model or table != step.name else step_reads(step, producers)
+        if table == step.name:
+            description = step.description
+        else:
+            description = producer.model.grain if producer.model and producer.model.table == table else (
+                f"Kept by the {step.name} step beside it.")
+        specs.append(dg.AssetSpec(
+            key=asset_key(table),
+            deps=[asset_key(dep) for dep in sorted(reads)],
+            group_name=table.split(".")[0],
+            description=description,
+            kinds={"duckdb"},
+        ))
+    return specs
+
+
 def step_asset(step: Step) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=asset_key(step.name),
-        deps=[asset_key(dep) for dep in step.deps],
-        group_name=step.layer,
-        description=step.description,
-        kinds={"duckdb"},
+    specs = table_specs(step)
+
+    @dg.multi_asset(
+        name=step.name.replace(".", "__"),
+        specs=specs,
         partitions_def=DAILY,
         # a backfill of many days is one run over the range, not one run per day
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -60,20 +89,25 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
     )
     def _asset(
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
-    ) -> dg.MaterializeResult:
+    ) -> Iterator[dg.MaterializeResult]:
         incremental, scope = run_scope(context, journeyflow)
         with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
             metadata = step.run(ctx)
-        return dg.MaterializeResult(metadata=metadata)
+            for spec in specs:  # its own table with the step's figures, those it keeps with their rows
+                table = ".".join(spec.key.path)
+                kept = {"rows": row_count(ctx.con, table)} if table_exists(ctx.con, table) else {}
+                yield dg.MaterializeResult(asset_key=spec.key,
+                                           metadata=metadata if table == step.name else kept)
 
     return _asset
 
 
-# `backfill_policy` is a beta parameter of `dg.asset`: Dagster warns once per asset (70 BetaWarnings
-# in every process that loads the definitions: dagster dev, the daemon, each run worker). We rely on it
-# knowingly (one run per backfill range), so that one warning is silenced here, for these definitions
-# only; every other warning, Dagster's other beta warnings included, still shows.
+# `backfill_policy` is a beta parameter of `dg.multi_asset`: Dagster warns once per asset (dozens
+# of BetaWarnings in every process that loads the definitions: dagster dev, the daemon, each run
+# worker). We rely on it knowingly (one run per backfill range), so that one warning is silenced
+# here, for these definitions only; every other warning, Dagster's other beta warnings included,
+# still shows.
 with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` of function `asset`",
+    warnings.filterwarnings("ignore", message=r"Parameter `backfill_policy` of function `(multi_)?asset`",
                             category=dg.BetaWarning)
     journeyflow_assets = [step_asset(step) for step in STEPS]

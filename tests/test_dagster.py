@@ -10,13 +10,18 @@ from pipelines.definitions import defs
 from pipelines.resources import JourneyflowResource
 
 from builders import T0, ga4_event, write_ga4
-from journeyflow.pipeline import STEPS
+from journeyflow.pipeline import PRODUCERS, STEPS, STEPS_BY_NAME
 
 
 def test_definitions_have_one_asset_per_table_a_job_and_a_schedule():
     repo = defs.get_repository_def()
     keys = {key.to_user_string() for key in repo.asset_graph.get_all_asset_keys()}
-    assert keys == {step.name.replace(".", "/") for step in STEPS}
+    # every step's own table, and every table a step keeps beside it (core.phases, the identity
+    # links and components, staging.event_versions, the ledgers), one asset each
+    assert keys == {table.replace(".", "/") for table in PRODUCERS}
+    assert {step.name.replace(".", "/") for step in STEPS} <= keys
+    assert {"core/phases", "core/identity_links", "core/identity_components", "staging/event_versions",
+            "raw/ingest_errors", "raw/landed_files"} <= keys
     assert "core/sessions" in keys and "marts/transitions" in keys
     assert defs.resolve_job_def("journeyflow_full_run").tags["journeyflow/full_rebuild"] == "true"
     daily = defs.resolve_job_def("journeyflow_daily")
@@ -24,29 +29,41 @@ def test_definitions_have_one_asset_per_table_a_job_and_a_schedule():
     assert defs.resolve_schedule_def("journeyflow_nightly").cron_schedule == "0 2 * * *"
 
 
-def test_every_table_a_steps_sql_reads_is_upstream_of_it():
+def test_the_asset_graph_is_the_graph_the_sql_reads():
     # Dagster orders assets by their deps alone: a table read but not declared may be built after
-    # its reader (which then fails and waits a minute for its retry). staging.*_history reads
-    # staging.salesforce_opportunities; staging.custom_events reads raw.custom_* (no steps: skipped).
-    import re
+    # its reader (which then fails and waits a minute for its retry). Each table's asset depends on
+    # exactly what its SQL model reads (parsed again here, file by file) plus what its step's Python
+    # code declares it reads; a table without a model on its step's declaration alone.
+    from journeyflow.models import model_paths, parse_model, table_of
 
-    from journeyflow.pipeline import STEPS_BY_NAME
-    from journeyflow.warehouse import SQL_DIR, sql_text
+    repo = defs.get_repository_def()
+    graph = {key.to_user_string().replace("/", "."): {d.to_user_string().replace("/", ".")
+                                                     for d in repo.asset_graph.get(key).parent_keys}
+             for key in repo.asset_graph.get_all_asset_keys()}
+    steps = {step.name: step for step in STEPS}
+    for path in model_paths():
+        model = parse_model(path)
+        step = steps[model.built_by]
+        for table in (table_of(path), *model.writes):
+            assert graph[table] == (set(model.reads) | set(step.reads)) - {table}, table
+    python_tables = {t for step in STEPS for t in step.writes}
+    for table in python_tables - {"bi.views"}:
+        step = steps[PRODUCERS[table].step]
+        assert graph[table] == set(step.reads) - {table}, table
+    # what the hand-written lists missed: core.phases feeds the journeys and four marts
+    assert "core.phases" in graph["core.journeys"] and "core.phases" in graph["marts.phase_times"]
+    assert "staging.salesforce_opportunities" in graph["staging.salesforce_opportunity_history"]
+    assert {"raw.ingest_errors", "raw.landed_files"} <= graph["quality.load_summary"]
 
-    def upstream(name: str) -> set[str]:
-        deps = set(STEPS_BY_NAME[name].deps)
-        return deps.union(*(upstream(dep) for dep in deps))
 
-    reads = re.compile(r"\b(?:from|join)\s+([a-z]+\.[a-z_0-9]+)", re.IGNORECASE)
-    undeclared = {}
-    for name in STEPS_BY_NAME:
-        layer, table = name.split(".")
-        if (SQL_DIR / layer / f"{table}.sql").exists():
-            read = {t.lower() for t in reads.findall(sql_text(name))} & set(STEPS_BY_NAME) - {name}
-            if read - upstream(name):
-                undeclared[name] = sorted(read - upstream(name))
-    assert undeclared == {}
-    assert "staging.salesforce_opportunities" in upstream("staging.salesforce_opportunity_history")
+def test_every_step_runs_after_the_steps_whose_tables_it_reads():
+    # `journeyflow run` runs STEPS in order: the generated deps of each come before it
+    seen: set[str] = set()
+    for step in STEPS:
+        assert set(step.deps) <= seen, step.name
+        seen.add(step.name)
+    assert STEPS_BY_NAME["marts.touchpoint_graph_metrics"].deps == ("core.touchpoints", "marts.transitions")
+    assert "core.taxonomy_rules" in STEPS_BY_NAME["core.journeys"].deps  # it writes core.phases
 
 
 def test_materialize_all_assets(tmp_path):

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per level ('touchpoint' or 'channel') and name: the conversion credit of each attribution model
 with attribution as (
     select * from marts.attribution

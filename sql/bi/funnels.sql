@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per funnel, breakdown, breakdown value and step (funnels.yaml)
 with funnels as (
     select * from marts.funnels

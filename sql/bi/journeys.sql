@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per person journey (first touchpoint until churn or the inactivity window)
 with journeys as (
     select * from core.journeys

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate; plus the
 -- files and folders of the input that no source reads (outcome 'not read')
 with summary as (

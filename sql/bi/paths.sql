@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per path variant (a journey's steps before its first conversion, or all its steps), plus "(other paths)"
 with paths as (
     select * from marts.paths

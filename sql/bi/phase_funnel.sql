@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per journey phase (awareness .. loyalty)
 with funnel as (
     select * from marts.phase_funnel

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per phase pair (from phase -> later phase)
 with times as (
     select * from marts.phase_times

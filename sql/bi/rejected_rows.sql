@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per input record (or unreadable file) that could not be used, with the reason
 with rejected as (
     select * from quality.rejected_rows

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per compared segment ('a', 'b'): counts, conversion rate, phase reach and the b-vs-a statistics
 with segments as (
     select * from marts.segment_comparison

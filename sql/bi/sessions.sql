@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per session (a person's touchpoints with no gap longer than the session gap)
 with sessions as (
     select * from core.sessions

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per touchpoint node of the journey graph (without START, CONVERSION, EXIT)
 with metrics as (
     select * from marts.touchpoint_graph_metrics

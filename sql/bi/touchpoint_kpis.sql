@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per touchpoint: reach, conversion after it, NPS/CSAT/CES and tickets after it, timing, exits, pain score
 with kpis as (
     select * from marts.touchpoint_kpis

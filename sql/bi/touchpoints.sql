@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per classified event of a known person (the touchpoint fact table for dashboards)
 with touchpoints as (
     select * from core.touchpoints

@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per edge from_node -> to_node of the journey graph (touchpoints plus START, CONVERSION, EXIT)
 with transitions as (
     select * from marts.transitions

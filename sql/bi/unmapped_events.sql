@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per source, event_name and page_path that no taxonomy rule matched
 with unmapped as (
     select * from marts.unmapped_events

@@ -1,3 +1,4 @@
+-- model: kind=by_event key=event_id writes=core.event_persons_identity_map,core.event_persons_conflicts
 -- grain: one row per event of a known person: which person it belongs to, and a digest of what
 -- core.touchpoints reads from it (an incremental run recomputes the persons whose rows changed)
 with events as (

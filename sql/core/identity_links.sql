@@ -1,3 +1,4 @@
+-- model: kind=full built_by=core.identity_map
 -- grain: one row per identifier and the anchor it was seen with on one record (edges of the identity graph)
 -- An identifier in quality.identity_conflicts (shared by too many persons) takes no part in stitching:
 -- it is never an anchor and links only to itself, so it becomes a person of its own and cannot merge

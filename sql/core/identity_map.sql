@@ -1,3 +1,4 @@
+-- model: kind=by_component key=identifier
 -- grain: one row per identifier (anonymous id, user id, email hash, CRM or support id) with its person
 with components as (
     select * from core.identity_components

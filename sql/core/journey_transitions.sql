@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id
 -- grain: one row per transition of a journey from one node to the next, at each scope (touchpoint,
 -- channel, phase): START, the journey's steps, CONVERSION after its first conversion, EXIT.
 -- Per person, so an incremental run rebuilds only the persons core.touchpoints recomputed;

@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id
 -- grain: one row per person journey (first touchpoint until churn or the inactivity window)
 -- $data_end_epoch: epoch seconds of the latest touchpoint of every person. The builder passes it in,
 -- because an incremental run rebuilds only some persons: their journeys must be judged against the

@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id
 -- grain: one row per session (a person's touchpoints with no gap longer than the session gap)
 with touchpoints as (
     select * from core.touchpoints

@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id writes=core.touchpoint_inputs
 -- grain: one row per classified event of a known person (technical events dropped), with its session and journey
 -- The passes over every event carry only ids, times and rule numbers: the classification's text
 -- columns and the events' attributes are joined on at the end (at 10M events, carrying them

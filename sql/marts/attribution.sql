@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per level ('touchpoint' or 'channel') and name: the conversion credit of each attribution model
 --
 -- Rule-based credits come from marts.path_steps (each converting journey hands out exactly 1 per

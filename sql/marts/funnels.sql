@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per funnel, breakdown, breakdown_value and step
 --
 -- Every funnel of `funnel_steps` (one row per funnel step, built from funnels.yaml by

@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id
 -- grain: one row per step of a journey's path to conversion (the steps attribution credits), every journey
 --
 -- A step is a run of consecutive identical touchpoints (as in marts.transitions and

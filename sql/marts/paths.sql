@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per path variant (a journey's steps before its first conversion, or all its steps), plus one "(other paths)" row
 --
 -- The path is the one attribution credits (marts.path_steps): the conversion touchpoint itself is

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per journey phase (awareness .. loyalty): persons who reached it, went on, dropped off
 with person_phases as (
     select

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per breakdown, breakdown_value, mode and phase (awareness .. loyalty)
 --
 -- Person-level, like marts.phase_funnel, but each person is a member of a cohort fixed by their

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per phase pair (from phase, later to phase), e.g. awareness -> consideration
 --
 -- Per person, the first time in each phase over all their journeys; the time of a pair is

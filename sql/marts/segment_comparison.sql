@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per compared segment ('a' and 'b', also when one has no journeys) with its counts, conversion rate, phase reach and the A/B statistics
 --
 -- `segment_statistics` (one row) is computed by journeyflow.segments from the counts of

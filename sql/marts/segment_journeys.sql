@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per journey in segment A or B of the configured comparison (marts.segment_comparison)
 --
 -- A journey's segment value is, by $segment_by:

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per touchpoint node of the journey graph (marts.transitions without START, CONVERSION, EXIT)
 --
 -- `touchpoint_chain` is the absorbing Markov chain solved by journeyflow.markov on the edges of

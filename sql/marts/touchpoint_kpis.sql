@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per touchpoint of core.touchpoints: reach, conversion after it, survey scores and tickets after it, timing, exits and a pain-point score
 --
 -- A journey "passes" a touchpoint at the touchpoint's first occurrence in the journey (its lowest

@@ -1,3 +1,4 @@
+-- model: kind=by_person key=person_id
 -- grain: one row per step of a journey (a run of one touchpoint, as in marts.transitions), with what
 -- marts.touchpoint_kpis counts of it
 --

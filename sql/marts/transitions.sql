@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per edge from_node -> to_node of the touchpoint journey graph (plus START, CONVERSION, EXIT)
 -- The touchpoint scope of marts.transitions_by_scope, where the logic lives.
 select

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per scope (touchpoint, channel, phase) and edge from_node -> to_node of the journey graph
 -- core.journey_transitions holds every journey's transitions; this sums them per edge
 with pairs as (

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per source, event_name and page_path (null where the source has none) that no taxonomy rule matched
 --
 -- What to map next: the events classified as touchpoint 'unmapped' in core.touchpoints, by volume.

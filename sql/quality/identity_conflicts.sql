@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per identifier that would merge more than $max_persons_per_identifier persons
 -- (a shared office PC cookie, a support@ mailbox used by many contacts). core.identity_links keeps
 -- such an identifier out of stitching, so it cannot glue those persons into one.

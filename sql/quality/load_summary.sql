@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per raw table and input file: rows read = loaded + rejected + duplicate; plus one
 -- row per file or folder of the input that no source reads (outcome 'not read', raw_table null).
 -- A file that was read but holds no record (a CSV with only its header) is a row of zeros: it is

@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per input record (or unreadable file) that could not be used, with the reason
 with record_rejects as (
     select raw_table, source_file, row_number, reason, _load_id

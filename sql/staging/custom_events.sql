@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw record of a custom source, typed by its YAML mapping, with its reject reason (NULL = usable)
 -- The mappings are data (raw.custom_mappings, raw.custom_columns, raw.custom_event_names,
 -- raw.custom_files, written by sources/custom.py): each mapped column becomes a JSON path per file

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=source_file built_by=staging.events
 -- grain: one row per version of a canonical event (all sources): staging.events keeps the latest
 -- (version_rank 1); the others are kept so that an incremental run can re-rank an event's versions
 -- when a file changes without re-reading every source.

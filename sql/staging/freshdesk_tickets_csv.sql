@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw row of a Freshdesk ticket export (CSV), typed, emails hashed, with its
 -- reject reason (NULL = usable). The same columns as staging.freshdesk_tickets (the API pages);
 -- sql/staging/events/freshdesk_tickets.sql makes the events of both, once per ticket.

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw GA4 export line, typed, with the reason it cannot be used (NULL = usable)
 with source as (
     select * from raw.ga4_events

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw HubSpot contact row, typed, emails hashed, with its reject reason (NULL = usable)
 -- dates: ISO 8601, `YYYY-MM-DD HH:MM[:SS]`, German `DD.MM.YYYY[ HH:MM[:SS]]`, or 10/13/16-digit epoch
 -- (s/ms/µs); a date without a zone is local time of $hubspot_time_zone

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw HubSpot deal row, typed, with its reject reason (NULL = usable)
 -- dates: as in hubspot_contacts.sql (ISO, German `DD.MM.YYYY HH:MM`, epochs; zone-less = $hubspot_time_zone)
 -- Amount: `1200.50`, `1,200.50`; in a `;`-separated (German) export `1.200,50`; `1200,50` anywhere

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw HubSpot engagement (call, meeting or email of the CRM v3 objects API), typed,
 -- with its reject reason (NULL = usable)
 -- The list responses carry no object type: it is the file's name (calls*.json, meetings*.json,

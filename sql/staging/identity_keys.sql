@@ -1,3 +1,4 @@
+-- model: kind=full
 -- grain: one row per combination of identifiers seen together on an event or profile record, with
 -- the first time it was seen (input to stitching). Most of a person's events carry the same
 -- combination: at 10M events, 12M records give 1.6M rows, so quality.identity_conflicts and

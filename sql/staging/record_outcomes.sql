@@ -1,3 +1,4 @@
+-- model: kind=full materialized=view
 -- grain: one row per raw record of every source, with what became of it (loaded, rejected, duplicate)
 -- {{ records_of_every_source }}: raw_table, _source_file, _row_number, _load_id, _reject_reason and
 -- _is_duplicate of every staging.<source> table, UNION ALL (sql_text() inlines it)

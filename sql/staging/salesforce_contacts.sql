@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce Contact row (API field names as headers), typed, email hashed,
 -- with its reject reason (NULL = usable)
 -- Timestamps: as in salesforce_leads.sql (`2026-06-03T09:15:00.000+0000`; zone-less = $salesforce_time_zone)

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce Lead row (Data Loader / Data Export CSV, API field names as headers),
 -- typed, email hashed, with its reject reason (NULL = usable)
 -- A converted lead and the contact it became are one person: the lead's crm_contact_id is its

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce Opportunity row, typed, with the person it is for and its reject
 -- reason (NULL = usable)
 -- An opportunity belongs to an account; its person is the primary contact of its contact roles

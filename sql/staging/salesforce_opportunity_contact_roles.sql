@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce OpportunityContactRole row: which contact an opportunity is for
 -- (opportunities belong to accounts, not people), typed, with its reject reason (NULL = usable)
 with source as (

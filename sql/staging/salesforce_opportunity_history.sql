@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce OpportunityHistory row (written on every change of stage, amount,
 -- probability or close date), typed, with its reject reason (NULL = usable)
 -- A row is usable only when its opportunity is a usable row of the Opportunity export, which gives

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Segment call (track, page, screen, identify, alias, group), typed, with the
 -- reason it cannot be used (NULL = usable)
 -- Segment's S3 and webhook destinations write each call as one JSON object per line; `timestamp` is

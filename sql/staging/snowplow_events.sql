@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Snowplow enriched event (a TSV line or an Analytics SDK JSON line), typed,
 -- with the reason it cannot be used (NULL = usable)
 -- Both shapes land as JSON keyed by the enriched-event column names: the TSV's fields are text

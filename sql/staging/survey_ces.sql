@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw CES answer, typed, emails hashed, with its reject reason (NULL = usable)
 -- CES (customer effort): score 1-7, agreement with "it was easy to get done what I wanted"
 -- (7 = strongly agree: low effort); an answer needs an email or a shop user id. Columns, parsing

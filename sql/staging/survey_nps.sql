@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw NPS answer, typed, emails hashed, with its reject reason (NULL = usable)
 -- NPS: score 0-10, an answer needs an email. Columns, parsing and reject rules are shared by every
 -- survey: sql/_fragments/survey_answers.sql

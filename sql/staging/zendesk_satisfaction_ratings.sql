@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Zendesk satisfaction rating, typed, with its reject reason (NULL = usable)
 -- timestamps: ISO 8601 (the API writes `...Z`), German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch;
 -- a timestamp without a zone is local time of $zendesk_time_zone

@@ -1,3 +1,4 @@
+-- model: kind=by_file key=_source_file
 -- grain: one row per raw Zendesk user, typed, emails hashed, with its reject reason (NULL = usable)
 with source as (
     select * from raw.zendesk_users

@@ -1,7 +1,9 @@
-"""The pipeline as an ordered list of steps, one per warehouse table (or view).
+"""The pipeline as an ordered list of steps, each building one table (or view) and what it keeps beside it.
 
 The Dagster assets in `pipelines/` and the CLI's `journeyflow run` both execute these same steps, so
-a run without a Dagster daemon builds exactly what `dagster asset materialize` builds.
+a run without a Dagster daemon builds exactly what `dagster asset materialize` builds. A step's
+dependencies are not written here: they come from the SQL models it runs (journeyflow.models) and
+the tables its Python code declares it reads and writes.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -34,11 +36,13 @@ from journeyflow.incremental import (
     build_touchpoints,
 )
 from journeyflow.markov import build_graph_metrics
+from journeyflow.models import Producer, catalogue, load_models, step_deps
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
+from journeyflow.sources.custom import MAPPING_TABLES
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
-from journeyflow.sources.landing import land_source, temp_dir_for
+from journeyflow.sources.landing import INGEST_ERRORS_DDL, LANDED_FILES_DDL, land_source, temp_dir_for
 from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
@@ -100,9 +104,13 @@ def _days_to_seconds(days: float | None) -> float | None:
 @dataclass(frozen=True)
 class Step:
     name: str  # the table (layer.table) or artifact it builds
-    deps: tuple[str, ...]
     run: Callable[[RunContext], Metadata]
     description: str
+    # what its Python code reads and writes beside its SQL models (journeyflow.models.catalogue)
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    # the steps it runs after: generated from what it reads (`with_generated_deps`)
+    deps: tuple[str, ...] = ()
 
     @property
     def layer(self) -> str:
@@ -152,18 +160,18 @@ def discard_work_file_without_raw_file(settings: Settings) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _table_step(table: str, deps: tuple[str, ...], description: str) -> Step:
+def _table_step(table: str, description: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         return {"rows": build_table(ctx.engine, table, ctx.params)}
 
-    return Step(table, deps, run, description)
+    return Step(table, run, description)
 
 
-def _view_step(name: str, deps: tuple[str, ...], description: str) -> Step:
+def _view_step(name: str, description: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         return {"rows": build_view(ctx.engine, name)}
 
-    return Step(name, deps, run, description)
+    return Step(name, run, description)
 
 
 UNREAD_INPUTS_DDL = """
@@ -203,8 +211,30 @@ def _raw_step(source_table: str) -> Step:
             metadata |= {"files_unchanged": result.unchanged, "files_removed": result.removed}
         return metadata
 
-    return Step(source.raw_table, ("quality.unread_inputs",), run,
-                f"{source.description}, one row per record, as exported.")
+    # the custom source keeps its YAML mappings beside its records, for staging.custom_events
+    mappings = MAPPING_TABLES if source.reader == "custom" else ()
+    return Step(source.raw_table, run, f"{source.description}, one row per record, as exported.",
+                reads=("quality.unread_inputs",), writes=(source.raw_table, *mappings))
+
+
+# Tables every landing (and typing) step adds rows to: each has a step of its own after all of them,
+# which counts it, so that its readers run after every writer
+LEDGERS = {
+    "raw.landed_files": "Every landed export file with its size, modification time and digest, so "
+                        "an incremental run lands only new or changed files.",
+    "raw.ingest_errors": "Every record or file that could not be landed or typed, with file, row and "
+                         "reason (quality.rejected_rows shows them).",
+}
+
+
+def _ledger_step(table: str) -> Step:
+    def run(ctx: RunContext) -> Metadata:
+        ctx.con.execute(INGEST_ERRORS_DDL)  # a run that landed nothing has them too
+        ctx.con.execute(LANDED_FILES_DDL)
+        return {"rows": row_count(ctx.con, table)}
+
+    return Step(table, run, LEDGERS[table], writes=(table,),
+                reads=tuple(s.raw_table for s in SOURCES) + tuple(s.staged_table for s in SOURCES))
 
 
 def _taxonomy_phases(settings: Settings) -> set[str] | None:
@@ -222,8 +252,7 @@ def _staged_step(source_table: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         return build_staged_source(ctx, table)
 
-    return Step(table, (source_table, *source.requires), run,
-                "Typed records with reject reason and duplicate flag.")
+    return Step(table, run, "Typed records with reject reason and duplicate flag.")
 
 
 def _taxonomy(ctx: RunContext) -> Metadata:
@@ -277,7 +306,6 @@ def _publish(ctx: RunContext) -> Metadata:
             "releases_deleted": deleted}
 
 
-STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",
@@ -286,95 +314,108 @@ ANALYTICS_MARTS = (
     "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison", "marts.funnels",
 )
 
-STEPS: tuple[Step, ...] = (
-    Step("quality.unread_inputs", (), _unread_inputs,
+# In the order they run; what each reads is in its SQL models (sql/, journeyflow.models) and, for
+# what Python reads or writes, in `reads` and `writes` here. `deps` follow (`with_generated_deps`).
+DECLARED_STEPS: tuple[Step, ...] = (
+    Step("quality.unread_inputs", _unread_inputs,
          "Files and folders in the input folder that no source reads, with what was probably meant; "
-         "a blocking gate unless ignore_inputs lists them."),
+         "a blocking gate unless ignore_inputs lists them.", writes=("quality.unread_inputs",)),
     *(_raw_step(s.raw_table) for s in SOURCES),
     *(_staged_step(s.raw_table) for s in SOURCES),
-    Step("staging.events", STAGED, build_events,
+    *(_ledger_step(table) for table in LEDGERS),
+    Step("staging.events", build_events,
          "Canonical events of every source, one row per event_id; incremental per changed file."),
-    _view_step("staging.record_outcomes", STAGED,
+    _view_step("staging.record_outcomes",
                "Every raw record: loaded, rejected or duplicate (a view: its two readers aggregate "
                "or filter it, writing its rows cost more than both)."),
-    _table_step(
-        "quality.rejected_rows", ("staging.record_outcomes",) + tuple(s.raw_table for s in SOURCES),
-        "Every record or file that could not be used, with file, row and reason.",
-    ),
-    _table_step("quality.load_summary", ("staging.record_outcomes", "quality.unread_inputs"),
+    _table_step("quality.rejected_rows",
+                "Every record or file that could not be used, with file, row and reason."),
+    _table_step("quality.load_summary",
                 "Per file: rows read = loaded + rejected + duplicate; files no source reads as "
                 "'not read'."),
-    Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
+    Step("core.taxonomy_rules", _taxonomy, "The touchpoint taxonomy rules, one row per match.",
+         writes=("core.taxonomy_rules", "core.phases")),
     _table_step("staging.identity_keys",
-                ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
                 "Each combination of identifiers seen together on an event or profile record, "
                 "with when it was first seen."),
-    _table_step("quality.identity_conflicts", ("staging.identity_keys",),
+    _table_step("quality.identity_conflicts",
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
-    Step("core.identity_map", ("staging.identity_keys", "quality.identity_conflicts"),
-         build_identity,
+    # the components are labelled in Python (journeyflow.identity) over the links
+    Step("core.identity_map", build_identity,
          "Identifier to person_id, by connected components over identifiers seen together; "
-         "incremental per component."),
-    Step("core.event_persons", ("staging.events", "core.identity_map", "quality.identity_conflicts"),
-         build_event_persons,
+         "incremental per component.", reads=("core.identity_links",), writes=("core.identity_components",)),
+    Step("core.event_persons", build_event_persons,
          "Each event's person (strongest identifier not shared by too many people); incremental."),
-    Step("core.touchpoints", ("staging.events", "core.event_persons", "core.taxonomy_rules"),
-         build_touchpoints,
-         "Classified events of known persons with session and journey; incremental per person."),
-    Step("core.channel_sources", (), _channel_sources,
-         "GA4's source categories (search, social, shopping, video sites), one row per source."),
-    Step("core.sessions", ("core.touchpoints", "core.channel_sources"), build_sessions,
-         "One row per session; incremental per person."),
-    Step("core.journeys", ("core.touchpoints",), build_journeys,
-         "One row per person journey; incremental per person."),
-    Step("core.journey_transitions", ("core.touchpoints",), build_journey_transitions,
+    # its build state digests core.phases beside the rules (journeyflow.incremental)
+    Step("core.touchpoints", build_touchpoints,
+         "Classified events of known persons with session and journey; incremental per person.",
+         reads=("core.phases",)),
+    Step("core.channel_sources", _channel_sources,
+         "GA4's source categories (search, social, shopping, video sites), one row per source.",
+         writes=("core.channel_sources",)),
+    Step("core.sessions", build_sessions, "One row per session; incremental per person."),
+    Step("core.journeys", build_journeys, "One row per person journey; incremental per person."),
+    Step("core.journey_transitions", build_journey_transitions,
          "Each journey's node-to-node transitions at touchpoint, channel and phase level; "
          "incremental per person."),
-    _table_step("marts.transitions_by_scope", ("core.journey_transitions", "core.touchpoints"),
-                "Journey graph edges at touchpoint, channel and phase level."),
-    _table_step("marts.transitions", ("marts.transitions_by_scope",),
-                "Journey graph edges with START, CONVERSION and EXIT."),
-    _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
-    Step("marts.path_steps", ("core.touchpoints", "core.sessions"), build_path_steps,
+    _table_step("marts.transitions_by_scope", "Journey graph edges at touchpoint, channel and phase level."),
+    _table_step("marts.transitions", "Journey graph edges with START, CONVERSION and EXIT."),
+    _table_step("marts.phase_funnel", "Persons per phase and drop-off."),
+    Step("marts.path_steps", build_path_steps,
          "Each journey's steps before its first conversion, with rule-based attribution credit "
          "and the next step (the Markov model's edges); incremental per person."),
-    _table_step("marts.paths", ("marts.path_steps",), "Top path variants with conversion rate."),
-    _table_step("marts.unmapped_events", ("core.touchpoints",),
+    _table_step("marts.paths", "Top path variants with conversion rate."),
+    _table_step("marts.unmapped_events",
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
-    Step("marts.attribution", ("marts.path_steps",), build_attribution,
-         "Conversion credit per touchpoint and channel under seven attribution models."),
-    Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
-         "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
-    _table_step("marts.phase_funnel_breakdown", ("core.touchpoints", "core.journeys"),
+    Step("marts.attribution", build_attribution,
+         "Conversion credit per touchpoint and channel under seven attribution models.",
+         reads=("marts.path_steps",)),
+    Step("marts.touchpoint_graph_metrics", build_graph_metrics,
+         "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate.",
+         reads=("marts.transitions",)),
+    _table_step("marts.phase_funnel_breakdown",
                 "Phase funnel by first channel, first touchpoint and start month; any/strict order, "
                 "within the conversion window."),
-    _table_step("marts.phase_times", ("core.touchpoints",),
+    _table_step("marts.phase_times",
                 "Days from a person's first time in one phase to the first time in a later phase."),
-    Step("marts.touchpoint_steps", ("core.touchpoints",), build_touchpoint_steps,
+    Step("marts.touchpoint_steps", build_touchpoint_steps,
          "Each journey step with its exit, time to the next step and the answers and tickets after "
          "it, for the touchpoint KPIs; incremental per person."),
-    _table_step("marts.touchpoint_kpis", ("marts.touchpoint_steps", "core.touchpoints"),
+    _table_step("marts.touchpoint_kpis",
                 "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
                 "exits and a pain-point score and rank."),
-    Step("marts.segment_journeys", ("core.journeys", "core.touchpoints"), build_segment_journeys,
+    Step("marts.segment_journeys", build_segment_journeys,
          "The journeys of the two compared segments (segment_by: first channel or utm_campaign)."),
-    Step("marts.segment_comparison", ("marts.segment_journeys",), build_segment_comparison,
-         "Segment A vs B: conversion rate, phase reach, difference with z-test and 95% interval."),
-    Step("marts.funnels", ("core.touchpoints", "core.journeys", "marts.segment_journeys"), build_funnels,
+    Step("marts.segment_comparison", build_segment_comparison,
+         "Segment A vs B: conversion rate, phase reach, difference with z-test and 95% interval.",
+         reads=("marts.segment_journeys",)),
+    Step("marts.funnels", build_funnels,
          "Every funnel of funnels.yaml (ordered, strict or any order; per person, journey or session): "
          "units per step, conversion, median time, by channel, campaign, cohort month and segment."),
-    Step("exports.journey_graph", ("marts.transitions",), _graph,
+    Step("exports.journey_graph", _graph,
          "The journey graph as GraphML and node-link JSON, into the run's release folder (published "
-         "with the warehouse)."),
-    Step("bi.views", ("quality.rejected_rows", "quality.load_summary", "core.touchpoints", "core.sessions",
-                      "core.journeys", *MARTS, *ANALYTICS_MARTS), _bi,
-         "Stable, commented views for dashboards (sql/bi/contract.yaml)."),
-    Step("exports.published_warehouse",
-         ("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
-          *MARTS, *ANALYTICS_MARTS, "exports.journey_graph", "bi.views"),
-         _publish, "The finished warehouse without its raw layer, with the journey graph and a Parquet "
-         "snapshot of every bi view, published together by one atomic switch of the release folder."),
+         "with the warehouse).", reads=("marts.transitions",), writes=("exports.journey_graph",)),
+    # the views themselves are models (sql/bi/*.sql, built_by=bi.views)
+    Step("bi.views", _bi, "Stable, commented views for dashboards (sql/bi/contract.yaml).",
+         writes=("bi.views",)),
+    Step("exports.published_warehouse", _publish,
+         "The finished warehouse without its raw layer, with the journey graph and a Parquet "
+         "snapshot of every bi view, published together by one atomic switch of the release folder.",
+         reads=("quality.rejected_rows", "quality.load_summary", "core.sessions", "core.journeys",
+                *MARTS, *ANALYTICS_MARTS, "exports.journey_graph", "bi.views"),
+         writes=("exports.published_warehouse", "quality.published_loads")),
 )
+
+
+def with_generated_deps(steps: tuple[Step, ...]) -> tuple[tuple[Step, ...], dict[str, Producer]]:
+    """The steps with their `deps` generated from the models and their declarations, and the
+    producer of every table (ModelError: a model or declaration the catalogue cannot accept)."""
+    producers = catalogue(load_models(), steps)
+    deps = step_deps(steps, producers)
+    return tuple(replace(step, deps=deps[step.name]) for step in steps), producers
+
+
+STEPS, PRODUCERS = with_generated_deps(DECLARED_STEPS)
 STEPS_BY_NAME = {step.name: step for step in STEPS}
 
 

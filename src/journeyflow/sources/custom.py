@@ -430,6 +430,10 @@ FILE_SCHEMA = {"custom_source": pl.String, "source_file": pl.String, "format": p
                "key_style": pl.String}
 
 
+# what staging.custom_events reads beside the records (the raw.custom_events step writes them)
+MAPPING_TABLES = ("raw.custom_mappings", "raw.custom_columns", "raw.custom_event_names", "raw.custom_files")
+
+
 def write_mapping_tables(
     con: duckdb.DuckDBPyConnection, sources: list[CustomSource], landed: list[tuple[str, str, str]]
 ) -> None:
