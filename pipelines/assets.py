@@ -11,18 +11,21 @@ to its last day instead.
 import os
 import warnings
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 from graphlib import TopologicalSorter
 
 import dagster as dg
 
 from journeyflow.models import Producer, step_reads
-from journeyflow.pipeline import PRODUCERS, STEPS, Step
+from journeyflow.pipeline import PRODUCERS, STEPS, Step, utc_as_of
 from journeyflow.scope import LoadScope
 from journeyflow.warehouse import row_count, table_exists
 from pipelines.resources import JourneyflowResource
 
 FULL_REBUILD_TAG = "journeyflow/full_rebuild"
+# The run's "now" (`$as_of`: a timestamp more than a day later is rejected), ISO 8601; default: when
+# the run was created, so every asset and check of one run (and their retries) share it
+AS_OF_TAG = "journeyflow/as_of"
 # The first day exports can be backfilled from; set JOURNEYFLOW_PARTITIONS_START for older history
 DAILY = dg.DailyPartitionsDefinition(
     start_date=os.environ.get("JOURNEYFLOW_PARTITIONS_START", "2025-01-01"), timezone="UTC"
@@ -75,6 +78,15 @@ def table_specs(step: Step, producers: Mapping[str, Producer] = PRODUCERS) -> li
     return specs
 
 
+def run_as_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> datetime:
+    """This run's as_of: its `journeyflow/as_of` tag (UTC unless it has an offset), or its creation time."""
+    tag = context.run.tags.get(AS_OF_TAG)
+    if tag:
+        return utc_as_of(datetime.fromisoformat(tag))
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    return utc_as_of(record.create_timestamp if record else None)
+
+
 def step_asset(step: Step) -> dg.AssetsDefinition:
     specs = table_specs(step)
 
@@ -91,7 +103,7 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
     ) -> Iterator[dg.MaterializeResult]:
         incremental, scope = run_scope(context, journeyflow)
-        with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
+        with journeyflow.run_context(context.run.run_id, incremental, scope, run_as_of(context)) as ctx:
             metadata = step.run(ctx)
             for spec in specs:  # its own table with the step's figures, those it keeps with their rows
                 table = ".".join(spec.key.path)

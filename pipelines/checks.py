@@ -3,7 +3,7 @@
 import dagster as dg
 
 from journeyflow.checks import Check, failure_message, load_checks, record_row_count, run_and_record
-from pipelines.assets import asset_key, run_scope
+from pipelines.assets import asset_key, run_as_of, run_scope
 from pipelines.resources import JourneyflowResource
 
 
@@ -18,7 +18,7 @@ def asset_check(check: Check) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, journeyflow: JourneyflowResource
     ) -> dg.AssetCheckResult:
         incremental, scope = run_scope(context, journeyflow)
-        with journeyflow.run_context(context.run.run_id, incremental, scope) as ctx:
+        with journeyflow.run_context(context.run.run_id, incremental, scope, run_as_of(context)) as ctx:
             record_row_count(ctx.con, check.table, ctx.load_id)  # one op per check: each counts
             outcome = run_and_record(ctx.con, check, ctx.load_id, ctx.params)
         return dg.AssetCheckResult(

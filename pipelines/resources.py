@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
@@ -70,7 +71,8 @@ class JourneyflowResource(dg.ConfigurableResource):
 
     @contextmanager
     def run_context(
-        self, load_id: str, incremental: bool = False, scope: LoadScope = ALL_FILES
+        self, load_id: str, incremental: bool = False, scope: LoadScope = ALL_FILES,
+        as_of: datetime | None = None,
     ) -> Iterator[RunContext]:
-        with open_run(self.settings(), load_id, incremental, scope) as ctx:
+        with open_run(self.settings(), load_id, incremental, scope, as_of) as ctx:
             yield ctx

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,6 +18,10 @@ from journeyflow.pipeline import run_pipeline  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
+# The as_of of the session's builds of the sample (DuckDB and Spark): the same "now" for both
+SAMPLE_AS_OF = datetime.now(UTC)
+# Every test that starts Spark carries it: `pytest -m "not spark"` (a quick local run) leaves them out
+SPARK = pytest.mark.spark
 
 
 def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
@@ -30,7 +37,22 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     build (~30 s); they only read it. A test that runs the pipeline again copies it first.
     """
     settings = settings_for(SAMPLE, tmp_path_factory.mktemp("sample"))
-    run_pipeline(settings)
+    run_pipeline(settings, as_of=SAMPLE_AS_OF)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def spark_sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The whole pipeline on the shipped sample on the Spark engine (local[2]), once per test session
+    (~2 min idle, the suite's longest setup): every Spark test reads this one build (with `make
+    test`'s `--dist loadfile`, a module's tests share a worker). Skipped without pyspark or Java 17+."""
+    pytest.importorskip(
+        "pyspark", reason="no pyspark: the Spark engine is the `spark` extra (make test EXTRAS=dev,spark)"
+    )
+    if shutil.which("java") is None or subprocess.run(["java", "-version"], capture_output=True).returncode:
+        pytest.skip("the Spark engine needs Java 17+")
+    settings = settings_for(SAMPLE, tmp_path_factory.mktemp("spark_sample"), engine="spark")
+    run_pipeline(settings, as_of=SAMPLE_AS_OF)
     return settings
 
 

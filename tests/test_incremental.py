@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -74,11 +73,12 @@ def assert_same_tables(got: dict[str, list[tuple]], expected: dict[str, list[tup
 
 
 def assert_equals_full_rebuild(nightly: Settings, folder: Path, tmp_path: Path,
-                               scope: LoadScope = ALL_FILES, **overrides: object) -> None:
+                               scope: LoadScope = ALL_FILES, as_of: datetime | None = None,
+                               **overrides: object) -> None:
     """The warehouse the incremental runs left equals a full rebuild of the same input folder
-    (of the files `scope` covers)."""
+    (of the files `scope` covers, at the last run's `as_of`)."""
     full = settings_for(folder, tmp_path / "full", **overrides)
-    run_pipeline(full, scope=scope)
+    run_pipeline(full, scope=scope, as_of=as_of)
     assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
 
 
@@ -310,11 +310,13 @@ def test_an_incremental_run_without_earlier_state_is_a_full_load(tmp_path):
 
 
 def test_a_row_rejected_for_a_future_time_is_accepted_once_its_day_comes(tmp_path):
-    # A clock-skewed event 1 day and 30 s ahead, in a GA4 export (typed per file) and in a custom
-    # source (rebuilt when what it reads changed), is rejected: more than a day in the future. 30 s
-    # later a full rebuild accepts both, and so must a nightly run that finds no new file.
+    # A clock-skewed event 1 day and 30 s after the run's as_of, in a GA4 export (typed per file)
+    # and in a custom source (rebuilt when what it reads changed), is rejected: more than a day in
+    # the future. A run 31 s later (its as_of) accepts both on a full rebuild, and so must a nightly
+    # run that finds no new file.
     folder = tmp_path / "input"
-    ahead = datetime.now(UTC) + timedelta(days=1, seconds=30)
+    as_of = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+    ahead = as_of + timedelta(days=1, seconds=30)
     write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/a"),
                        ga4_event(ahead, "page_view", "c1", path="/b")], "events_20260601.ndjson")
     # `plan` is on the first call only, and the third call's time is no time at all (rejected for
@@ -325,21 +327,45 @@ def test_a_row_rejected_for_a_future_time_is_accepted_once_its_day_comes(tmp_pat
                  "person_keys: {user_id: user}\nattributes: {plan: plan}\n",
                  {"calls.ndjson": "".join(json.dumps(call) + "\n" for call in calls)})
     nightly = settings_for(folder, tmp_path / "nightly")
-    first = run_pipeline(nightly, incremental=True)
+    first = run_pipeline(nightly, incremental=True, as_of=as_of)
     assert (first["staging.ga4_events"]["rejected"], first["staging.custom_events"]["rejected"]) == (1, 2)
-    time.sleep(max(0.0, (ahead - timedelta(days=1) - datetime.now(UTC)).total_seconds()) + 1)
+    later = as_of + timedelta(seconds=31)  # `ahead` is now 1 day minus 1 s away: in range
 
-    results = run_pipeline(nightly, incremental=True)
+    results = run_pipeline(nightly, incremental=True, as_of=later)
 
     assert results["raw.ga4_events"]["files"] == results["raw.custom_events"]["files"] == 0
     assert results["staging.ga4_events"]["files_changed"] == 1  # its file was typed again
     assert results["staging.custom_events"]["inputs_changed"] is True  # rebuilt
     assert (results["staging.ga4_events"]["rejected"], results["staging.custom_events"]["rejected"]) == (0, 1)
-    assert_equals_full_rebuild(nightly, folder, tmp_path)
+    assert_equals_full_rebuild(nightly, folder, tmp_path, as_of=later)
     # the reject that stays is not taken for a change night after night
-    again = run_pipeline(nightly, incremental=True)
+    again = run_pipeline(nightly, incremental=True, as_of=later + timedelta(days=1))
     assert again["staging.ga4_events"]["files_changed"] == 0
     assert again["staging.custom_events"]["inputs_changed"] is False
+
+
+def test_a_rerun_at_an_earlier_as_of_rejects_again_what_is_then_in_the_future(tmp_path):
+    # The same two files run at `later` (all accepted but the call without a time), then again at
+    # the earlier `as_of`: the event 1 day 30 s after `as_of` is in its future again, so the
+    # incremental run rejects it as a full rebuild at `as_of` does (GA4: 1, custom: 2 rejects).
+    folder = tmp_path / "input"
+    as_of = datetime(2026, 6, 2, 12, 0, tzinfo=UTC)
+    ahead = as_of + timedelta(days=1, seconds=30)
+    write_ga4(folder, [ga4_event(T0, "page_view", "c1", path="/a"),
+                       ga4_event(ahead, "page_view", "c1", path="/b")], "events_20260601.ndjson")
+    calls = [{"at": T0.isoformat(), "user": "u1"}, {"at": ahead.isoformat(), "user": "u1"},
+             {"at": "not a time", "user": "u2"}]
+    write_custom(folder, "calls", "format: ndjson\ntimestamp: at\nevent_name: {value: call}\n"
+                 "person_keys: {user_id: user}\n",
+                 {"calls.ndjson": "".join(json.dumps(call) + "\n" for call in calls)})
+    nightly = settings_for(folder, tmp_path / "nightly")
+    first = run_pipeline(nightly, incremental=True, as_of=as_of + timedelta(days=2))
+    assert (first["staging.ga4_events"]["rejected"], first["staging.custom_events"]["rejected"]) == (0, 1)
+
+    results = run_pipeline(nightly, incremental=True, as_of=as_of)
+
+    assert (results["staging.ga4_events"]["rejected"], results["staging.custom_events"]["rejected"]) == (1, 2)
+    assert_equals_full_rebuild(nightly, folder, tmp_path, as_of=as_of)
 
 
 def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(tmp_path):

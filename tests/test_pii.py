@@ -116,6 +116,7 @@ def test_ordinary_values_stay_as_they_are():
     assert scrub(KEPT + [None]) == KEPT + [None]
 
 
+@pytest.mark.spark
 def test_the_scrubber_gives_the_same_text_on_spark():
     pytest.importorskip("pyspark", reason="no pyspark: the Spark engine is the `spark` extra")
     from journeyflow.engines.spark import spark_session

@@ -3,8 +3,8 @@
 Every marts.* table, core.sessions, core.journeys, core.touchpoints and core.identity_map are
 compared row by row after sorting (floats within 1e-9, timestamps as UTC instants), core.event_persons
 by each event's person; staging.events by its counts per source; quality.load_summary (per file: read, loaded,
-rejected, duplicate) and quality.rejected_rows (with the reasons) as they are. One SparkSession
-(local[2]) for the module.
+rejected, duplicate) and quality.rejected_rows (with the reasons) as they are. Both builds are the
+test session's (conftest.py: `sample_run`, `spark_sample_run`, at the same as_of).
 Skipped when pyspark (or Java) is missing.
 """
 
@@ -16,10 +16,9 @@ import subprocess
 import duckdb
 import pytest
 
-from conftest import SAMPLE, settings_for
+from conftest import SAMPLE, SPARK
 from journeyflow.config import Settings
 from journeyflow.engines.parity import compare_table
-from journeyflow.pipeline import run_pipeline
 
 pytest.importorskip(
     "pyspark", reason="no pyspark: the Spark engine is the `spark` extra (make test EXTRAS=dev,spark)"
@@ -27,23 +26,23 @@ pytest.importorskip(
 if shutil.which("java") is None or subprocess.run(["java", "-version"], capture_output=True).returncode:
     pytest.skip("the Spark engine needs Java 17+", allow_module_level=True)
 
+pytestmark = SPARK  # `pytest -m "not spark"` leaves this module's ~2 min out
+
 CORE = ("core.sessions", "core.journeys", "core.touchpoints", "core.identity_map")
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory, sample_run: Settings):
-    """Both engines on the sample; yields the two published warehouses, read-only. The DuckDB one is
-    the session's build of the sample (conftest.py: the default engine is DuckDB)."""
+def warehouses(sample_run: Settings, spark_sample_run: Settings):
+    """Both engines on the sample, the session's two builds (conftest.py); yields the two published
+    warehouses, read-only, and the Spark build's folder."""
     assert sample_run.engine == "duckdb" and sample_run.input_dir == SAMPLE
-    base = tmp_path_factory.mktemp("parity")
-    spark = settings_for(SAMPLE, base / "spark", engine="spark")
-    run_pipeline(spark)
+    assert spark_sample_run.engine == "spark" and spark_sample_run.input_dir == SAMPLE
     opened = []
-    for settings in (sample_run, spark):
+    for settings in (sample_run, spark_sample_run):
         con = duckdb.connect(str(settings.warehouse), read_only=True)
         con.execute("SET TimeZone = 'UTC'")
         opened.append(con)
-    yield (*opened, base)
+    yield (*opened, spark_sample_run.warehouse.parent)
     for con in opened:
         con.close()
 
@@ -81,8 +80,8 @@ def test_staging_events_and_quality_counts_are_the_same(warehouses):
 
 
 def test_spark_keeps_every_table_as_parquet(warehouses):
-    _, spark, base = warehouses
-    layers = base / "spark" / "warehouse" / "layers"  # default parquet_root: next to the warehouse
+    _, spark, folder = warehouses
+    layers = folder / "layers"  # default parquet_root: next to the warehouse
     assert sorted(p.name for p in (layers / "marts").iterdir()) == sorted(
         t.split(".")[1] for t in marts(spark))
     assert not (layers / "_temp").exists()  # the run's temporary tables are gone

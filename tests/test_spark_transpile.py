@@ -12,7 +12,11 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from conftest import SPARK
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
+
+# `-m "not spark"` leaves the whole module out (its pure transpile tests take milliseconds)
+pytestmark = SPARK
 
 
 def test_a_parameter_with_quotes_and_backslashes_is_one_literal():

@@ -55,7 +55,7 @@ select
         when answered_at_text is null or trim(answered_at_text) = '' then 'missing answered_at'
         when answered_at is null then 'answered_at is not a timestamp: ' || left(answered_at_text, 40)
         when answered_at < timestamptz '2000-01-01 00:00:00+00'
-            or answered_at > current_timestamp + interval 1 day
+            or answered_at > $as_of + interval 1 day
             then 'answered_at out of range (before 2000 or in the future): ' || cast(answered_at as varchar)
     end as _reject_reason
 from typed

@@ -4,5 +4,5 @@
 trim(coalesce($arg.txt, '')) <> '' and (
     $arg.ts is null
     or $arg.ts < timestamptz '2000-01-01 00:00:00+00'
-    or $arg.ts > current_timestamp + interval 1 day
+    or $arg.ts > $as_of + interval 1 day
 )

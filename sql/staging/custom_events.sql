@@ -183,7 +183,7 @@ select
         when occurred_at is null
             then timestamp_column || ' (timestamp) is not a timestamp: ' || left(timestamp_text, 40)
         when occurred_at < timestamptz '2000-01-01 00:00:00+00'
-            or occurred_at > current_timestamp + interval 1 day
+            or occurred_at > $as_of + interval 1 day
             then timestamp_column || ' (timestamp) out of range (before 2000 or in the future): '
                 || cast(occurred_at as varchar)
         when event_name is null then 'missing ' || event_name_column || ' (event_name)'

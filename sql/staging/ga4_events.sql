@@ -93,7 +93,7 @@ checked as (
                 then 'event_timestamp is not an integer: ' || left(event_timestamp_text, 40)
             when occurred_at is null then 'event_timestamp out of range: ' || left(event_timestamp_text, 40)
             when occurred_at < timestamptz '2000-01-01 00:00:00+00'
-                or occurred_at > current_timestamp + interval 1 day
+                or occurred_at > $as_of + interval 1 day
                 then 'event_timestamp out of range: ' || cast(occurred_at as varchar)
             when event_name is null or event_name = '' then 'missing event_name'
             when anonymous_id is null or anonymous_id = '' then 'missing user_pseudo_id'

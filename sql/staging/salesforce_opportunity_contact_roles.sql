@@ -48,7 +48,7 @@ select
         when is_primary is null then 'IsPrimary is not true or false: ' || left(is_primary_text, 40)
         when trim(coalesce(created_text, '')) <> '' and created_at is null
             then 'CreatedDate is not a date: ' || left(created_text, 40)
-        when created_at < timestamptz '2000-01-01 00:00:00+00' or created_at > current_timestamp + interval 1 day
+        when created_at < timestamptz '2000-01-01 00:00:00+00' or created_at > $as_of + interval 1 day
             then 'CreatedDate out of range (before 2000 or in the future): ' || cast(created_at as varchar)
         when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
     end as _reject_reason

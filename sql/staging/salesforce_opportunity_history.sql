@@ -61,7 +61,7 @@ typed as (
             lambda d: trim(coalesce(d.txt, '')) <> '' and (
                 d.ts is null
                 or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or (d.ts > current_timestamp + interval 1 day and not d.future_ok)
+                or (d.ts > $as_of + interval 1 day and not d.future_ok)
             )
         )[1] as bad_time
     from parsed

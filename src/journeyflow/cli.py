@@ -112,6 +112,11 @@ class PathCell:
         yield Text(shorten_path(self.path, options.max_width), no_wrap=True, overflow="ignore")
 
 
+# --as-of: a day (its midnight), or a time with or without a UTC offset (without: UTC)
+AS_OF_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
+                 "%Y-%m-%d %H:%M:%S%z"]
+
+
 @app.command()
 def run(
     input_dir: Annotated[
@@ -162,6 +167,12 @@ def run(
         str | None,
         typer.Option("--parquet-root", help="Spark: folder or object store URL of the Parquet layers."),
     ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=AS_OF_FORMATS, metavar="YYYY-MM-DD[THH:MM:SS[+HH:MM]]",
+                     help="The run's \"now\" (UTC unless an offset is given): a timestamp more than a day "
+                          "later is rejected. Default: the run's start; the same --as-of reruns alike."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Load the exports in the input folder, update all layers and publish the warehouse.
@@ -197,7 +208,8 @@ def run(
             progress.update(task, advance=1, description=step.name)
 
         try:
-            results = run_pipeline(settings, on_step=advance, incremental=not full, scope=scope)
+            results = run_pipeline(settings, on_step=advance, incremental=not full, scope=scope,
+                                   as_of=as_of)
         except (duckdb.Error, ValueError, OSError, QualityGateFailed, *spark_errors()) as exc:
             raise fail(f"run failed, the published warehouse was left as it was: {exc}") from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -116,14 +117,23 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     joins_others = (SOURCES_BY_TABLE[_raw_table(table)].joins_others
                     or any(params.get(name) is not None for name in SETTINGS_ACROSS_FILES))
     inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
-    state = _build_state(query, params, *inputs)
+    # not the run's `as_of`: each run has its own, and a later one only asks for the rejects that
+    # depended on the date to be judged again (below)
+    state = _build_state(query, {k: v for k, v in params.items() if k != "as_of"}, *inputs)
     unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
-    if unchanged and joins_others and _files_judged_otherwise_today(ctx.con, table, query, params):
+    as_of, built_as_of = _as_of_text(ctx), _stored_state(ctx.con, f"{table}{AS_OF_STATE}")
+    if unchanged and "as_of" in params and built_as_of is not None and as_of < built_as_of:
+        unchanged = False  # an earlier as_of: rows accepted then may be in its future (rebuild)
+    # a table whose SQL has no `$as_of` gives the same verdicts at any date; one built at this very
+    # as_of has them already
+    rejudge = "as_of" in params and built_as_of != as_of
+    if (unchanged and joins_others and rejudge
+            and _files_judged_otherwise_today(ctx.con, table, query, params)):
         unchanged = False  # a reject that depended on the date no longer holds
     if unchanged and joins_others:
         metadata = {"inputs_changed": False}
     elif unchanged:
-        metadata = _update_staged_source(ctx, table, query, params)
+        metadata = _update_staged_source(ctx, table, query, params, rejudge)
     else:
         # should the build fail half-way, the next run must not find the new state with old rows
         _store_state(ctx.con, table, "rebuilding")
@@ -132,14 +142,17 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
         )
         _store_state(ctx.con, table, state)
         metadata = {"inputs_changed": True} if joins_others else {}
+    _store_state(ctx.con, f"{table}{AS_OF_STATE}", as_of)
     counts = ctx.con.execute(
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
     ).fetchall()[0]
     return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2], **metadata}
 
 
-def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict) -> Metadata:
-    """Re-type only the files whose raw rows changed (another load id, new, or gone).
+def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict,
+                          rejudge: bool = True) -> Metadata:
+    """Re-type only the files whose raw rows changed (another load id, new, or gone), and with
+    `rejudge` those where a reject that depended on the date (the run's as_of) no longer holds.
 
     Duplicate flags are recomputed for every record hash the changed files had or have, so the
     flags equal a full rebuild's: the first copy in (file, row) order is kept.
@@ -159,7 +172,8 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict)
             )
             """
         )
-        _files_judged_otherwise_today(con, table, query, params, into="delta_files")
+        if rejudge:
+            _files_judged_otherwise_today(con, table, query, params, into="delta_files")
         files = row_count(con, "delta_files")
         if files:
             con.execute(
@@ -198,11 +212,12 @@ def _files_judged_otherwise_today(
 ) -> int:
     """The files (beyond those already in `into`) with a rejected row that the SQL now judges otherwise.
 
-    Some reasons depend on the date: a timestamp more than a day in the future is rejected until its
-    day comes, and from then on a full rebuild accepts the row. So the rows rejected earlier are typed
-    again, alone (their files and row numbers filter the raw scan). A file where one of them gets
-    another verdict is typed again in full and compared with what is stored, since a verdict may also
-    depend on the file's other rows (a custom NDJSON file's mapped keys are those of all its records).
+    Some reasons depend on the date: a timestamp more than a day after the run's `as_of` is rejected
+    until its day comes, and from then on a full rebuild accepts the row. So the rows rejected
+    earlier are typed again, alone (their files and row numbers filter the raw scan). A file where
+    one of them gets another verdict is typed again in full and compared with what is stored, since
+    a verdict may also depend on the file's other rows (a custom NDJSON file's mapped keys are those
+    of all its records).
     Returns how many files differ; with `into`, they are added to that table of file names.
     """
     raw_table = _raw_table(table)
@@ -257,6 +272,15 @@ def _content_digests(con: duckdb.DuckDBPyConnection, query: str, table: str) -> 
          _stored_state(con, name) if name.startswith("staging.") else None)
         for name in read  # table names from the project's SQL files, not user input
     ]
+
+
+# quality.build_state's row `<staged table>@as_of`: the as_of (ISO, UTC) its verdicts were made at
+AS_OF_STATE = "@as_of"
+
+
+def _as_of_text(ctx: RunContext) -> str:
+    """The run's as_of as fixed-width UTC text, so that text order is time order."""
+    return ctx.as_of.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _build_state(*parts: object) -> str:

@@ -13,7 +13,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -54,6 +55,11 @@ from journeyflow.warehouse import (
 )
 
 
+def run_start() -> datetime:
+    """The default `as_of`: now, in UTC, to the microsecond (what DuckDB and Spark timestamps hold)."""
+    return datetime.now(UTC)
+
+
 @dataclass
 class RunContext:
     """What a step needs: the working warehouse connection, the settings, this run's load id and the
@@ -67,10 +73,14 @@ class RunContext:
     # (DuckDB engine only; a Spark run rebuilds every table)
     incremental: bool = False
     scope: LoadScope = ALL_FILES
+    # "now" for every rule that depends on the date (a timestamp more than a day after `as_of` is
+    # rejected): fixed once per run, so a rerun with the same as_of gives the same rows
+    as_of: datetime = field(default_factory=run_start)
 
     @property
     def params(self) -> dict[str, object]:
         return {
+            "as_of": self.as_of,
             "salt": self.settings.salt,
             "session_gap_seconds": self.settings.session_gap_minutes * 60,
             "session_max_seconds": (self.settings.session_max_minutes * 60
@@ -101,6 +111,13 @@ def _days_to_seconds(days: float | None) -> float | None:
     return None if days is None else float(days) * 86400
 
 
+def utc_as_of(as_of: datetime | None) -> datetime:
+    """`as_of` as an aware UTC instant (a naive one is taken as UTC); None is the run's start."""
+    if as_of is None:
+        return run_start()
+    return as_of.replace(tzinfo=UTC) if as_of.tzinfo is None else as_of.astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Step:
     name: str  # the table (layer.table) or artifact it builds
@@ -123,10 +140,12 @@ def open_run(
     load_id: str | None = None,
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
+    as_of: datetime | None = None,
 ) -> Iterator[RunContext]:
     """Connect to the working file (never the published one) for the length of a run or step.
 
     The working file and the raw file (plain-text emails) are the run's own: owner-only (0600).
+    `as_of` is the run's "now" (default: this moment); the steps of one run must share it.
     """
     discard_work_file_without_raw_file(settings)
     # the folder first, with the usual mode: readers (other users, BI tools) go through it to the
@@ -141,7 +160,7 @@ def open_run(
         engine = open_engine(con, settings)
         try:
             yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
-                             incremental and settings.engine == "duckdb", scope)
+                             incremental and settings.engine == "duckdb", scope, utc_as_of(as_of))
         finally:
             engine.close()
     finally:
@@ -424,15 +443,17 @@ def run_pipeline(
     on_step: Callable[[Step, Metadata], None] | None = None,
     incremental: bool = False,
     scope: LoadScope = ALL_FILES,
+    as_of: datetime | None = None,
 ) -> dict[str, Metadata]:
     """Run every step in order in one connection, with the quality checks after the table they guard.
 
     A failing blocking check raises QualityGateFailed: later steps (and publishing) do not run.
     `incremental` lands only new or changed files and recomputes the persons they affect; the
-    result equals a full rebuild's (tests/test_incremental.py).
+    result equals a full rebuild's (tests/test_incremental.py). `as_of` is the run's "now" (default:
+    the run's start, UTC); two runs on the same inputs with the same as_of give the same warehouse.
     """
     results: dict[str, Metadata] = {}
-    with open_run(settings, incremental=incremental, scope=scope) as ctx:
+    with open_run(settings, incremental=incremental, scope=scope, as_of=as_of) as ctx:
         for step in STEPS:
             results[step.name] = step.run(ctx)
             checks_started = time.perf_counter()

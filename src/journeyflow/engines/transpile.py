@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 import sqlglot
 from sqlglot import exp
@@ -39,6 +40,11 @@ def literal(value: object) -> exp.Expression:
         return exp.Literal.string(value)
     if isinstance(value, (list, tuple)):
         return exp.Array(expressions=[literal(v) for v in value])
+    if isinstance(value, datetime):  # an instant (`$as_of`): its UTC text, read in the UTC session
+        if value.tzinfo is None:
+            raise TypeError(f"cannot bind a naive datetime as an instant: {value!r}")
+        text = value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return exp.cast(exp.Literal.string(text), exp.DataType.build("timestamp"))
     raise TypeError(f"cannot bind a {type(value).__name__} as a SQL literal: {value!r}")
 
 
