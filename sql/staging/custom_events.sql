@@ -54,8 +54,8 @@ repeated_in_file as (
 ),
 
 copies as (
-    -- copy_in_file: 2 for a repeated record's second copy in its file, 3 for its third, ...; 1 for
-    -- every other record (numbered over the few repeated ones only, not over whole records)
+    -- copy_in_file: 2 for a repeated record's second copy in its file, 3 for its third, ...
+    -- (numbered over the few repeated records only, not over whole records)
     select
         s._source_file,
         s._row_number,
@@ -132,8 +132,10 @@ renamed as (
         --   wins in sql/staging/events/custom_events.sql)
         r._load_id, r._source_file, r._row_number,
         md5(coalesce(f.custom_source, '') || '|' || case
-            when p.event_id_path is null
-                then r._row_hash || '|' || cast(coalesce(c.copy_in_file, 1) as varchar)
+            -- (a first copy keeps the record's own hash, as before copies were numbered)
+            when p.event_id_path is null then r._row_hash || case
+                when c.copy_in_file > 1 then '|' || cast(c.copy_in_file as varchar) else ''
+            end
             when m.keep = 'first'
                 then coalesce('id|' || nullif(trim(json_extract_string(r.object_record, p.event_id_path)), ''),
                               r._row_hash)
