@@ -46,6 +46,25 @@ records as (
     from checked
 ),
 
+repeated_in_file as (
+    -- records that occur more than once in their file (the hash ignores a CSV's column order)
+    select _source_file, _row_hash
+    from source
+    group by _source_file, _row_hash
+    having count(*) > 1
+),
+
+copies as (
+    -- copy_in_file: 2 for a repeated record's second copy in its file, 3 for its third, ...
+    -- (numbered over the few repeated records only, not over whole records)
+    select
+        s._source_file,
+        s._row_number,
+        row_number() over (partition by s._source_file, s._row_hash order by s._row_number) as copy_in_file
+    from source as s
+    join repeated_in_file as r on r._source_file = s._source_file and r._row_hash = s._row_hash
+),
+
 keys_in_file as (
     select distinct _source_file as source_file, unnest(json_keys(object_record)) as json_key
     from records
@@ -104,9 +123,25 @@ file_paths as (
 
 renamed as (
     select
-        -- lineage (the hash includes the source: equal records of two sources are no duplicates)
+        -- lineage; _row_hash decides duplicates (the first in file, row order is kept) and
+        -- includes the source (equal records of two sources are no duplicates):
+        -- no event id: the record and its copy number in the file, so identical rows of one file
+        --   are as many events, and a file delivered again (or an export repeating an earlier
+        --   one's rows) adds none;
+        -- keep: first: the event id, so a later record of an id is a duplicate;
+        -- keep: latest: the record (an exact copy is a duplicate; the latest version of an id
+        --   wins in sql/staging/events/custom_events.sql)
         r._load_id, r._source_file, r._row_number,
-        md5(coalesce(f.custom_source, '') || '|' || r._row_hash) as _row_hash,
+        md5(coalesce(f.custom_source, '') || '|' || case
+            -- (a first copy keeps the record's own hash, as before copies were numbered)
+            when p.event_id_path is null then r._row_hash || case
+                when c.copy_in_file > 1 then '|' || cast(c.copy_in_file as varchar) else ''
+            end
+            when m.keep = 'first'
+                then coalesce('id|' || nullif(trim(json_extract_string(r.object_record, p.event_id_path)), ''),
+                              r._row_hash)
+            else r._row_hash
+        end) as _row_hash,
         r._delimiter,
         -- mapping
         f.custom_source, f.format, m.mapping_file, r.is_object, mc.reason as missing_columns_reason,
@@ -142,6 +177,7 @@ renamed as (
     left join mappings as m on m.custom_source = f.custom_source
     left join file_paths as p on p.source_file = r._source_file
     left join missing_columns as mc on mc.source_file = r._source_file
+    left join copies as c on c._source_file = r._source_file and c._row_number = r._row_number
 ),
 
 parsed as (
@@ -171,7 +207,7 @@ parsed as (
 
 select
     * exclude (is_object, _delimiter, missing_columns_reason, crm_contact_text, support_user_text),
-    -- the natural key: the mapped event id, else the record itself
+    -- the natural key: the mapped event id, else the record and its copy number in the file
     custom_source || '|' || coalesce(event_id_text, _row_hash) as event_key,
     case
         when custom_source is null then 'file belongs to no custom source mapping'

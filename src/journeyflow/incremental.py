@@ -137,9 +137,13 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     else:
         # should the build fail half-way, the next run must not find the new state with old rows
         _store_state(ctx.con, table, "rebuilding")
-        ctx.engine.create_table(
-            table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
-        )
+        if isinstance(ctx.engine, DuckDBEngine):
+            ctx.engine.create_table(table, f"SELECT *, false AS _is_duplicate FROM ({query})", ctx.params)
+            flag_duplicates(ctx.con, table)
+        else:  # Spark reads its own copy of the table: the flags must be in it
+            ctx.engine.create_table(
+                table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
+            )
         _store_state(ctx.con, table, state)
         metadata = {"inputs_changed": True} if joins_others else {}
     _store_state(ctx.con, f"{table}{AS_OF_STATE}", as_of)
@@ -147,6 +151,31 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
     ).fetchall()[0]
     return {"rows": counts[0], "rejected": counts[1], "duplicates": counts[2], **metadata}
+
+
+def flag_duplicates(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Set `_is_duplicate` as DUPLICATE_FLAG does, by the narrow key alone: only the usable rows
+    whose `_row_hash` occurs more than once are numbered, and only (rowid, hash, file, row) of
+    them. A window over the typed rows themselves carried every column of every row through a
+    sort (25 s of 55 s for a 1M-event custom source), for a flag that is false almost everywhere."""
+    con.execute(
+        f"""
+        UPDATE {table} SET _is_duplicate = true
+        WHERE rowid IN (
+            SELECT row_id FROM (
+                SELECT rowid AS row_id, row_number() OVER (
+                    PARTITION BY _row_hash ORDER BY _source_file, _row_number
+                ) AS copy
+                FROM {table}
+                WHERE _reject_reason IS NULL AND _row_hash IN (
+                    SELECT _row_hash FROM {table} WHERE _reject_reason IS NULL
+                    GROUP BY _row_hash HAVING count(*) > 1
+                )
+            )
+            WHERE copy > 1
+        )
+        """
+    )
 
 
 def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict,

@@ -162,7 +162,12 @@ class Mapping(BaseModel):
     files: list[str] | None = None  # globs inside the folder; default: every file of the format(s)
     timestamp: Annotated[Timestamp, BeforeValidator(_column_shorthand)]
     event_name: Annotated[EventName, BeforeValidator(_column_shorthand)]
-    event_id: ColumnField | None = None  # natural key; default: a hash of the whole record
+    # the natural key; without one, every record is an event (identical rows too: a process log
+    # repeats them legitimately) and only a copy of a file's records in another file is a duplicate
+    event_id: ColumnField | None = None
+    # which record of an event id wins: the latest (last file, last row: a re-export updates the
+    # event) or the first (later records of the id are duplicates: at-least-once delivery)
+    keep: Literal["first", "latest"] | None = None
     person_keys: PersonKeys
     value: ColumnField | None = None
     currency: ValueField | None = None
@@ -193,6 +198,14 @@ class Mapping(BaseModel):
         if email is not None and email.column in self.attributes.values():
             raise ValueError(f"attributes: {email.column!r} is the email column; emails leave raw "
                              "only hashed (person_keys.email)")
+        return self
+
+    @model_validator(mode="after")
+    def _keep_needs_an_id(self) -> Mapping:
+        """Without an event id no two records are one event, so there is nothing to choose."""
+        if self.keep is not None and self.event_id is None:
+            raise ValueError("keep: needs event_id (which record of an event id wins); without an "
+                             "event id every record is its own event")
         return self
 
     @field_validator("rules")
@@ -351,7 +364,7 @@ def describe_mapping(mapping: Mapping) -> str:
                      for key in PERSON_KEYS if getattr(mapping.person_keys, key) is not None)
     parts = [f"time={mapping.timestamp.column}", f"event={event}", f"keys: {keys}"]
     if mapping.event_id:
-        parts.append(f"id={mapping.event_id.column}")
+        parts.append(f"id={mapping.event_id.column} (keep {mapping.keep or 'latest'})")
     if mapping.value:
         parts.append(f"value={mapping.value.column}")
     if mapping.attributes:
@@ -407,6 +420,7 @@ def mapping_row(source: CustomSource) -> dict[str, object]:
         "format": m.format,
         "files": ", ".join(m.files) if m.files else None,
         "timestamp_format": m.timestamp.format,
+        "keep": (m.keep or "latest") if m.event_id else None,
         "time_zone": m.timestamp.time_zone,
         "event_name_value": m.event_name.value,
         "currency_value": m.currency.value if m.currency else None,
@@ -419,7 +433,8 @@ def mapping_row(source: CustomSource) -> dict[str, object]:
 
 MAPPING_SCHEMA = {
     "custom_source": pl.String, "mapping_file": pl.String, "description": pl.String,
-    "format": pl.String, "files": pl.String, "timestamp_format": pl.String, "time_zone": pl.String,
+    "format": pl.String, "files": pl.String, "timestamp_format": pl.String, "keep": pl.String,
+    "time_zone": pl.String,
     "event_name_value": pl.String, "currency_value": pl.String, "origin_value": pl.String,
     "crm_system": pl.String, "support_system": pl.String, "rules": pl.Int32,
 }
@@ -467,6 +482,15 @@ def _errors_only_of(con: duckdb.DuckDBPyConnection, source: Source, files: dict[
     return all(row[0] in files for row in recorded)
 
 
+def _mapping_columns_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether raw.custom_mappings has every column this release writes (a warehouse built by an
+    earlier release has no `keep`: its mappings are landed again once)."""
+    if not table_exists(con, "raw.custom_mappings"):
+        return False
+    columns = {row[0] for row in con.execute("DESCRIBE raw.custom_mappings").fetchall()}
+    return set(MAPPING_SCHEMA) <= columns
+
+
 def land_custom_sources(
     con: duckdb.DuckDBPyConnection,
     input_dir: Path,
@@ -492,7 +516,8 @@ def land_custom_sources(
             and table_exists(con, source.raw_table)
             and set(landing.landed_files(con, source)) == set(files)
             and landing.unchanged_files(con, source, files) == set(files)
-            and _errors_only_of(con, source, files)):
+            and _errors_only_of(con, source, files)
+            and _mapping_columns_current(con)):
         result.unchanged = sum(len(custom.files) for custom in sources)
         return
     fingerprints = {name: landing.file_fingerprint(path) for name, path in files.items()}
