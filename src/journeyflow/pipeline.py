@@ -325,23 +325,26 @@ STEPS: tuple[Step, ...] = (
     Step("core.journeys", ("core.touchpoints",), build_journeys,
          "One row per person journey; incremental per person."),
     Step("core.journey_transitions", ("core.touchpoints",), build_journey_transitions,
-         "Each journey's node-to-node transitions at touchpoint, channel and phase level; "
+         "Each journey's, session's and person's node-to-node transitions at touchpoint, channel "
+         "and phase level; "
          "incremental per person."),
     _table_step("marts.transitions_by_scope", ("core.journey_transitions", "core.touchpoints"),
-                "Journey graph edges at touchpoint, channel and phase level."),
+                "Graph edges at touchpoint, channel and phase level, per journey, session and person."),
     _table_step("marts.transitions", ("marts.transitions_by_scope",),
                 "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", ("core.touchpoints",), "Persons per phase and drop-off."),
     Step("marts.path_steps", ("core.touchpoints", "core.sessions"), build_path_steps,
          "Each journey's steps before its first conversion, with rule-based attribution credit "
          "and the next step (the Markov model's edges); incremental per person."),
-    _table_step("marts.paths", ("marts.path_steps",), "Top path variants with conversion rate."),
+    _table_step("marts.paths", ("core.touchpoints",),
+                "Top path variants with conversion rate, per journey, session and person."),
     _table_step("marts.unmapped_events", ("core.touchpoints",),
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
     Step("marts.attribution", ("marts.path_steps",), build_attribution,
          "Conversion credit per touchpoint and channel under seven attribution models."),
-    Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
-         "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
+    Step("marts.touchpoint_graph_metrics", ("marts.transitions_by_scope",), build_graph_metrics,
+         "Per unit (journey, session, person) and touchpoint: absorbing-Markov conversion "
+         "probability, removal effect, exit rate."),
     _table_step("marts.phase_funnel_breakdown", ("core.touchpoints", "core.journeys"),
                 "Phase funnel by first channel, first touchpoint and start month; any/strict order, "
                 "within the conversion window."),
