@@ -218,3 +218,15 @@ def test_graph_metrics_per_unit(warehouse):
     # bi.touchpoint_graph_metrics is the journey unit
     assert rows(warehouse, "SELECT touchpoint, visits FROM bi.touchpoint_graph_metrics ORDER BY 1") == [
         (ORGANIC, 2), (PAID, 1), (PRICING, 2), (PURCHASE, 1)]
+
+
+def test_graph_export_per_unit(warehouse):
+    from journeyflow.graph import from_transitions
+
+    journey, session = from_transitions(warehouse), from_transitions(warehouse, "session")
+    # A's second session starts at pricing: an edge only the session graph has
+    assert not journey.has_edge("START", PRICING)
+    assert session["START"][PRICING]["transitions"] == 1
+    assert session[PRICING]["EXIT"]["transitions"] == 2
+    with pytest.raises(ValueError, match="unit must be one of"):
+        from_transitions(warehouse, "visit")
