@@ -28,6 +28,7 @@ import pytest
 
 from builders import T0, ga4_event, param, write_ga4
 from conftest import open_build, rows
+from journeyflow.config import Settings, SettingsError
 
 ORGANIC, PRICING, PURCHASE, PAID = "organic_search_visit", "pricing_page", "purchase", "paid_search_click"
 MINUTE, DAY = 60.0, 86400.0
@@ -64,7 +65,7 @@ def warehouse(request, tmp_path_factory):
         event(0, "session_start", "B", 1, medium="organic"),
         event(1, "page_view", "B", 1, path="/pricing"),
     ])
-    con = open_build(base, engine=request.param, min_path_journeys=1)
+    con = open_build(base, engine=request.param, min_path_journeys=1, units=["journey", "session", "person"])
     yield con
     con.close()
 
@@ -230,3 +231,13 @@ def test_graph_export_per_unit(warehouse):
     assert session[PRICING]["EXIT"]["transitions"] == 2
     with pytest.raises(ValueError, match="unit must be one of"):
         from_transitions(warehouse, "visit")
+
+
+def test_the_units_setting_always_has_the_journey():
+    # journey alone is the default: the extra units cost window passes (docs/metrics.md, Units)
+    assert Settings().units == ["journey"]
+    assert Settings(units=["journey", "person"]).units == ["journey", "person"]
+    with pytest.raises(SettingsError, match="units"):
+        Settings(units=["session"])
+    with pytest.raises(SettingsError, match="unknown"):
+        Settings(units=["journey", "visit"])

@@ -3,8 +3,9 @@
 -- first conversion, EXIT.
 -- Units (`unit`, as in marts.funnels): `journey` (the default everywhere), `session` (the sequence
 -- broken at session boundaries: no edge crosses from one session to the next) and `person` (one
--- sequence across all the person's journeys). Every touchpoint is in one unit of each kind, so the
--- touchpoints are read three times, once per unit, and everything below is per unit_id.
+-- sequence across all the person's journeys); those of the `units` setting ($units). Every
+-- touchpoint is in one unit of each kind, so it is read once per unit, and everything below is per
+-- unit_id.
 -- Per person, so an incremental run rebuilds only the persons core.touchpoints recomputed;
 -- marts.transitions_by_scope sums it into the graph's edges.
 -- Consecutive touchpoints with the same node are one step (a page reloaded, a web session). Every
@@ -38,6 +39,7 @@ unit_touchpoints as (
             ]) as u
         from touchpoints as t
     ) as t
+    where list_contains(cast($units as varchar[]), t.u.unit)
 ),
 
 unit_rows as (

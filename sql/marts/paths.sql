@@ -6,7 +6,7 @@
 -- itself is left out, so converting and non-converting units that took the same way share a
 -- variant and the conversion rate compares them; a unit whose first step is the conversion keeps
 -- that step. Per session the sequence breaks at session boundaries; per person it runs across the
--- person's journeys. Variants with fewer than $min_path_journeys units are folded into one
+-- person's journeys (the units of the `units` setting, $units). Variants with fewer than $min_path_journeys units are folded into one
 -- "(other paths)" row, ranked last. Filter on `unit`: the units' rows are not to be added up.
 with touchpoints as (
     -- the previous touchpoint of the person (by touchpoint_number, see docs/metrics.md)
@@ -41,7 +41,7 @@ unit_steps as (
             ]) as u
         from touchpoints as t
     ) as t
-    where t.u.starts_step
+    where t.u.starts_step and list_contains(cast($units as varchar[]), t.u.unit)
 ),
 
 unit_conversions as (

@@ -658,7 +658,10 @@ def graph_command(
     try:
         require_tables(con, settings.warehouse,
                        "marts.transitions" if unit == "journey" else "marts.transitions_by_scope")
-        text = graph_text(from_transitions(con, unit), fmt)
+        try:
+            text = graph_text(from_transitions(con, unit), fmt)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     finally:
         con.close()
     if out is None:

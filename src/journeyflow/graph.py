@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import networkx as nx
 
-UNITS = ("journey", "session", "person")
+from journeyflow.config import UNITS
 
 
 def from_transitions(con: duckdb.DuckDBPyConnection, unit: str = "journey") -> nx.DiGraph:
@@ -24,6 +24,9 @@ def from_transitions(con: duckdb.DuckDBPyConnection, unit: str = "journey") -> n
     else:
         edges = con.sql("SELECT * FROM marts.transitions_by_scope WHERE scope = 'touchpoint' "
                         "AND unit = ? ORDER BY from_node, to_node", params=[unit]).pl()
+        if edges.is_empty():
+            raise ValueError(f"no {unit} transitions in the warehouse: add {unit!r} to the `units` "
+                             "setting and run the pipeline again")
     graph = nx.DiGraph()
     for row in edges.iter_rows(named=True):  # one row per edge: thousands at most
         for node, phase in ((row["from_node"], row["from_phase"]), (row["to_node"], row["to_phase"])):

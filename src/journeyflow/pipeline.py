@@ -78,6 +78,7 @@ class RunContext:
             "journey_lookback_seconds": _days_to_seconds(self.settings.journey_lookback_days),
             "funnel_window_seconds": _days_to_seconds(self.settings.funnel_window_days),
             "min_path_journeys": self.settings.min_path_journeys,
+            "units": list(self.settings.units),
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
             "max_persons_per_identifier": self.settings.max_persons_per_identifier,
