@@ -48,6 +48,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     duckdb_memory_limit: str | None = _defaults.duckdb_memory_limit
     duckdb_temp_directory: str | None = _defaults.duckdb_temp_directory
     min_path_journeys: int = _defaults.min_path_journeys
+    units: list[str] = list(_defaults.units)
     attribution_half_life_days: float = _defaults.attribution_half_life_days
     last_non_direct_lookback_days: float = _defaults.last_non_direct_lookback_days
     bottleneck_min_visits: int = _defaults.bottleneck_min_visits

@@ -193,7 +193,7 @@ def test_marts_over_no_filter_equal_the_marts(sample_run: Settings) -> None:
         metrics = figures.graph_metrics(con, edges).sort("touchpoint")
         expected = wh.sql("SELECT touchpoint, visits, exits, exit_rate, bottleneck_rank, "
                           "conversion_probability, removal_effect FROM marts.touchpoint_graph_metrics "
-                          "ORDER BY touchpoint")
+                          "WHERE unit = 'journey' ORDER BY touchpoint")
         assert metrics.drop("conversion_probability", "removal_effect").equals(
             expected.drop("conversion_probability", "removal_effect"))
         assert metrics["removal_effect"].to_list() == pytest.approx(expected["removal_effect"].to_list())

@@ -64,7 +64,7 @@ def metrics(con) -> dict[str, tuple]:
     got = rows(con, """
         SELECT touchpoint, visits, exits, exit_rate, bottleneck_rank, conversion_probability,
                visit_probability, removal_effect, removal_effect_share
-        FROM marts.touchpoint_graph_metrics
+        FROM marts.touchpoint_graph_metrics WHERE unit = 'journey'
     """)
     return {name: tuple(values) for name, *values in got}
 
@@ -107,7 +107,7 @@ def test_conversion_touchpoints_are_not_bottlenecks(build, tmp_path):
     ])
     got = rows(build(bottleneck_min_visits=1), """
         SELECT touchpoint, is_conversion_touchpoint, exit_rate, bottleneck_rank
-        FROM marts.touchpoint_graph_metrics ORDER BY touchpoint
+        FROM marts.touchpoint_graph_metrics WHERE unit = 'journey' ORDER BY touchpoint
     """)
     assert got == [
         ("pricing_page", False, pytest.approx(1 / 2), 1),

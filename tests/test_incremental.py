@@ -528,3 +528,27 @@ def test_a_late_event_far_from_the_datas_end_keeps_the_journeys_outcome(tmp_path
     assert outcomes.fetchall() == [(2, "dropped"), (1, "open")]
     con.close()
     assert_equals_full_rebuild(nightly, folder, tmp_path)
+
+
+def test_every_unit_follows_a_late_event_as_a_full_rebuild_has_it(tmp_path):
+    # the session and person units' rows (core.journey_transitions, marts.transitions_by_scope,
+    # marts.paths, marts.touchpoint_graph_metrics) are rebuilt per person like the journey's: the
+    # late event joins u2's day-3 session, and every unit's rows equal a full rebuild's
+    units = ["journey", "session", "person"]
+    folder = tmp_path / "input"
+    _day_files(folder)
+    nightly = settings_for(folder, tmp_path / "nightly", units=units)
+    for offset in range(5):
+        run_pipeline(nightly, incremental=True, scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+    day3 = folder / "ga4" / "events_20260603.ndjson"
+    late = ga4_event(T0 + timedelta(days=2, minutes=11), "page_view", "c2", user_id="u2", path="/compare")
+    with day3.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(late) + "\n")
+    _touch_later(day3)
+    results = run_pipeline(nightly, incremental=True, scope=day_scope(date(2026, 6, 5)))
+    assert results["core.journey_transitions"]["persons_recomputed"] == 1
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    kinds = con.execute("SELECT DISTINCT unit FROM core.journey_transitions ORDER BY 1").fetchall()
+    con.close()
+    assert kinds == [("journey",), ("person",), ("session",)]
+    assert_equals_full_rebuild(nightly, folder, tmp_path, units=units)

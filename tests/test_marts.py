@@ -118,7 +118,7 @@ def test_transitions_by_channel_and_phase(four_journeys):
         (scope, f, t): n
         for scope, f, t, n in rows(four_journeys, """
             SELECT scope, from_node, to_node, transitions FROM marts.transitions_by_scope
-            WHERE scope IN ('channel', 'phase')
+            WHERE scope IN ('channel', 'phase') AND unit = 'journey'
         """)
     }
     # channels: every journey starts in search; pricing, purchase and account pages are one web step,

@@ -54,9 +54,9 @@ def path_input(tmp_path):
 
 def paths(con) -> list[tuple]:
     return rows(con, """
-        SELECT path_rank, touchpoint_path, path_steps, journeys, persons, conversions, conversion_rate,
-               journey_share, is_other
-        FROM marts.paths ORDER BY path_rank
+        SELECT path_rank, touchpoint_path, path_steps, units, persons, conversions, conversion_rate,
+               unit_share, is_other
+        FROM marts.paths WHERE unit = 'journey' ORDER BY path_rank
     """)
 
 

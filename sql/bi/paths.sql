@@ -1,7 +1,8 @@
 -- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per path variant (a journey's steps before its first conversion, or all its steps), plus "(other paths)"
+-- The journey unit of marts.paths; bi.paths_by_unit has every unit.
 with paths as (
-    select * from marts.paths
+    select * from marts.paths where unit = 'journey'
 )
 
 select
@@ -11,10 +12,10 @@ select
     path_steps,
     is_other,
     -- measures
-    journeys,
+    units as journeys,
     persons,
     conversions,
-    journeys - conversions as drop_offs,
+    units - conversions as drop_offs,
     conversion_rate,
-    journey_share
+    unit_share as journey_share
 from paths

@@ -1,7 +1,8 @@
 -- model: kind=full materialized=view built_by=bi.views
 -- grain: one row per touchpoint node of the journey graph (without START, CONVERSION, EXIT)
+-- The journey unit of marts.touchpoint_graph_metrics; bi.touchpoint_graph_metrics_by_unit has every unit.
 with metrics as (
-    select * from marts.touchpoint_graph_metrics
+    select * from marts.touchpoint_graph_metrics where unit = 'journey'
 )
 
 select

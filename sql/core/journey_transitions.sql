@@ -1,40 +1,65 @@
 -- model: kind=by_person key=person_id
--- grain: one row per transition of a journey from one node to the next, at each scope (touchpoint,
--- channel, phase): START, the journey's steps, CONVERSION after its first conversion, EXIT.
+-- grain: one row per transition of a unit (a person, a journey or a session) from one node to the
+-- next, at each scope (touchpoint, channel, phase): START, the unit's steps, CONVERSION after its
+-- first conversion, EXIT.
+-- Units (`unit`, as in marts.funnels): `journey` (the default everywhere), `session` (the sequence
+-- broken at session boundaries: no edge crosses from one session to the next) and `person` (one
+-- sequence across all the person's journeys); those of the `units` setting ($units). Every
+-- touchpoint is in one unit of each kind, so it is read once per unit, and everything below is per
+-- unit_id.
 -- Per person, so an incremental run rebuilds only the persons core.touchpoints recomputed;
--- marts.transitions_by_scope sums it into the journey graph's edges.
+-- marts.transitions_by_scope sums it into the graph's edges.
 -- Consecutive touchpoints with the same node are one step (a page reloaded, a web session). Every
 -- transition is read off one touchpoint row, in two window passes and one scan (no table of steps
--- joined back to its journey: at 10M events that spilled 15 GB):
+-- joined back to its unit: at 10M events that spilled 15 GB):
 --   - a step's first touchpoint (its node differs from the previous touchpoint's): START -> node for
---     the journey's first step, else previous node -> node, or CONVERSION -> node when the journey's
+--     the unit's first step, else previous node -> node, or CONVERSION -> node when the unit's
 --     first conversion is in the step before (the gap then counts from the conversion);
---   - the journey's first conversion: the node of its step -> CONVERSION (gap from the step's start);
---   - the journey's last touchpoint: the node of the last step -> EXIT, or CONVERSION -> EXIT when
+--   - the unit's first conversion: the node of its step -> CONVERSION (gap from the step's start);
+--   - the unit's last touchpoint: the node of the last step -> EXIT, or CONVERSION -> EXIT when
 --     the first conversion is in the last step.
--- Step starts are found by touchpoint number: touchpoint numbers order a journey, times only grow
--- with them, so the latest step start before a row is the max over the rows before it.
+-- Step starts are found by touchpoint number: touchpoint numbers order a person's touchpoints, times
+-- only grow with them, so the latest step start before a row is the max over the rows before it.
 with touchpoints as (
     select * from core.touchpoints
 ),
 
-journey_rows as (
-    -- the previous touchpoint's nodes, and the journey's first conversion and last touchpoint
+unit_touchpoints as (
+    -- each touchpoint once per unit kind (only the columns the passes below need)
     select
-        journey_id, person_id, touchpoint_number, occurred_at, is_conversion,
+        t.u.unit as unit, t.u.unit_id as unit_id, t.person_id, t.touchpoint_number, t.occurred_at,
+        t.is_conversion, t.touchpoint, t.channel, t.phase
+    from (
+        select
+            t.person_id, t.touchpoint_number, t.occurred_at, t.is_conversion, t.touchpoint,
+            t.channel, t.phase,
+            unnest([
+                {'unit': 'journey', 'unit_id': t.journey_id},
+                {'unit': 'session', 'unit_id': t.session_id},
+                {'unit': 'person', 'unit_id': t.person_id}
+            ]) as u
+        from touchpoints as t
+    ) as t
+    where list_contains(cast($units as varchar[]), t.u.unit)
+),
+
+unit_rows as (
+    -- the previous touchpoint's nodes, and the unit's first conversion and last touchpoint
+    select
+        unit, unit_id, person_id, touchpoint_number, occurred_at, is_conversion,
         touchpoint, channel, coalesce(phase, 'unmapped') as phase_node,
-        lag(touchpoint) over (partition by journey_id order by touchpoint_number)
+        lag(touchpoint) over (partition by unit, unit_id order by touchpoint_number)
             as previous_touchpoint,
-        lag(channel) over (partition by journey_id order by touchpoint_number) as previous_channel,
-        lag(coalesce(phase, 'unmapped')) over (partition by journey_id order by touchpoint_number)
+        lag(channel) over (partition by unit, unit_id order by touchpoint_number) as previous_channel,
+        lag(coalesce(phase, 'unmapped')) over (partition by unit, unit_id order by touchpoint_number)
             as previous_phase_node,
-        min(case when is_conversion then touchpoint_number end) over (partition by journey_id)
+        min(case when is_conversion then touchpoint_number end) over (partition by unit, unit_id)
             as conversion_number,
         -- the first conversion's time (times only grow with the touchpoint number)
-        min(case when is_conversion then occurred_at end) over (partition by journey_id)
+        min(case when is_conversion then occurred_at end) over (partition by unit, unit_id)
             as converted_at,
-        max(touchpoint_number) over (partition by journey_id) as last_number
-    from touchpoints
+        max(touchpoint_number) over (partition by unit, unit_id) as last_number
+    from unit_touchpoints
 ),
 
 marked as (
@@ -43,7 +68,7 @@ marked as (
         case when touchpoint = previous_touchpoint then 0 else 1 end as new_touchpoint_step,
         case when channel = previous_channel then 0 else 1 end as new_channel_step,
         case when phase_node = previous_phase_node then 0 else 1 end as new_phase_step
-    from journey_rows
+    from unit_rows
 ),
 
 stepped as (
@@ -51,27 +76,27 @@ stepped as (
     select
         *,
         max(case when new_touchpoint_step = 1 then touchpoint_number end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_touchpoint_step_number,
         max(case when new_touchpoint_step = 1 then occurred_at end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_touchpoint_step_at,
         max(case when new_channel_step = 1 then touchpoint_number end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_channel_step_number,
         max(case when new_channel_step = 1 then occurred_at end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_channel_step_at,
         max(case when new_phase_step = 1 then touchpoint_number end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_phase_step_number,
         max(case when new_phase_step = 1 then occurred_at end) over (
-            partition by journey_id order by touchpoint_number
+            partition by unit, unit_id order by touchpoint_number
             rows between unbounded preceding and 1 preceding
         ) as previous_phase_step_at
     from marked
@@ -81,7 +106,7 @@ levels as (
     -- one row per touchpoint and level: its node, whether it starts a step, the step before's node
     -- and first touchpoint, and its own step's first touchpoint
     select
-        s.journey_id, s.person_id, s.touchpoint_number, s.occurred_at, s.conversion_number,
+        s.unit, s.unit_id, s.person_id, s.touchpoint_number, s.occurred_at, s.conversion_number,
         s.converted_at, s.last_number,
         l.scope, l.node, l.new_step = 1 as starts_step, l.previous_node,
         l.previous_step_number, l.previous_step_at,
@@ -119,10 +144,10 @@ levels as (
 
 pairs as (
     -- at most three transitions per touchpoint and level (kept: `keep`)
-    select scope, person_id, journey_id, p.from_node, p.to_node, p.gap_seconds
+    select unit, unit_id, scope, person_id, p.from_node, p.to_node, p.gap_seconds
     from (
         select
-            t.scope, t.person_id, t.journey_id,
+            t.unit, t.unit_id, t.scope, t.person_id,
             unnest([
                 {
                     -- the step's first touchpoint: START or the step before (or CONVERSION) -> its node
@@ -143,14 +168,14 @@ pairs as (
                     end
                 },
                 {
-                    -- the journey's first conversion: its step's node -> CONVERSION
+                    -- the unit's first conversion: its step's node -> CONVERSION
                     'keep': t.touchpoint_number = t.conversion_number,
                     'from_node': t.node,
                     'to_node': 'CONVERSION',
                     'gap_seconds': epoch(t.converted_at) - epoch(t.step_at)
                 },
                 {
-                    -- the journey's last touchpoint: the last step's node (or CONVERSION) -> EXIT
+                    -- the unit's last touchpoint: the last step's node (or CONVERSION) -> EXIT
                     'keep': t.touchpoint_number = t.last_number,
                     'from_node': case
                         when t.conversion_number >= t.step_number then 'CONVERSION' else t.node
@@ -167,7 +192,8 @@ pairs as (
 select
     -- ids
     person_id,
-    journey_id,
+    unit,
+    unit_id,
     -- edge
     scope,
     from_node,

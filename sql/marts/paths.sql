@@ -1,85 +1,141 @@
 -- model: kind=full
--- grain: one row per path variant (a journey's steps before its first conversion, or all its steps), plus one "(other paths)" row
+-- grain: one row per unit (journey, session, person) and path variant (a unit's steps before its
+-- first conversion, or all its steps), plus one "(other paths)" row per unit
 --
--- The path is the one attribution credits (marts.path_steps): the conversion touchpoint itself is
--- left out, so converting and non-converting journeys that took the same way share a variant and
--- the conversion rate compares them. Variants with fewer than $min_path_journeys journeys are
--- folded into one "(other paths)" row, ranked last.
-with steps as (
-    select journey_id, person_id, step_number, touchpoint, converted
-    from marts.path_steps
+-- A step is a run of consecutive identical touchpoints within the unit (as in marts.transitions).
+-- The journey path is the one attribution credits (marts.path_steps): the conversion touchpoint
+-- itself is left out, so converting and non-converting units that took the same way share a
+-- variant and the conversion rate compares them; a unit whose first step is the conversion keeps
+-- that step. Per session the sequence breaks at session boundaries; per person it runs across the
+-- person's journeys (the units of the `units` setting, $units). Variants with fewer than $min_path_journeys units are folded into one
+-- "(other paths)" row, ranked last. Filter on `unit`: the units' rows are not to be added up.
+with touchpoints as (
+    -- the previous touchpoint of the person (by touchpoint_number, see docs/metrics.md)
+    select
+        person_id, journey_id, session_id, touchpoint_number, touchpoint, is_conversion,
+        repeats_previous,
+        lag(touchpoint) over (partition by person_id order by touchpoint_number) as previous_touchpoint,
+        lag(session_id) over (partition by person_id order by touchpoint_number) as previous_session_id
+    from core.touchpoints
 ),
 
-journey_paths as (
+unit_steps as (
+    -- per unit kind, the touchpoints that start a step: the unit's first, or a change of touchpoint
+    -- (the journey's: core.touchpoints' repeats_previous, which restarts at each journey)
     select
-        journey_id,
-        person_id,
-        bool_or(converted) as converted,
+        t.u.unit as unit, t.u.unit_id as unit_id, t.person_id, t.touchpoint_number, t.touchpoint,
+        t.is_conversion
+    from (
+        select
+            t.person_id, t.touchpoint_number, t.touchpoint, t.is_conversion,
+            unnest([
+                {'unit': 'journey', 'unit_id': t.journey_id, 'starts_step': not t.repeats_previous},
+                {
+                    'unit': 'session', 'unit_id': t.session_id,
+                    'starts_step': coalesce(t.session_id <> t.previous_session_id, true)
+                        or coalesce(t.touchpoint <> t.previous_touchpoint, true)
+                },
+                {
+                    'unit': 'person', 'unit_id': t.person_id,
+                    'starts_step': coalesce(t.touchpoint <> t.previous_touchpoint, true)
+                }
+            ]) as u
+        from touchpoints as t
+    ) as t
+    where t.u.starts_step and list_contains(cast($units as varchar[]), t.u.unit)
+),
+
+unit_conversions as (
+    -- the unit's first step and its first step that is a conversion
+    select
+        unit,
+        unit_id,
+        min(touchpoint_number) as first_number,
+        min(case when is_conversion then touchpoint_number end) as conversion_number
+    from unit_steps
+    group by unit, unit_id
+),
+
+unit_paths as (
+    select
+        s.unit,
+        s.unit_id,
+        s.person_id,
+        c.conversion_number is not null as converted,
         count(*) as path_steps,
         array_to_string(
             list_transform(
-                list_sort(list({'n': step_number, 'tp': touchpoint})),
+                list_sort(list({'n': s.touchpoint_number, 'tp': s.touchpoint})),
                 lambda step: step.tp
             ),
             ' > '
         ) as touchpoint_path
-    from steps
-    group by journey_id, person_id
+    from unit_steps as s
+    join unit_conversions as c on c.unit = s.unit and c.unit_id = s.unit_id
+    where c.conversion_number is null
+        or s.touchpoint_number < c.conversion_number
+        or (c.conversion_number = c.first_number and s.touchpoint_number = c.first_number)
+    group by s.unit, s.unit_id, s.person_id, c.conversion_number
 ),
 
 variants as (
     select
+        unit,
         touchpoint_path,
         max(path_steps) as path_steps,
-        count(*) as journeys,
+        count(*) as units,
         count(distinct person_id) as persons,
         count(*) filter (where converted) as conversions
-    from journey_paths
-    group by touchpoint_path
+    from unit_paths
+    group by unit, touchpoint_path
 ),
 
-rare_journeys as (
-    select j.*
-    from journey_paths as j
-    join variants as v on v.touchpoint_path = j.touchpoint_path
-    where v.journeys < $min_path_journeys
+rare_units as (
+    select p.*
+    from unit_paths as p
+    join variants as v on v.unit = p.unit and v.touchpoint_path = p.touchpoint_path
+    where v.units < $min_path_journeys
 ),
 
 listed as (
-    select touchpoint_path, path_steps, journeys, persons, conversions, false as is_other
+    select unit, touchpoint_path, path_steps, units, persons, conversions, false as is_other
     from variants
-    where journeys >= $min_path_journeys
+    where units >= $min_path_journeys
     union all
     select
+        unit,
         '(other paths)' as touchpoint_path,
         cast(null as bigint) as path_steps,
-        count(*) as journeys,
+        count(*) as units,
         count(distinct person_id) as persons,
         count(*) filter (where converted) as conversions,
         true as is_other
-    from rare_journeys
-    having count(*) > 0
+    from rare_units
+    group by unit
 ),
 
 ranked as (
     select
         *,
-        row_number() over (order by is_other, journeys desc, touchpoint_path) as path_rank,
-        sum(journeys) over () as all_journeys
+        row_number() over (
+            partition by unit order by is_other, units desc, touchpoint_path
+        ) as path_rank,
+        sum(units) over (partition by unit) as all_units
     from listed
 )
 
 select
-    -- rank and variant
+    -- unit, rank and variant
+    unit,
     path_rank,
     touchpoint_path,
     path_steps,
     is_other,
     -- measures
-    journeys,
+    units,
     persons,
     conversions,
-    cast(conversions as double) / journeys as conversion_rate,
-    cast(journeys as double) / all_journeys as journey_share
+    cast(conversions as double) / units as conversion_rate,
+    cast(units as double) / all_units as unit_share
 from ranked
-order by path_rank
+order by unit, path_rank

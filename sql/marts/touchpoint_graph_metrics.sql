@@ -1,11 +1,13 @@
 -- model: kind=full
--- grain: one row per touchpoint node of the journey graph (marts.transitions without START, CONVERSION, EXIT)
+-- grain: one row per unit (journey, session, person) and touchpoint node of that unit's graph
+-- (the touchpoint edges of marts.transitions_by_scope without START, CONVERSION, EXIT)
 --
--- `touchpoint_chain` is the absorbing Markov chain solved by journeyflow.markov on the edges of
--- marts.transitions (CONVERSION and EXIT absorb); this file adds the edge counts and the ranking
--- (core.touchpoints only says which touchpoints are conversions).
+-- `touchpoint_chain` is the absorbing Markov chain solved by journeyflow.markov on each unit's
+-- touchpoint edges (CONVERSION and EXIT absorb); this file adds the edge counts and the ranking
+-- (core.touchpoints only says which touchpoints are conversions). Filter on `unit`.
 with chain as (
     select
+        unit,
         touchpoint,
         conversion_probability,
         visit_probability,
@@ -15,13 +17,14 @@ with chain as (
 ),
 
 edges as (
-    select from_node, from_phase, to_node, transitions
-    from marts.transitions
-    where from_node not in ('START', 'CONVERSION', 'EXIT')
+    select unit, from_node, from_phase, to_node, transitions
+    from marts.transitions_by_scope
+    where scope = 'touchpoint' and from_node not in ('START', 'CONVERSION', 'EXIT')
 ),
 
 node_flows as (
     select
+        unit,
         from_node as touchpoint,
         min(from_phase) as phase,
         -- every visit of a touchpoint step leaves it once, so the outgoing edges count its visits
@@ -29,7 +32,7 @@ node_flows as (
         cast(coalesce(sum(transitions) filter (where to_node = 'EXIT'), 0) as bigint) as exits,
         cast(coalesce(sum(transitions) filter (where to_node = 'CONVERSION'), 0) as bigint) as conversions_next
     from edges
-    group by from_node
+    group by unit, from_node
 ),
 
 conversion_touchpoints as (
@@ -39,6 +42,7 @@ conversion_touchpoints as (
 
 metrics as (
     select
+        c.unit,
         c.touchpoint,
         f.phase,
         coalesce(f.visits, 0) as visits,
@@ -54,7 +58,7 @@ metrics as (
         -- a bottleneck leaks journeys before they convert; conversion touchpoints are not ranked
         coalesce(f.visits, 0) >= $bottleneck_min_visits and t.touchpoint is null as is_rankable
     from chain as c
-    left join node_flows as f on f.touchpoint = c.touchpoint
+    left join node_flows as f on f.unit = c.unit and f.touchpoint = c.touchpoint
     left join conversion_touchpoints as t on t.touchpoint = c.touchpoint
 ),
 
@@ -62,13 +66,14 @@ ranked as (
     select
         *,
         case when is_rankable then row_number() over (
-            partition by is_rankable order by exit_rate desc, visits desc, touchpoint
+            partition by unit, is_rankable order by exit_rate desc, visits desc, touchpoint
         ) end as bottleneck_rank
     from metrics
 )
 
 select
-    -- node
+    -- unit and node
+    unit,
     touchpoint,
     phase,
     is_conversion_touchpoint,
@@ -84,4 +89,4 @@ select
     removal_effect,
     removal_effect_share
 from ranked
-order by touchpoint
+order by unit, touchpoint

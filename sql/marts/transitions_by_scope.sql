@@ -1,6 +1,8 @@
 -- model: kind=full
--- grain: one row per scope (touchpoint, channel, phase) and edge from_node -> to_node of the journey graph
--- core.journey_transitions holds every journey's transitions; this sums them per edge
+-- grain: one row per unit (journey, session, person), scope (touchpoint, channel, phase) and edge
+-- from_node -> to_node of the graph
+-- core.journey_transitions holds every unit's transitions; this sums them per edge. `unit` says what
+-- one sequence is (docs/metrics.md): filter on it, the units' rows are not to be added up.
 with pairs as (
     select * from core.journey_transitions
 ),
@@ -16,6 +18,7 @@ node_phases as (
 
 edges as (
     select
+        unit,
         scope,
         from_node,
         to_node,
@@ -24,10 +27,11 @@ edges as (
         median(gap_seconds) as median_seconds
     from pairs
     where to_node is not null
-    group by scope, from_node, to_node
+    group by unit, scope, from_node, to_node
 )
 
 select
+    e.unit,
     e.scope,
     e.from_node,
     e.to_node,
@@ -35,7 +39,7 @@ select
     tp.phase as to_phase,
     e.transitions,
     e.persons,
-    e.transitions / sum(e.transitions) over (partition by e.scope, e.from_node) as probability,
+    e.transitions / sum(e.transitions) over (partition by e.unit, e.scope, e.from_node) as probability,
     e.median_seconds
 from edges as e
 left join node_phases as fp on fp.scope = e.scope and fp.node = e.from_node

@@ -654,17 +654,26 @@ def graph_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: print to stdout).")
     ] = None,
+    unit: Annotated[str, typer.Option(
+        "--unit", help="One sequence per journey (default), session or person (docs/metrics.md, Units).")
+    ] = "journey",
     warehouse: WarehouseOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Export the journey graph (touchpoints plus START, CONVERSION, EXIT) from marts.transitions."""
-    from journeyflow.graph import from_transitions
+    from journeyflow.graph import UNITS, from_transitions
 
+    if unit not in UNITS:
+        raise fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}")
     settings = resolve_settings(config, warehouse=warehouse)
     con = open_published(settings.warehouse)
     try:
-        require_tables(con, settings.warehouse, "marts.transitions")
-        text = graph_text(from_transitions(con), fmt)
+        require_tables(con, settings.warehouse,
+                       "marts.transitions" if unit == "journey" else "marts.transitions_by_scope")
+        try:
+            text = graph_text(from_transitions(con, unit), fmt)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
     finally:
         con.close()
     if out is None:

@@ -88,6 +88,10 @@ class Settings:
     # attribution half-life; how far back last-non-direct attribution looks past direct visits;
     # touchpoints with fewer visits are not ranked as bottlenecks
     min_path_journeys: int = 1
+    # The units transitions, paths and graph metrics are computed for besides the journey: "session"
+    # and "person" (docs/metrics.md, Units). Each extra unit adds about one more pass of
+    # core.journey_transitions' windows (at 1M events: about 3.5x its time with both)
+    units: list[str] = field(default_factory=lambda: ["journey"])
     attribution_half_life_days: float = 7.0
     last_non_direct_lookback_days: float = 90.0
     bottleneck_min_visits: int = 20
@@ -260,6 +264,7 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "duckdb_memory_limit": ((), 'e.g. "4GB", "500MB", "75%" of the memory, or null for DuckDB\'s default'),
     "duckdb_temp_directory": ((), "a folder, or null for DuckDB's default"),
     "min_path_journeys": ((Field(ge=0),), "a count ≥ 0"),
+    "units": ((), 'a list of "journey" (always included), "session", "person"'),
     "attribution_half_life_days": ((Field(gt=0),), "days > 0"),
     "last_non_direct_lookback_days": ((Field(gt=0),), "days > 0"),
     "bottleneck_min_visits": ((Field(ge=0),), "a count ≥ 0"),
@@ -283,6 +288,7 @@ _MEMORY_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:[kmgt]i?b?|b|bytes?)\s
 _MEMORY_SHARE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*")
 _KINDS = {"int_type": "a whole number", "float_type": "a number", "bool_type": "true or false",
           "string_type": "text", "list_type": "a list", "dict_type": "a mapping", "path_type": "a path"}
+UNITS = ("journey", "session", "person")
 _BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 
 
@@ -377,6 +383,12 @@ def _check(values: dict[str, Any]) -> list[tuple[str, str]]:
                 f"is less than the session gap of {gap} minutes")
     if get("segment_a") is not None and get("segment_a") == get("segment_b"):
         problem("segment_b", "segment_b", get("segment_b"), "must differ from segment_a")
+    units = get("units")
+    for i, unit in enumerate(units or []):
+        if unit not in UNITS:
+            problem("units", f"units[{i}]", unit, "is unknown")
+    if units is not None and "journey" not in units:
+        problem("units", "units", units, "lacks journey: marts.transitions and the bi views read it")
     if get("journey_start_events") == []:
         problem("journey_start_events", "journey_start_events", [], "is empty: no journey could start")
     for i, event in enumerate(get("journey_start_events") or []):

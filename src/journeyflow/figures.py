@@ -611,8 +611,8 @@ def transition_edges(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTE
         con,
         f"WITH selected AS ({query}) SELECT from_node, to_node, count(*) AS transitions, "
         "count(DISTINCT person_id) AS persons, median(gap_seconds) AS median_seconds "
-        "FROM core.journey_transitions WHERE scope = 'touchpoint' "
-        "AND journey_id IN (SELECT journey_id FROM selected) GROUP BY ALL ORDER BY transitions DESC, 1, 2",
+        "FROM core.journey_transitions WHERE scope = 'touchpoint' AND unit = 'journey' "
+        "AND unit_id IN (SELECT journey_id FROM selected) GROUP BY ALL ORDER BY transitions DESC, 1, 2",
         params,
     )
 

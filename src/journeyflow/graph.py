@@ -9,10 +9,24 @@ from pathlib import Path
 import duckdb
 import networkx as nx
 
+from journeyflow.config import UNITS
 
-def from_transitions(con: duckdb.DuckDBPyConnection) -> nx.DiGraph:
-    """A DiGraph with edge counts, persons, probability and median gap; node phase and visits."""
-    edges = con.sql("SELECT * FROM marts.transitions ORDER BY from_node, to_node").pl()
+
+def from_transitions(con: duckdb.DuckDBPyConnection, unit: str = "journey") -> nx.DiGraph:
+    """A DiGraph with edge counts, persons, probability and median gap; node phase and visits.
+
+    `unit`: journey (marts.transitions), session or person (their touchpoint edges in
+    marts.transitions_by_scope; docs/metrics.md, *Units*)."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+    if unit == "journey":
+        edges = con.sql("SELECT * FROM marts.transitions ORDER BY from_node, to_node").pl()
+    else:
+        edges = con.sql("SELECT * FROM marts.transitions_by_scope WHERE scope = 'touchpoint' "
+                        "AND unit = ? ORDER BY from_node, to_node", params=[unit]).pl()
+        if edges.is_empty():
+            raise ValueError(f"no {unit} transitions in the warehouse: add {unit!r} to the `units` "
+                             "setting and run the pipeline again")
     graph = nx.DiGraph()
     for row in edges.iter_rows(named=True):  # one row per edge: thousands at most
         for node, phase in ((row["from_node"], row["from_phase"]), (row["to_node"], row["to_phase"])):

@@ -85,18 +85,34 @@ def solve_chain(edges: Iterable[tuple[str, str, float]]) -> ChainSolution:
 
 
 def build_graph_metrics(ctx: RunContext) -> Metadata:
-    """marts.touchpoint_graph_metrics: solve the chain of marts.transitions, then rank in SQL."""
+    """marts.touchpoint_graph_metrics: solve each unit's chain (journey, session, person) from the
+    touchpoint edges of marts.transitions_by_scope, then rank in SQL."""
     edges = ctx.engine.fetch_arrow(  # the aggregated edges only, as Arrow from either engine
-        "SELECT from_node, to_node, transitions FROM marts.transitions ORDER BY from_node, to_node"
-    )
-    solution = solve_chain(zip(*(column.to_pylist() for column in edges.columns), strict=True))
-    chain = pa.table({
-        "touchpoint": solution.nodes,
-        "conversion_probability": solution.conversion_probability,
-        "visit_probability": solution.visit_probability,
-        "removal_effect": solution.removal_effect,
-        "start_conversion_probability": [solution.start_conversion_probability] * len(solution.nodes),
-    })
+        "SELECT unit, from_node, to_node, transitions FROM marts.transitions_by_scope "
+        "WHERE scope = 'touchpoint' ORDER BY unit, from_node, to_node"
+    ).to_pydict()
+    by_unit: dict[str, list[tuple[str, str, int]]] = {}
+    for unit, *edge in zip(edges["unit"], edges["from_node"], edges["to_node"], edges["transitions"],
+                           strict=True):
+        by_unit.setdefault(unit, []).append(tuple(edge))
+    parts: dict[str, list] = {name: [] for name in (
+        "unit", "touchpoint", "conversion_probability", "visit_probability", "removal_effect",
+        "start_conversion_probability")}
+    start_probability: dict[str, float] = {}
+    for unit, unit_edges in sorted(by_unit.items()):
+        solution = solve_chain(unit_edges)
+        start_probability[unit] = solution.start_conversion_probability
+        parts["unit"] += [unit] * len(solution.nodes)
+        parts["touchpoint"] += list(solution.nodes)
+        parts["conversion_probability"] += solution.conversion_probability.tolist()
+        parts["visit_probability"] += solution.visit_probability.tolist()
+        parts["removal_effect"] += solution.removal_effect.tolist()
+        parts["start_conversion_probability"] += [solution.start_conversion_probability] * len(solution.nodes)
+    chain = pa.table(parts, schema=pa.schema([
+        ("unit", pa.string()), ("touchpoint", pa.string()), ("conversion_probability", pa.float64()),
+        ("visit_probability", pa.float64()), ("removal_effect", pa.float64()),
+        ("start_conversion_probability", pa.float64()),
+    ]))
     min_visits = ctx.settings.bottleneck_min_visits
     ctx.engine.register("touchpoint_chain", chain)
     try:
@@ -106,6 +122,6 @@ def build_graph_metrics(ctx: RunContext) -> Metadata:
         ctx.engine.unregister("touchpoint_chain")
     return {
         "rows": rows,
-        "start_conversion_probability": round(solution.start_conversion_probability, 6),
+        "start_conversion_probability": round(start_probability.get("journey", 0.0), 6),
         "bottleneck_min_visits": min_visits,
     }

@@ -95,6 +95,7 @@ class RunContext:
             "journey_lookback_seconds": _days_to_seconds(self.settings.journey_lookback_days),
             "funnel_window_seconds": _days_to_seconds(self.settings.funnel_window_days),
             "min_path_journeys": self.settings.min_path_journeys,
+            "units": list(self.settings.units),
             "max_identifiers_per_person": self.settings.max_identifiers_per_person,
             "min_row_ratio": self.settings.min_row_ratio,
             "max_persons_per_identifier": self.settings.max_persons_per_identifier,
@@ -375,23 +376,24 @@ DECLARED_STEPS: tuple[Step, ...] = (
     Step("core.sessions", build_sessions, "One row per session; incremental per person."),
     Step("core.journeys", build_journeys, "One row per person journey; incremental per person."),
     Step("core.journey_transitions", build_journey_transitions,
-         "Each journey's node-to-node transitions at touchpoint, channel and phase level; "
-         "incremental per person."),
-    _table_step("marts.transitions_by_scope", "Journey graph edges at touchpoint, channel and phase level."),
+         "Each journey's, session's and person's node-to-node transitions at touchpoint, channel "
+         "and phase level; incremental per person."),
+    _table_step("marts.transitions_by_scope",
+                "Graph edges at touchpoint, channel and phase level, per journey, session and person."),
     _table_step("marts.transitions", "Journey graph edges with START, CONVERSION and EXIT."),
     _table_step("marts.phase_funnel", "Persons per phase and drop-off."),
     Step("marts.path_steps", build_path_steps,
          "Each journey's steps before its first conversion, with rule-based attribution credit "
          "and the next step (the Markov model's edges); incremental per person."),
-    _table_step("marts.paths", "Top path variants with conversion rate."),
+    _table_step("marts.paths", "Top path variants with conversion rate, per journey, session and person."),
     _table_step("marts.unmapped_events",
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
     Step("marts.attribution", build_attribution,
          "Conversion credit per touchpoint and channel under seven attribution models.",
          reads=("marts.path_steps",)),
     Step("marts.touchpoint_graph_metrics", build_graph_metrics,
-         "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate.",
-         reads=("marts.transitions",)),
+         "Per unit (journey, session, person) and touchpoint: absorbing-Markov conversion "
+         "probability, removal effect, exit rate.", reads=("marts.transitions_by_scope",)),
     _table_step("marts.phase_funnel_breakdown",
                 "Phase funnel by first channel, first touchpoint and start month; any/strict order, "
                 "within the conversion window."),

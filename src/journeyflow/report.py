@@ -186,7 +186,8 @@ def graph_section(con: duckdb.DuckDBPyConnection) -> Section:
         return Section("graph", title, "<p>No transitions yet.</p>")
     if table_exists(con, "marts.touchpoint_graph_metrics"):
         metrics = _frame(con, "SELECT touchpoint, visits, exits, exit_rate, bottleneck_rank, "
-                              "conversion_probability, removal_effect FROM marts.touchpoint_graph_metrics")
+                              "conversion_probability, removal_effect FROM marts.touchpoint_graph_metrics "
+                              "WHERE unit = 'journey'")
     else:
         metrics = figures.graph_metrics(con, edges)
     threshold = int(edges["transitions"][min(GRAPH_EDGES, edges.height) - 1])
@@ -199,18 +200,18 @@ def graph_section(con: duckdb.DuckDBPyConnection) -> Section:
 def paths_section(con: duckdb.DuckDBPyConnection) -> Section:
     if not table_exists(con, "marts.paths"):
         return Section("paths", "Top paths to conversion and to drop-off", _missing("marts.paths"), False)
-    columns = "path_rank, touchpoint_path, journeys, conversions, journeys - conversions AS drop_offs, " \
-              "conversion_rate"
+    columns = ("path_rank, touchpoint_path, units AS journeys, conversions, "
+               "units - conversions AS drop_offs, conversion_rate")
     converting = _frame(
         con,
-        f"SELECT {columns} FROM marts.paths WHERE conversions > 0 AND NOT is_other "  # noqa: S608
+        f"SELECT {columns} FROM marts.paths WHERE unit = 'journey' AND conversions > 0 AND NOT is_other "  # noqa: S608
         "ORDER BY conversions DESC, path_rank LIMIT ?",
         [TOP_PATHS],
     )
     dropping = _frame(
         con,
-        f"SELECT {columns} FROM marts.paths WHERE journeys > conversions AND NOT is_other "  # noqa: S608
-        "ORDER BY journeys - conversions DESC, path_rank LIMIT ?",
+        f"SELECT {columns} FROM marts.paths WHERE unit = 'journey' AND units > conversions AND NOT is_other "  # noqa: S608
+        "ORDER BY units - conversions DESC, path_rank LIMIT ?",
         [TOP_PATHS],
     )
     body = (
