@@ -108,3 +108,13 @@ def test_a_setting_of_the_wrong_type_is_an_error(tmp_path, text, message):
         load_settings(config)
     [line] = caught.value.problems
     assert line.startswith(message), line
+
+
+def test_doctor_says_what_duckdb_gets(tmp_path):
+    from journeyflow.cli import duckdb_resources
+
+    given = Settings(warehouse=tmp_path / "jf.duckdb", duckdb_threads=1, duckdb_memory_limit="700MB")
+    assert duckdb_resources(given).startswith("1 threads (set), memory limit 700MB (set), spills to ")
+    derived = duckdb_resources(Settings(warehouse=tmp_path / "jf.duckdb"))
+    assert f"{machine.usable_cores()} threads (from the machine)" in derived
+    assert derived.endswith("(removed after the run)")
