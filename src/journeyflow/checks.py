@@ -81,16 +81,17 @@ def checks_for(table: str) -> tuple[Check, ...]:
 
 
 # Integrations GX imports when they are installed although the checks never use them (they validate
-# pandas frames): pyspark (the `spark` extra) alone was about a tenth of GX's import time.
-GX_UNUSED_INTEGRATIONS = ("pyspark",)
+# pandas frames): pyspark (the `spark` extra) and sqlalchemy (installed for Dagster). Without them
+# GX's import took 2.6 CPU seconds instead of 3.25 (3 runs each, docs/performance.md).
+GX_UNUSED_INTEGRATIONS = ("pyspark", "sqlalchemy")
 
 
 @functools.cache
 def _gx():  # noqa: ANN202 - the great_expectations module
     """great_expectations, imported once per process and only when a check runs (2.5-3.3 s: a run
-    pays it at its first check, `journeyflow query`/`report`/`sources` never do). Unless the Spark
-    engine loaded pyspark already, GX is imported as if pyspark were not installed; pyspark stays
-    importable afterwards."""
+    pays it at its first check, `journeyflow query`/`report`/`sources` never do). The integrations
+    not loaded yet (pyspark unless the Spark engine runs, sqlalchemy unless Dagster runs) look not
+    installed to GX; they stay importable afterwards."""
     blocked = [name for name in GX_UNUSED_INTEGRATIONS if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # type: ignore[assignment]  # `import pyspark` raises ImportError
