@@ -61,10 +61,13 @@ sample: install
 clean:
 	rm -rf warehouse .dagster .pytest_cache .ruff_cache
 
-# make bench BENCH_EVENTS="1000000 10000000 100000000" for the 100M run
+# make bench BENCH_EVENTS="1000000 10000000 100000000" for the 100M run; the same-work case (a plain
+# event log: journeyflow vs bare DuckDB vs polars, issue #24) at BENCH_SAME_WORK_EVENTS
 BENCH_EVENTS ?= 1000000 10000000
+BENCH_SAME_WORK_EVENTS ?= 1000000 10000000
 bench: install
 	$(BIN)/python -m benchmarks.bench --events $(BENCH_EVENTS)
+	$(BIN)/python -m benchmarks.same_work --events $(BENCH_SAME_WORK_EVENTS)
 
 # one nightly incremental day vs a full rebuild of a year of history (issue #7)
 BENCH_INCREMENTAL_EVENTS ?= 1000000

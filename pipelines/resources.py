@@ -46,6 +46,7 @@ class JourneyflowResource(dg.ConfigurableResource):
     late_data_lookback_days: int = _defaults.late_data_lookback_days
     min_row_ratio: float = _defaults.min_row_ratio
     duckdb_memory_limit: str | None = _defaults.duckdb_memory_limit
+    duckdb_threads: int | None = _defaults.duckdb_threads
     duckdb_temp_directory: str | None = _defaults.duckdb_temp_directory
     min_path_journeys: int = _defaults.min_path_journeys
     units: list[str] = list(_defaults.units)

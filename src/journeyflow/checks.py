@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,9 +80,33 @@ def checks_for(table: str) -> tuple[Check, ...]:
     return tuple(check for check in load_checks() if check.table == table)
 
 
+# Integrations GX imports when they are installed although the checks never use them (they validate
+# pandas frames): pyspark (the `spark` extra) and sqlalchemy (installed for Dagster). Without them
+# GX's import took 2.6 CPU seconds instead of 3.25 (3 runs each, docs/performance.md).
+GX_UNUSED_INTEGRATIONS = ("pyspark", "sqlalchemy")
+
+
+@functools.cache
+def _gx():  # noqa: ANN202 - the great_expectations module
+    """great_expectations, imported once per process and only when a check runs (2.5-3.3 s: a run
+    pays it at its first check, `journeyflow query`/`report`/`sources` never do). The integrations
+    not loaded yet (pyspark unless the Spark engine runs, sqlalchemy unless Dagster runs) look not
+    installed to GX; they stay importable afterwards."""
+    blocked = [name for name in GX_UNUSED_INTEGRATIONS if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import pyspark` raises ImportError
+    try:
+        import great_expectations
+    finally:
+        for name in blocked:
+            if sys.modules.get(name) is None:
+                del sys.modules[name]
+    return great_expectations
+
+
 @functools.cache
 def _gx_batch_definition():  # noqa: ANN202 - a GX object; imported lazily because GX loads slowly
-    import great_expectations as gx
+    gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -92,7 +117,7 @@ def _gx_batch_definition():  # noqa: ANN202 - a GX object; imported lazily becau
 
 def _expectation(spec: dict, params: dict[str, object]):  # noqa: ANN202 - a GX Expectation
     """{'expect_column_values_to_be_between': {...}} → the GX Expectation, with $params filled in."""
-    import great_expectations as gx
+    gx = _gx()
 
     (name, kwargs), = spec.items()
     cls = getattr(gx.expectations, "".join(part.title() for part in name.split("_")))
@@ -105,7 +130,7 @@ def _expectation(spec: dict, params: dict[str, object]):  # noqa: ANN202 - a GX 
 
 def run_check(con: duckdb.DuckDBPyConnection, check: Check, params: dict[str, object]) -> CheckOutcome:
     """Run the check's query in DuckDB and validate the result with its GX expectations."""
-    import great_expectations as gx
+    gx = _gx()
 
     frame = con.execute(check.query, used_params(check.query, params)).df()
     batch_definition = _gx_batch_definition()  # creates the GX context the suite needs

@@ -828,7 +828,21 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
     except Exception as exc:  # any problem with the file is reported, not raised
         checks.append(("taxonomy", False, f"{shorten_path(settings.taxonomy)}: {exc}"))
     checks.append(warehouse_check(settings.warehouse))
+    checks.append(("duckdb resources", True, duckdb_resources(settings)))
     return checks
+
+
+def duckdb_resources(settings: Settings) -> str:
+    """What a run gives DuckDB, and whether it was set or derived from the machine."""
+    from rich.markup import escape
+
+    def origin(value: object) -> str:
+        return "set" if value is not None else "from the machine"
+
+    spill = "set" if settings.duckdb_temp_directory is not None else "removed after the run"
+    return escape(f"{settings.threads} threads ({origin(settings.duckdb_threads)}), memory limit "
+                  f"{settings.memory_limit} ({origin(settings.duckdb_memory_limit)}), spills to "
+                  f"{shorten_path(settings.spill_dir)} ({spill})")
 
 
 def unread_inputs_check(settings: Settings) -> tuple[str, bool, str]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any, get_args, get_type_hints
 import yaml
 from pydantic import Field, Strict, TypeAdapter, ValidationError
 
+from journeyflow.machine import default_memory_limit, default_threads
 from journeyflow.scope import LoadScope
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -81,8 +82,12 @@ class Settings:
     late_data_lookback_days: int = 3
     # Warn when a table has fewer rows than this share of the previous run's
     min_row_ratio: float = 0.5
-    # DuckDB resources: a memory cap (e.g. "4GB") and where to spill when it is reached
+    # DuckDB resources (docs/performance.md "Memory and cores"): a memory cap (e.g. "4GB"; null:
+    # 1.5 GB per thread, at most half the machine's or container's memory), threads (null: every
+    # usable core) and where to spill beyond the cap (null: <warehouse folder>/<name>.spill, removed
+    # after the run)
     duckdb_memory_limit: str | None = None
+    duckdb_threads: int | None = None
     duckdb_temp_directory: str | None = None
     # Analytics: path variants seen in fewer journeys are grouped as "(other paths)"; the time-decay
     # attribution half-life; how far back last-non-direct attribution looks past direct visits;
@@ -128,6 +133,24 @@ class Settings:
     def raw_file(self) -> Path:
         """The raw layer's own file: the exports as they came, PII included, never published."""
         return self.warehouse.with_name(self.warehouse.stem + ".raw.duckdb")
+
+    @property
+    def spill_dir(self) -> Path:
+        """Where DuckDB spills beyond its memory limit: `duckdb_temp_directory`, else a folder beside
+        the working file that the run removes when it ends (`pipeline.open_run`)."""
+        if self.duckdb_temp_directory is not None:
+            return Path(self.duckdb_temp_directory)
+        return self.warehouse.with_name(self.warehouse.stem + ".spill")
+
+    @property
+    def threads(self) -> int:
+        """DuckDB's threads for a run: `duckdb_threads`, else every usable core."""
+        return self.duckdb_threads if self.duckdb_threads is not None else default_threads()
+
+    @property
+    def memory_limit(self) -> str:
+        """DuckDB's memory_limit for a run: `duckdb_memory_limit`, else one derived from the machine."""
+        return self.duckdb_memory_limit or default_memory_limit(self.threads)
 
     def day_scope(self, first_day: date, last_day: date | None = None) -> LoadScope:
         """The files a run for the days first_day..last_day reads: those days plus the lookback."""
@@ -261,8 +284,10 @@ _RULES: dict[str, tuple[tuple[object, ...], str]] = {
     "source_time_zones": ((), "source folder: IANA time zone, e.g. {hubspot: Europe/Berlin}"),
     "late_data_lookback_days": ((Field(ge=0),), "days ≥ 0"),
     "min_row_ratio": ((Field(ge=0, le=1),), "a share from 0 to 1"),
-    "duckdb_memory_limit": ((), 'e.g. "4GB", "500MB", "75%" of the memory, or null for DuckDB\'s default'),
-    "duckdb_temp_directory": ((), "a folder, or null for DuckDB's default"),
+    "duckdb_memory_limit": ((), 'e.g. "4GB", "500MB", "75%" of the memory, or null for 1.5 GB per thread, '
+                                "at most half the memory"),
+    "duckdb_threads": ((Field(ge=1),), "a count ≥ 1, or null for every usable core"),
+    "duckdb_temp_directory": ((), "a folder, or null for <warehouse folder>/<name>.spill"),
     "min_path_journeys": ((Field(ge=0),), "a count ≥ 0"),
     "units": ((), 'a list of "journey" (always included), "session", "person"'),
     "attribution_half_life_days": ((Field(gt=0),), "days > 0"),

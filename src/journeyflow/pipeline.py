@@ -9,12 +9,14 @@ the tables its Python code declares it reads and writes.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -152,20 +154,50 @@ def open_run(
     # the folder first, with the usual mode: readers (other users, BI tools) go through it to the
     # published warehouse, graph and Parquet snapshot
     settings.work_file.parent.mkdir(parents=True, exist_ok=True)
-    with private_files():  # created owner-only, if new
-        con = connect(settings.work_file, memory_limit=settings.duckdb_memory_limit,
-                      temp_directory=settings.duckdb_temp_directory, raw_file=settings.raw_file)
-    make_private(settings.work_file)  # an existing one, and a log left by a killed run
-    make_private(settings.raw_file)
-    try:
-        engine = open_engine(con, settings)
+    with _spill_folder(settings):
+        with private_files():  # created owner-only, if new
+            con = connect(settings.work_file, memory_limit=settings.memory_limit, threads=settings.threads,
+                          temp_directory=str(settings.spill_dir), raw_file=settings.raw_file)
+        make_private(settings.work_file)  # an existing one, and a log left by a killed run
+        make_private(settings.raw_file)
         try:
-            yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
-                             incremental and settings.engine == "duckdb", scope, utc_as_of(as_of))
+            engine = open_engine(con, settings)
+            try:
+                yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
+                                 incremental and settings.engine == "duckdb", scope,
+                                 utc_as_of(as_of))
+            finally:
+                engine.close()
         finally:
-            engine.close()
+            con.close()
+
+
+_OPEN_RUNS: dict[Path, int] = {}
+_OPEN_RUNS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _spill_folder(settings: Settings) -> Iterator[None]:
+    """The default spill folder (<warehouse folder>/<name>.spill) is removed when the last run of
+    this process that uses it ends, and at the start of the first (what a killed run left). Runs in
+    threads share one DuckDB database and its spill files, hence the count. A folder named in
+    `duckdb_temp_directory` is the user's: DuckDB removes its own files from it, nothing more."""
+    if settings.duckdb_temp_directory is not None:
+        yield
+        return
+    folder = settings.spill_dir
+    with _OPEN_RUNS_LOCK:
+        if not _OPEN_RUNS.get(folder):
+            shutil.rmtree(folder, ignore_errors=True)
+        _OPEN_RUNS[folder] = _OPEN_RUNS.get(folder, 0) + 1
+    try:
+        yield
     finally:
-        con.close()
+        with _OPEN_RUNS_LOCK:
+            _OPEN_RUNS[folder] -= 1
+            if not _OPEN_RUNS[folder]:
+                del _OPEN_RUNS[folder]
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def discard_work_file_without_raw_file(settings: Settings) -> None:

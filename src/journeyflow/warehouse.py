@@ -38,6 +38,7 @@ def connect(
     memory_limit: str | None = None,
     temp_directory: str | None = None,
     raw_file: Path | str | None = None,
+    threads: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the session settings every query relies on (UTC, schemas).
 
@@ -51,6 +52,8 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
+    if threads:
+        con.execute("SET threads = ?", [threads])
     if temp_directory:
         con.execute("SET temp_directory = ?", [temp_directory])
     if raw_file is not None:
