@@ -202,6 +202,12 @@ SOURCES: tuple[Source, ...] = (
         "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
         description="CES (customer effort) answers (1-7) by email or shop user id",
     ),
+    Source(
+        "raw.shopify_orders", "shopify",
+        ("orders*.csv", "orders*.csv.gz", "shopify_orders*.csv", "shopify_orders*.csv.gz"), "csv",
+        description="Shopify orders export (Orders > Export, CSV: one row per line item)",
+        header_keys=("name", "financial_status", "lineitem_quantity"),
+    ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",
