@@ -275,9 +275,11 @@ def _publish(ctx: RunContext) -> Metadata:
 
 
 STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
+AD_COST_SOURCES = ("staging.google_ads_campaigns",)  # read by sql/staging/ad_costs.sql
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",
+    "marts.channel_costs", "marts.attribution_costs",
     "marts.touchpoint_graph_metrics",
     "marts.phase_funnel_breakdown", "marts.phase_times",
     "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison", "marts.funnels",
@@ -301,6 +303,9 @@ STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary", ("staging.record_outcomes", "quality.unread_inputs"),
                 "Per file: rows read = loaded + rejected + duplicate; files no source reads as "
                 "'not read'."),
+    _table_step("staging.ad_costs", AD_COST_SOURCES,
+                "Paid media cost per platform, day, campaign and currency (not person-level: no "
+                "events); the latest report of each day."),
     Step("core.taxonomy_rules", (), _taxonomy, "The touchpoint taxonomy rules, one row per match."),
     _table_step("staging.identity_keys",
                 ("staging.events", "staging.zendesk_users", "staging.salesforce_contacts"),
@@ -340,6 +345,12 @@ STEPS: tuple[Step, ...] = (
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
     Step("marts.attribution", ("marts.path_steps",), build_attribution,
          "Conversion credit per touchpoint and channel under seven attribution models."),
+    _table_step("marts.channel_costs", ("staging.ad_costs", "core.touchpoints", "core.journeys"),
+                "Ad cost per channel, campaign and currency with the journeys it acquired: cost "
+                "per acquired journey, per conversion and ROAS (currencies never added)."),
+    _table_step("marts.attribution_costs", ("staging.ad_costs", "marts.path_steps", "core.touchpoints"),
+                "Per rule-based attribution model, channel, campaign and currency: credited "
+                "conversions and value, cost per conversion and ROAS."),
     Step("marts.touchpoint_graph_metrics", ("marts.transitions",), build_graph_metrics,
          "Per touchpoint: absorbing-Markov conversion probability, removal effect, exit rate."),
     _table_step("marts.phase_funnel_breakdown", ("core.touchpoints", "core.journeys"),

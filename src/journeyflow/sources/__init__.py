@@ -30,6 +30,9 @@ class Source:
     # csv: normalised header columns that identify the export when its file name matches no
     # pattern of the folder (HubSpot names an export after the view it came from)
     header_keys: tuple[str, ...] = ()
+    # csv: normalised columns of the header line; the lines above it (a report's title and date
+    # range, as Google Ads writes them) are skipped (landing.csv_header)
+    header_has: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -207,6 +210,11 @@ SOURCES: tuple[Source, ...] = (
         ("orders*.csv", "orders*.csv.gz", "shopify_orders*.csv", "shopify_orders*.csv.gz"), "csv",
         description="Shopify orders export (Orders > Export, CSV: one row per line item)",
         header_keys=("name", "financial_status", "lineitem_quantity"),
+    ),
+    Source(
+        "raw.google_ads_campaigns", "google_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="Google Ads campaign report (UI download, CSV: day × campaign with cost)",
+        header_has=("campaign", "cost"),
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
