@@ -9,8 +9,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from builders import ga4_event, write_ga4
-from conftest import open_build, rows
+from builders import ga4_event, write_csv, write_ga4
+from conftest import open_build, rows, settings_for
+from journeyflow.pipeline import run_pipeline
+from test_incremental import assert_equals_full_rebuild
+from test_shop_sources import SHOPIFY_HEADER, order_row, write_shop_input
 
 # The UI's download: report title, date range, then the table; numbers with thousands separators
 # quoted; the report's total rows at the end
@@ -155,5 +158,40 @@ def test_attribution_numbers_do_not_change_with_costs(ads_built, tmp_path):
     try:
         assert rows(con, "SELECT * FROM marts.attribution ORDER BY level, name") == with_costs
         assert rows(con, "SELECT count(*) FROM marts.channel_costs") == [(0,)]
+    finally:
+        con.close()
+
+
+def test_incremental_runs_with_shop_orders_and_ad_reports_equal_a_full_rebuild(tmp_path):
+    """A later Shopify export re-exports an order with a bigger refund and adds one; a later Google
+    Ads report repeats June 2 with another cost (the later file wins) and adds June 3."""
+    folder = tmp_path / "input"
+    write_ads_input(folder)
+    write_shop_input(folder)
+    report = folder / "google_ads" / "Campaign report.csv"
+    report.rename(folder / "google_ads" / "campaigns_2026-06-02.csv")
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    write_csv(folder / "shopify" / "orders_export_2.csv", SHOPIFY_HEADER, [
+        order_row("#1002", "anna@example.com", "2026-06-03 10:00:00 +0200", status="refunded",
+                  fulfilled="2026-06-04 09:00:00 +0200", total="30.00", qty="3", refunded="30.00"),
+        order_row("#1009", "ben@example.com", "2026-06-04 10:00:00 +0200", total="15.00"),
+    ])
+    (folder / "google_ads" / "campaigns_2026-06-03.csv").write_text(
+        "Campaign report\n\"June 2, 2026 - June 3, 2026\"\n"
+        "Campaign,Day,Campaign type,Currency code,Impr.,Clicks,Cost\n"
+        "summer_sale,2026-06-02,Search,EUR,600,12,55.00\n"
+        "summer_sale,2026-06-03,Search,EUR,300,6,25.00\n", encoding="utf-8")
+    results = run_pipeline(nightly, incremental=True)
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    try:
+        # June 2 from the later report (55, not 50), June 3 added: 100 + 55 + 25 = 180
+        assert rows(con, "SELECT days, cost FROM marts.channel_costs "
+                         "WHERE campaign_key = 'summer_sale' AND currency = 'EUR'") == [(3, 180.0)]
+        # #1002's refund is now 30 (its latest export)
+        assert rows(con, "SELECT value FROM staging.events WHERE source = 'shopify' "
+                         "AND source_record_id = '#1002' AND event_name = 'order_refunded'") == [(30.0,)]
     finally:
         con.close()
