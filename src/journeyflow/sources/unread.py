@@ -27,6 +27,9 @@ FOLDER_ALIASES = {
     "sfdc": "salesforce", "survey": "surveys", "nps": "surveys", "csat": "surveys",
     "hub_spot": "hubspot", "hubspot_export": "hubspot", "zendesk_support": "zendesk",
     "customs": "custom", "other": "custom",
+    "shop": "shopify", "shopify_orders": "shopify", "orders": "shopify",
+    "googleads": "google_ads", "google-ads": "google_ads", "adwords": "google_ads",
+    "google_ads_reports": "google_ads",
 }
 
 
