@@ -133,3 +133,59 @@ def test_bad_orders_land_in_quarantine_with_a_reason(shop_built):
         SELECT rows_read, rows_loaded, rows_rejected FROM quality.load_summary
         WHERE raw_table = 'raw.shopify_orders'
     """) == [(10, 4, 6)]
+
+
+# ---- WooCommerce -------------------------------------------------------------------------------
+# The order export's column keys as the "Import and Export of WooCommerce Orders" mapping names
+# them (a subset, in its order)
+WOO_HEADER = [
+    "order_id", "order_number", "order_date", "paid_date", "status", "shipping_total", "tax_total",
+    "discount_total", "order_total", "refunded_total", "order_currency", "payment_method",
+    "customer_email", "billing_first_name", "billing_last_name", "billing_email",
+]
+
+
+def woo_row(order_id: str, email: str, date: str, total: str, *, status: str = "completed",
+            refunded: str = "0.00", currency: str = "EUR", billing_email: str = "") -> list[str]:
+    return [order_id, order_id, date, date, status, "0.00", "0.00", "0.00", total, refunded,
+            currency, "stripe", email, "Dora", "Berg", billing_email]
+
+
+def test_woocommerce_orders_make_order_and_refund_events(build, tmp_path):
+    write_csv(tmp_path / "input" / "woocommerce" / "orders-2026-06-05.csv", WOO_HEADER, [
+        # 1: zone-less order_date read in UTC (the default zone): 10:00 UTC
+        woo_row("501", "dora@example.com", "2026-06-01 10:00:00", "99.90"),
+        # 2: the extensions' US date 6/2/2026 = June 2; refunded 20 of 40; customer_email empty,
+        # billing_email stands in; the refund goes to the latest date of the order (June 2)
+        woo_row("502", "", "6/2/2026 9:30:00", "40.00", status="refunded", refunded="20.00",
+                billing_email="dora@example.com"),
+        # 3-6: bad rows
+        woo_row("503", "", "2026-06-02 10:00:00", "10.00"),
+        woo_row("504", "erik@example.com", "2026-06-02 10:00:00", "ten"),
+        woo_row("505", "erik@example.com", "31.02.2026 10:00", "10.00"),
+        woo_row("506", "erik@example.com", "2026-06-02 10:00:00", "10.00", refunded="12.00"),
+    ])
+    con = build()
+    assert rows(con, """
+        SELECT source_record_id, event_name, strftime(occurred_at, '%Y-%m-%d %H:%M'), value, currency
+        FROM staging.events WHERE source = 'woocommerce' ORDER BY occurred_at, event_name
+    """) == [
+        ("501", "order_placed", "2026-06-01 10:00", 99.9, "EUR"),
+        ("502", "order_placed", "2026-06-02 09:30", 40.0, "EUR"),
+        ("502", "order_refunded", "2026-06-02 09:30", 20.0, "EUR"),
+    ]
+    # one person by email: first order purchase, second repeat purchase, then the refund
+    assert rows(con, """
+        SELECT touchpoint, phase, count(DISTINCT person_id) OVER () FROM core.touchpoints
+        WHERE source = 'woocommerce' ORDER BY touchpoint_number
+    """) == [("purchase", "acquisition", 1), ("repeat_purchase", "loyalty", 1),
+             ("order_refunded", "service", 1)]
+    assert rows(con, """
+        SELECT row_number, reason FROM quality.rejected_rows
+        WHERE raw_table = 'raw.woocommerce_orders' ORDER BY row_number
+    """) == [
+        (3, "missing customer_email and billing_email (an order of no known customer)"),
+        (4, "order_total is not a number: ten"),
+        (5, "order_date is not a timestamp: 31.02.2026 10:00"),
+        (6, "refunded_total is not between 0 and the order_total: 12.00"),
+    ]

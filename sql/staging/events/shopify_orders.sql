@@ -2,7 +2,8 @@
 -- order's latest export; never one per line item
 -- staging.events unions this file with every other source's (sql/staging/events.sql). The export
 -- gives no refund time: a refund is placed at the latest time the order row carries (Cancelled
--- at, Fulfilled at, Paid at, Created at), so it follows the purchase (docs/sources.md).
+-- at, Fulfilled at, Paid at), at least a second after Created at, so it follows the purchase
+-- (docs/sources.md).
 with order_rows as (
     select * from staging.shopify_orders where is_order_row
 ),
@@ -24,8 +25,10 @@ order_events as (
         o.*,
         coalesce(l.line_item_count, 0) as line_item_count,
         coalesce(l.item_count, 0) as item_count,
-        greatest(o.created_at, coalesce(o.paid_at, o.created_at), coalesce(o.fulfilled_at, o.created_at),
-                 coalesce(o.cancelled_at, o.created_at)) as refunded_at
+        -- at least a second after the order, so the refund follows the purchase
+        greatest(o.created_at + interval 1 second, coalesce(o.paid_at, o.created_at),
+                 coalesce(o.fulfilled_at, o.created_at), coalesce(o.cancelled_at, o.created_at))
+            as refunded_at
     from orders as o
     left join line_items as l on l._source_file = o._source_file and l.order_name = o.order_name
 )

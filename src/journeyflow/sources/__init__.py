@@ -212,6 +212,12 @@ SOURCES: tuple[Source, ...] = (
         header_keys=("name", "financial_status", "lineitem_quantity"),
     ),
     Source(
+        "raw.woocommerce_orders", "woocommerce", ("orders*.csv", "orders*.csv.gz"), "csv",
+        description="WooCommerce orders export (order export extensions' CSV, column keys "
+                    "order_id, order_date, order_total, ...)",
+        header_keys=("order_id", "order_total"),
+    ),
+    Source(
         "raw.google_ads_campaigns", "google_ads", ("*.csv", "*.csv.gz"), "csv",
         description="Google Ads campaign report (UI download, CSV: day × campaign with cost)",
         header_has=("campaign", "cost"),

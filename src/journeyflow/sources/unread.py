@@ -28,6 +28,7 @@ FOLDER_ALIASES = {
     "hub_spot": "hubspot", "hubspot_export": "hubspot", "zendesk_support": "zendesk",
     "customs": "custom", "other": "custom",
     "shop": "shopify", "shopify_orders": "shopify", "orders": "shopify",
+    "woo": "woocommerce", "woo_commerce": "woocommerce", "wc": "woocommerce",
     "googleads": "google_ads", "google-ads": "google_ads", "adwords": "google_ads",
     "google_ads_reports": "google_ads",
 }
