@@ -195,3 +195,57 @@ def test_incremental_runs_with_shop_orders_and_ad_reports_equal_a_full_rebuild(t
                          "AND source_record_id = '#1002' AND event_name = 'order_refunded'") == [(30.0,)]
     finally:
         con.close()
+
+
+# ---- Meta Ads Manager ----------------------------------------------------------------------------
+META_REPORT = (
+    # Export table data, campaign level, broken down by Day; the currency in the spend header
+    "Campaign name,Day,Amount spent (EUR),Impressions,Link clicks,Reporting starts,Reporting ends\n"
+    "summer_reels,2026-06-01,40.50,\"1,200\",30,2026-06-01,2026-06-01\n"
+    # a report without the Day breakdown, covering one day: counts for that day
+    "summer_reels,,9.50,300,5,2026-06-02,2026-06-02\n"
+    # bad rows: a week without the Day breakdown, spend not a number, no campaign
+    "summer_reels,,70.00,2000,50,2026-06-01,2026-06-07\n"
+    "summer_reels,2026-06-03,abc,10,1,2026-06-03,2026-06-03\n"
+    ",2026-06-03,1.00,10,1,2026-06-03,2026-06-03\n"
+)
+# the German UI's export of the same account: decimal commas, German headers, another currency
+META_REPORT_DE = (
+    "Kampagnenname,Tag,Ausgegebener Betrag (CHF),Impressionen,Link-Klicks,Berichtsbeginn,Berichtsende\n"
+    "summer_reels,01.06.2026,\"1.234,50\",\"2.000\",12,01.06.2026,01.06.2026\n"
+)
+
+
+def test_meta_ads_reports_in_english_and_german(build, tmp_path):
+    folder = tmp_path / "input"
+    (folder / "meta_ads").mkdir(parents=True)
+    (folder / "meta_ads" / "summer_reels_en.csv").write_text(META_REPORT, encoding="utf-8")
+    (folder / "meta_ads" / "summer_reels_de.csv").write_text(META_REPORT_DE, encoding="utf-8")
+    event = ga4_event(at(1, 10), "session_start", "m1", medium="paid_social", source="facebook")
+    event["collected_traffic_source"]["manual_campaign_name"] = "summer_reels"
+    write_ga4(folder, [event, ga4_event(at(1, 10, 30), "purchase", "m1", value=81.0)])
+    con = build()
+    assert rows(con, """
+        SELECT platform, channel, campaign, strftime(day, '%m-%d'), currency, impressions, clicks, cost
+        FROM staging.ad_costs ORDER BY day, currency
+    """) == [
+        # "1.234,50" CHF = 1234.5, "2.000" impressions = 2000
+        ("meta_ads", "social", "summer_reels", "06-01", "CHF", 2000, 12, 1234.5),
+        ("meta_ads", "social", "summer_reels", "06-01", "EUR", 1200, 30, 40.5),
+        ("meta_ads", "social", "summer_reels", "06-02", "EUR", 300, 5, 9.5),
+    ]
+    assert rows(con, """
+        SELECT regexp_extract(source_file, '[^/]+$'), row_number, reason FROM quality.rejected_rows
+        WHERE raw_table = 'raw.meta_ads_campaigns' ORDER BY 1, 2
+    """) == [
+        ("summer_reels_en.csv", 3,
+         "the row covers 2026-06-01 to 2026-06-07, not one day (export the report broken down by Day)"),
+        ("summer_reels_en.csv", 4, "Amount spent is not a number: abc"),
+        ("summer_reels_en.csv", 5, "missing Campaign name"),
+    ]
+    # CHF and EUR never added: m1 (June 1, paid social, 81 EUR) is acquired on both rows of June
+    # 1; its value counts on the EUR row only. EUR: 40.5 + 9.5 = 50, ROAS 81 / 50 = 1.62
+    assert rows(con, """
+        SELECT currency, cost, acquired_journeys, conversion_value, roas FROM marts.channel_costs
+        ORDER BY currency
+    """) == [("CHF", 1234.5, 1, 0.0, 0.0), ("EUR", 50.0, 1, 81.0, 1.62)]

@@ -1,22 +1,30 @@
--- grain: one row per ad platform, day, campaign and currency: the cost of paid media (not person-level,
--- so no events; marts.channel_costs joins it to journeys by channel and UTM campaign)
--- Reports overlap (a weekly download repeats days): a platform's day of a campaign comes from the
--- latest file that has it (file order, as for snapshot sources); that file's rows of the day are
--- added up (a report segmented further, by network or device, has several). Costs in two
+-- grain: one row per ad platform, day, campaign and currency: the cost of paid media (Google Ads, Meta
+-- Ads Manager reports; not person-level, so no events: marts.channel_costs joins it to journeys by
+-- channel and UTM campaign)
+-- Reports overlap (a weekly download repeats days): a platform's day of a campaign in a currency
+-- comes from the latest file that has it (file order, as for snapshot sources); that file's rows
+-- of the day are added up (a report segmented further, by network or device, has several). Costs in two
 -- currencies are never added: the currency is part of the grain.
--- day_start: the day's midnight in the platform's time zone ($google_ads_time_zone: the account's
--- zone, which the report does not carry), so journeys can be matched to the day they started.
+-- day_start: the day's midnight in the platform's time zone ($google_ads_time_zone,
+-- $meta_ads_time_zone: the account's zone, which the reports do not carry), so journeys can be
+-- matched to the day they started.
 with usable as (
     select platform, channel, campaign, campaign_id, day, currency, impressions, clicks, cost,
         _source_file
     from staging.google_ads_campaigns
     where _reject_reason is null and not _is_duplicate
+    union all
+    select platform, channel, campaign, campaign_id, day, currency, impressions, clicks, cost,
+        _source_file
+    from staging.meta_ads_campaigns
+    where _reject_reason is null and not _is_duplicate
 ),
 
 latest_file as (
-    select platform, campaign, day, max(_source_file) as _source_file
+    -- per currency: a report in another currency is another account's, not a re-export
+    select platform, campaign, day, currency, max(_source_file) as _source_file
     from usable
-    group by platform, campaign, day
+    group by platform, campaign, day, currency
 )
 
 select
@@ -29,7 +37,8 @@ select
     -- when
     u.day,
     timezone(
-        case u.platform when 'google_ads' then $google_ads_time_zone end, cast(u.day as timestamp)
+        case u.platform when 'google_ads' then $google_ads_time_zone else $meta_ads_time_zone end,
+        cast(u.day as timestamp)
     ) as day_start,
     -- measures
     u.currency,
@@ -41,6 +50,6 @@ select
 from usable as u
 join latest_file as f
     on f.platform = u.platform and f.campaign = u.campaign and f.day = u.day
-    and f._source_file = u._source_file
+    and f.currency = u.currency and f._source_file = u._source_file
 group by u.platform, u.channel, u.campaign, u.day, u.currency
 order by u.platform, u.campaign, u.day, u.currency

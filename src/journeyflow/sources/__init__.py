@@ -222,6 +222,11 @@ SOURCES: tuple[Source, ...] = (
         description="Google Ads campaign report (UI download, CSV: day × campaign with cost)",
         header_has=("campaign", "cost"),
     ),
+    Source(
+        "raw.meta_ads_campaigns", "meta_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="Meta Ads Manager export (Export table data, CSV: campaign by day with the "
+                    "amount spent)",
+    ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",
