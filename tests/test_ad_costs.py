@@ -249,3 +249,48 @@ def test_meta_ads_reports_in_english_and_german(build, tmp_path):
         SELECT currency, cost, acquired_journeys, conversion_value, roas FROM marts.channel_costs
         ORDER BY currency
     """) == [("CHF", 1234.5, 1, 0.0, 0.0), ("EUR", 50.0, 1, 81.0, 1.62)]
+
+
+# ---- LinkedIn Campaign Manager -------------------------------------------------------------------
+LINKEDIN_REPORT = (
+    # report lines above the table, as Campaign Manager writes them
+    "Campaign Performance Report (in UTC)\n"
+    "\"Report Start: 6/1/2026, 12:00 AM\"\n"
+    "\"Report End: 6/2/2026, 11:59 PM\"\n"
+    "\"Date Generated: 6/3/2026, 9:00 AM\"\n"
+    "Start Date (in UTC),Account Name,Campaign Group Name,Campaign Name,Campaign ID,Campaign Status,"
+    "Currency,Total Spent,Impressions,Clicks\n"
+    "6/1/2026,Example GmbH,Q2,cfo_webinar,512345,Active,EUR,\"1,200.00\",\"10,000\",80\n"
+    "6/2/2026,Example GmbH,Q2,cfo_webinar,512345,Active,EUR,300.00,2500,20\n"
+    "6/2/2026,Example GmbH,Q2,cfo_webinar,512345,Active,EUR,-5.00,10,1\n"
+    "2026-13-01,Example GmbH,Q2,cfo_webinar,512345,Active,EUR,5.00,10,1\n"
+    "6/2/2026,Example GmbH,Q2,cfo_webinar,512345,Active,,5.00,10,1\n"
+)
+
+
+def test_linkedin_campaign_manager_report(build, tmp_path):
+    folder = tmp_path / "input"
+    (folder / "linkedin_ads").mkdir(parents=True)
+    (folder / "linkedin_ads" / "campaign_performance_report.csv").write_text(LINKEDIN_REPORT, "utf-8")
+    event = ga4_event(at(2, 10), "session_start", "l1", medium="paid_social", source="linkedin")
+    event["collected_traffic_source"]["manual_campaign_name"] = "CFO_Webinar"
+    write_ga4(folder, [event])
+    con = build()
+    assert rows(con, """
+        SELECT platform, channel, campaign, strftime(day, '%m-%d'), currency, impressions, clicks, cost
+        FROM staging.ad_costs ORDER BY day
+    """) == [
+        ("linkedin_ads", "social", "cfo_webinar", "06-01", "EUR", 10000, 80, 1200.0),
+        ("linkedin_ads", "social", "cfo_webinar", "06-02", "EUR", 2500, 20, 300.0),
+    ]
+    assert rows(con, """
+        SELECT row_number, reason FROM quality.rejected_rows
+        WHERE raw_table = 'raw.linkedin_ads_campaigns' ORDER BY row_number
+    """) == [
+        (3, "Total Spent is negative: -5.00"),
+        (4, "Start Date (in UTC) is not a date: 2026-13-01"),
+        (5, "missing Currency"),
+    ]
+    # l1 began on June 2 with the campaign (case aside): 1 journey for 1200 + 300 = 1500
+    costs = "SELECT cost, acquired_journeys, cost_per_acquired_journey FROM marts.channel_costs"
+    assert rows(con, costs) == [(1500.0, 1, 1500.0)]

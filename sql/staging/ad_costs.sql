@@ -1,13 +1,13 @@
 -- grain: one row per ad platform, day, campaign and currency: the cost of paid media (Google Ads, Meta
--- Ads Manager reports; not person-level, so no events: marts.channel_costs joins it to journeys by
+-- Ads Manager, LinkedIn Campaign Manager reports; not person-level, so no events: marts.channel_costs joins it to journeys by
 -- channel and UTM campaign)
 -- Reports overlap (a weekly download repeats days): a platform's day of a campaign in a currency
 -- comes from the latest file that has it (file order, as for snapshot sources); that file's rows
 -- of the day are added up (a report segmented further, by network or device, has several). Costs in two
 -- currencies are never added: the currency is part of the grain.
 -- day_start: the day's midnight in the platform's time zone ($google_ads_time_zone,
--- $meta_ads_time_zone: the account's zone, which the reports do not carry), so journeys can be
--- matched to the day they started.
+-- $meta_ads_time_zone: the account's zone, which the reports do not carry; LinkedIn's are UTC),
+-- so journeys can be matched to the day they started.
 with usable as (
     select platform, channel, campaign, campaign_id, day, currency, impressions, clicks, cost,
         _source_file
@@ -17,6 +17,11 @@ with usable as (
     select platform, channel, campaign, campaign_id, day, currency, impressions, clicks, cost,
         _source_file
     from staging.meta_ads_campaigns
+    where _reject_reason is null and not _is_duplicate
+    union all
+    select platform, channel, campaign, campaign_id, day, currency, impressions, clicks, cost,
+        _source_file
+    from staging.linkedin_ads_campaigns
     where _reject_reason is null and not _is_duplicate
 ),
 
@@ -37,7 +42,12 @@ select
     -- when
     u.day,
     timezone(
-        case u.platform when 'google_ads' then $google_ads_time_zone else $meta_ads_time_zone end,
+        -- LinkedIn's report is in UTC days (its header says so)
+        case u.platform
+            when 'google_ads' then $google_ads_time_zone
+            when 'meta_ads' then $meta_ads_time_zone
+            else 'UTC'
+        end,
         cast(u.day as timestamp)
     ) as day_start,
     -- measures

@@ -276,7 +276,8 @@ def _publish(ctx: RunContext) -> Metadata:
 
 STAGED = tuple("staging." + s.raw_table.split(".")[1] for s in SOURCES)
 # read by sql/staging/ad_costs.sql
-AD_COST_SOURCES = ("staging.google_ads_campaigns", "staging.meta_ads_campaigns")
+AD_COST_SOURCES = ("staging.google_ads_campaigns", "staging.meta_ads_campaigns",
+                   "staging.linkedin_ads_campaigns")
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",

@@ -227,6 +227,12 @@ SOURCES: tuple[Source, ...] = (
         description="Meta Ads Manager export (Export table data, CSV: campaign by day with the "
                     "amount spent)",
     ),
+    Source(
+        "raw.linkedin_ads_campaigns", "linkedin_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="LinkedIn Campaign Manager campaign performance report (CSV, Daily: campaign "
+                    "by day with Total Spent)",
+        header_has=("campaign_name", "total_spent"),
+    ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

@@ -31,6 +31,7 @@ FOLDER_ALIASES = {
     "woo": "woocommerce", "woo_commerce": "woocommerce", "wc": "woocommerce",
     "googleads": "google_ads", "google-ads": "google_ads", "adwords": "google_ads",
     "google_ads_reports": "google_ads",
+    "linkedin": "linkedin_ads", "linkedin_campaign_manager": "linkedin_ads",
     "meta": "meta_ads", "facebook_ads": "meta_ads", "facebook": "meta_ads", "fb_ads": "meta_ads",
 }
 
