@@ -16,7 +16,7 @@ def shop_built(generated, tmp_path_factory):
     """The generated shop, ad, GA4 and HubSpot files (200 persons, seed 42), built once."""
     root, counts = generated
     base = tmp_path_factory.mktemp("generated_shop")
-    for folder in ("shopify", "google_ads", "ga4", "hubspot"):
+    for folder in ("shopify", "google_ads", "meta_ads", "ga4", "hubspot"):
         shutil.copytree(root / folder, base / "input" / folder)
     con = open_build(base)
     yield con, root, counts
@@ -45,9 +45,10 @@ def test_the_pipeline_takes_every_order_and_cost_row_but_the_defects(shop_built)
     con, root, counts = shop_built
     assert rows(con, """
         SELECT raw_table, rows_read, rows_rejected FROM quality.load_summary
-        WHERE raw_table IN ('raw.shopify_orders', 'raw.google_ads_campaigns') ORDER BY 1
-    """) == [(table, counts[kind], SHOP_DEFECT_ROWS[kind]) for table, kind in (
-        ("raw.google_ads_campaigns", "google_ads_campaigns"), ("raw.shopify_orders", "shopify_orders"))]
+        WHERE raw_table IN ('raw.shopify_orders', 'raw.google_ads_campaigns', 'raw.meta_ads_campaigns')
+        ORDER BY 1
+    """) == [(f"raw.{kind}", counts[kind], SHOP_DEFECT_ROWS[kind]) for kind in (
+        "google_ads_campaigns", "meta_ads_campaigns", "shopify_orders")]
     orders = read_csv(root / "shopify" / "orders_export_1.csv")[1:]
     order_names = {row[0] for row in orders if row[1]}  # the defect has no Email
     assert rows(con, "SELECT count(*) FROM staging.events WHERE event_name = 'order_placed'") == [
@@ -61,10 +62,12 @@ def test_the_pipeline_takes_every_order_and_cost_row_but_the_defects(shop_built)
               FROM core.touchpoints GROUP BY person_id) AS p ON p.person_id = t.person_id
         WHERE t.source = 'shopify' AND t.event_name = 'order_placed' GROUP BY 1, 2
     """) == [("repeat_purchase", "store", 0)]
-    # five campaigns in EUR, each with a cost every day of the report
+    # seven campaigns in EUR (five Google Ads, two Meta), each with a cost every day of the report
     costs = rows(con, "SELECT campaign, currency, days, acquired_journeys > 0 FROM marts.channel_costs "
                       "ORDER BY campaign")
     assert [(c, cur) for c, cur, _, _ in costs] == [
         ("brand_search", "EUR"), ("gdn_prospecting", "EUR"), ("gdn_remarketing", "EUR"),
-        ("generic_desks", "EUR"), ("spring_sale", "EUR")]
+        ("generic_desks", "EUR"), ("retargeting_q3", "EUR"), ("spring_sale", "EUR"),
+        ("summer_reels", "EUR")]
+    assert len({days for _, _, days, _ in costs}) == 1
     assert any(acquired for *_, acquired in costs)

@@ -28,7 +28,8 @@ SHOP_DEFECTS: dict[str, str] = {
 }
 """Injected defects of these exports; every one is exactly one extra record."""
 
-SHOP_DEFECT_ROWS: dict[str, int] = {"shopify_orders": 1, "google_ads_campaigns": 2}
+SHOP_DEFECT_ROWS: dict[str, int] = {"shopify_orders": 1, "google_ads_campaigns": 2,
+                                    "meta_ads_campaigns": 0}
 
 # Shopify's orders export columns (Orders > Export), in Shopify's order; those the sample leaves
 # empty (addresses, phones, notes) are kept so the file has the export's shape
@@ -47,18 +48,21 @@ _PRODUCTS = (("Desk lamp", 49.0), ("Monitor arm", 89.0), ("Cable tray", 19.0), (
 _CAMPAIGNS = (("brand_search", "Search", 18.0), ("spring_sale", "Search", 35.0),
               ("generic_desks", "Search", 42.0), ("gdn_prospecting", "Display", 25.0),
               ("gdn_remarketing", "Display", 12.0))
+# Meta Ads campaigns of the sample's paid-social sessions
+_META_CAMPAIGNS = (("summer_reels", 30.0), ("retargeting_q3", 15.0))
 STORE_SHARE = 0.4  # customers who also buy in the store
 REFUND_SHARE = 0.2  # store orders partly refunded
 
 
 def write_shop_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: int, end_us: int,
                        defects: bool) -> dict[str, int]:
-    """Write shopify/orders_export_1.csv and google_ads/campaign_report.csv; return records
-    written per file kind (with defects)."""
+    """Write shopify/orders_export_1.csv, google_ads/campaign_report.csv and
+    meta_ads/campaigns_by_day.csv; return records written per file kind (with defects)."""
     rng = np.random.default_rng([seed, 2 << 40, 5])
     return {"shopify_orders": _write_orders(rng, people, Path(out_dir) / "shopify", end_us, defects),
             "google_ads_campaigns": _write_google_ads(rng, Path(out_dir) / "google_ads", start_us,
-                                                      end_us, defects)}
+                                                      end_us, defects),
+            "meta_ads_campaigns": _write_meta_ads(rng, Path(out_dir) / "meta_ads", start_us, end_us)}
 
 
 def _shopify_time(us: int) -> str:
@@ -140,3 +144,23 @@ def _write_google_ads(rng: np.random.Generator, out: Path, start_us: int, end_us
         writer.writerow(["Campaign", "Day", "Campaign type", "Currency code", "Impr.", "Clicks", "Cost"])
         writer.writerows(rows)
     return written
+
+
+def _write_meta_ads(rng: np.random.Generator, out: Path, start_us: int, end_us: int) -> int:
+    """Ads Manager's Export table data: campaign level, broken down by Day, spend in EUR."""
+    days = [datetime.fromtimestamp((start_us + d * DAY_US) / 1e6, UTC).date()
+            for d in range((end_us - start_us + HOUR_US) // DAY_US)]
+    rows = []
+    for day in days:
+        for name, mean in _META_CAMPAIGNS:
+            cost = round(float(mean * rng.uniform(0.6, 1.4)), 2)
+            clicks = int(max(1, cost / 0.6 * rng.uniform(0.7, 1.3)))
+            rows.append([name, day.isoformat(), f"{cost:.2f}", str(int(clicks * rng.uniform(60, 120))),
+                         str(clicks), days[0].isoformat(), days[-1].isoformat()])
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "campaigns_by_day.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Campaign name", "Day", "Amount spent (EUR)", "Impressions", "Link clicks",
+                         "Reporting starts", "Reporting ends"])
+        writer.writerows(rows)
+    return len(rows)
