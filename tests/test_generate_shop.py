@@ -62,6 +62,11 @@ def test_the_pipeline_takes_every_order_and_cost_row_but_the_defects(shop_built)
               FROM core.touchpoints GROUP BY person_id) AS p ON p.person_id = t.person_id
         WHERE t.source = 'shopify' AND t.event_name = 'order_placed' GROUP BY 1, 2
     """) == [("repeat_purchase", "store", 0)]
+    # their refunds are the store's too (Source pos), in service
+    assert rows(con, """
+        SELECT DISTINCT touchpoint, channel, phase FROM core.touchpoints
+        WHERE source = 'shopify' AND event_name = 'order_refunded'
+    """) == [("order_refunded", "store", "service")]
     # seven campaigns in EUR (five Google Ads, two Meta), each with a cost every day of the report
     costs = rows(con, "SELECT campaign, currency, days, acquired_journeys > 0 FROM marts.channel_costs "
                       "ORDER BY campaign")
