@@ -34,7 +34,9 @@ parsed as (
         *,
         coalesce(
             try_cast(day_text as date),
-            cast(try_strptime(day_text, ['%a, %b %d, %Y', '%b %d, %Y', '%d.%m.%Y', '%m/%d/%Y']) as date)
+            -- `Mon, Jun 1, 2026`: the weekday dropped first (Spark cannot parse one)
+            cast(try_strptime(regexp_replace(day_text, '^[A-Za-z]{3}, ', ''),
+                              ['%b %d, %Y', '%d.%m.%Y', '%m/%d/%Y']) as date)
         ) as day,
         case when cost_text = '--' then 0 else {{ parse_export_amount(cost_text, _delimiter) }} end as cost,
         -- whole numbers with `,` `.` or space grouping thousands
