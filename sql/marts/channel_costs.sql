@@ -18,8 +18,8 @@ with costs as (
         min(day) as first_day,
         max(day) as last_day,
         count(distinct day) as days,
-        sum(impressions) as impressions,
-        sum(clicks) as clicks,
+        cast(sum(impressions) as bigint) as impressions,
+        cast(sum(clicks) as bigint) as clicks,
         list_sum(list_sort(list(cost))) as cost
     from staging.ad_costs
     group by channel, campaign_key, currency

@@ -52,8 +52,8 @@ select
     ) as day_start,
     -- measures
     u.currency,
-    sum(coalesce(u.impressions, 0)) as impressions,
-    sum(coalesce(u.clicks, 0)) as clicks,
+    cast(sum(coalesce(u.impressions, 0)) as bigint) as impressions,
+    cast(sum(coalesce(u.clicks, 0)) as bigint) as clicks,
     -- added in ascending order: a DOUBLE sum depends on the order rows come in (docs/metrics.md)
     list_sum(list_sort(list(u.cost))) as cost,
     any_value(u._source_file) as _source_file
