@@ -105,8 +105,10 @@ def independent_count(case: Crafted) -> int | None:
     if case.rule == "lines":  # NDJSON, TSV: split at LF; a line of only spaces and tabs is blank
         return sum(1 for line in data.split(b"\n") if line.rstrip(b"\r").strip(b" \t"))
     text = data.decode("utf-8", "surrogateescape")  # the structure is ASCII in every encoding here
-    if case.rule.startswith("csv"):
-        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=case.rule[3:] or ",") if r]
+    rule, _, above = case.rule.partition("@")  # csv@2: two report lines above the header
+    if rule.startswith("csv"):
+        text = "".join(text.splitlines(keepends=True)[int(above or 0):])
+        records = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=rule[3:] or ",") if r]
         return len(records) - 1 if records else None  # after the header
     try:
         document = json.loads(text, strict=False)  # a raw control byte in a string is no split error
@@ -450,6 +452,43 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                                              [sf_id("008", 3), opp[1], "Closed Won", "10", "2026-06-10",
                                               "2026-06-02T12:00:00Z"]]),
                   "csv", 1, 2)
+    # --- shop orders and ad reports ----------------------------------------------------------------
+    shop_header = ["Name", "Email", "Financial Status", "Currency", "Total", "Created at",
+                   "Lineitem quantity", "Lineitem name", "Lineitem price", "Refunded Amount"]
+    yield Crafted("shopify_total_not_a_number", "shopify/orders_export_1.csv",
+                  csv_bytes(shop_header, [
+                      ["#1", "a@example.com", "paid", "EUR", "10.00", "2026-06-01 10:00:00 +0200", "1", "Mug",
+                       "10.00", "0.00"],
+                      ["#1", "a@example.com", "", "", "", "2026-06-01 10:00:00 +0200", "1", "Tote", "5.00",
+                       ""],
+                      ["#2", "b@example.com", "paid", "EUR", "ten", "2026-06-01 10:00:00 +0200", "1", "Mug",
+                       "10.00", "0.00"]]),
+                  "csv", 2, 1, reason="Total is not a number")
+    yield Crafted("woocommerce_without_email", "woocommerce/orders.csv",
+                  csv_bytes(["order_id", "order_date", "status", "order_total", "order_currency",
+                             "customer_email", "billing_email"], [
+                      ["11", "2026-06-01 10:00:00", "completed", "10.00", "EUR", "c@example.com", ""],
+                      ["12", "2026-06-01 10:00:00", "completed", "10.00", "EUR", "", ""]]),
+                  "csv", 1, 1, reason="missing customer_email and billing_email")
+    yield Crafted("google_ads_report_total_row", "google_ads/Campaign report.csv",
+                  b'Campaign report\r\n"June 1, 2026 - June 1, 2026"\r\n'
+                  + csv_bytes(["Campaign", "Day", "Currency code", "Impr.", "Clicks", "Cost"], [
+                      ["brand", "2026-06-01", "EUR", "1,000", "10", "12.50"],
+                      ["Total: Account", "", "EUR", "1,000", "10", "12.50"]]),
+                  "csv@2", 1, 1, reason="a total row of the report")
+    yield Crafted("meta_ads_week_without_day", "meta_ads/report.csv",
+                  csv_bytes(["Campaign name", "Day", "Amount spent (EUR)", "Impressions", "Link clicks",
+                             "Reporting starts", "Reporting ends"], [
+                      ["reels", "2026-06-01", "5.00", "100", "3", "2026-06-01", "2026-06-01"],
+                      ["reels", "", "35.00", "700", "21", "2026-06-01", "2026-06-07"]]),
+                  "csv", 1, 1, reason="not one day")
+    yield Crafted("linkedin_ads_negative_spend", "linkedin_ads/report.csv",
+                  b'Campaign Performance Report (in UTC)\r\n"Report Start: 6/1/2026, 12:00 AM"\r\n'
+                  + csv_bytes(["Start Date (in UTC)", "Campaign Name", "Currency", "Total Spent",
+                               "Impressions", "Clicks"], [
+                      ["6/1/2026", "webinar", "EUR", "20.00", "400", "4"],
+                      ["6/1/2026", "webinar", "EUR", "-1.00", "1", "0"]]),
+                  "csv@2", 1, 1, reason="Total Spent is negative")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

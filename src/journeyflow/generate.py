@@ -1221,6 +1221,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
     # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
     counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
                                defects))
+    # shop orders and ad spend, on their own stream too (generate_shop.py)
+    from journeyflow.generate_shop import write_shop_exports  # it imports this module
+
+    counts.update(write_shop_exports(out_dir, people, seed, start_us, end_us, defects))
     return counts
 
 

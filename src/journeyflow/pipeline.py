@@ -361,6 +361,7 @@ def _publish(ctx: RunContext) -> Metadata:
 MARTS = ("marts.transitions", "marts.phase_funnel")
 ANALYTICS_MARTS = (
     "marts.transitions_by_scope", "marts.paths", "marts.unmapped_events", "marts.attribution",
+    "marts.channel_costs", "marts.attribution_costs",
     "marts.touchpoint_graph_metrics",
     "marts.phase_funnel_breakdown", "marts.phase_times",
     "marts.touchpoint_kpis", "marts.segment_journeys", "marts.segment_comparison", "marts.funnels",
@@ -385,6 +386,9 @@ DECLARED_STEPS: tuple[Step, ...] = (
     _table_step("quality.load_summary",
                 "Per file: rows read = loaded + rejected + duplicate; files no source reads as "
                 "'not read'."),
+    _table_step("staging.ad_costs",
+                "Paid media cost per platform, day, campaign and currency (not person-level: no "
+                "events); the latest report of each day."),
     Step("core.taxonomy_rules", _taxonomy, "The touchpoint taxonomy rules, one row per match.",
          writes=("core.taxonomy_rules", "core.phases")),
     _table_step("staging.identity_keys",
@@ -423,6 +427,12 @@ DECLARED_STEPS: tuple[Step, ...] = (
     Step("marts.attribution", build_attribution,
          "Conversion credit per touchpoint and channel under seven attribution models.",
          reads=("marts.path_steps",)),
+    _table_step("marts.channel_costs",
+                "Ad cost per channel, campaign and currency with the journeys it acquired: cost "
+                "per acquired journey, per conversion and ROAS (currencies never added)."),
+    _table_step("marts.attribution_costs",
+                "Per rule-based attribution model, channel, campaign and currency: credited "
+                "conversions and value, cost per conversion and ROAS."),
     Step("marts.touchpoint_graph_metrics", build_graph_metrics,
          "Per unit (journey, session, person) and touchpoint: absorbing-Markov conversion "
          "probability, removal effect, exit rate.", reads=("marts.transitions_by_scope",)),

@@ -30,6 +30,9 @@ class Source:
     # csv: normalised header columns that identify the export when its file name matches no
     # pattern of the folder (HubSpot names an export after the view it came from)
     header_keys: tuple[str, ...] = ()
+    # csv: normalised columns of the header line; the lines above it (a report's title and date
+    # range, as Google Ads writes them) are skipped (landing.csv_header)
+    header_has: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -201,6 +204,34 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.survey_ces", "surveys", ("ces*.csv", "ces*.csv.gz"), "csv",
         description="CES (customer effort) answers (1-7) by email or shop user id",
+    ),
+    Source(
+        "raw.shopify_orders", "shopify",
+        ("orders*.csv", "orders*.csv.gz", "shopify_orders*.csv", "shopify_orders*.csv.gz"), "csv",
+        description="Shopify orders export (Orders > Export, CSV: one row per line item)",
+        header_keys=("name", "financial_status", "lineitem_quantity"),
+    ),
+    Source(
+        "raw.woocommerce_orders", "woocommerce", ("orders*.csv", "orders*.csv.gz"), "csv",
+        description="WooCommerce orders export (order export extensions' CSV, column keys "
+                    "order_id, order_date, order_total, ...)",
+        header_keys=("order_id", "order_total"),
+    ),
+    Source(
+        "raw.google_ads_campaigns", "google_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="Google Ads campaign report (UI download, CSV: day × campaign with cost)",
+        header_has=("campaign", "cost"),
+    ),
+    Source(
+        "raw.meta_ads_campaigns", "meta_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="Meta Ads Manager export (Export table data, CSV: campaign by day with the "
+                    "amount spent)",
+    ),
+    Source(
+        "raw.linkedin_ads_campaigns", "linkedin_ads", ("*.csv", "*.csv.gz"), "csv",
+        description="LinkedIn Campaign Manager campaign performance report (CSV, Daily: campaign "
+                    "by day with Total Spent)",
+        header_has=("campaign_name", "total_spent"),
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(

@@ -950,6 +950,9 @@ def land_json_list(
                     {"mark": REPLACEMENT, "reason": "; or ".join(reasons)})
 
 
+HEADER_SEARCH_LINES = 10  # csv_header: how far down a report's header may start
+
+
 def normalise_header(name: str) -> str:
     """'Date entered "Closed Won (Sales Pipeline)"' -> date_entered_closed_won_sales_pipeline."""
     name = name.lstrip("\ufeff")
@@ -968,16 +971,34 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def csv_header(path: Path) -> tuple[list[str], str, int]:
-    """The header's column titles, the file's separator (`detect_delimiter`) and how many blank
-    lines come before the header, read by Python's csv module: the header names the columns,
+def csv_header(path: Path, header_has: tuple[str, ...] = ()) -> tuple[list[str], str, int]:
+    """The header's column titles, the file's separator (`detect_delimiter`) and how many lines
+    come before the header, read by Python's csv module: the header names the columns,
     DuckDB's sniffer never guesses them (it gave up on a file whose last row had an unclosed
-    quote, and so rejected the whole file)."""
+    quote, and so rejected the whole file).
+
+    Blank lines before the header are skipped; with `header_has` (normalised column names), so are
+    the lines above the first of the next HEADER_SEARCH_LINES lines that has them all: a report's
+    title and date range above its table (Google Ads). None has them: the first line is the header.
+    """
     csv.field_size_limit(max(csv.field_size_limit(), path.stat().st_size + 1))
     with path.open(encoding="utf-8", newline="") as handle:
         blank, line = 0, handle.readline()
         while line and not line.strip():
             blank, line = blank + 1, handle.readline()
+        if header_has:
+            above = [line] + [handle.readline() for _ in range(HEADER_SEARCH_LINES - 1)]
+            for skipped, candidate in enumerate(above):
+                columns = next(csv.reader([candidate], delimiter=detect_delimiter(candidate)), [])
+                if set(header_has) <= {normalise_header(column) for column in columns}:
+                    blank += skipped
+                    break
+            else:
+                skipped = 0
+            line = above[skipped]
+            handle.seek(0)
+            for _ in range(blank + 1):
+                handle.readline()
         delimiter = detect_delimiter(line)
         return next(csv.reader(chain([line], handle), delimiter=delimiter), []), delimiter, blank
 
@@ -994,7 +1015,10 @@ def land_csv(
     Python's csv module instead (`csv_batches`), for a file DuckDB's reader fails on as a whole.
     A header-only file lands nothing and is no error.
     """
-    header, delimiter, blank = csv_header(text.path)
+    header, delimiter, blank = csv_header(text.path, source.header_has)
+    # DuckDB's `skip` lands nothing below a quoted title line (a report's date range, 2.0.1): such
+    # a report, a small file, is read by Python's csv module
+    exact = exact or bool(source.header_has and blank)
     keys: dict[str, str] = {}  # c1, c2, ... -> normalised header
     for number, title in enumerate(header, 1):
         key = normalise_header(title)
@@ -1014,7 +1038,7 @@ def land_csv(
     """
     params = {"load_id": load_id, "file": name, "encoding": text.encoding, "delim": delimiter}
     if exact:
-        for rows, errors in csv_batches(text.path, delimiter, len(keys)):
+        for rows, errors in csv_batches(text.path, delimiter, len(keys), blank):
             con.register("landing_rows", rows)
             try:
                 con.execute(insert.format(rows="SELECT * FROM landing_rows"), params)
@@ -1070,7 +1094,7 @@ def land_csv(
 
 
 def csv_batches(
-    path: Path, delimiter: str, width: int
+    path: Path, delimiter: str, width: int, skip: int = 0
 ) -> Iterator[tuple[pa.Table, list[tuple[int, str, str]]]]:
     """The records after the header, read by Python's csv module, CSV_BATCH_ROWS at a time:
     (a table of the good ones, `record_number` and `c1`..`cN`, empty fields null; the bad ones as
@@ -1084,6 +1108,8 @@ def csv_batches(
     good: list[list[str]] = []
     bad: list[tuple[int, str, str]] = []
     with path.open(encoding="utf-8", newline="") as handle:
+        for _ in range(skip):  # the lines above the header (csv_header)
+            handle.readline()
         records = (fields for fields in csv.reader(handle, delimiter=delimiter) if fields)
         next(records, None)  # the header
         for number, fields in enumerate(records, start=1):

@@ -27,6 +27,12 @@ FOLDER_ALIASES = {
     "sfdc": "salesforce", "survey": "surveys", "nps": "surveys", "csat": "surveys",
     "hub_spot": "hubspot", "hubspot_export": "hubspot", "zendesk_support": "zendesk",
     "customs": "custom", "other": "custom",
+    "shop": "shopify", "shopify_orders": "shopify", "orders": "shopify",
+    "woo": "woocommerce", "woo_commerce": "woocommerce", "wc": "woocommerce",
+    "googleads": "google_ads", "google-ads": "google_ads", "adwords": "google_ads",
+    "google_ads_reports": "google_ads",
+    "linkedin": "linkedin_ads", "linkedin_campaign_manager": "linkedin_ads",
+    "meta": "meta_ads", "facebook_ads": "meta_ads", "facebook": "meta_ads", "fb_ads": "meta_ads",
 }
 
 
