@@ -38,6 +38,7 @@ import sqlglot
 from sqlglot import exp
 
 from journeyflow.engines.transpile import parse
+from journeyflow.sql_refs import tables_in
 from journeyflow.warehouse import SQL_DIR, expand_sql
 
 HEADER = "-- model:"
@@ -189,7 +190,7 @@ def _tables_and_params(query: str) -> tuple[frozenset[str], frozenset[str]]:
     if cached is not None:
         return frozenset(cached[0]), frozenset(cached[1])
     tree = parse(query)
-    tables = frozenset(f"{t.db}.{t.name}" for t in tree.find_all(exp.Table) if t.db)
+    tables = frozenset(tables_in(tree))
     params = frozenset(p.name for p in tree.find_all(exp.Placeholder) if p.name)
     _parse_cache()[digest] = [sorted(tables), sorted(params)]
     _PARSE_CACHE_CHANGED.append(digest)

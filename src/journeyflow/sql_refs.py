@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import sqlglot
 from sqlglot import exp
+
+from journeyflow.engines.transpile import parse
 
 DIALECT = "duckdb"
 
 
 @lru_cache(maxsize=256)
 def _parse(query: str) -> exp.Expression:
-    return sqlglot.parse_one(query, read=DIALECT)
+    return parse(query)
 
 
 def _table_name(table: exp.Table) -> str:
@@ -36,9 +37,14 @@ def _references(tree: exp.Expression) -> list[exp.Table]:
             if table.name and not (not table.db and table.name in ctes)]
 
 
+def tables_in(tree: exp.Expression) -> set[str]:
+    """The schema-qualified tables and views a parsed query reads (`raw.ga4_events`)."""
+    return {_table_name(table) for table in _references(tree) if table.db}
+
+
 def tables_read(query: str) -> set[str]:
     """The schema-qualified tables and views `query` reads (`raw.ga4_events`, `core.touchpoints`)."""
-    return {_table_name(table) for table in _references(_parse(query)) if table.db}
+    return tables_in(_parse(query))
 
 
 def reading(query: str, table: str, instead: str) -> str:
