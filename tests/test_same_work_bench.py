@@ -74,3 +74,12 @@ def test_the_generated_log(tmp_path, monkeypatch):
     assert latest < same_work.HISTORY_START + timedelta(days=same_work.HISTORY_DAYS + 1)
     assert latest < datetime.now(UTC)
     assert "name: plain_log" in (log.parent / "source.yaml").read_text()
+
+
+def test_a_child_is_measured_on_its_own(tmp_path):
+    # each child's own peak: 200 MB and more for the one that allocates it, little for the other
+    grow = "x = bytearray(200 * 2**20); x[::4096] = b'1' * len(x[::4096])"
+    measured = same_work.run_measured([sys.executable, "-c", grow], tmp_path, tmp_path / "grow.log")
+    small = same_work.run_measured([sys.executable, "-c", "pass"], tmp_path, tmp_path / "small.log")
+    assert measured.peak_rss_mb >= 200
+    assert small.peak_rss_mb < 150  # not this test process's peak
