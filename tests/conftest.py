@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,10 @@ import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+# pytest-xdist's workers inherit COLUMNS=80 from execnet, and rich fixes a console's width from
+# COLUMNS when the console is made (journeyflow.cli's, at import): the tests that give the CLI
+# `env={"COLUMNS": ...}` or rely on the default width would see 80 under `make test` alone
+os.environ.pop("COLUMNS", None)
 
 from journeyflow.config import Settings  # noqa: E402
 from journeyflow.pipeline import run_pipeline  # noqa: E402

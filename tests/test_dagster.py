@@ -62,7 +62,8 @@ def test_every_step_runs_after_the_steps_whose_tables_it_reads():
     for step in STEPS:
         assert set(step.deps) <= seen, step.name
         seen.add(step.name)
-    assert STEPS_BY_NAME["marts.touchpoint_graph_metrics"].deps == ("core.touchpoints", "marts.transitions")
+    assert STEPS_BY_NAME["marts.touchpoint_graph_metrics"].deps == (
+        "core.touchpoints", "marts.transitions_by_scope")
     assert "core.taxonomy_rules" in STEPS_BY_NAME["core.journeys"].deps  # it writes core.phases
 
 
