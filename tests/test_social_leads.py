@@ -1,5 +1,6 @@
-"""Meta (Facebook/Instagram) Lead Ads leads download: a hand-made file with Meta's own columns, every
-expected event worked out by hand in the comments (T0 = 2026-06-01 09:00 UTC)."""
+"""Social lead forms: Meta (Facebook/Instagram) Lead Ads and LinkedIn Lead Gen Forms downloads, hand-made
+files with the vendors' columns, every expected event worked out by hand in the comments
+(T0 = 2026-06-01 09:00 UTC)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,8 +152,15 @@ def test_incremental_runs_with_lead_downloads_equal_a_full_rebuild(tmp_path):
     and adds one: the lead is one event, from its latest download."""
     folder = tmp_path / "input"
     write_leads_input(folder)
+    write_csv(folder / "linkedin_leads" / "leads_1.csv", LINKEDIN_LEADS_HEADER, [
+        li_lead("li-1", "anna@example.com", "2026-06-01T09:00:00Z"),
+        li_lead("li-2", "ben@example.com", "2026-06-02T09:00:00Z")])
     nightly = settings_for(folder, tmp_path / "nightly")
     run_pipeline(nightly, incremental=True)
+    # LinkedIn: a later download repeats li-1 under another campaign and adds li-7
+    write_csv(folder / "linkedin_leads" / "leads_2.csv", LINKEDIN_LEADS_HEADER, [
+        li_lead("li-1", "anna@example.com", "2026-06-01T09:00:00Z", campaign="webinar_q3"),
+        li_lead("li-7", "erik@example.com", "2026-06-04T09:00:00Z")])
     write_csv(folder / "meta_leads" / "Demo_request_leads_2026-06-06.csv", META_LEADS_HEADER, [
         lead("l:5001", "2026-06-01T11:00:00+02:00", "anna@example.com", campaign="spring_leads_v2"),
         lead("l:5008", "2026-06-04T08:00:00+00:00", "erik@example.com"),
@@ -165,5 +173,76 @@ def test_incremental_runs_with_lead_downloads_equal_a_full_rebuild(tmp_path):
         # l:5001 once, with the later file's campaign; l:5002, l:5007 and the new l:5008: 4 leads
         assert rows(con, "SELECT count(*), count(*) FILTER (WHERE utm_campaign = 'spring_leads_v2') "
                          "FROM staging.events WHERE source = 'meta_leads'") == [(4, 1)]
+        # LinkedIn: li-1 (webinar_q3, the later file), li-2, li-7
+        assert rows(con, "SELECT source_record_id, utm_campaign FROM staging.events "
+                         "WHERE source = 'linkedin_leads' ORDER BY 1") == [
+            ("li-1", "webinar_q3"), ("li-2", "webinar_q2"), ("li-7", "webinar_q2")]
     finally:
         con.close()
+
+
+# ---- LinkedIn Lead Gen Forms ---------------------------------------------------------------------
+# The column names commonly seen in Campaign Manager's leads download; LinkedIn's docs do not list
+# them (docs/sources.md), so the reader also takes the alternatives the second file uses
+LINKEDIN_LEADS_HEADER = [
+    "Lead ID", "First Name", "Last Name", "Email Address", "Company Name", "Job Title",
+    "Campaign Name", "Campaign ID", "Form Name", "Form ID", "Lead Type", "Lead Submitted At",
+]
+
+
+def li_lead(lead_id: str, email: str, submitted: str, *, campaign: str = "webinar_q2",
+            lead_type: str = "SPONSORED") -> list[str]:
+    return [lead_id, "Anna", "Schmidt", email, "Acme GmbH", "CTO", campaign, "cm-77",
+            "Webinar sign-up", "lf-5", lead_type, submitted]
+
+
+def test_linkedin_leads_make_social_lead_form_touchpoints(build, tmp_path):
+    folder = tmp_path / "input"
+    write_csv(folder / "linkedin_leads" / "leads_webinar.csv", LINKEDIN_LEADS_HEADER, [
+        # 1: Anna, sponsored: 2026-06-01 09:00 UTC; stitches to her HubSpot contact
+        li_lead("li-1", "ANNA@example.com", "2026-06-01T09:00:00Z"),
+        # 2: Ben from a LinkedIn event page (organic): 06-02 10:30 UTC, no campaign needed
+        li_lead("li-2", "ben@example.com", "2026-06-02 10:30:00+00:00", campaign="", lead_type="EVENT"),
+        # 3-6: bad leads
+        li_lead("li-3", "", "2026-06-02T10:00:00Z"),
+        li_lead("li-4", "carl@example.com", "31.02.2026 10:00"),
+        li_lead("li-5", "carl@example.com", "2026-06-02T10:00:00Z", lead_type="NEWSLETTER"),
+        li_lead("li-6", "carl@example.com", "2026-06-02T10:00:00Z", campaign=""),
+    ])
+    # a download with the other column names and no Lead ID: Dora, sponsored, 06-03 08:00 UTC
+    write_csv(folder / "linkedin_leads" / "leads_demo.csv",
+              ["First Name", "Last Name", "Email", "Campaign Name", "Form Name", "Submitted At"],
+              [["Dora", "Berg", "dora@example.com", "demo_q2", "Demo", "2026-06-03T08:00:00Z"]])
+    write_csv(folder / "hubspot" / "contacts.csv", CONTACT_HEADER, [
+        hubspot_contact("101", "anna@example.com", "2026-05-30T09:00:00Z"),
+    ])
+    con = build()
+    assert rows(con, """
+        SELECT strftime(t.occurred_at, '%Y-%m-%d %H:%M'), t.touchpoint, t.category, t.phase,
+               e.utm_source, e.utm_medium, e.utm_campaign, e.origin,
+               bool_or(o.source = 'hubspot') AS has_contact
+        FROM core.touchpoints AS t
+        JOIN staging.events AS e ON e.source = t.source AND e.occurred_at = t.occurred_at
+        JOIN core.touchpoints AS o ON o.person_id = t.person_id
+        WHERE t.source = 'linkedin_leads'
+        GROUP BY ALL ORDER BY 1
+    """) == [
+        ("2026-06-01 09:00", "paid_social_lead_form", "paid", "consideration", "linkedin",
+         "paid_social", "webinar_q2", "sponsored", True),
+        ("2026-06-02 10:30", "social_lead_form", "shared", "consideration", "linkedin", "social",
+         None, "event", False),
+        ("2026-06-03 08:00", "paid_social_lead_form", "paid", "consideration", "linkedin",
+         "paid_social", "demo_q2", "sponsored", False),
+    ]
+    assert rows(con, """
+        SELECT row_number, reason FROM quality.rejected_rows
+        WHERE raw_table = 'raw.linkedin_leads' ORDER BY source_file, row_number
+    """) == [
+        (3, "missing Email Address (a lead of no known person: nobody to attach it to)"),
+        (4, "Lead Submitted At is not a timestamp: 31.02.2026 10:00"),
+        (5, "Lead Type is not one LinkedIn names (SPONSORED, EVENT, COMPANY, ORGANIZATION_PRODUCT): "
+            "NEWSLETTER"),
+        (6, "missing Campaign Name (a sponsored lead comes from a campaign)"),
+    ]
+    staged = {c[0] for c in rows(con, "DESCRIBE staging.linkedin_leads")}
+    assert not {"first_name", "last_name", "company_name", "job_title", "email_address"} & staged
