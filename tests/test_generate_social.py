@@ -7,7 +7,12 @@ import shutil
 import pytest
 
 from conftest import open_build, rows
-from journeyflow.generate_social import META_LEADS_HEADER, SOCIAL_DEFECT_ROWS, SOCIAL_DEFECTS
+from journeyflow.generate_social import (
+    LINKEDIN_LEADS_HEADER,
+    META_LEADS_HEADER,
+    SOCIAL_DEFECT_ROWS,
+    SOCIAL_DEFECTS,
+)
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +20,7 @@ def social_built(generated, tmp_path_factory):
     """The generated lead download with the GA4 and HubSpot files (200 persons, seed 42)."""
     root, counts = generated
     base = tmp_path_factory.mktemp("generated_social")
-    for folder in ("meta_leads", "ga4", "hubspot"):
+    for folder in ("meta_leads", "linkedin_leads", "ga4", "hubspot"):
         shutil.copytree(root / folder, base / "input" / folder)
     con = open_build(base)
     yield con, root, counts
@@ -56,3 +61,23 @@ def test_every_lead_but_the_defect_is_a_touchpoint_of_a_hubspot_contact(social_b
               GROUP BY person_id) AS p ON p.person_id = t.person_id
         WHERE t.source = 'meta_leads' GROUP BY 1 ORDER BY 1
     """) == [("paid_social_lead_form", paid, 0), ("social_lead_form", organic, 0)]
+
+
+def test_linkedin_leads_are_touchpoints_of_hubspot_contacts(social_built):
+    con, root, counts = social_built
+    with (root / "linkedin_leads" / "leads_webinar.csv").open(newline="", encoding="utf-8") as handle:
+        leads = list(csv.reader(handle))
+    assert tuple(leads[0]) == LINKEDIN_LEADS_HEADER and counts["linkedin_leads"] == len(leads) - 1 > 0
+    sponsored = sum(1 for row in leads[1:] if row[10] == "SPONSORED")
+    assert rows(con, """
+        SELECT rows_read, rows_rejected FROM quality.load_summary WHERE raw_table = 'raw.linkedin_leads'
+    """) == [(counts["linkedin_leads"], 0)]
+    assert rows(con, """
+        SELECT t.touchpoint, count(*), count(*) FILTER (WHERE NOT p.crm)
+        FROM core.touchpoints AS t
+        JOIN (SELECT person_id, bool_or(source = 'hubspot') AS crm FROM core.touchpoints
+              GROUP BY person_id) AS p ON p.person_id = t.person_id
+        WHERE t.source = 'linkedin_leads' GROUP BY 1 ORDER BY 1
+    """) == [(touchpoint, n, 0) for touchpoint, n in (
+        ("paid_social_lead_form", sponsored), ("social_lead_form", counts["linkedin_leads"] - sponsored))
+        if n]
