@@ -489,6 +489,21 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                       ["6/1/2026", "webinar", "EUR", "20.00", "400", "4"],
                       ["6/1/2026", "webinar", "EUR", "-1.00", "1", "0"]]),
                   "csv@2", 1, 1, reason="Total Spent is negative")
+    # --- social lead forms ------------------------------------------------------------------------
+    yield Crafted("meta_leads_created_time_not_a_timestamp", "meta_leads/Demo_request_leads.csv",
+                  csv_bytes(["id", "created_time", "campaign_name", "form_name", "is_organic",
+                             "platform", "email", "full_name"], [
+                      ["l:1", "2026-06-01T10:00:00+02:00", "reels", "Demo", "0", "fb", "a@example.com", "A"],
+                      ["l:2", "2026-06-01T11:00:00+0000", "", "Demo", "1", "ig", "b@example.com", "B"],
+                      ["l:3", "gestern", "reels", "Demo", "0", "fb", "c@example.com", "C"]]),
+                  "csv", 2, 1, reason="created_time is not a timestamp")
+    yield Crafted("linkedin_leads_without_email", "linkedin_leads/leads.csv",
+                  csv_bytes(["Lead ID", "First Name", "Email Address", "Campaign Name", "Form Name",
+                             "Lead Type", "Lead Submitted At"], [
+                      ["li-1", "A", "a@example.com", "webinar", "Webinar", "SPONSORED",
+                       "2026-06-01T09:00:00Z"],
+                      ["li-2", "B", "", "webinar", "Webinar", "SPONSORED", "2026-06-01T10:00:00Z"]]),
+                  "csv", 1, 1, reason="missing Email Address")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

@@ -1225,6 +1225,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
     from journeyflow.generate_shop import write_shop_exports  # it imports this module
 
     counts.update(write_shop_exports(out_dir, people, seed, start_us, end_us, defects))
+    # social lead forms (Meta Lead Ads), on their own stream too (generate_social.py)
+    from journeyflow.generate_social import write_social_exports  # it imports this module
+
+    counts.update(write_social_exports(out_dir, people, seed, defects))
     return counts
 
 

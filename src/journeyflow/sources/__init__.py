@@ -233,6 +233,18 @@ SOURCES: tuple[Source, ...] = (
                     "by day with Total Spent)",
         header_has=("campaign_name", "total_spent"),
     ),
+    # --- social media lead forms (issue #26): person-level, stitched by email ---
+    Source(
+        "raw.meta_leads", "meta_leads",
+        ("*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz", "*.txt", "*.txt.gz"), "csv",
+        description="Meta (Facebook/Instagram) Lead Ads leads download (Instant Forms > Download, "
+                    "CSV or UTF-16 TSV: one row per lead with ad, campaign, form and platform)",
+    ),
+    Source(
+        "raw.linkedin_leads", "linkedin_leads", ("*.csv", "*.csv.gz"), "csv",
+        description="LinkedIn Lead Gen Forms leads download (Campaign Manager, CSV: one row per "
+                    "lead; column names not confirmed by LinkedIn's docs)",
+    ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

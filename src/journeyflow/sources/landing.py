@@ -10,7 +10,8 @@ file that cannot be split into records at all (a truncated JSON document, a corr
 Parquet file, an empty file). No file stops the run: any error while reading one rejects that
 file; only running out of memory or disk and an interrupt fail the run (`stops_the_run`).
 
-Real exports arrive gzip-compressed, with a byte-order mark, in Windows-1252, or `;`-separated.
+Real exports arrive gzip-compressed, with a byte-order mark, in Windows-1252, in UTF-16 with its
+byte-order mark (Meta's lead downloads), or `;`- or tab-separated.
 Each file is therefore first turned into plain UTF-8 text (a copy, owner-only, in the landing's
 temporary folder beside the working file, only when it is not already that), so every reader
 below sees the same kind of input.
@@ -126,7 +127,7 @@ class LandingResult:
     files: int = 0
     rows: int = 0
     errors: int = 0
-    transcoded: int = 0  # files read through a UTF-8 copy (gzip, BOM, Windows-1252)
+    transcoded: int = 0  # files read through a UTF-8 copy (gzip, BOM, UTF-16, Windows-1252)
     removed: int = 0  # files loaded before that are gone (incremental): their rows were dropped
     unchanged: int = 0  # files skipped because they were loaded before as they are (incremental)
 
@@ -136,7 +137,7 @@ class TextFile:
     """An export as DuckDB will read it: plain UTF-8 without BOM, uncompressed."""
 
     path: Path  # the original file, or a temporary UTF-8 copy of it
-    encoding: str  # what the original was written in: utf-8, utf-8-sig, cp1252 or latin-1
+    encoding: str  # what the original was written in: utf-8, utf-8-sig, utf-16, cp1252 or latin-1
     compressed: bool
     empty: bool  # nothing but whitespace (or 0 bytes) after decompression
     # bytes of an otherwise UTF-8 file that are not UTF-8: U+FFFD in the copy, their records rejected
@@ -535,6 +536,9 @@ def inspect_text(path: Path) -> tuple[str, bool, int, ByteScan]:
     or Latin-1 when it has bytes undefined there (0x81, 0x8D, ...), which decodes anything.
     """
     compressed = is_gzip(path)
+    utf16 = _utf16_name(path, compressed)
+    if utf16:
+        return _inspect_utf16(path, compressed, utf16)
     scan, decoder = ByteScan(), codecs.getincrementaldecoder("utf-8")()
     utf8, bom = True, False
     with open_bytes(path, compressed) as handle:
@@ -561,6 +565,31 @@ def inspect_text(path: Path) -> tuple[str, bool, int, ByteScan]:
     if well_formed > undecodable:
         return utf8_name, compressed, undecodable, scan
     return ("cp1252" if _decodes(path, compressed, "cp1252") else "latin-1"), compressed, 0, scan
+
+
+def _utf16_name(path: Path, compressed: bool) -> str:
+    """"utf-16" when the file starts with a UTF-16 byte order mark (Meta's lead downloads, Excel's
+    "Unicode Text"), else "". Without the mark UTF-16 is not told apart from other bytes."""
+    with open_bytes(path, compressed) as handle:
+        start = handle.read(2)
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ""
+
+
+def _inspect_utf16(path: Path, compressed: bool, encoding: str) -> tuple[str, bool, int, ByteScan]:
+    """A UTF-16 file scanned as the UTF-8 copy it becomes (its raw bytes hold a NUL per ASCII
+    character, which the byte scan would take for control bytes); code units that do not decode
+    (a file cut mid-character) count as undecodable, so their records are rejected."""
+    scan, decoder = ByteScan(), codecs.getincrementaldecoder(encoding)(errors="replace")
+    undecodable = 0
+    with open_bytes(path, compressed) as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            text = decoder.decode(chunk)
+            undecodable += text.count(REPLACEMENT)
+            scan.add(text.encode("utf-8"))
+    tail = decoder.decode(b"", final=True)
+    undecodable += tail.count(REPLACEMENT)
+    scan.add(tail.encode("utf-8"))
+    return encoding, compressed, undecodable, scan
 
 
 def _count_utf8(path: Path, compressed: bool) -> tuple[int, int]:
