@@ -129,8 +129,9 @@ def test_the_click_and_the_web_visit_it_opens_share_person_and_campaign(email_bu
         ORDER BY t.occurred_at, t.source, t.touchpoint
     """)
     assert journey == [
-        # 05-30: the contact, a lead the same day (Became a Lead Date); 06-01 09:00 open, 09:05 click in the email, 09:06 the visit it
-        # opened (same person through email and user id, same utm_campaign); 06-02 unsubscribe
+        # 05-30: the contact, a lead the same day (Became a Lead Date); 06-01 09:00 open, 09:05
+        # click in the email, 09:06 the visit it opened (same person through email and user id,
+        # same utm_campaign); 06-02 unsubscribe
         ("hubspot", "crm_contact_created", "sales", "consideration", None),
         ("hubspot", "lead_qualified", "sales", "consideration", None),
         ("mailchimp", "newsletter_open", "email", "consideration", "june_news"),
