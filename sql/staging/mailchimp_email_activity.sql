@@ -30,13 +30,15 @@ activities as (
     select
         *,
         {{ hash_email(email_text) }} as email_hash,
+        -- typed by from_json, not a `[*]` path (a list in DuckDB, a text in Spark)
         case when json_type(activity_json) = 'ARRAY' then list_transform(
-            cast(json_extract(activity_json, '$[*]') as json[]),
+            from_json(activity_json,
+                      '[{"action": "VARCHAR", "type": "VARCHAR", "timestamp": "VARCHAR", "url": "VARCHAR"}]'),
             lambda a: {
-                'action': lower(trim(json_extract_string(a, '$.action'))),
-                'bounce_type': nullif(lower(trim(json_extract_string(a, '$.type'))), ''),
-                'timestamp_text': json_extract_string(a, '$.timestamp'),
-                'url': nullif(trim(json_extract_string(a, '$.url')), '')
+                'action': lower(trim(a.action)),
+                'bounce_type': nullif(lower(trim(a."type")), ''),
+                'timestamp_text': a."timestamp",
+                'url': nullif(trim(a.url), '')
             }
         ) end as activity_texts
     from renamed
