@@ -13,8 +13,17 @@ with recipients as (
 activities as (
     select
         _source_file, _row_number, _load_id, campaign_id, list_id, email_hash,
-        unnest(from_json(activity, '[{"action": "VARCHAR", "bounce_type": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "url": "VARCHAR"}]')) as a
+        unnest(from_json(activity, '[{"action": "VARCHAR", "bounce_type": "VARCHAR", "occurred_at": "VARCHAR", "url": "VARCHAR"}]')) as a
     from recipients
+),
+
+typed_activities as (
+    -- the time travels as text inside the JSON list (Spark's from_json takes no zone-aware type)
+    select
+        * exclude (a),
+        {'action': a.action, 'bounce_type': a.bounce_type,
+         'occurred_at': cast(a.occurred_at as timestamptz), 'url': a.url} as a
+    from activities
 ),
 
 with_utm as (
@@ -24,7 +33,7 @@ with_utm as (
         nullif(regexp_extract(a.url, '[?&]utm_medium=([^&#]*)', 1), '') as link_medium,
         nullif(regexp_extract(a.url, '[?&]utm_campaign=([^&#]*)', 1), '') as link_campaign,
         nullif(regexp_extract(a.url, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(/[^?#]*)', 1), '') as link_path
-    from activities
+    from typed_activities
 ),
 
 campaigns as (

@@ -14,7 +14,7 @@ campaigns as (
             campaign_id,
             nullif(regexp_extract(a.url, '[?&]utm_campaign=([^&#]*)', 1), '') as utm_campaign
         from (
-            select campaign_id, unnest(from_json(activity, '[{"action": "VARCHAR", "bounce_type": "VARCHAR", "occurred_at": "TIMESTAMPTZ", "url": "VARCHAR"}]')) as a
+            select campaign_id, unnest(from_json(activity, '[{"action": "VARCHAR", "bounce_type": "VARCHAR", "occurred_at": "VARCHAR", "url": "VARCHAR"}]')) as a
             from staging.mailchimp_email_activity
             where _reject_reason is null and not _is_duplicate
         )
