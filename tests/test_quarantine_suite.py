@@ -504,6 +504,29 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                        "2026-06-01T09:00:00Z"],
                       ["li-2", "B", "", "webinar", "Webinar", "SPONSORED", "2026-06-01T10:00:00Z"]]),
                   "csv", 1, 1, reason="missing Email Address")
+    # --- email marketing: Mailchimp (issue #26) ---------------------------------------------------
+    def recipient(email: str, *activity: dict) -> dict:
+        return {"campaign_id": "c1", "list_id": "l1", "email_address": email, "activity": list(activity)}
+
+    opened = {"action": "open", "timestamp": "2026-06-01T10:00:00+00:00"}
+    yield Crafted("mailchimp_open_time_beyond_year_9999", "mailchimp/email-activity_a.json",
+                  json.dumps({"emails": [recipient("m1@example.com", opened),
+                                         recipient("m2@example.com", opened | {"timestamp": FAR})],
+                              "total_items": 2}).encode(),
+                  "json:emails", 1, 1, reason="is not a timestamp")
+    yield Crafted("mailchimp_click_without_url", "mailchimp/email-activity_b.json",
+                  json.dumps({"emails": [recipient("m4@example.com", opened),
+                                         recipient("m3@example.com", opened, {"action": "click",
+                                                   "timestamp": "2026-06-01T10:01:00+00:00"})]}
+                             ).encode(),
+                  "json:emails", 1, 1, reason="a click without its url")
+    yield Crafted("mailchimp_unsubscribe_without_email", "mailchimp/unsubscribed_a.json",
+                  json.dumps({"unsubscribes": [
+                      {"email_address": "m1@example.com", "timestamp": "2026-06-02T10:00:00+00:00",
+                       "campaign_id": "c1", "list_id": "l1"},
+                      {"email_address": " ", "timestamp": "2026-06-02T10:00:00+00:00",
+                       "campaign_id": "c1", "list_id": "l1"}]}).encode(),
+                  "json:unsubscribes", 1, 1, reason="missing email_address")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

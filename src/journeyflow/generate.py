@@ -1229,6 +1229,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
     from journeyflow.generate_social import write_social_exports  # it imports this module
 
     counts.update(write_social_exports(out_dir, people, seed, defects))
+    # email marketing (Mailchimp), on its own stream too (generate_email.py)
+    from journeyflow.generate_email import write_email_exports  # it imports this module
+
+    counts.update(write_email_exports(out_dir, people, seed, start_us, end_us, defects))
     return counts
 
 

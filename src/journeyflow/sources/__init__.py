@@ -245,6 +245,23 @@ SOURCES: tuple[Source, ...] = (
         description="LinkedIn Lead Gen Forms leads download (Campaign Manager, CSV: one row per "
                     "lead; column names not confirmed by LinkedIn's docs)",
     ),
+    # --- email marketing (issue #26) ---
+    Source(
+        "raw.mailchimp_email_activity", "mailchimp",
+        ("email-activity*.json", "email-activity*.json.gz", "email_activity*.json",
+         "email_activity*.json.gz"),
+        "json_envelope", "emails",
+        description="Mailchimp Marketing API campaign email activity (GET /reports/{campaign_id}/"
+                    "email-activity: per recipient, its opens, clicks with URL and bounces)",
+    ),
+    Source(
+        "raw.mailchimp_unsubscribes", "mailchimp",
+        ("unsubscribed*.json", "unsubscribed*.json.gz", "unsubscribes*.json",
+         "unsubscribes*.json.gz"),
+        "json_envelope", "unsubscribes",
+        description="Mailchimp Marketing API campaign unsubscribes (GET /reports/{campaign_id}/"
+                    "unsubscribed)",
+    ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

@@ -33,6 +33,7 @@ FOLDER_ALIASES = {
     "google_ads_reports": "google_ads",
     "linkedin": "linkedin_ads", "linkedin_campaign_manager": "linkedin_ads",
     "meta": "meta_ads", "facebook_ads": "meta_ads", "facebook": "meta_ads", "fb_ads": "meta_ads",
+    "mail_chimp": "mailchimp", "mailchimp_reports": "mailchimp", "newsletter": "mailchimp",
 }
 
 
