@@ -33,6 +33,8 @@ FOLDER_ALIASES = {
     "google_ads_reports": "google_ads",
     "linkedin": "linkedin_ads", "linkedin_campaign_manager": "linkedin_ads",
     "meta": "meta_ads", "facebook_ads": "meta_ads", "facebook": "meta_ads", "fb_ads": "meta_ads",
+    "atomic": "snowplow_atomic", "atomic_events": "snowplow_atomic",
+    "snowplow_atomic_events": "snowplow_atomic",
 }
 
 
