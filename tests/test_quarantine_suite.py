@@ -527,6 +527,21 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                       {"email_address": " ", "timestamp": "2026-06-02T10:00:00+00:00",
                        "campaign_id": "c1", "list_id": "l1"}]}).encode(),
                   "json:unsubscribes", 1, 1, reason="missing email_address")
+    # --- Snowplow atomic.events dumps -------------------------------------------------------------
+    atomic_header = ["event_id", "collector_tstamp", "event", "domain_userid", "page_urlpath"]
+    yield Crafted("snowplow_atomic_missing_id_bad_time_redelivered", "snowplow_atomic/events_000.csv",
+                  csv_bytes(atomic_header, [
+                      ["e1", "2026-06-01 09:00:00.000", "page_view", "c1", "/a"],
+                      ["", "2026-06-01 09:01:00.000", "page_view", "c1", "/b"],
+                      ["e3", "2026-06-01 25:61:00.000", "page_view", "c1", "/c"],
+                      ["e1", "2026-06-01 09:00:00.000", "page_view", "c1", "/a"]]),
+                  "csv", 1, 2, 1)
+    yield Crafted("snowplow_atomic_parquet_without_event", "snowplow_atomic/events_001.parquet",
+                  parquet([{"event_id": "p1", "collector_tstamp": "2026-06-01 09:00:00", "event": "page_view",
+                            "domain_userid": "c2"},
+                           {"event_id": "p2", "collector_tstamp": "2026-06-01 09:00:00", "event": None,
+                            "domain_userid": "c2"}]),
+                  "parquet", 1, 1, reason="missing event")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

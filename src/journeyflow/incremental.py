@@ -223,6 +223,13 @@ def _update_staged_source(ctx: RunContext, table: str, query: str, params: dict,
                 f"INSERT INTO {table} BY NAME SELECT *, false AS _is_duplicate FROM ({delta_query})",
                 params,
             )
+            # and the hashes the staging SQL gave the new rows: a staged _row_hash need not be the
+            # raw record's (Snowplow's is the event_id), so a new file's redelivered event is
+            # flagged only by its staged hash
+            con.execute(
+                f"INSERT INTO delta_hashes SELECT DISTINCT _row_hash FROM {table} "
+                "WHERE _source_file IN (SELECT * FROM delta_files)"
+            )
             con.execute(
                 f"""
                 UPDATE {table} AS s SET _is_duplicate = d.is_duplicate

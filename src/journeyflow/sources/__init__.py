@@ -33,6 +33,12 @@ class Source:
     # csv: normalised columns of the header line; the lines above it (a report's title and date
     # range, as Google Ads writes them) are skipped (landing.csv_header)
     header_has: tuple[str, ...] = ()
+    # a fixed schema (Snowplow's atomic.events): a file with a column outside `allowed_columns`
+    # (and not starting with one of `allowed_prefixes`) or without one of `required_columns` is
+    # rejected as a whole, naming the column (landing.column_problem)
+    allowed_columns: tuple[str, ...] = ()
+    allowed_prefixes: tuple[str, ...] = ()
+    required_columns: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -104,6 +110,15 @@ SNOWPLOW_ENRICHED_COLUMNS: tuple[str, ...] = (
     "true_tstamp",
 )
 assert len(SNOWPLOW_ENRICHED_COLUMNS) == 131
+# The columns of Snowplow's atomic.events table (docs.snowplow.io, "Introduction to the atomic
+# events table" and the "event properties reference"): the enriched-event fields plus the loader's
+# load_tstamp. Snowflake, BigQuery and Databricks hold each self-describing event and entity in a
+# column of its own (`unstruct_event_<vendor>_<name>_<major>`, `contexts_…`); Redshift and Postgres
+# in tables of their own, so their dumps have none.
+SNOWPLOW_ATOMIC_COLUMNS: tuple[str, ...] = (*SNOWPLOW_ENRICHED_COLUMNS, "load_tstamp")
+SNOWPLOW_ATOMIC_PREFIXES: tuple[str, ...] = ("unstruct_event_", "contexts_", "derived_contexts_")
+# without these a dump cannot make a single stitched event: the file is rejected, naming them
+SNOWPLOW_ATOMIC_REQUIRED: tuple[str, ...] = ("event_id", "collector_tstamp", "event", "domain_userid")
 
 SOURCES: tuple[Source, ...] = (
     Source(
@@ -191,6 +206,18 @@ SOURCES: tuple[Source, ...] = (
                                 ("*.gz", "tsv")),
         columns=SNOWPLOW_ENRICHED_COLUMNS, events_per_file=True,
         description="Snowplow enriched events: the headerless TSV or the Analytics SDK's JSON",
+    ),
+    # Snowplow's atomic.events table dumped from the warehouse (Snowflake, BigQuery, Databricks,
+    # Redshift, Postgres): the enriched columns under their own names, a header line, lower-case
+    # names (Snowflake's upper-case ones normalised). Lands as the enriched reader's records do and
+    # is typed and named by the same SQL (sql/_fragments/snowplow_typed_events.sql)
+    Source(
+        "raw.snowplow_atomic_events", "snowplow_atomic",
+        ("*.csv", "*.csv.gz", "*.tsv", "*.tsv.gz", "*.parquet"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        events_per_file=True, allowed_columns=SNOWPLOW_ATOMIC_COLUMNS,
+        allowed_prefixes=SNOWPLOW_ATOMIC_PREFIXES, required_columns=SNOWPLOW_ATOMIC_REQUIRED,
+        description="Snowplow atomic.events table dump (CSV, TSV with a header, or Parquet)",
     ),
     Source(
         "raw.segment_events", "segment",

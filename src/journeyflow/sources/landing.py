@@ -41,6 +41,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import SOURCES, Source
@@ -434,12 +435,20 @@ def land_one_file(
     reader = source.reader_for(path)
     try:
         if reader == "parquet":
+            problem = column_problem(source, pq.read_schema(path).names)
+            if problem:
+                record_file_error(con, source, name, load_id, problem, raw_text="")
+                return
             error = _in_transaction(con, lambda: land_parquet(con, path, name, source, load_id))
         else:
             with readable_text(path, temp_dir) as text:
                 if text.empty:
                     record_file_error(con, source, name, load_id,
                                       "file is empty: no header and no records", raw_text="")
+                    return
+                problem = reader == "csv" and column_problem(source, csv_header(text.path)[0])
+                if problem:
+                    record_file_error(con, source, name, load_id, problem, raw_text=_head(path))
                     return
                 result.transcoded += text.transcoded
                 error = _in_transaction(con, lambda: land_file(con, text, name, source, load_id, reader))
@@ -453,6 +462,24 @@ def land_one_file(
     if error is not None:
         record_file_error(con, source, name, load_id,
                           f"file could not be read: {describe_error(error)}", raw_text=_head(path))
+
+
+def column_problem(source: Source, header: list[str]) -> str | None:
+    """Why a file of a fixed-schema source (Snowplow's atomic.events) cannot be read by its
+    column names, or None: a column the schema does not have (a headerless dump's first row, a
+    renamed column) or a required one missing. Checked before landing, so the file is one reject."""
+    if not (source.allowed_columns or source.required_columns):
+        return None
+    names = [normalise_header(title) for title in header]
+    allowed = set(source.allowed_columns)
+    unknown = [n for n in names if n not in allowed and not n.startswith(source.allowed_prefixes)]
+    if source.allowed_columns and unknown:
+        return (f"unknown column {', '.join(unknown[:5])}: not a column of {source.description} "
+                "(a dump needs its header line with the table's own column names)")
+    missing = [n for n in source.required_columns if n not in names]
+    if missing:
+        return f"required column {', '.join(missing)} missing (a {source.description} needs it)"
+    return None
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, land: Callable[[], None]) -> Exception | None:

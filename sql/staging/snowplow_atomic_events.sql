@@ -1,0 +1,12 @@
+-- model: kind=by_file key=_source_file
+-- grain: one row per raw row of a Snowplow atomic.events table dump (CSV, TSV with a header or
+-- Parquet), typed, with the reason it cannot be used (NULL = usable)
+-- A dump lands as JSON keyed by the table's column names, which are the enriched event's: the
+-- enriched reader's SQL types, checks and names it (sql/_fragments/snowplow_typed_events.sql), so
+-- a page path, a UTM field, a `sp:` cookie and a tracker session come out as they do from the
+-- enriched TSV. A warehouse writes `2026-06-01 09:00:00.123` (UTC, no zone) or, from Parquet,
+-- typed timestamps; Snowflake and BigQuery keep self-describing events in
+-- `unstruct_event_<vendor>_<name>_<major>` columns, the SDK's flattened names.
+-- _row_hash is the event_id: a row redelivered in another dump is a duplicate; an event that is
+-- also in an enriched file counts once in staging.events (sql/_fragments/snowplow_event_rows.sql).
+{{ snowplow_typed_events(raw.snowplow_atomic_events) }}
