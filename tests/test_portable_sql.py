@@ -68,6 +68,9 @@ def test_fragments_take_several_arguments():
     assert "$arg" not in query and "{{" not in query
     # a one-argument fragment still uses `$arg`, and fragments nest
     assert "lambda t:" in expand_fragments("{{ parse_export_timestamp($hubspot_time_zone) }}")
+    # a string literal without commas is an argument too (a label a reject reason shows)
+    query = expand_fragments("{{ freshdesk_ticket_times(renamed, 'Created time', 'b', 'c') }}")
+    assert "{'label': 'Created time', 'txt': created_at_text" in query and "from renamed" in query
 
 
 def test_every_fragment_argument_is_filled_in():

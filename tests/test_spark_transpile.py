@@ -100,6 +100,21 @@ def test_from_json_reads_numbers_written_as_text(spark):
     assert (row["a"], row["b"][0]["v"], row["c"]) == (12, 1.5, "7")
 
 
+def test_ranks_averages_and_divisions_have_duckdbs_types(spark):
+    # Spark types row_number/rank/dense_rank/ntile as INT, avg and `/` of DECIMALs as DECIMAL(38, x);
+    # DuckDB gives BIGINT and DOUBLE (its `/` is always a DOUBLE): the bi contract's types
+    query = ("select row_number() over (order by x) a, rank() over (order by x) b,"
+             " dense_rank() over (order by x) c, ntile(2) over (order by x) d, avg(x) over () e,"
+             " 100.0 * x / nullif(x, 0) f, avg(x) filter (where x > 0) over () g"
+             " from (select 1.5 as x)")
+    con = duckdb.connect()
+    duck_types = [t for (_, t, *_) in con.execute(f"describe {query}").fetchall()]
+    spark_types = [t for _, t in spark.sql(to_spark(query)).dtypes]
+    assert duck_types == ["BIGINT"] * 4 + ["DOUBLE"] * 3
+    assert spark_types == ["bigint"] * 4 + ["double"] * 3
+    assert to_spark("select cast(a / b as bigint) from t") == "SELECT CAST(a / b AS BIGINT) FROM t"
+
+
 def test_json_object_keeps_null_members_and_percentile_interpolates(spark):
     duck, spark_row = both(spark, "select json_object('a', cast(null as varchar), 'b', 'x') as j")
     assert duck == spark_row == ('{"a":null,"b":"x"}',)

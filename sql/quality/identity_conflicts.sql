@@ -41,7 +41,7 @@ per_identifier as (
     select
         identifier,
         max(strong_identifiers) as persons_linked,
-        sum(strong_identifiers) as strong_identifiers,
+        cast(sum(strong_identifiers) as bigint) as strong_identifiers,  -- a HUGEINT sum in DuckDB
         array_to_string(list_sort(list(strong_kind || ' ids: ' || strong_identifiers)), ', ') as linked,
         min(first_seen_at) as first_seen_at
     from per_kind

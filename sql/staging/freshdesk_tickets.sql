@@ -32,24 +32,11 @@ renamed as (
     from source
 ),
 
-parsed as (
-    select
-        *,
-        list_transform(
-            [created_at_text, updated_at_text, resolved_at_text],
-            {{ parse_export_timestamp($freshdesk_time_zone) }}
-        ) as parsed_times,
-        {{ hash_email(email_text) }} as email_hash
-    from renamed
-),
+{{ freshdesk_ticket_times(renamed, 'created_at', 'updated_at', 'stats.resolved_at') }},
 
 typed as (
     select
-        * exclude (parsed_times, email_text),
-        'freshdesk:' || requester_id as support_user_id,
-        parsed_times[1] as created_at,
-        parsed_times[2] as updated_at,
-        parsed_times[3] as resolved_at,
+        *,
         case status_code
             when '2' then 'open' when '3' then 'pending' when '4' then 'resolved'
             when '5' then 'closed' else status_code
@@ -62,16 +49,8 @@ typed as (
             when '5' then 'twitter' when '6' then 'facebook' when '7' then 'chat'
             when '8' then 'mobihelp' when '9' then 'feedback_widget' when '10' then 'outbound_email'
             else source_code
-        end as channel,
-        list_filter(
-            [
-                {'label': 'created_at', 'txt': created_at_text, 'ts': parsed_times[1]},
-                {'label': 'updated_at', 'txt': updated_at_text, 'ts': parsed_times[2]},
-                {'label': 'stats.resolved_at', 'txt': resolved_at_text, 'ts': parsed_times[3]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_time
-    from parsed
+        end as channel
+    from timed
 )
 
 select

@@ -1,6 +1,7 @@
 -- model: kind=by_file key=_source_file
 -- grain: one row per raw row of a Freshdesk ticket export (CSV), typed, emails hashed, with its
--- reject reason (NULL = usable). The same columns as staging.freshdesk_tickets (the API pages);
+-- reject reason (NULL = usable). The same columns as staging.freshdesk_tickets (the API pages),
+-- parsed and typed by the same fragment (sql/_fragments/freshdesk_ticket_times.sql);
 -- sql/staging/events/freshdesk_tickets.sql makes the events of both, once per ticket.
 -- Times are written in the helpdesk's time zone without a zone: local time of $freshdesk_time_zone
 -- (ISO 8601, German `DD.MM.YYYY HH:MM` and epochs work as everywhere). Status, priority and
@@ -37,36 +38,15 @@ renamed as (
     from source
 ),
 
-parsed as (
-    select
-        *,
-        list_transform(
-            [created_at_text, updated_at_text, resolved_at_text],
-            {{ parse_export_timestamp($freshdesk_time_zone) }}
-        ) as parsed_times,
-        {{ hash_email(email_text) }} as email_hash
-    from renamed
-),
+{{ freshdesk_ticket_times(renamed, 'Created time', 'Last update time', 'Resolved time') }},
 
 typed as (
     select
-        * exclude (parsed_times, email_text, status_text, priority_text, source_text),
-        'freshdesk:' || requester_id as support_user_id,
-        parsed_times[1] as created_at,
-        parsed_times[2] as updated_at,
-        parsed_times[3] as resolved_at,
+        * exclude (status_text, priority_text, source_text),
         regexp_replace(lower(status_text), '[^a-z0-9]+', '_', 'g') as status,
         lower(priority_text) as priority,
-        regexp_replace(lower(source_text), '[^a-z0-9]+', '_', 'g') as channel,
-        list_filter(
-            [
-                {'label': 'Created time', 'txt': created_at_text, 'ts': parsed_times[1]},
-                {'label': 'Last update time', 'txt': updated_at_text, 'ts': parsed_times[2]},
-                {'label': 'Resolved time', 'txt': resolved_at_text, 'ts': parsed_times[3]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_time
-    from parsed
+        regexp_replace(lower(source_text), '[^a-z0-9]+', '_', 'g') as channel
+    from timed
 )
 
 select

@@ -222,7 +222,8 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-_ARG = r"\$?[a-z_][a-z0-9_.$]*"
+# a column, `$parameter` or name; or a short string literal without commas (a label)
+_ARG = r"(?:\$?[a-z_][a-z0-9_.$]*|'[^',{}\n]*')"
 _FRAGMENT = re.compile(
     r"\{\{\s*([a-z_]+)\(\s*(" + _ARG + r"(?:\s*,\s*" + _ARG + r")*)\s*\)\s*\}\}"
 )
@@ -231,7 +232,8 @@ _FRAGMENT = re.compile(
 def expand_fragments(query: str) -> str:
     """Inline `{{ name(arg) }}` from `sql/_fragments/name.sql`, its `$arg` replaced by `arg`.
 
-    `arg` is a column (`n.value_text`), a `$parameter` or a name (a table, a survey). With several
+    `arg` is a column (`n.value_text`), a `$parameter`, a name (a table, a survey) or a string literal
+    without commas (`'Created time'`, a label the fragment shows). With several
     arguments, `{{ name(a, b) }}`, the fragment uses `$arg1`, `$arg2`, ... instead. Plain text
     substitution, so the SQL that runs (and is transpiled for Spark) has no macros. A fragment may
     use other fragments.

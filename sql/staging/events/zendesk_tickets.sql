@@ -16,24 +16,9 @@ rated_in_ratings_export as (
 select
     'zendesk' as source,
     'raw.zendesk_tickets' as source_table,
-    ticket_id || '|' || e.event_name as natural_key,
-    ticket_id as source_record_id,
-    _source_file, _row_number, _load_id,
-    e.occurred_at,
-    cast(null as varchar) as anonymous_id,
-    cast(null as varchar) as user_id,
     cast(null as varchar) as email_hash,
-    cast(null as varchar) as crm_contact_id,
-    support_user_id,
-    e.event_name,
-    cast(null as varchar) as page_path,
-    cast(null as varchar) as utm_source,
-    cast(null as varchar) as utm_medium,
-    cast(null as varchar) as utm_campaign,
     via_channel as origin,
-    cast(null as double) as value,
-    cast(null as varchar) as currency,
-    json_object('status', status, 'type', ticket_type, 'priority', priority) as properties
+    {{ ticket_event_columns(e) }}
 from tickets
 cross join unnest([
     {'event_name': 'ticket_created', 'occurred_at': created_at},

@@ -2,7 +2,8 @@
 
 Rows are compared as sets after sorting (neither engine promises an order), floats within a
 tolerance, timestamps as UTC instants (Spark's TIMESTAMP lands as TIMESTAMPTZ, DuckDB's may be
-naive), decimals as floats (Spark types some arithmetic as DECIMAL where DuckDB has DOUBLE).
+naive), decimals as floats; each column's type must be the same too (engines/transpile.py casts the
+calls whose type differs on Spark to DuckDB's type).
 """
 
 from __future__ import annotations
@@ -50,16 +51,36 @@ def table_rows(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list[str], l
     return columns, sorted(rows, key=_sort_key)
 
 
+def column_types(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of `table` in column order, as the published warehouse holds it."""
+    schema, name = table.split(".")
+    return con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position", [schema, name]
+    ).fetchall()
+
+
+def compare_types(expected: duckdb.DuckDBPyConnection, actual: duckdb.DuckDBPyConnection,
+                  table: str) -> list[str]:
+    """Columns of `table` whose type differs between two warehouses (empty: the same types)."""
+    types_e, types_a = column_types(expected, table), column_types(actual, table)
+    if [c for c, _ in types_e] != [c for c, _ in types_a]:
+        return []  # compare_table names the columns that differ
+    return [f"{table}.{c}: type {t} vs {u}" for (c, t), (_, u) in zip(types_e, types_a, strict=True)
+            if t != u]
+
+
 def compare_table(
     expected: duckdb.DuckDBPyConnection, actual: duckdb.DuckDBPyConnection, table: str,
     tolerance: float = TOLERANCE, show: int = 5,
 ) -> list[str]:
-    """Readable differences of `table` between two warehouses (empty: the same)."""
+    """Readable differences of `table` between two warehouses, column types included (empty: the
+    same)."""
     columns_e, rows_e = table_rows(expected, table)
     columns_a, rows_a = table_rows(actual, table)
     if columns_e != columns_a:
         return [f"{table}: columns differ: {columns_e} vs {columns_a}"]
-    problems = []
+    problems = compare_types(expected, actual, table)
     if len(rows_e) != len(rows_a):
         problems.append(f"{table}: {len(rows_e)} rows vs {len(rows_a)} rows")
     mismatches = [(e, a) for e, a in zip(rows_e, rows_a, strict=False) if not _same(e, a, tolerance)]

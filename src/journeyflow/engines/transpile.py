@@ -315,6 +315,30 @@ def _timestamp_text(node: exp.Cast) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=is_instant, true=with_zone)], default=node.copy())
 
 
+# DuckDB's result type of calls whose Spark result type differs: ranks are INT on Spark, an average
+# of DECIMALs and a division of DECIMALs stay DECIMAL(38, x) there (DuckDB's `/` is always a DOUBLE)
+_DUCKDB_RESULT_TYPES: dict[type[exp.Expression], str] = {
+    exp.RowNumber: "bigint", exp.Rank: "bigint", exp.DenseRank: "bigint", exp.Ntile: "bigint",
+    exp.Avg: "double", exp.Div: "double",
+}
+_WRAPPERS = (exp.Window, exp.Filter)  # `f(x) filter (where ...) over (...)`: the type of f(x)
+
+
+def _duckdb_result_type(node: exp.Expression) -> exp.Expression:
+    """Cast a call whose type differs on Spark to DuckDB's type, so every column has the type the bi
+    contract states on both engines. The cast goes around the whole call: `avg(x) over (...)`, not
+    around `avg(x)` inside it; a call already inside a cast takes the cast's type."""
+    if isinstance(node.parent, (*_WRAPPERS, exp.Cast)):
+        return node
+    inner = node
+    while isinstance(inner, _WRAPPERS):
+        inner = inner.this
+    kind = _DUCKDB_RESULT_TYPES.get(type(inner))
+    if kind is None:
+        return node
+    return exp.cast(node, exp.DataType.build(kind))
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.RegexpFullMatch):
         return _full_match(node)
@@ -338,6 +362,8 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return _json_path(node)
     if isinstance(node, exp.Anonymous):
         return _anonymous(node)
+    if isinstance(node, (*_WRAPPERS, *_DUCKDB_RESULT_TYPES)):
+        return _duckdb_result_type(node)
     return node
 
 
