@@ -7,21 +7,44 @@
 -- itself is left out, so converting and non-converting units that took the same way share a
 -- variant and the conversion rate compares them; a unit whose first step is the conversion keeps
 -- that step. Per session the sequence breaks at session boundaries; per person it runs across the
--- person's journeys (the units of the `units` setting, $units). Variants with fewer than $min_path_journeys units are folded into one
+-- person's journeys (the units of the `units` setting, $units). The journey's rows come from
+-- marts.path_steps; core.touchpoints is read again (one window pass) only for sessions and persons,
+-- when $units lists them. Variants with fewer than $min_path_journeys units are folded into one
 -- "(other paths)" row, ranked last. Filter on `unit`: the units' rows are not to be added up.
-with touchpoints as (
-    -- the previous touchpoint of the person (by touchpoint_number, see docs/metrics.md)
+with journey_paths as (
+    -- the journey: the path attribution credits, already cut at the conversion (marts.path_steps)
     select
-        person_id, journey_id, session_id, touchpoint_number, touchpoint, is_conversion,
-        repeats_previous,
+        'journey' as unit,
+        journey_id as unit_id,
+        person_id,
+        bool_or(converted) as converted,
+        count(*) as path_steps,
+        array_to_string(
+            list_transform(
+                list_sort(list({'n': step_number, 'tp': touchpoint})),
+                lambda step: step.tp
+            ),
+            ' > '
+        ) as touchpoint_path
+    from marts.path_steps
+    group by journey_id, person_id
+),
+
+touchpoints as (
+    -- sessions and persons only: the previous touchpoint of the person (by touchpoint_number, see
+    -- docs/metrics.md); no row (and no window pass) when $units lists neither
+    select
+        person_id, session_id, touchpoint_number, touchpoint, is_conversion,
         lag(touchpoint) over (partition by person_id order by touchpoint_number) as previous_touchpoint,
         lag(session_id) over (partition by person_id order by touchpoint_number) as previous_session_id
     from core.touchpoints
+    where list_contains(cast($units as varchar[]), 'session')
+        or list_contains(cast($units as varchar[]), 'person')
 ),
 
 unit_steps as (
-    -- per unit kind, the touchpoints that start a step: the unit's first, or a change of touchpoint
-    -- (the journey's: core.touchpoints' repeats_previous, which restarts at each journey)
+    -- per session or person, the touchpoints that start a step: the unit's first, or a change of
+    -- touchpoint
     select
         t.u.unit as unit, t.u.unit_id as unit_id, t.person_id, t.touchpoint_number, t.touchpoint,
         t.is_conversion
@@ -29,7 +52,6 @@ unit_steps as (
         select
             t.person_id, t.touchpoint_number, t.touchpoint, t.is_conversion,
             unnest([
-                {'unit': 'journey', 'unit_id': t.journey_id, 'starts_step': not t.repeats_previous},
                 {
                     'unit': 'session', 'unit_id': t.session_id,
                     'starts_step': coalesce(t.session_id <> t.previous_session_id, true)
@@ -57,6 +79,7 @@ unit_conversions as (
 ),
 
 unit_paths as (
+    -- sessions and persons cut at their first conversion as marts.path_steps cuts the journey
     select
         s.unit,
         s.unit_id,
@@ -76,6 +99,9 @@ unit_paths as (
         or s.touchpoint_number < c.conversion_number
         or (c.conversion_number = c.first_number and s.touchpoint_number = c.first_number)
     group by s.unit, s.unit_id, s.person_id, c.conversion_number
+    union all
+    select unit, unit_id, person_id, converted, path_steps, touchpoint_path
+    from journey_paths
 ),
 
 variants as (
