@@ -33,6 +33,10 @@ SESSION_CONF = {
     "spark.sql.adaptive.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # local mode runs the tasks in the driver: Spark's 1 GB default heap ran out reading the raw GA4
+    # records of the sample (OutOfMemoryError in the vectorized Parquet reader); a run's spark_conf
+    # may set it again (it takes effect only when the process starts its first session)
+    "spark.driver.memory": "2g",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
