@@ -17,6 +17,7 @@ from journeyflow.models import (
     ModelError,
     catalogue,
     load_models,
+    lookup_tables,
     parse_model,
 )
 from journeyflow.pipeline import DECLARED_STEPS, PRODUCERS, STEPS, Step, run_pipeline
@@ -93,6 +94,47 @@ def test_a_table_nobody_produces_or_two_producers_are_refused_naming_the_file(tm
         catalogue({**models, twice.table: twice}, [*DECLARED_STEPS, Step("marts.things", print, "")])
     with pytest.raises(ModelError, match=r"^sql/marts/things.sql: built_by=marts.things names no"):
         catalogue({**models, twice.table: twice}, DECLARED_STEPS)
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    # a total over every person: the rebuilt persons would be joined to last run's figures
+    ("select t.person_id, m.transitions from core.touchpoints as t cross join marts.transitions as m",
+     r"^sql/marts/things.sql: kind=by_person reads marts.transitions, which is built over every "
+     r"person's core.touchpoints: .* as a parameter"),
+    # not rebuilt from the changed persons' rows at all
+    ("select person_id from core.sessions",
+     r"^sql/marts/things.sql: kind=by_person but it does not read core.touchpoints"),
+])
+def test_a_by_person_model_that_breaks_its_kinds_rules_is_refused_when_the_models_load(
+        tmp_path, sql, message):
+    bad = parse_model(model_file(tmp_path, HEADER + "-- grain: one row per thing\n" + sql + "\n"))
+    with pytest.raises(ModelError, match=message):
+        catalogue({**load_models(), bad.table: bad}, [*DECLARED_STEPS, Step("marts.things", print, "")])
+
+
+def test_a_by_person_model_may_read_other_by_person_tables_and_lookups(tmp_path):
+    # core.sessions is by_person (the same persons' rows, rebuilt before); core.phases is built from
+    # the taxonomy file, from no person's data: a lookup whose content goes into the build state
+    sql = ("select t.person_id, s.session_id, p.phase_order from core.touchpoints as t "
+           "join core.sessions as s using (person_id) join core.phases as p on p.phase = t.phase")
+    good = parse_model(model_file(tmp_path, HEADER + "-- grain: one row per thing\n" + sql + "\n"))
+    producers = catalogue({**load_models(), good.table: good},
+                          [*DECLARED_STEPS, Step("marts.things", print, "")])
+    # its own lookup and core.sessions' (the channel sources its channel groups join)
+    assert lookup_tables("marts.things", producers) == ("core.channel_sources", "core.phases")
+
+
+def test_the_shipped_by_person_models_digest_the_lookups_their_sql_reads():
+    by_person = {table: lookup_tables(table, PRODUCERS) for table, producer in PRODUCERS.items()
+                 if producer.kind == "by_person" and producer.model.table == table
+                 and table != "core.touchpoints"}
+    assert by_person == {
+        "core.sessions": ("core.channel_sources",),  # GA4's source categories
+        "core.journeys": ("core.phases",),  # the phases' order decides a journey's end
+        "core.journey_transitions": (),
+        "marts.path_steps": ("core.channel_sources",),  # through core.sessions' channel groups
+        "marts.touchpoint_steps": (),
+    }
 
 
 def test_every_shipped_model_has_a_header_and_a_known_kind():

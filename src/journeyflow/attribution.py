@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from journeyflow.channels import channel_sources_digest
 from journeyflow.engines import Engine, build_table
 from journeyflow.incremental import build_per_person
 from journeyflow.markov import solve_chain
@@ -64,8 +63,7 @@ def build_path_steps(ctx: RunContext) -> Metadata:
     # list of source categories too: a new list rebuilds it all, as it rebuilds core.sessions
     params = {"half_life_seconds": half_life_days * 86400,
               "last_non_direct_lookback_seconds": lookback_days * 86400}
-    built = build_per_person(ctx, "marts.path_steps", extra_params=params,
-                             inputs=(channel_sources_digest(ctx.con),))
+    built = build_per_person(ctx, "marts.path_steps", extra_params=params)
     return {**built, "half_life_days": half_life_days, "last_non_direct_lookback_days": lookback_days}
 
 

@@ -7,7 +7,6 @@ event passes through Python; the list ships as `channel_sources.yaml` beside the
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import duckdb
@@ -33,16 +32,6 @@ def read_channel_sources(path: Path | None = None) -> list[tuple[str, str]]:
                 raise ValueError(f"{path}: {name!r} is listed under {pairs[name]} and {category}")
             pairs[name] = category
     return sorted(pairs.items())
-
-
-def channel_sources_digest(con: duckdb.DuckDBPyConnection) -> str:
-    """What the channel groups depend on besides SQL: the rows of core.channel_sources, as built.
-
-    Tables that use the groups (core.sessions, and marts.path_steps through it) keep it in their
-    build state, so a new list rebuilds them in full, as a new taxonomy rebuilds core.touchpoints.
-    """
-    rows = con.execute("SELECT source, source_category FROM core.channel_sources ORDER BY ALL").fetchall()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
 
 
 def write_channel_sources(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:

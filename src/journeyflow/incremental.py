@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from journeyflow import changelog, identity
-from journeyflow.channels import channel_sources_digest
 from journeyflow.engines import DuckDBEngine, build_table, used_params
+from journeyflow.models import lookup_tables
 from journeyflow.pii import scrub_text_columns
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
 from journeyflow.sql_refs import reading, tables_read
@@ -726,22 +726,31 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     return selects
 
 
+def lookup_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> str:
+    """The content of small lookup tables (taxonomy phases, channel sources), as one digest."""
+    rows = [con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in tables]
+    return hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+
+
 def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = None,
-                     extra_params: dict | None = None, run_params: dict | None = None,
-                     inputs: tuple[str, ...] = ()) -> Metadata:
-    """A table whose rows each belong to one person and come from core.touchpoints alone.
+                     extra_params: dict | None = None, run_params: dict | None = None) -> Metadata:
+    """A table whose rows each belong to one person (a by_person model: journeyflow.models).
 
     An incremental run rebuilds the rows of the persons core.touchpoints' last update recomputed
     (its change log), plus those `extra_persons` selects (rows that depend on more than the person).
-    A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all;
-    `run_params` are facts of this run's data that the rebuilt rows need, not settings; `inputs`
-    digests of lookup tables the SQL joins (a change rebuilds it all, as a new setting does).
+    A change of a parameter the table's SQL uses (`ctx.params` and `extra_params`) rebuilds it all,
+    as does a change of the lookup tables it depends on (models.lookup_tables: read off the SQL);
+    `run_params` are facts of this run's data that the rebuilt rows need, not settings.
     """
+    from journeyflow.pipeline import PRODUCERS  # the catalogue of the steps that run this
+
     con = ctx.con
     query = sql_text(table)
     all_params = {**ctx.params, **(extra_params or {}), **(run_params or {})}
     params = used_params(query, all_params)
-    state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})}, *inputs)
+    lookups = lookup_tables(table, PRODUCERS)
+    state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})},
+                         *([lookup_digest(con, lookups)] if lookups else []))
     incremental = (
         ctx.incremental
         and table_exists(con, table)
@@ -769,7 +778,7 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
 
 def build_sessions(ctx: RunContext) -> Metadata:
     # the channel groups join core.channel_sources: a new list of source categories rebuilds all
-    return build_per_person(ctx, "core.sessions", inputs=(channel_sources_digest(ctx.con),))
+    return build_per_person(ctx, "core.sessions")
 
 
 # A journey that neither churned nor converted is `dropped` once the data's end (the latest

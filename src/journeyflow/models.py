@@ -307,7 +307,79 @@ def catalogue(models: Mapping[str, Model], steps: Iterable[StepDeclaration]) -> 
         if missing:
             raise ModelError(f"{producer.origin}: reads {', '.join(missing)}, which no model or step "
                              "produces (a typo, or a model file or step declaration missing)")
+    check_kinds(producers)
     return producers
+
+
+# The table whose changed persons an incremental run rebuilds the by_person models for (its change
+# log lists them): journeyflow.incremental.build_per_person restricts it to those persons.
+PERSON_ROWS = "core.touchpoints"
+
+
+def built_from(table: str, root: str, producers: Mapping[str, Producer]) -> bool:
+    """Whether `table` is `root` or reads it, directly or through other tables."""
+    seen: set[str] = set()
+    todo = [table]
+    while todo:
+        current = todo.pop()
+        if current == root:
+            return True
+        if current not in seen and current in producers:
+            seen.add(current)
+            todo.extend(producers[current].reads)
+    return False
+
+
+def check_kinds(producers: Mapping[str, Producer]) -> None:
+    """The rules of the by_person kind, checked when the models load, not by a slow test.
+
+    An incremental run rebuilds a by_person model for the changed persons only, from their rows of
+    core.touchpoints. Besides that it may read other by_person tables (their rows of the same
+    persons are rebuilt earlier in the run) and lookup tables that no person's data changes (taxonomy
+    phases, channel sources: their content is in the build state, so a change rebuilds it all). A
+    table built over every person's touchpoints (a total, a graph, a mart) would join the rebuilt
+    persons to figures of the last run: ModelError naming the file and the table.
+    """
+    for producer in producers.values():
+        model = producer.model
+        if model is None or model.kind != "by_person" or producer.table != model.table:
+            continue  # extra tables (writes=) are the builder's bookkeeping
+        if model.table == PERSON_ROWS:
+            continue
+        if PERSON_ROWS not in model.reads:
+            raise ModelError(f"{model.file}: kind=by_person but it does not read {PERSON_ROWS}: an "
+                             f"incremental run rebuilds it from the changed persons' rows of "
+                             f"{PERSON_ROWS} (or make it kind=full)")
+        for table in sorted(producer.reads - {PERSON_ROWS}):
+            if producers[table].kind == "by_person" or not built_from(table, PERSON_ROWS, producers):
+                continue
+            raise ModelError(
+                f"{model.file}: kind=by_person reads {table}, which is built over every person's "
+                f"{PERSON_ROWS}: an incremental run would join the rebuilt persons to the other "
+                "persons' figures of the last run. Pass a total over all persons in as a "
+                "parameter computed by the step (as core.journeys gets $data_end_epoch), or make "
+                "the model kind=full (docs/architecture.md, Models)")
+
+
+def lookup_tables(table: str, producers: Mapping[str, Producer]) -> tuple[str, ...]:
+    """The lookup tables a by_person model depends on: read by it or by the by_person tables it
+    reads, and built from no person's data. Their content goes into its build state."""
+    found: set[str] = set()
+    todo = [table]
+    seen: set[str] = set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for read in producers[current].reads:
+            if read == PERSON_ROWS:
+                continue  # its own build state covers its inputs; its change log, the persons
+            if producers[read].kind == "by_person":
+                todo.append(read)
+            elif not built_from(read, PERSON_ROWS, producers):
+                found.add(read)
+    return tuple(sorted(found))
 
 
 def step_reads(step: StepDeclaration, producers: Mapping[str, Producer]) -> frozenset[str]:
