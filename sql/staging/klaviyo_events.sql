@@ -23,10 +23,8 @@ renamed as (
         nullif(trim(json_extract_string(record, '$.id')), '') as event_id,
         nullif(trim(json_extract_string(record, '$.relationships.profile.data.id')), '') as profile_id,
         nullif(trim(json_extract_string(record, '$.relationships.metric.data.id')), '') as metric_id,
-        nullif(trim(json_extract_string(record, '$.attributes.event_properties."' || chr(36) || 'message"')), '')
-            as message_id,
-        nullif(trim(json_extract_string(record, '$.attributes.event_properties."' || chr(36) || 'flow"')), '')
-            as flow_id,
+        -- the event's properties (their dollar-prefixed keys are read in `resolved`)
+        json_extract(record, '$.attributes.event_properties') as event_properties,
         -- timestamps (text as exported: the ISO datetime, else the epoch seconds)
         nullif(trim(json_extract_string(record, '$.attributes.datetime')), '') as datetime_text,
         nullif(trim(json_extract_string(record, '$.attributes.timestamp')), '') as timestamp_text,
@@ -49,7 +47,11 @@ renamed as (
 resolved as (
     -- the event's profile and metric among the included resources landing put beside it
     select
-        * exclude (included),
+        * exclude (included, event_properties),
+        -- a computed `$."key"` path (Spark reads it as `$['key']`, engines/transpile.py)
+        nullif(trim(json_extract_string(event_properties, '$."' || chr(36) || 'message"')), '')
+            as message_id,
+        nullif(trim(json_extract_string(event_properties, '$."' || chr(36) || 'flow"')), '') as flow_id,
         list_filter(included, lambda r: r."type" = 'profile')[1] is not null as has_profile,
         list_filter(included, lambda r: r."type" = 'profile')[1].attributes.email as email_text,
         trim(list_filter(included, lambda r: r."type" = 'metric')[1].attributes."name") as metric_name
