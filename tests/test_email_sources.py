@@ -21,6 +21,15 @@ LINK = ("https://shop.example.com/summer?utm_source=newsletter&utm_medium=email"
         "&utm_campaign=june_news")
 
 
+# the touchpoints of the HubSpot contact's person, in order
+CONTACTS_JOURNEY = """
+    SELECT t.source, t.touchpoint, t.channel, t.phase, t.utm_campaign
+    FROM core.touchpoints AS t
+    WHERE t.person_id = (SELECT DISTINCT person_id FROM core.touchpoints WHERE source = 'hubspot')
+    ORDER BY t.occurred_at, t.source, t.touchpoint
+"""
+
+
 def recipient(email: str, activity: list[dict] | None, campaign: str | None = CAMPAIGN) -> dict:
     """One element of `emails`, with the fields Mailchimp's email-activity response gives."""
     record = {"campaign_id": campaign, "list_id": "57afe96172", "list_is_active": True,
@@ -79,8 +88,12 @@ def write_email_input(folder: Path) -> None:
         ],
         "campaign_id": CAMPAIGN, "total_items": 2, "_links": [],
     })
-    # Anna's web visit from the click, signed in as u-anna, one minute after it; her HubSpot
-    # contact carries the same web user id and her email
+    write_visit_and_contact(folder)
+
+
+def write_visit_and_contact(folder: Path) -> None:
+    """Anna's web visit from the click (june_news, /summer), signed in as u-anna, at 09:06, one
+    minute after it; her HubSpot contact (05-30) carries the same web user id and her email."""
     visit = ga4_event(datetime(2026, 6, 1, 9, 6, tzinfo=UTC), "session_start", "cookie-1",
                       user_id="u-anna", path="/summer", medium="email", source="newsletter")
     visit["collected_traffic_source"]["manual_campaign_name"] = "june_news"
@@ -122,12 +135,7 @@ def test_opens_clicks_bounces_and_unsubscribes_are_events_with_the_campaign(emai
 
 
 def test_the_click_and_the_web_visit_it_opens_share_person_and_campaign(email_built):
-    journey = rows(email_built, """
-        SELECT t.source, t.touchpoint, t.channel, t.phase, t.utm_campaign
-        FROM core.touchpoints AS t
-        WHERE t.person_id = (SELECT DISTINCT person_id FROM core.touchpoints WHERE source = 'hubspot')
-        ORDER BY t.occurred_at, t.source, t.touchpoint
-    """)
+    journey = rows(email_built, CONTACTS_JOURNEY)
     assert journey == [
         # 05-30: the contact, a lead the same day (Became a Lead Date); 06-01 09:00 open, 09:05
         # click in the email, 09:06 the visit it opened (same person through email and user id,

@@ -18,6 +18,7 @@ from journeyflow.generate import DEFECT_ROWS, DEFECTS, generate
 from journeyflow.generate_crm import CRM_DEFECT_ROWS
 from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
 from journeyflow.generate_email import EMAIL_DEFECT_ROWS
+from journeyflow.generate_klaviyo import KLAVIYO_DEFECT_ROWS
 from journeyflow.generate_shop import SHOP_DEFECT_ROWS
 from journeyflow.generate_social import SOCIAL_DEFECT_ROWS
 from journeyflow.generate_support import SUPPORT_DEFECT_ROWS
@@ -147,7 +148,8 @@ def test_counts_match_files(sample: tuple[Path, dict[str, int]]) -> None:
     # CRM: test_generate_crm.py; snowplow/segment: test_generate_web.py; custom: test_custom_sources.py
     assert set(counts) == (set(DEFECT_ROWS) | set(CRM_DEFECT_ROWS) | set(SUPPORT_DEFECT_ROWS)
                            | set(CUSTOM_DEFECT_ROWS) | set(SHOP_DEFECT_ROWS)
-                           | set(SOCIAL_DEFECT_ROWS) | set(EMAIL_DEFECT_ROWS))
+                           | set(SOCIAL_DEFECT_ROWS) | set(EMAIL_DEFECT_ROWS)
+                           | set(KLAVIYO_DEFECT_ROWS))
 
 
 def test_ga4_event_shape_and_int64_as_strings(sample: tuple[Path, dict[str, int]]) -> None:

@@ -527,6 +527,40 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                       {"email_address": " ", "timestamp": "2026-06-02T10:00:00+00:00",
                        "campaign_id": "c1", "list_id": "l1"}]}).encode(),
                   "json:unsubscribes", 1, 1, reason="missing email_address")
+    # --- email marketing: Klaviyo Get Events responses (issue #26) --------------------------------
+    def klaviyo(event_id: str, metric: str, when: str, **props: str) -> dict:
+        return {"type": "event", "id": event_id,
+                "attributes": {"datetime": when, "event_properties": {"$message": "01HM", **props}},
+                "relationships": {"profile": {"data": {"type": "profile", "id": "kp1"}},
+                                  "metric": {"data": {"type": "metric", "id": metric}}}}
+
+    klaviyo_included = [{"type": "profile", "id": "kp1", "attributes": {"email": "k1@example.com"}},
+                        {"type": "metric", "id": "km1", "attributes": {"name": "Opened Email"}},
+                        {"type": "metric", "id": "km2", "attributes": {"name": "Clicked Email"}},
+                        {"type": "metric", "id": "km3", "attributes": {"name": "Viewed Product"}}]
+    yield Crafted("klaviyo_open_time_beyond_year_9999", "klaviyo/events_a.json",
+                  json.dumps({"data": [klaviyo("k1", "km1", "2026-06-01T10:00:00+00:00"),
+                                       klaviyo("k2", "km1", FAR)],
+                              "included": klaviyo_included}).encode(),
+                  "json:data", 1, 1, reason="is not a timestamp")
+    yield Crafted("klaviyo_click_without_url_and_a_repeated_event", "klaviyo/events_b.json",
+                  json.dumps({"data": [klaviyo("k3", "km2", "2026-06-01T10:01:00+00:00",
+                                               URL="https://shop.example.com/?utm_campaign=june"),
+                                       klaviyo("k4", "km2", "2026-06-01T10:02:00+00:00"),
+                                       klaviyo("k3", "km2", "2026-06-01T10:01:00+00:00",
+                                               URL="https://shop.example.com/?utm_campaign=june")],
+                              "included": klaviyo_included}).encode(),
+                  "json:data", 1, 1, 1, reason="a Clicked Email without its URL")
+    yield Crafted("klaviyo_metric_that_is_no_email_metric", "klaviyo/events_c.json",
+                  json.dumps({"data": [klaviyo("k5", "km1", "2026-06-01T10:00:00+00:00"),
+                                       klaviyo("k6", "km3", "2026-06-01T10:05:00+00:00")],
+                              "included": klaviyo_included}).encode(),
+                  "json:data", 1, 1, reason="not an email metric read here: Viewed Product")
+    yield Crafted("klaviyo_error_response", "klaviyo/events_d.json",
+                  json.dumps({"errors": [{"id": "e1", "status": 401, "code": "not_authenticated",
+                                          "title": "Authentication credentials were not provided.",
+                                          "detail": "Missing or invalid private key."}]}).encode(),
+                  "json:data", 0, 1, whole_file=True, reason='no "data" list')
     # --- Snowplow atomic.events dumps -------------------------------------------------------------
     atomic_header = ["event_id", "collector_tstamp", "event", "domain_userid", "page_urlpath"]
     yield Crafted("snowplow_atomic_missing_id_bad_time_redelivered", "snowplow_atomic/events_000.csv",

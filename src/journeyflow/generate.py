@@ -1233,6 +1233,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
     from journeyflow.generate_email import write_email_exports  # it imports this module
 
     counts.update(write_email_exports(out_dir, people, seed, start_us, end_us, defects))
+    # Klaviyo email events of the shop customers, on their own stream too (generate_klaviyo.py)
+    from journeyflow.generate_klaviyo import write_klaviyo_exports  # it imports this module
+
+    counts.update(write_klaviyo_exports(out_dir, people, seed, start_us, end_us, defects))
     return counts
 
 

@@ -27,12 +27,7 @@ typed_activities as (
 ),
 
 with_utm as (
-    select
-        *,
-        nullif(regexp_extract(a.url, '[?&]utm_source=([^&#]*)', 1), '') as link_source,
-        nullif(regexp_extract(a.url, '[?&]utm_medium=([^&#]*)', 1), '') as link_medium,
-        nullif(regexp_extract(a.url, '[?&]utm_campaign=([^&#]*)', 1), '') as link_campaign,
-        nullif(regexp_extract(a.url, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*(/[^?#]*)', 1), '') as link_path
+    select *, {{ email_link_utm(a.url) }}
     from typed_activities
 ),
 
@@ -48,6 +43,7 @@ campaigns as (
 events as (
     select
         u.*,
+        a.occurred_at as occurred_at,
         'email_' || case a.action when 'open' then 'opened' when 'click' then 'clicked'
             else 'bounced' end as event_name,
         coalesce(u.link_campaign, c.campaign_utm, u.campaign_id) as campaign,
@@ -65,21 +61,7 @@ select
     campaign_id || '|' || email_hash || '|' || a.action || '|' || cast(a.occurred_at as varchar)
         || '|' || coalesce(a.url, '') as natural_key,
     campaign_id as source_record_id,
-    _source_file, _row_number, _load_id,
-    a.occurred_at as occurred_at,
-    cast(null as varchar) as anonymous_id,
-    cast(null as varchar) as user_id,
-    email_hash,
-    cast(null as varchar) as crm_contact_id,
-    cast(null as varchar) as support_user_id,
-    event_name,
-    link_path as page_path,
-    coalesce(link_source, 'mailchimp') as utm_source,
-    coalesce(link_medium, 'email') as utm_medium,
-    campaign as utm_campaign,
-    cast(null as varchar) as origin,
-    cast(null as double) as value,
-    cast(null as varchar) as currency,
+    {{ email_event_columns('mailchimp') }},
     json_object(
         'campaign_id', campaign_id, 'list_id', list_id, 'url', a.url, 'bounce_type', a.bounce_type
     ) as properties

@@ -14,8 +14,8 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | json_array | parquet | tsv | custom (per file)
-    envelope_key: str = ""  # json_envelope: the list inside the document ("tickets")
+    reader: str  # ndjson | csv | json_envelope | json_array | json_api | parquet | tsv | custom (per file)
+    envelope_key: str = ""  # json_envelope: the list inside the document ("tickets"); json_api: "data"
     description: str = ""
     # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
     # through the contact roles), so the staging step runs after them
@@ -288,6 +288,14 @@ SOURCES: tuple[Source, ...] = (
         "json_envelope", "unsubscribes",
         description="Mailchimp Marketing API campaign unsubscribes (GET /reports/{campaign_id}/"
                     "unsubscribed)",
+    ),
+    Source(
+        "raw.klaviyo_events", "klaviyo",
+        ("events*.json", "events*.json.gz", "get-events*.json", "get-events*.json.gz",
+         "get_events*.json", "get_events*.json.gz"),
+        "json_api", "data",
+        description="Klaviyo API Get Events responses (GET /api/events with include=profile,metric: "
+                    "JSON:API, one event per element of data, its profile and metric from included)",
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(

@@ -693,7 +693,7 @@ def land_file(
     are not UTF-8 and NDJSON lines holding a raw control byte are moved to ingest errors.
     """
     reader = reader or source.reader
-    if reader in ("json_envelope", "json_array"):
+    if reader in ("json_envelope", "json_array", "json_api"):
         land_json_list(con, text, name, source, load_id, reader)
         return
     readers = {"ndjson": land_ndjson, "tsv": land_tsv, "csv": land_csv}
@@ -946,19 +946,32 @@ def land_parquet(
     )
 
 
+# json_api: a JSON:API response (`{"data": [...], "included": [...]}`, Klaviyo's Get Events) names
+# each resource's profile and metric by type and id in `relationships` and lists them once per page
+# in `included`; a record is its `data` element with the included resources it names beside it
+# (`"included": [...]`, empty when the response holds none), so it is read without the rest of the page
+JSON_API_RECORD = """json_merge_patch(rec, json_object('included', to_json(list_filter(included, lambda r:
+    (json_extract_string(r, '$.type') = 'profile' AND json_extract_string(r, '$.id')
+        = json_extract_string(rec, '$.relationships.profile.data.id'))
+    OR (json_extract_string(r, '$.type') = 'metric' AND json_extract_string(r, '$.id')
+        = json_extract_string(rec, '$.relationships.metric.data.id'))))))"""
+
+
 def land_json_list(
     con: duckdb.DuckDBPyConnection, text: TextFile, name: str, source: Source, load_id: str, reader: str
 ) -> None:
-    """An API response, one record per list element: `{"<key>": [...]}` (json_envelope) or a bare
-    list `[{...}, ...]` (json_array, Freshdesk).
+    """An API response, one record per list element: `{"<key>": [...]}` (json_envelope), a bare
+    list `[{...}, ...]` (json_array, Freshdesk) or a JSON:API `data` list with the `included`
+    resources each element names (json_api, Klaviyo: JSON_API_RECORD).
 
     An invalid document or a missing list is one file-level reject. A document that is invalid only
     for raw control bytes is still split: they become U+FFFD, and each element holding one (or a
     byte that is not UTF-8) is rejected alone.
     """
-    if reader == "json_envelope":
-        list_path = f"$.{source.envelope_key}"
-        not_a_list = f'JSON document has no "{source.envelope_key}" list (expected the API response shape)'
+    if reader in ("json_envelope", "json_api"):
+        key = source.envelope_key or "data"
+        list_path = f"$.{key}"
+        not_a_list = f'JSON document has no "{key}" list (expected the API response shape)'
     else:
         list_path, not_a_list = "$", "JSON document is not a list (expected the API response: a JSON array)"
     content, valid = con.execute(
@@ -990,8 +1003,12 @@ def land_json_list(
         INSERT INTO {source.raw_table} {RAW_INSERT}
         SELECT $load_id, $file, idx, now(), md5(rec::VARCHAR), rec::VARCHAR, $encoding, NULL
         FROM (
-            SELECT unnest(items) AS rec, generate_subscripts(items, 1) AS idx
-            FROM (SELECT json_extract($content, $items_path) AS items)
+            SELECT {JSON_API_RECORD if reader == "json_api" else "rec"} AS rec, idx
+            FROM (
+                SELECT unnest(items) AS rec, generate_subscripts(items, 1) AS idx,
+                       coalesce(json_extract($content, '$.included[*]'), []) AS included
+                FROM (SELECT json_extract($content, $items_path) AS items)
+            )
         )
         """,
         {

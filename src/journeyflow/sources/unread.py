@@ -34,6 +34,7 @@ FOLDER_ALIASES = {
     "linkedin": "linkedin_ads", "linkedin_campaign_manager": "linkedin_ads",
     "meta": "meta_ads", "facebook_ads": "meta_ads", "facebook": "meta_ads", "fb_ads": "meta_ads",
     "mail_chimp": "mailchimp", "mailchimp_reports": "mailchimp", "newsletter": "mailchimp",
+    "klavio": "klaviyo", "klaviyo_events": "klaviyo", "klaviyo_export": "klaviyo",
     "atomic": "snowplow_atomic", "atomic_events": "snowplow_atomic",
     "snowplow_atomic_events": "snowplow_atomic",
 }
