@@ -49,11 +49,7 @@ parsed as (
             [hs_timestamp_text, meeting_start_text],
             {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_times,
-        case
-            when call_duration_text is null or call_duration_text = '' then null
-            when regexp_full_match(call_duration_text, '[0-9]+(\.[0-9]+)?')
-                then cast(call_duration_text as double) / 1000
-        end as call_duration_seconds
+        {{ hubspot_call_duration(call_duration_text) }} as call_duration_seconds
     from renamed
 ),
 
@@ -65,16 +61,7 @@ typed as (
         list_transform(contact_ids, lambda c: 'hubspot:' || c) as crm_contact_ids,
         parsed_times[1] as engagement_at,
         parsed_times[2] as meeting_start_at,
-        -- HubSpot's default call outcomes are fixed GUIDs; custom outcomes keep their id
-        case call_disposition_id
-            when 'f240bbac-87c9-4f6e-bf70-924b57d47db7' then 'connected'
-            when '73a0d17f-1163-4015-bdd5-ec830791da20' then 'no_answer'
-            when '9d9162e7-6cf3-4944-bf63-4dff82258764' then 'busy'
-            when 'b2cf5968-551e-4856-9783-52b3da59a7d0' then 'left_voicemail'
-            when 'a4c4c377-d246-4b32-a13b-75a56a4cd0ff' then 'left_live_message'
-            when '17b47fee-58de-441e-a44c-c6300d46f273' then 'wrong_number'
-            else call_disposition_id
-        end as call_outcome,
+        {{ hubspot_call_outcome(call_disposition_id) }} as call_outcome,
         list_filter(
             [
                 {'label': 'hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},

@@ -79,6 +79,12 @@ def _salesforce_files(sobject: str) -> tuple[str, ...]:
     `LeadHistory.csv` (another object), hence no bare `Lead*.csv`."""
     return tuple(f"{sobject}{stem}.csv{gz}" for stem in ("", "_*") for gz in ("", ".gz"))
 
+def _fivetran_files(*tables: str) -> tuple[str, ...]:
+    """A Fivetran table dumped as `<table>.parquet` / `<table>.csv[.gz]`, or in parts
+    `<table>-0001.parquet` (never `deal_stage.csv` for `deal`: the parts' separator is `-`)."""
+    return tuple(f"{table}{part}.{ext}" for table in tables for part in ("", "-*")
+                 for ext in ("parquet", "csv", "csv.gz"))
+
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
 # `derived_contexts` hold self-describing JSON).
@@ -288,6 +294,43 @@ SOURCES: tuple[Source, ...] = (
         "json_envelope", "unsubscribes",
         description="Mailchimp Marketing API campaign unsubscribes (GET /reports/{campaign_id}/"
                     "unsubscribed)",
+    ),
+    # --- HubSpot synced by Fivetran's HubSpot connector (issue #26): one dump per table, named
+    # after the table; typed by sql/staging/fivetran_hubspot_*.sql into the export readers' columns
+    # and made into events by the same SQL (sql/_fragments/hubspot_*_events.sql) ---
+    Source(
+        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _fivetran_files("contact"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `contact` table dump (Parquet or CSV)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _fivetran_files("deal_contact"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `deal_contact` table dump (which contacts a deal is for)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _fivetran_files("deal_stage"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `deal_stage` table dump (when a deal entered each stage)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _fivetran_files("deal"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `deal` table dump",
+        requires=("staging.fivetran_hubspot_deal_contact", "staging.fivetran_hubspot_deal_stage"),
+    ),
+    Source(
+        "raw.fivetran_hubspot_engagement_contact", "fivetran_hubspot",
+        _fivetran_files("engagement_contact"), "csv", file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `engagement_contact` table dump (an engagement's contacts)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_engagements", "fivetran_hubspot",
+        _fivetran_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `engagement_call`, `engagement_meeting` and "
+                    "`engagement_email` table dumps (the type is the table's name)",
+        requires=("staging.fivetran_hubspot_engagement_contact",),
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
