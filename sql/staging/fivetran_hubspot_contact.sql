@@ -28,22 +28,8 @@ renamed as (
         json_extract_string(record, '$.property_hs_email_last_open_date') as email_open_date_text,
         -- attributes
         json_extract_string(record, '$.property_lifecyclestage') as lifecycle_stage,
-        json_extract_string(record, '$.property_hs_analytics_source') as analytics_source,
-        {{ fivetran_deleted(record) }} as _is_deleted
-    from source
-),
-
-parsed as (
-    select
-        * exclude (analytics_source),
-        list_transform(
-            [create_date_text, lead_date_text, mql_date_text, sql_date_text, customer_date_text,
-             email_open_date_text],
-            {{ parse_export_timestamp('UTC') }}
-        ) as parsed_dates,
-        {{ hash_email(email_text) }} as email_hash,
         -- HubSpot's labels of its Original Source values, as the CRM export writes them
-        case upper(trim(analytics_source))
+        case upper(trim(json_extract_string(record, '$.property_hs_analytics_source')))
             when 'ORGANIC_SEARCH' then 'Organic Search'
             when 'PAID_SEARCH' then 'Paid Search'
             when 'EMAIL_MARKETING' then 'Email Marketing'
@@ -53,34 +39,19 @@ parsed as (
             when 'OTHER_CAMPAIGNS' then 'Other Campaigns'
             when 'DIRECT_TRAFFIC' then 'Direct Traffic'
             when 'OFFLINE' then 'Offline Sources'
-            else nullif(trim(analytics_source), '')
-        end as original_source
-    from renamed
+            else nullif(trim(json_extract_string(record, '$.property_hs_analytics_source')), '')
+        end as original_source,
+        {{ fivetran_deleted(record) }} as _is_deleted
+    from source
 ),
 
 typed as (
-    select
-        * exclude (email_text, parsed_dates),
-        'hubspot:' || record_id as crm_contact_id,
-        parsed_dates[1] as created_at,
-        parsed_dates[2] as became_lead_at,
-        parsed_dates[3] as became_mql_at,
-        parsed_dates[4] as became_sql_at,
-        parsed_dates[5] as became_customer_at,
-        parsed_dates[6] as email_opened_at,
-        -- the first date that is given but unusable (not a date, or outside 2000 .. tomorrow)
-        list_filter(
-            [
-                {'label': 'property_createdate', 'txt': create_date_text, 'ts': parsed_dates[1]},
-                {'label': 'property_hs_lifecyclestage_lead_date', 'txt': lead_date_text, 'ts': parsed_dates[2]},
-                {'label': 'property_hs_lifecyclestage_marketingqualifiedlead_date', 'txt': mql_date_text, 'ts': parsed_dates[3]},
-                {'label': 'property_hs_lifecyclestage_salesqualifiedlead_date', 'txt': sql_date_text, 'ts': parsed_dates[4]},
-                {'label': 'property_hs_lifecyclestage_customer_date', 'txt': customer_date_text, 'ts': parsed_dates[5]},
-                {'label': 'property_hs_email_last_open_date', 'txt': email_open_date_text, 'ts': parsed_dates[6]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_date
-    from parsed
+    {{ hubspot_contact_typed(
+        renamed, 'UTC', 'property_createdate', 'property_hs_lifecyclestage_lead_date',
+        'property_hs_lifecyclestage_marketingqualifiedlead_date',
+        'property_hs_lifecyclestage_salesqualifiedlead_date', 'property_hs_lifecyclestage_customer_date',
+        'property_hs_email_last_open_date'
+    ) }}
 )
 
 select

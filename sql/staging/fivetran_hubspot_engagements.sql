@@ -56,20 +56,7 @@ parsed as (
 ),
 
 typed as (
-    select
-        * exclude (parsed_times),
-        list_transform(contact_ids, lambda c: 'hubspot:' || c) as crm_contact_ids,
-        parsed_times[1] as engagement_at,
-        parsed_times[2] as meeting_start_at,
-        {{ hubspot_call_outcome(call_disposition_id) }} as call_outcome,
-        list_filter(
-            [
-                {'label': 'property_hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},
-                {'label': 'property_hs_meeting_start_time', 'txt': meeting_start_text, 'ts': parsed_times[2]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_time
-    from parsed
+    {{ hubspot_engagement_typed(parsed, 'property_hs_timestamp', 'property_hs_meeting_start_time') }}
 )
 
 select

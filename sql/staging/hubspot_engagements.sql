@@ -13,7 +13,9 @@ renamed as (
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
-        regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1) as file_kind,
+        case regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1)
+            when 'calls' then 'call' when 'meetings' then 'meeting' when 'emails' then 'email'
+        end as engagement_type,
         json_extract_string(record, '$.id') as engagement_id,
         -- the results list typed by from_json, not a `[*]` path (a list in DuckDB, a text in Spark)
         list_filter(
@@ -54,26 +56,11 @@ parsed as (
 ),
 
 typed as (
-    select
-        * exclude (parsed_times),
-        case file_kind when 'calls' then 'call' when 'meetings' then 'meeting' when 'emails' then 'email'
-        end as engagement_type,
-        list_transform(contact_ids, lambda c: 'hubspot:' || c) as crm_contact_ids,
-        parsed_times[1] as engagement_at,
-        parsed_times[2] as meeting_start_at,
-        {{ hubspot_call_outcome(call_disposition_id) }} as call_outcome,
-        list_filter(
-            [
-                {'label': 'hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},
-                {'label': 'hs_meeting_start_time', 'txt': meeting_start_text, 'ts': parsed_times[2]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_time
-    from parsed
+    {{ hubspot_engagement_typed(parsed, 'hs_timestamp', 'hs_meeting_start_time') }}
 )
 
 select
-    * exclude (bad_time, file_kind, contact_ids, call_disposition_id),
+    * exclude (bad_time, contact_ids, call_disposition_id),
     archived as _is_deleted,
     case
         when engagement_id is null or trim(engagement_id) = '' then 'missing id'
