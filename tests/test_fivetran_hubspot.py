@@ -239,3 +239,31 @@ def test_bad_rows_are_rejected_with_their_reason(tmp_path: Path) -> None:
          "property_hs_call_duration is not a number of milliseconds: 5 min"),
     ]
     con.close()
+
+
+def test_a_pre_v3_connector_times_an_engagement_by_its_parent_row(tmp_path: Path) -> None:
+    dump = tables()
+    # before HubSpot's v3 API the connector kept the time in the `engagement` table only
+    del dump["engagement_call"][0]["property_hs_timestamp"]
+    dump["engagement"] = [
+        {"id": 701, "type": "CALL", "timestamp": utc(2, 10), "active": True},
+        {"id": 801, "type": "MEETING", "timestamp": utc(5, 9), "active": True},
+        {"id": 901, "type": "EMAIL", "timestamp": utc(4, 9), "active": True},
+        {"id": 950, "type": "NOTE", "timestamp": utc(4, 12), "active": True},  # a note: no event
+    ]
+    write_parquet_dump(tmp_path / "input", dump)
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == EXPECTED
+    assert rows(con, "SELECT rows_read, rows_loaded FROM quality.load_summary "
+                     "WHERE source_file = 'fivetran_hubspot/engagement.parquet'") == [(4, 4)]
+    con.close()
+
+
+def test_an_object_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
+    write_export(tmp_path / "input")
+    write_parquet_dump(tmp_path / "input", tables())
+    con = open_build(tmp_path, source_time_zones=BERLIN)
+    assert rows(con, EVENTS) == EXPECTED
+    # the export's version is kept: `hubspot/…` sorts after `fivetran_hubspot/…`
+    assert rows(con, "SELECT DISTINCT split_part(source_file, '/', 1) FROM staging.events") == [("hubspot",)]
+    con.close()

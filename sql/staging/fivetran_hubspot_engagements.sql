@@ -4,8 +4,9 @@
 -- export's), with its reject reason (NULL = usable)
 -- The type is the table's name (engagement_call*, engagement_meeting*, engagement_email*), the
 -- properties are `property_<internal name>` columns (property_hs_timestamp, property_hs_call_direction,
--- ...; a pre-v3 connector's `timestamp` column when property_hs_timestamp is not there), the contacts
--- the `engagement_contact` table's current associations (staging.fivetran_hubspot_engagement_contact).
+-- ...; a pre-v3 connector's `timestamp` column, of the row or of its parent in the `engagement` table,
+-- staging.fivetran_hubspot_engagement, when property_hs_timestamp is not there), the contacts the
+-- `engagement_contact` table's current associations (staging.fivetran_hubspot_engagement_contact).
 -- Times are UTC (a time without a zone is UTC) or epoch milliseconds. A soft-deleted row
 -- (`_fivetran_deleted`) makes no events.
 with source as (
@@ -26,9 +27,9 @@ renamed as (
         -- ids
         regexp_extract(lower(_source_file), 'engagement_(call|meeting|email)[^/\\]*$', 1) as engagement_type,
         nullif(trim(json_extract_string(record, '$.engagement_id')), '') as engagement_id,
-        -- timestamps (text as dumped)
-        coalesce(json_extract_string(record, '$.property_hs_timestamp'),
-                 json_extract_string(record, '$.timestamp')) as hs_timestamp_text,
+        -- timestamps (text as dumped; a pre-v3 connector's in `timestamp`, here or in the parent)
+        coalesce(nullif(trim(json_extract_string(record, '$.property_hs_timestamp')), ''),
+                 nullif(trim(json_extract_string(record, '$.timestamp')), '')) as own_timestamp_text,
         json_extract_string(record, '$.property_hs_meeting_start_time') as meeting_start_text,
         -- measures
         trim(json_extract_string(record, '$.property_hs_call_duration')) as call_duration_text,
@@ -43,6 +44,16 @@ renamed as (
     from source
 ),
 
+timed as (
+    -- the subtype row's own time, else its parent `engagement` row's (the latest usable one)
+    select
+        r.* exclude (own_timestamp_text),
+        coalesce(r.own_timestamp_text, p.timestamp_text) as hs_timestamp_text
+    from renamed as r
+    left join ({{ latest_version(staging.fivetran_hubspot_engagement, engagement_id, _is_deleted) }}) as p
+        on p.engagement_id = r.engagement_id
+),
+
 parsed as (
     select
         r.*,
@@ -51,7 +62,7 @@ parsed as (
             [r.hs_timestamp_text, r.meeting_start_text], {{ parse_export_timestamp('UTC') }}
         ) as parsed_times,
         {{ hubspot_call_duration(r.call_duration_text) }} as call_duration_seconds
-    from renamed as r
+    from timed as r
     left join contacts as c on c.engagement_id = r.engagement_id
 ),
 

@@ -325,12 +325,18 @@ SOURCES: tuple[Source, ...] = (
         description="Fivetran HubSpot `engagement_contact` table dump (an engagement's contacts)",
     ),
     Source(
+        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _fivetran_files("engagement"), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description="Fivetran HubSpot `engagement` table dump (every engagement's type and, from a "
+                    "pre-v3 connector, its timestamp)",
+    ),
+    Source(
         "raw.fivetran_hubspot_engagements", "fivetran_hubspot",
         _fivetran_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
         file_readers=(("*.parquet", "parquet"),),
         description="Fivetran HubSpot `engagement_call`, `engagement_meeting` and "
                     "`engagement_email` table dumps (the type is the table's name)",
-        requires=("staging.fivetran_hubspot_engagement_contact",),
+        requires=("staging.fivetran_hubspot_engagement_contact", "staging.fivetran_hubspot_engagement"),
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
