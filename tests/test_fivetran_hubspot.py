@@ -9,6 +9,7 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -20,7 +21,9 @@ from builders import (
     write_csv,
     write_hubspot_engagements,
 )
-from conftest import open_build, rows
+from conftest import open_build, rows, settings_for
+from journeyflow.pipeline import run_pipeline
+from test_incremental import assert_equals_full_rebuild
 
 CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
 BERLIN = {"hubspot": "Europe/Berlin"}  # the export's zone-less times are Berlin time (UTC+2 in June)
@@ -266,4 +269,26 @@ def test_an_object_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     assert rows(con, EVENTS) == EXPECTED
     # the export's version is kept: `hubspot/…` sorts after `fivetran_hubspot/…`
     assert rows(con, "SELECT DISTINCT split_part(source_file, '/', 1) FROM staging.events") == [("hubspot",)]
+    con.close()
+
+
+def test_a_changed_link_table_alone_updates_the_deal_incrementally(tmp_path: Path) -> None:
+    """The next night only deal_stage and deal_contact change (the deal's row is the same): the deal
+    is lost, not won, and Ben's; an incremental run gives what a full rebuild gives."""
+    folder = tmp_path / "input"
+    write_csv_dump(folder, tables())
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    dump = tables()
+    dump["deal_stage"][1] = {"deal_id": 9001, "value": "closedlost", "date_entered": utc(8, 15)}
+    dump["deal_contact"][0]["contact_id"] = 5102
+    write_csv_dump(folder, {"deal_stage": dump["deal_stage"], "deal_contact": dump["deal_contact"]})
+    results = run_pipeline(nightly, incremental=True)
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    assert rows(con, """SELECT event_name, crm_contact_id FROM staging.events
+                        WHERE source_record_id = '9001' ORDER BY occurred_at, event_name""") == [
+        ("deal_appointment_scheduled", "hubspot:5102"), ("deal_created", "hubspot:5102"),
+        ("deal_closed_lost", "hubspot:5102")]
     con.close()
