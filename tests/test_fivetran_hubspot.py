@@ -292,3 +292,42 @@ def test_a_changed_link_table_alone_updates_the_deal_incrementally(tmp_path: Pat
         ("deal_appointment_scheduled", "hubspot:5102"), ("deal_created", "hubspot:5102"),
         ("deal_closed_lost", "hubspot:5102")]
     con.close()
+
+
+def write_duckdb_dump(path: Path, dump: dict[str, list[dict]]) -> None:
+    """The connector's destination copied as a DuckDB file: schema `hubspot` (in catalog `hubspot`,
+    the file's name), one table each."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA hubspot")
+    for table, records in dump.items():
+        arrow = pa.Table.from_pylist(records)  # noqa: F841 (read by name below)
+        con.execute(f"CREATE TABLE hubspot.hubspot.{table} AS SELECT * FROM arrow")
+    con.close()
+
+
+def test_a_duckdb_file_makes_the_same_events(tmp_path: Path) -> None:
+    dump = tables()
+    del dump["engagement_email"]  # a table the file does not have: nothing to read, no error
+    dump["company"] = [{"id": 1, "property_name": "Wolf KG"}]  # a table no reader takes
+    write_duckdb_dump(tmp_path / "input" / "fivetran_hubspot" / "hubspot.duckdb", dump)
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == [event for event in EXPECTED if event[1] != "901"]
+    assert rows(con, """SELECT raw_table, rows_read, rows_loaded FROM quality.load_summary
+                        WHERE source_file = 'fivetran_hubspot/hubspot.duckdb' ORDER BY raw_table""") == [
+        ("raw.fivetran_hubspot_contact", 2, 2), ("raw.fivetran_hubspot_deal", 1, 1),
+        ("raw.fivetran_hubspot_deal_contact", 1, 1), ("raw.fivetran_hubspot_deal_stage", 2, 2),
+        ("raw.fivetran_hubspot_engagement", 0, 0), ("raw.fivetran_hubspot_engagement_contact", 4, 4),
+        ("raw.fivetran_hubspot_engagements", 2, 2)]
+    con.close()
+
+
+def test_a_file_that_is_no_duckdb_database_is_rejected_whole(tmp_path: Path) -> None:
+    write_parquet_dump(tmp_path / "input", tables())
+    (tmp_path / "input" / "fivetran_hubspot" / "hubspot.duckdb").write_bytes(b"SQLite format 3\x00")
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == EXPECTED
+    reasons = rows(con, "SELECT DISTINCT row_number, left(reason, 22) FROM quality.rejected_rows "
+                        "WHERE source_file = 'fivetran_hubspot/hubspot.duckdb'")
+    assert reasons == [(None, "file could not be read")]
+    con.close()

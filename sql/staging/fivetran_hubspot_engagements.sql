@@ -2,7 +2,8 @@
 -- grain: one row per raw row of Fivetran's HubSpot `engagement_call`, `engagement_meeting` and
 -- `engagement_email` tables, typed into the columns of staging.hubspot_engagements (the CRM v3
 -- export's), with its reject reason (NULL = usable)
--- The type is the table's name (engagement_call*, engagement_meeting*, engagement_email*), the
+-- The type is the table's name (engagement_call*, engagement_meeting*, engagement_email*, or the
+-- table of a DuckDB file's row, `_dump_table`), the
 -- properties are `property_<internal name>` columns (property_hs_timestamp, property_hs_call_direction,
 -- ...; a pre-v3 connector's `timestamp` column, of the row or of its parent in the `engagement` table,
 -- staging.fivetran_hubspot_engagement, when property_hs_timestamp is not there), the contacts the
@@ -25,7 +26,11 @@ renamed as (
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
-        regexp_extract(lower(_source_file), 'engagement_(call|meeting|email)[^/\\]*$', 1) as engagement_type,
+        -- the table a DuckDB file's row came from, else the dump file's name
+        nullif(regexp_extract(
+            lower(coalesce(json_extract_string(record, '$._dump_table'), _source_file)),
+            'engagement_(call|meeting|email)[^/\\]*$', 1
+        ), '') as engagement_type,
         nullif(trim(json_extract_string(record, '$.engagement_id')), '') as engagement_id,
         -- timestamps (text as dumped; a pre-v3 connector's in `timestamp`, here or in the parent)
         coalesce(nullif(trim(json_extract_string(record, '$.property_hs_timestamp')), ''),
