@@ -576,6 +576,27 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                            {"event_id": "p2", "collector_tstamp": "2026-06-01 09:00:00", "event": None,
                             "domain_userid": "c2"}]),
                   "parquet", 1, 1, reason="missing event")
+    # --- Fivetran HubSpot connector dumps (a deal and an engagement find no association: rejected) --
+    yield Crafted("fivetran_hubspot_contact_createdate_not_a_time", "fivetran_hubspot/contact.csv",
+                  csv_bytes(["id", "property_email", "property_createdate", "_fivetran_deleted"], [
+                      ["7101", "f1@example.com", "2026-06-01T10:00:00Z", "false"],
+                      ["7102", "f2@example.com", "31.02.2026 25:00", "false"],
+                      ["", "f3@example.com", "2026-06-01T10:00:00Z", "false"]]),
+                  "csv", 1, 2)
+    yield Crafted("fivetran_hubspot_deal_without_contact", "fivetran_hubspot/deal.parquet",
+                  parquet([{"deal_id": 7201, "property_createdate": "2026-06-01 10:00:00",
+                            "property_amount": "12 EUR", "deal_pipeline_id": "default"},
+                           {"deal_id": 7202, "property_createdate": "2026-06-01 10:00:00",
+                            "property_amount": "12.5", "deal_pipeline_id": "default"}]),
+                  "parquet", 0, 2)
+    yield Crafted("fivetran_hubspot_stage_without_date", "fivetran_hubspot/deal_stage.csv",
+                  csv_bytes(["deal_id", "value", "date_entered"], [
+                      ["7201", "closedwon", ""], ["7201", "closedlost", "1999-12-31 23:00:00"]]),
+                  "csv", 0, 2, reason="date_entered")
+    yield Crafted("fivetran_hubspot_call_duration_in_minutes", "fivetran_hubspot/engagement_call.csv",
+                  csv_bytes(["engagement_id", "property_hs_timestamp", "property_hs_call_duration"], [
+                      ["7301", "2026-06-01T10:00:00Z", "5 min"]]),
+                  "csv", 0, 1, reason="property_hs_call_duration is not a number of milliseconds")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

@@ -27,42 +27,11 @@ renamed as (
     from source
 ),
 
-parsed as (
-    select
-        *,
-        -- one parser for every date column, so all accept the same formats
-        list_transform(
-            [create_date_text, lead_date_text, mql_date_text, sql_date_text, customer_date_text,
-             email_open_date_text],
-            {{ parse_export_timestamp($hubspot_time_zone) }}
-        ) as parsed_dates,
-        {{ hash_email(email_text) }} as email_hash
-    from renamed
-),
-
 typed as (
-    select
-        * exclude (email_text, parsed_dates),
-        'hubspot:' || record_id as crm_contact_id,
-        parsed_dates[1] as created_at,
-        parsed_dates[2] as became_lead_at,
-        parsed_dates[3] as became_mql_at,
-        parsed_dates[4] as became_sql_at,
-        parsed_dates[5] as became_customer_at,
-        parsed_dates[6] as email_opened_at,
-        -- the first date that is given but unusable (not a date, or outside 2000 .. tomorrow)
-        list_filter(
-            [
-                {'label': 'Create Date', 'txt': create_date_text, 'ts': parsed_dates[1]},
-                {'label': 'Became a Lead Date', 'txt': lead_date_text, 'ts': parsed_dates[2]},
-                {'label': 'Became a Marketing Qualified Lead Date', 'txt': mql_date_text, 'ts': parsed_dates[3]},
-                {'label': 'Became a Sales Qualified Lead Date', 'txt': sql_date_text, 'ts': parsed_dates[4]},
-                {'label': 'Became a Customer Date', 'txt': customer_date_text, 'ts': parsed_dates[5]},
-                {'label': 'Last Marketing Email Open Date', 'txt': email_open_date_text, 'ts': parsed_dates[6]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_date
-    from parsed
+    {{ hubspot_contact_typed(
+        renamed, $hubspot_time_zone, 'Create Date', 'Became a Lead Date', 'Became a Marketing Qualified Lead Date',
+        'Became a Sales Qualified Lead Date', 'Became a Customer Date', 'Last Marketing Email Open Date'
+    ) }}
 )
 
 select

@@ -13,7 +13,9 @@ renamed as (
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
         -- ids
-        regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1) as file_kind,
+        case regexp_extract(lower(_source_file), '(calls|meetings|emails)[^/\\]*$', 1)
+            when 'calls' then 'call' when 'meetings' then 'meeting' when 'emails' then 'email'
+        end as engagement_type,
         json_extract_string(record, '$.id') as engagement_id,
         -- the results list typed by from_json, not a `[*]` path (a list in DuckDB, a text in Spark)
         list_filter(
@@ -49,44 +51,16 @@ parsed as (
             [hs_timestamp_text, meeting_start_text],
             {{ parse_export_timestamp($hubspot_time_zone) }}
         ) as parsed_times,
-        case
-            when call_duration_text is null or call_duration_text = '' then null
-            when regexp_full_match(call_duration_text, '[0-9]+(\.[0-9]+)?')
-                then cast(call_duration_text as double) / 1000
-        end as call_duration_seconds
+        {{ hubspot_call_duration(call_duration_text) }} as call_duration_seconds
     from renamed
 ),
 
 typed as (
-    select
-        * exclude (parsed_times),
-        case file_kind when 'calls' then 'call' when 'meetings' then 'meeting' when 'emails' then 'email'
-        end as engagement_type,
-        list_transform(contact_ids, lambda c: 'hubspot:' || c) as crm_contact_ids,
-        parsed_times[1] as engagement_at,
-        parsed_times[2] as meeting_start_at,
-        -- HubSpot's default call outcomes are fixed GUIDs; custom outcomes keep their id
-        case call_disposition_id
-            when 'f240bbac-87c9-4f6e-bf70-924b57d47db7' then 'connected'
-            when '73a0d17f-1163-4015-bdd5-ec830791da20' then 'no_answer'
-            when '9d9162e7-6cf3-4944-bf63-4dff82258764' then 'busy'
-            when 'b2cf5968-551e-4856-9783-52b3da59a7d0' then 'left_voicemail'
-            when 'a4c4c377-d246-4b32-a13b-75a56a4cd0ff' then 'left_live_message'
-            when '17b47fee-58de-441e-a44c-c6300d46f273' then 'wrong_number'
-            else call_disposition_id
-        end as call_outcome,
-        list_filter(
-            [
-                {'label': 'hs_timestamp', 'txt': hs_timestamp_text, 'ts': parsed_times[1]},
-                {'label': 'hs_meeting_start_time', 'txt': meeting_start_text, 'ts': parsed_times[2]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_time
-    from parsed
+    {{ hubspot_engagement_typed(parsed, 'hs_timestamp', 'hs_meeting_start_time') }}
 )
 
 select
-    * exclude (bad_time, file_kind, contact_ids, call_disposition_id),
+    * exclude (bad_time, contact_ids, call_disposition_id),
     archived as _is_deleted,
     case
         when engagement_id is null or trim(engagement_id) = '' then 'missing id'

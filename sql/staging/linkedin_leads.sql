@@ -48,7 +48,7 @@ typed as (
         *,
         -- a download without `Lead ID`: the form, the person and the time name the lead
         coalesce(lead_id, coalesce(form_id, form_name, '') || '|' || left(email_hash, 16) || '|'
-                 || strftime(submitted_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%S')) as lead_key,
+                 || strftime(submitted_at at time zone 'UTC', '%Y-%m-%d %H:%M:%S')) as lead_key,
         -- sponsored (from an ad) unless the lead type names an organic surface
         coalesce(lead_type, 'SPONSORED') = 'SPONSORED' as is_sponsored,
         {'label': 'Lead Submitted At', 'txt': submitted_text, 'ts': submitted_at} as submitted_check

@@ -39,6 +39,10 @@ class Source:
     allowed_columns: tuple[str, ...] = ()
     allowed_prefixes: tuple[str, ...] = ()
     required_columns: tuple[str, ...] = ()
+    # duckdb: the tables of a DuckDB database file (`fivetran_hubspot/hubspot.duckdb`) this source
+    # reads, in schema `db_schema` (a connector's warehouse copied as a file; landing.land_duckdb)
+    db_schema: str = ""
+    db_tables: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -78,6 +82,17 @@ def _salesforce_files(sobject: str) -> tuple[str, ...]:
     """`Lead.csv` as the Data Export service names it, or `Lead_2026-06-01.csv`; never
     `LeadHistory.csv` (another object), hence no bare `Lead*.csv`."""
     return tuple(f"{sobject}{stem}.csv{gz}" for stem in ("", "_*") for gz in ("", ".gz"))
+
+def _fivetran_files(*tables: str) -> tuple[str, ...]:
+    """A Fivetran table dumped as `<table>.parquet` / `<table>.csv[.gz]`, or in parts
+    `<table>-0001.parquet` (never `deal_stage.csv` for `deal`: the parts' separator is `-`); or
+    every table in a DuckDB database file (`hubspot.duckdb`, schema `hubspot`)."""
+    return (*(f"{table}{part}.{ext}" for table in tables for part in ("", "-*")
+              for ext in ("parquet", "csv", "csv.gz")), "*.duckdb")
+
+
+# the readers of a Fivetran dump's files: CSV unless named otherwise
+_FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"))
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
@@ -296,6 +311,56 @@ SOURCES: tuple[Source, ...] = (
         "json_api", "data",
         description="Klaviyo API Get Events responses (GET /api/events with include=profile,metric: "
                     "JSON:API, one event per element of data, its profile and metric from included)",
+    ),
+    # --- HubSpot synced by Fivetran's HubSpot connector (issue #26): one dump per table, named
+    # after the table; typed by sql/staging/fivetran_hubspot_*.sql into the export readers' columns
+    # and made into events by the same SQL (sql/_fragments/hubspot_*_events.sql) ---
+    Source(
+        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _fivetran_files("contact"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("contact",),
+        description="Fivetran HubSpot `contact` table dump (Parquet or CSV)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _fivetran_files("deal_contact"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("deal_contact",),
+        description="Fivetran HubSpot `deal_contact` table dump (which contacts a deal is for)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _fivetran_files("deal_stage"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("deal_stage",),
+        description="Fivetran HubSpot `deal_stage` table dump (when a deal entered each stage)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _fivetran_files("deal"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("deal",),
+        description="Fivetran HubSpot `deal` table dump",
+        requires=("staging.fivetran_hubspot_deal_contact", "staging.fivetran_hubspot_deal_stage"),
+    ),
+    Source(
+        "raw.fivetran_hubspot_engagement_contact", "fivetran_hubspot",
+        _fivetran_files("engagement_contact"), "csv", file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("engagement_contact",),
+        description="Fivetran HubSpot `engagement_contact` table dump (an engagement's contacts)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _fivetran_files("engagement"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("engagement",),
+        description="Fivetran HubSpot `engagement` table dump (every engagement's type and, from a "
+                    "pre-v3 connector, its timestamp)",
+    ),
+    Source(
+        "raw.fivetran_hubspot_engagements", "fivetran_hubspot",
+        _fivetran_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        db_tables=("engagement_call", "engagement_meeting", "engagement_email"),
+        description="Fivetran HubSpot `engagement_call`, `engagement_meeting` and "
+                    "`engagement_email` table dumps (the type is the table's name)",
+        requires=("staging.fivetran_hubspot_engagement_contact", "staging.fivetran_hubspot_engagement"),
     ),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(

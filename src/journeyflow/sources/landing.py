@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import SOURCES, Source
-from journeyflow.warehouse import quote_ident
+from journeyflow.warehouse import quote_ident, quote_literal
 
 # `record` is stored zstd-compressed: DuckDB's default string compression (FSST) costs more than
 # reading and hashing the lines (GA4 at 1M events: 1.3 GB of JSON), and zstd keeps the file small.
@@ -440,6 +440,8 @@ def land_one_file(
                 record_file_error(con, source, name, load_id, problem, raw_text="")
                 return
             error = _in_transaction(con, lambda: land_parquet(con, path, name, source, load_id))
+        elif reader == "duckdb":
+            error = land_duckdb(con, path, name, source, load_id)
         else:
             with readable_text(path, temp_dir) as text:
                 if text.empty:
@@ -955,6 +957,49 @@ JSON_API_RECORD = """json_merge_patch(rec, json_object('included', to_json(list_
         = json_extract_string(rec, '$.relationships.profile.data.id'))
     OR (json_extract_string(r, '$.type') = 'metric' AND json_extract_string(r, '$.id')
         = json_extract_string(rec, '$.relationships.metric.data.id'))))))"""
+
+
+def land_duckdb(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, source: Source, load_id: str
+) -> Exception | None:
+    """The rows of the source's `tables` in a DuckDB database file (a connector's warehouse copied
+    as a file), attached read-only: one record per row, as a Parquet row lands, with the table's
+    name under `_dump_table`; `_row_number` counts on across the tables, in `tables` order. A table
+    the file does not have lands nothing. Returns the error that rejects the file, if any.
+    """
+    alias = "jf_dump_" + hashlib.md5(f"{load_id}|{name}|{source.raw_table}".encode()).hexdigest()[:12]
+    con.execute(f"ATTACH {quote_literal(str(path))} AS {alias} (READ_ONLY)")
+    try:
+        schema = source.db_schema
+        present = {row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = $catalog "
+            "AND table_schema = $schema", {"catalog": alias, "schema": schema}).fetchall()}
+        tables = [table for table in source.db_tables if table in present]
+
+        def land() -> None:
+            offset = 0
+            for table in tables:
+                con.execute(
+                    f"""
+                    INSERT INTO {source.raw_table} {RAW_INSERT}
+                    SELECT $load_id, $file, $offset + n, now(), md5(rec), rec, 'duckdb', NULL
+                    FROM (
+                        SELECT
+                            row_number() OVER () AS n,
+                            json_merge_patch(to_json(t), json_object('_dump_table', $table))::VARCHAR AS rec
+                        FROM {alias}.{quote_ident(schema)}.{quote_ident(table)} AS t
+                    )
+                    """,
+                    {"load_id": load_id, "file": name, "offset": offset, "table": table},
+                )
+                offset = con.execute(
+                    f"SELECT count(*) FROM {source.raw_table} "
+                    "WHERE _load_id = $load_id AND _source_file = $file",
+                    {"load_id": load_id, "file": name}).fetchall()[0][0]
+
+        return _in_transaction(con, land)
+    finally:
+        con.execute(f"DETACH {alias}")
 
 
 def land_json_list(

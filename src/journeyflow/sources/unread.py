@@ -37,6 +37,7 @@ FOLDER_ALIASES = {
     "klavio": "klaviyo", "klaviyo_events": "klaviyo", "klaviyo_export": "klaviyo",
     "atomic": "snowplow_atomic", "atomic_events": "snowplow_atomic",
     "snowplow_atomic_events": "snowplow_atomic",
+    "hubspot_fivetran": "fivetran_hubspot", "fivetran_hubspot_dump": "fivetran_hubspot",
 }
 
 
