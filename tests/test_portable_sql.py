@@ -22,6 +22,7 @@ from journeyflow.warehouse import SQL_DIR
         ("select json_extract_string(record, '$.results[*].id') from t", "wildcard"),
         ("select json_object('k', json_extract(record, '$.data')) from t", "json_object/struct member"),
         ("select {'k': 'a', 'v': json_extract(record, '$.a')} from t", "json_object/struct member"),
+        ("select strftime(submitted_at, '%Y-%m-%dT%H:%M:%S') from t", "time format"),
     ],
 )
 def test_each_unportable_construct_is_found(sql, construct):
@@ -39,6 +40,7 @@ def test_each_unportable_construct_is_found(sql, construct):
         "select arg_min(tp, touchpoint_number) from t group by p",
         "select from_json(json_extract(record, '$.results'), '[{\"id\": \"VARCHAR\"}]') from t",
         "select json_object('k', json(json_extract(record, '$.data'))) from t",
+        "select strftime(submitted_at, '%Y-%m-%d %H:%M:%S'), strptime(d, '%d.%m.%Y') from t",
     ],
 )
 def test_portable_forms_pass(sql):

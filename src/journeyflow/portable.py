@@ -4,7 +4,8 @@ Measured with sqlglot 30, DuckDB 2.0 and Spark 4: the ORDER BY inside `list(x OR
 `date_diff('minute' | 'day', ...)` counts boundaries in DuckDB but elapsed units in Spark; a window
 ordered by a timestamp alone breaks ties differently on each engine; a JSON path with `[*]` gives a
 list in DuckDB and one JSON text on Spark (get_json_object); a JSON value (json_extract) put into
-json_object or a struct is embedded as JSON by DuckDB and as a quoted text by Spark. The portable
+json_object or a struct is embedded as JSON by DuckDB and as a quoted text by Spark; a letter in a
+time format outside a %-directive (the T of an ISO time) is a pattern letter to Spark. The portable
 forms: sort a list of structs, compare epochs or intervals, order every window by a unique tiebreak,
 read a JSON list with from_json, wrap an embedded JSON value in json().
 """
@@ -63,9 +64,17 @@ def _unportable_construct(node: exp.Expression) -> str | None:
         return "arg_min/arg_max by a timestamp alone (ties): use a unique sequence number"
     if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)) and _has_wildcard(node.expression):
         return "JSON path with a wildcard (a list in DuckDB, one JSON text on Spark): use from_json"
+    time_format = isinstance(node, (exp.TimeToStr, exp.StrToTime)) and node.args.get("format")
+    if time_format and _letter_outside_directive(time_format):
+        return "a letter outside a %-directive in a time format (a pattern letter on Spark): drop it"
     if isinstance(node, exp.JSONExtract) and isinstance(node.parent, (exp.JSONKeyValue, exp.PropertyEQ)):
         return "json_extract as a json_object/struct member (a quoted text on Spark): wrap it in json()"
     return None
+
+
+def _letter_outside_directive(fmt: exp.Expression | None) -> bool:
+    """'%Y-%m-%dT%H' keeps its T in DuckDB; Spark's DATE_FORMAT reads 'yyyy-MM-ddTHH' and fails."""
+    return isinstance(fmt, exp.Literal) and fmt.is_string and bool(re.search(r"(?<!%)[A-Za-z]", fmt.this))
 
 
 def _has_wildcard(path: exp.Expression | None) -> bool:
