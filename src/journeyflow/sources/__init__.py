@@ -79,6 +79,26 @@ def _salesforce_files(sobject: str) -> tuple[str, ...]:
     `LeadHistory.csv` (another object), hence no bare `Lead*.csv`."""
     return tuple(f"{sobject}{stem}.csv{gz}" for stem in ("", "_*") for gz in ("", ".gz"))
 
+def _fivetran_files(table: str) -> tuple[str, ...]:
+    """A Fivetran table dumped under its own name (`lead.parquet`, `lead.csv[.gz]`) or sharded as
+    BigQuery exports one (`lead-000000000000.csv`); never `lead_history.csv` (another table)."""
+    return tuple(f"{table}{stem}.{ext}" for stem in ("", "-*") for ext in ("parquet", "csv", "csv.gz"))
+
+
+# Fivetran's Salesforce connector (issue #26): a warehouse table per Salesforce object, snake_case
+# names (`opportunity_contact_role`, `created_date`), typed and checked by the Data Export readers'
+# SQL (sql/_fragments/salesforce_typed_*.sql), so both make the same events
+FIVETRAN_SALESFORCE_TABLES = (
+    ("fivetran_salesforce_opportunity_contact_roles", "opportunity_contact_role",
+     "OpportunityContactRole", ()),
+    ("fivetran_salesforce_leads", "lead", "Lead", ()),
+    ("fivetran_salesforce_contacts", "contact", "Contact", ()),
+    ("fivetran_salesforce_opportunities", "opportunity", "Opportunity",
+     ("staging.fivetran_salesforce_opportunity_contact_roles",)),
+    ("fivetran_salesforce_opportunity_history", "opportunity_history", "OpportunityHistory",
+     ("staging.fivetran_salesforce_opportunities",)),
+)
+
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
 # `derived_contexts` hold self-describing JSON).
@@ -195,6 +215,11 @@ SOURCES: tuple[Source, ...] = (
         # its rows are usable only for a usable opportunity (sql/staging/salesforce_opportunity_history.sql)
         requires=("staging.salesforce_opportunities",),
     ),
+    *(Source(
+        f"raw.{name}", "fivetran_salesforce", _fivetran_files(table), "csv",
+        file_readers=(("*.parquet", "parquet"),), requires=requires,
+        description=f"Fivetran Salesforce connector's {table} table ({sobject}), a Parquet or CSV dump",
+    ) for name, table, sobject, requires in FIVETRAN_SALESFORCE_TABLES),
     Source(
         "raw.snowplow_events", "snowplow",
         ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",

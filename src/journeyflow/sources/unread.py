@@ -36,6 +36,7 @@ FOLDER_ALIASES = {
     "mail_chimp": "mailchimp", "mailchimp_reports": "mailchimp", "newsletter": "mailchimp",
     "atomic": "snowplow_atomic", "atomic_events": "snowplow_atomic",
     "snowplow_atomic_events": "snowplow_atomic",
+    "fivetran_sfdc": "fivetran_salesforce", "salesforce_fivetran": "fivetran_salesforce",
 }
 
 
