@@ -94,11 +94,12 @@ def export_text(value: object) -> str:
 
 
 def dump_text(value: object) -> str:
-    """A value as a warehouse's CSV unload writes it (Snowflake: zone-less UTC, TRUE/FALSE)."""
+    """A value as Snowflake's CSV unload writes it (TIMESTAMP_TZ with its offset after a space,
+    TRUE/FALSE)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.000")
+        return value.strftime("%Y-%m-%d %H:%M:%S.000 +0000")
     if isinstance(value, bool):
         return str(value).upper()
     return str(value)
