@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builders import sf_id, write_csv
-from conftest import open_build, rows
+from conftest import open_build, rows, settings_for
+from journeyflow.pipeline import run_pipeline
+from test_incremental import assert_equals_full_rebuild
 
 L1, L2, L3 = sf_id("00Q", 1), sf_id("00Q", 2), sf_id("00Q", 3)
 C1, C2, C3 = sf_id("003", 1), sf_id("003", 2), sf_id("003", 3)
@@ -272,3 +274,22 @@ def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path, build) ->
     assert events_of(con) == EXPECTED
     assert rows(con, """SELECT DISTINCT split_part(source_file, '/', -2) FROM staging.events""") == [
         ("salesforce",)]
+
+
+def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(tmp_path: Path) -> None:
+    """Monday: the Data Export and Fivetran's first dumps (the same records: one event each).
+    Tuesday's dumps soft-delete O2 and give O1 to another contact: the Fivetran versions of those
+    events change (the export's still stand), and the incremental run gets what a full one gets."""
+    folder = tmp_path / "input"
+    write_export(folder)
+    write_fivetran_parquet(folder)
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    table = folder / "fivetran_salesforce"
+    write_parquet(table / "opportunity-000000000001.parquet",
+                  [fivetran_row(OPPORTUNITIES[0]), fivetran_row(OPPORTUNITIES[1], _fivetran_deleted=True)])
+    write_parquet(table / "opportunity_contact_role-000000000001.parquet",
+                  [fivetran_row({**ROLES[0], "ContactId": C2}), fivetran_row(ROLES[1])])
+    results = run_pipeline(nightly, incremental=True)
+    assert results["staging.events"]["event_ids_changed"] > 0
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
