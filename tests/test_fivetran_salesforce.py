@@ -293,3 +293,14 @@ def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(tmp_path: Path)
     results = run_pipeline(nightly, incremental=True)
     assert results["staging.events"]["event_ids_changed"] > 0
     assert_equals_full_rebuild(nightly, folder, tmp_path)
+
+
+def test_a_snowflake_parquet_unload_with_upper_case_names_is_read(tmp_path: Path, build) -> None:
+    """Snowflake's `COPY INTO @stage … TYPE = PARQUET` names the columns `ID`, `CREATED_DATE`."""
+    root = tmp_path / "input"
+    for _, table, records in OBJECTS:
+        write_parquet(root / "fivetran_salesforce" / f"{table}.parquet",
+                      [{k.upper(): v for k, v in fivetran_row(r).items()} for r in records])
+    con = build()
+    assert events_of(con) == EXPECTED
+    assert rows(con, "SELECT count(*) FROM quality.rejected_rows") == [(0,)]
