@@ -62,11 +62,7 @@ typed as (
                 -- an open opportunity's CloseDate is the expected close, usually ahead
                 {'label': 'CloseDate', 'txt': close_text, 'ts': close_parsed, 'future_ok': not is_closed}
             ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or (d.ts > $as_of + interval 1 day and not d.future_ok)
-            )
+            lambda d: {{ unusable_timestamp_unless_ahead(d) }}
         )[1] as bad_time
     from parsed
 )
