@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 from builders import sf_id, write_csv
 from conftest import open_build, rows, settings_for
+from journeyflow.generate import generate
 from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
 
@@ -304,3 +305,30 @@ def test_a_snowflake_parquet_unload_with_upper_case_names_is_read(tmp_path: Path
     con = build()
     assert events_of(con) == EXPECTED
     assert rows(con, "SELECT count(*) FROM quality.rejected_rows") == [(0,)]
+
+
+def test_generate_with_fivetran_salesforce_gives_the_same_events(tmp_path: Path) -> None:
+    """`generate --salesforce-format fivetran`: the same records as Fivetran's tables (Parquet);
+    every other file byte for byte the same, and the same events."""
+    export_dir, fivetran_dir = tmp_path / "export" / "input", tmp_path / "fivetran" / "input"
+    export_counts = generate(export_dir, persons=80, seed=7, days=60, defects=False)
+    counts = generate(fivetran_dir, persons=80, seed=7, days=60, defects=False,
+                      salesforce_format="fivetran")
+    assert counts["fivetran_salesforce_leads"] == export_counts["salesforce_leads"] > 0
+    assert "salesforce_leads" not in counts
+    assert sorted(p.name for p in (fivetran_dir / "fivetran_salesforce").iterdir()) == [
+        "contact.parquet", "lead.parquet", "opportunity.parquet", "opportunity_contact_role.parquet",
+        "opportunity_history.parquet"]
+    assert not (fivetran_dir / "salesforce").exists()
+    others = sorted(p.relative_to(export_dir) for p in export_dir.rglob("*")
+                    if p.is_file() and p.parts[-2] != "salesforce" and not p.name.startswith("."))
+    assert all((export_dir / p).read_bytes() == (fivetran_dir / p).read_bytes() for p in others)
+    assert pq.read_schema(fivetran_dir / "fivetran_salesforce" / "lead.parquet").field(
+        "created_date").type == pa.timestamp("us", tz="UTC")
+    export, fivetran = open_build(tmp_path / "export"), open_build(tmp_path / "fivetran")
+    try:
+        assert rows(fivetran, "SELECT count(*) FROM staging.events WHERE source = 'salesforce'")[0][0] > 0
+        assert rows(fivetran, EVENT_QUERY) == rows(export, EVENT_QUERY)
+    finally:
+        export.close()
+        fivetran.close()
