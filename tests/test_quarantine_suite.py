@@ -452,6 +452,23 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                                              [sf_id("008", 3), opp[1], "Closed Won", "10", "2026-06-10",
                                               "2026-06-02T12:00:00Z"]]),
                   "csv", 1, 2)
+    # --- Salesforce via Fivetran (table dumps, snake_case columns) ------------------------------
+    yield Crafted("fivetran_lead_parquet_soft_deleted", "fivetran_salesforce/lead.parquet",
+                  parquet([{"id": sf_id("00Q", n), "email": f"f{n}@example.com",
+                            "created_date": "2026-06-01 10:00:00", "is_converted": False,
+                            "is_deleted": False, "_fivetran_deleted": n == 2} for n in (1, 2)]),
+                  "parquet", 1, 1, reason="_fivetran_deleted is true")
+    yield Crafted("fivetran_contact_csv_impossible_created_date", "fivetran_salesforce/contact.csv",
+                  csv_bytes(["id", "email", "created_date", "is_deleted"], [
+                      [sf_id("003", 1), "c1@example.com", "2026-06-01 10:00:00.000", "false"],
+                      [sf_id("003", 2), "c2@example.com", "2026-13-45 25:00:00.000", "false"]]),
+                  "csv", 1, 1, reason="CreatedDate is not a date")
+    yield Crafted("fivetran_opportunity_csv_is_won_not_boolean", "fivetran_salesforce/opportunity.csv",
+                  csv_bytes(["id", "stage_name", "amount", "close_date", "is_closed", "is_won",
+                             "created_date", "contact_id"], [
+                      [o, "Closed Won", "1000", "2026-06-10", "true", won, "2026-06-02 10:00:00", who]
+                      for o, won in zip(opp, ("true", "yes please", "2"), strict=True)]),
+                  "csv", 1, 2, reason="IsWon is not true or false")
     # --- shop orders and ad reports ----------------------------------------------------------------
     shop_header = ["Name", "Email", "Financial Status", "Currency", "Total", "Created at",
                    "Lineitem quantity", "Lineitem name", "Lineitem price", "Refunded Amount"]

@@ -1,33 +1,10 @@
 -- model: kind=by_file key=_source_file
 -- grain: one row per raw Salesforce Opportunity row, typed, with the person it is for and its reject
 -- reason (NULL = usable)
--- An opportunity belongs to an account; its person is the primary contact of its contact roles
--- (staging.salesforce_opportunity_contact_roles: primary first, then the earliest role), else the
--- Opportunity's own ContactId column when the export has it. Amount: as in hubspot_deals.sql
--- (`1200.50`; `1.200,50` in a `;`-separated German export; sql/_fragments/parse_export_amount.sql).
--- CloseDate is a date.
+-- The person: the primary contact of staging.salesforce_opportunity_contact_roles, else the
+-- Opportunity's own ContactId column (sql/_fragments/salesforce_typed_opportunities.sql).
 with source as (
     select * from raw.salesforce_opportunities
-),
-
-roles as (
-    -- the latest export of each contact role, usable ones only (a role deleted since is gone)
-    {{ latest_version(staging.salesforce_opportunity_contact_roles, role_id, _is_deleted) }}
-),
-
-primary_contacts as (
-    select opportunity_id, contact_id
-    from (
-        select
-            opportunity_id,
-            contact_id,
-            row_number() over (
-                partition by opportunity_id
-                order by is_primary desc, created_at nulls last, role_id
-            ) as role_rank
-        from roles
-    )
-    where role_rank = 1
 ),
 
 renamed as (
@@ -50,72 +27,9 @@ renamed as (
         lower(trim(json_extract_string(record, '$.iswon'))) as is_won_text,
         nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source,
         -- Data Loader's "Export All" includes the recycle bin
-        coalesce(lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1'), false)
-            as is_deleted
+        case when lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1')
+            then 'IsDeleted is true (deleted in Salesforce)' end as deleted_reason
     from source
 ),
 
-parsed as (
-    select
-        r.*,
-        p.contact_id as role_contact_id,
-        list_transform(
-            [created_text, close_text],
-            {{ parse_export_timestamp($salesforce_time_zone) }}
-        ) as parsed_times,
-        case
-            when is_closed_text in ('true', '1', 'yes') then true
-            when is_closed_text in ('false', '0', 'no', '') or is_closed_text is null then false
-        end as is_closed,
-        case
-            when is_won_text in ('true', '1', 'yes') then true
-            when is_won_text in ('false', '0', 'no', '') or is_won_text is null then false
-        end as is_won,
-        {{ parse_export_amount(amount_text, _delimiter) }} as amount
-    from renamed as r
-    left join primary_contacts as p on p.opportunity_id = r.opportunity_id
-),
-
-typed as (
-    select
-        * exclude (parsed_times, _delimiter, role_contact_id, own_contact_id),
-        coalesce(role_contact_id, own_contact_id) as contact_id,
-        'salesforce:' || coalesce(role_contact_id, own_contact_id) as crm_contact_id,
-        parsed_times[1] as created_at,
-        parsed_times[2] as close_date,
-        list_filter(
-            [
-                {'label': 'CreatedDate', 'txt': created_text, 'ts': parsed_times[1], 'future_ok': false},
-                -- an open opportunity's CloseDate is the expected close, usually ahead
-                {'label': 'CloseDate', 'txt': close_text, 'ts': parsed_times[2], 'future_ok': not is_closed}
-            ],
-            lambda d: trim(coalesce(d.txt, '')) <> '' and (
-                d.ts is null
-                or d.ts < timestamptz '2000-01-01 00:00:00+00'
-                or (d.ts > $as_of + interval 1 day and not d.future_ok)
-            )
-        )[1] as bad_time
-    from parsed
-)
-
-select
-    * exclude (bad_time, is_deleted),
-    is_deleted as _is_deleted,
-    case
-        when opportunity_id is null or opportunity_id = '' then 'missing Id'
-        when not regexp_full_match(opportunity_id, '[0-9A-Za-z]{15}([0-9A-Za-z]{3})?')
-            then 'Id is not a Salesforce id (15 or 18 letters and digits): ' || left(opportunity_id, 40)
-        when created_text is null or trim(created_text) = '' then 'missing CreatedDate'
-        when stage_name is null then 'missing StageName'
-        {{ unusable_timestamp_reason(bad_time, date) }}
-        when amount_text <> '' and amount is null
-            then 'Amount is not a number: ' || left(amount_text, 40)
-        when abs(amount) > 1e15 then 'Amount out of range (beyond ±10^15): ' || left(amount_text, 40)
-        when is_closed is null then 'IsClosed is not true or false: ' || left(is_closed_text, 40)
-        when is_won is null then 'IsWon is not true or false: ' || left(is_won_text, 40)
-        when is_won and not is_closed then 'IsWon is true but IsClosed is false'
-        when is_deleted then 'IsDeleted is true (deleted in Salesforce)'
-        when contact_id is null
-            then 'no contact: no OpportunityContactRole names this opportunity (and no ContactId column)'
-    end as _reject_reason
-from typed
+{{ salesforce_typed_opportunities(renamed, staging.salesforce_opportunity_contact_roles, $salesforce_time_zone) }}

@@ -287,6 +287,11 @@ class Ga4Format(StrEnum):
     parquet = "parquet"
 
 
+class SalesforceFormat(StrEnum):
+    export = "export"
+    fivetran = "fivetran"
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the exports to.")],
@@ -302,6 +307,11 @@ def generate(
     ga4_format: Annotated[
         Ga4Format, typer.Option("--ga4-format", help="GA4 as NDJSON day files or a Parquet shard.")
     ] = Ga4Format.ndjson,
+    salesforce_format: Annotated[
+        SalesforceFormat, typer.Option("--salesforce-format",
+                                       help="Salesforce as Data Export CSVs (salesforce/) or Fivetran's "
+                                            "connector tables as Parquet (fivetran_salesforce/).")
+    ] = SalesforceFormat.export,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that is not empty: the files of an "
                                            "earlier generate there are replaced, all others are kept.")
@@ -331,7 +341,8 @@ def generate(
     try:
         with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
             counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
-                                   defects=defects, ga4_format=Ga4Format(ga4_format).value, force=force)
+                                   defects=defects, ga4_format=Ga4Format(ga4_format).value, force=force,
+                                   salesforce_format=SalesforceFormat(salesforce_format).value)
     except ValueError as exc:  # GenerateRefused: it would overwrite a file it did not write
         raise fail(str(exc)) from None
     except OSError as exc:

@@ -1067,14 +1067,16 @@ class GenerateRefused(ValueError):
 
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
              days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
-             force: bool = False) -> dict[str, int]:
+             force: bool = False, salesforce_format: str = "export") -> dict[str, int]:
     """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
     engagements and salesforce/; by generate_web, snowplow/ and segment/) under out_dir; return
     rows written per file kind.
 
     Counts include the extra defect records (see ``DEFECT_ROWS``). ``ga4_format="parquet"`` writes
     GA4 as one typed Parquet shard instead of NDJSON day files (the two defects Parquet cannot
-    hold, invalid JSON and a non-numeric timestamp, are left out).
+    hold, invalid JSON and a non-numeric timestamp, are left out). ``salesforce_format="fivetran"``
+    writes Salesforce as Fivetran's connector tables (fivetran_salesforce/*.parquet) instead of the
+    Data Export's salesforce/*.csv (generate_fivetran.py).
 
     Files it did not write are never deleted or overwritten. The files are written into a fresh
     hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
@@ -1089,6 +1091,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError("persons and days must be >= 1 and seed >= 0")
     if ga4_format not in ("ndjson", "parquet"):
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
+    if salesforce_format not in ("export", "fivetran"):
+        raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
     out_dir = Path(out_dir)
     own = _own_files(out_dir)
     foreign = _files_in(out_dir) - set(own)
@@ -1099,7 +1103,7 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
     try:
-        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format)
+        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format)
         written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
         folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
         clashes = (written.keys() & foreign
@@ -1167,7 +1171,7 @@ def _write_manifest(folder: Path, files: dict[str, int]) -> None:
 
 
 def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
-                   ga4_format: str) -> dict[str, int]:
+                   ga4_format: str, salesforce_format: str = "export") -> dict[str, int]:
     """generate's files, written into the empty folder out_dir (the writers append to day files)."""
     dirs = {k: out_dir / k for k in ("ga4", "hubspot", "zendesk", "surveys")}
     for p in dirs.values():
@@ -1215,6 +1219,12 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
     from journeyflow.generate_crm import write_crm  # imported here: it builds on this module
 
     counts.update(write_crm(out_dir, people, pl.concat(parts["deals"]), seed, end_us, defects))
+    if salesforce_format == "fivetran":
+        from journeyflow.generate_fivetran import EXPORT_COUNTS, convert_salesforce_to_fivetran
+
+        for name in EXPORT_COUNTS.values():
+            counts.pop(name)
+        counts.update(convert_salesforce_to_fivetran(out_dir, end_us))
     if ga4_format == "parquet":
         counts["ga4_events"] = convert_ga4_to_parquet(dirs["ga4"])
     counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects))

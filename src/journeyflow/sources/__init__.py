@@ -85,14 +85,35 @@ def _salesforce_files(sobject: str) -> tuple[str, ...]:
 
 def _fivetran_files(*tables: str) -> tuple[str, ...]:
     """A Fivetran table dumped as `<table>.parquet` / `<table>.csv[.gz]`, or in parts
-    `<table>-0001.parquet` (never `deal_stage.csv` for `deal`: the parts' separator is `-`); or
-    every table in a DuckDB database file (`hubspot.duckdb`, schema `hubspot`)."""
-    return (*(f"{table}{part}.{ext}" for table in tables for part in ("", "-*")
-              for ext in ("parquet", "csv", "csv.gz")), "*.duckdb")
+    `<table>-0001.parquet` or BigQuery's shards `<table>-000000000000.csv` (never `deal_stage.csv`
+    for `deal`, nor `lead_history.csv` for `lead`: the parts' separator is `-`)."""
+    return tuple(f"{table}{part}.{ext}" for table in tables for part in ("", "-*")
+                 for ext in ("parquet", "csv", "csv.gz"))
+
+
+def _fivetran_hubspot_files(*tables: str) -> tuple[str, ...]:
+    """The tables' dumps, or every table in a DuckDB database file (`hubspot.duckdb`, schema
+    `hubspot`)."""
+    return (*_fivetran_files(*tables), "*.duckdb")
 
 
 # the readers of a Fivetran dump's files: CSV unless named otherwise
 _FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"))
+
+
+# Fivetran's Salesforce connector (issue #26): a warehouse table per Salesforce object, snake_case
+# names (`opportunity_contact_role`, `created_date`), typed and checked by the Data Export readers'
+# SQL (sql/_fragments/salesforce_typed_*.sql), so both make the same events
+FIVETRAN_SALESFORCE_TABLES = (
+    ("fivetran_salesforce_opportunity_contact_roles", "opportunity_contact_role",
+     "OpportunityContactRole", ()),
+    ("fivetran_salesforce_leads", "lead", "Lead", ()),
+    ("fivetran_salesforce_contacts", "contact", "Contact", ()),
+    ("fivetran_salesforce_opportunities", "opportunity", "Opportunity",
+     ("staging.fivetran_salesforce_opportunity_contact_roles",)),
+    ("fivetran_salesforce_opportunity_history", "opportunity_history", "OpportunityHistory",
+     ("staging.fivetran_salesforce_opportunities",)),
+)
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
@@ -210,6 +231,11 @@ SOURCES: tuple[Source, ...] = (
         # its rows are usable only for a usable opportunity (sql/staging/salesforce_opportunity_history.sql)
         requires=("staging.salesforce_opportunities",),
     ),
+    *(Source(
+        f"raw.{name}", "fivetran_salesforce", _fivetran_files(table), "csv",
+        file_readers=(("*.parquet", "parquet"),), requires=requires,
+        description=f"Fivetran Salesforce connector's {table} table ({sobject}), a Parquet or CSV dump",
+    ) for name, table, sobject, requires in FIVETRAN_SALESFORCE_TABLES),
     Source(
         "raw.snowplow_events", "snowplow",
         ("*.tsv", "*.tsv.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.ndjson",
@@ -316,25 +342,26 @@ SOURCES: tuple[Source, ...] = (
     # after the table; typed by sql/staging/fivetran_hubspot_*.sql into the export readers' columns
     # and made into events by the same SQL (sql/_fragments/hubspot_*_events.sql) ---
     Source(
-        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _fivetran_files("contact"), "csv",
+        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _fivetran_hubspot_files("contact"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("contact",),
         description="Fivetran HubSpot `contact` table dump (Parquet or CSV)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _fivetran_files("deal_contact"), "csv",
+        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _fivetran_hubspot_files("deal_contact"),
+        "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal_contact",),
         description="Fivetran HubSpot `deal_contact` table dump (which contacts a deal is for)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _fivetran_files("deal_stage"), "csv",
+        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _fivetran_hubspot_files("deal_stage"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal_stage",),
         description="Fivetran HubSpot `deal_stage` table dump (when a deal entered each stage)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _fivetran_files("deal"), "csv",
+        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _fivetran_hubspot_files("deal"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal",),
         description="Fivetran HubSpot `deal` table dump",
@@ -342,12 +369,13 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "raw.fivetran_hubspot_engagement_contact", "fivetran_hubspot",
-        _fivetran_files("engagement_contact"), "csv", file_readers=_FIVETRAN_READERS, db_schema="hubspot",
+        _fivetran_hubspot_files("engagement_contact"), "csv", file_readers=_FIVETRAN_READERS,
+        db_schema="hubspot",
         db_tables=("engagement_contact",),
         description="Fivetran HubSpot `engagement_contact` table dump (an engagement's contacts)",
     ),
     Source(
-        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _fivetran_files("engagement"), "csv",
+        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _fivetran_hubspot_files("engagement"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("engagement",),
         description="Fivetran HubSpot `engagement` table dump (every engagement's type and, from a "
@@ -355,7 +383,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "raw.fivetran_hubspot_engagements", "fivetran_hubspot",
-        _fivetran_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
+        _fivetran_hubspot_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("engagement_call", "engagement_meeting", "engagement_email"),
         description="Fivetran HubSpot `engagement_call`, `engagement_meeting` and "

@@ -932,7 +932,11 @@ def land_parquet(
 
     Parquet is typed and binary, so no encoding detection: the row becomes the same JSON text an
     NDJSON export of it would be (timestamps as 'YYYY-MM-DD HH:MM:SS[+00]', INT64 as numbers).
+    A table dump that its source also reads as CSV (Fivetran's tables, Snowplow's atomic.events)
+    has its top-level column names lower-cased, as its CSV header's are: Snowflake unloads `ID`,
+    `CREATED_DATE`. Other Parquet (GA4, custom sources) keeps its names as written.
     """
+    scan = _lower_case_columns(pq.read_schema(path).names if source.reader == "csv" else [])
     con.execute(
         f"""
         INSERT INTO {source.raw_table} {RAW_INSERT}
@@ -941,7 +945,7 @@ def land_parquet(
             SELECT
                 p.file_row_number AS n,
                 json_merge_patch(to_json(p), '{{"file_row_number": null}}')::VARCHAR AS rec
-            FROM read_parquet($path, file_row_number = true) AS p
+            FROM {scan} AS p
         )
         """,
         {"load_id": load_id, "file": name, "path": str(path)},
@@ -1000,6 +1004,23 @@ def land_duckdb(
         return _in_transaction(con, land)
     finally:
         con.execute(f"DETACH {alias}")
+
+
+def _lower_case_columns(names: list[str]) -> str:
+    """`read_parquet` with its columns renamed to lower case (a clash keeps a `_` suffix, as CSV
+    headers do); the plain scan when every name is lower case already."""
+    scan = "read_parquet($path, file_row_number = true)"
+    if all(name == name.lower() for name in names):
+        return scan
+    used: set[str] = {"file_row_number"}
+    columns = []
+    for name in names:
+        key = name.lower()
+        while key in used:
+            key += "_"
+        used.add(key)
+        columns.append(f"{quote_ident(name)} AS {quote_ident(key)}")
+    return f"(SELECT {', '.join(columns)}, file_row_number FROM {scan})"
 
 
 def land_json_list(
