@@ -204,7 +204,8 @@ def test_segment_events_touchpoints_and_identity(build, tmp_path):
         ("A-1", "Order Completed", seg, "u_000002", False, 449.0, "EUR"),
     ]
     touchpoints = rows(con, """
-        SELECT source, touchpoint, is_conversion, value FROM core.touchpoints ORDER BY occurred_at""")
+        SELECT source, touchpoint, is_conversion, value FROM core.touchpoints
+        ORDER BY person_id, touchpoint_number""")  # the pipeline's order: ties stay as exported
     # identify and the Home screen are ignored; the CRM contact joins through the email hash
     assert touchpoints == [
         ("hubspot", "crm_contact_created", False, None),
