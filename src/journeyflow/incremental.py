@@ -776,11 +776,6 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
     return {"rows": row_count(con, table), "persons_recomputed": row_count(con, "rebuilt_persons")}
 
 
-def build_sessions(ctx: RunContext) -> Metadata:
-    # the channel groups join core.channel_sources: a new list of source categories rebuilds all
-    return build_per_person(ctx, "core.sessions")
-
-
 # A journey that neither churned nor converted is `dropped` once the data's end (the latest
 # touchpoint) is more than the inactivity window after it, else `open` (sql/core/journeys.sql): when
 # the data's end moves, journeys that ended within the window's width of either end may flip.
@@ -800,11 +795,3 @@ def build_journeys(ctx: RunContext) -> Metadata:
     data_end = ctx.con.execute("SELECT epoch(max(occurred_at)) FROM core.touchpoints").fetchall()[0][0]
     return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW,
                             run_params={"data_end_epoch": data_end})
-
-
-def build_journey_transitions(ctx: RunContext) -> Metadata:
-    return build_per_person(ctx, "core.journey_transitions")
-
-
-def build_touchpoint_steps(ctx: RunContext) -> Metadata:
-    return build_per_person(ctx, "marts.touchpoint_steps")

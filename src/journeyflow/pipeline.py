@@ -31,11 +31,9 @@ from journeyflow.incremental import (
     build_event_persons,
     build_events,
     build_identity,
-    build_journey_transitions,
     build_journeys,
-    build_sessions,
+    build_per_person,
     build_staged_source,
-    build_touchpoint_steps,
     build_touchpoints,
 )
 from journeyflow.markov import build_graph_metrics
@@ -215,6 +213,14 @@ def discard_work_file_without_raw_file(settings: Settings) -> None:
 def _table_step(table: str, description: str) -> Step:
     def run(ctx: RunContext) -> Metadata:
         return {"rows": build_table(ctx.engine, table, ctx.params)}
+
+    return Step(table, run, description)
+
+
+def _per_person_step(table: str, description: str) -> Step:
+    """A by_person model with nothing of its own to add: the generic builder of its kind."""
+    def run(ctx: RunContext) -> Metadata:
+        return build_per_person(ctx, table)
 
     return Step(table, run, description)
 
@@ -409,11 +415,12 @@ DECLARED_STEPS: tuple[Step, ...] = (
     Step("core.channel_sources", _channel_sources,
          "GA4's source categories (search, social, shopping, video sites), one row per source.",
          writes=("core.channel_sources",)),
-    Step("core.sessions", build_sessions, "One row per session; incremental per person."),
+    # core.sessions' channel groups join core.channel_sources: its content is in the build state
+    _per_person_step("core.sessions", "One row per session; incremental per person."),
     Step("core.journeys", build_journeys, "One row per person journey; incremental per person."),
-    Step("core.journey_transitions", build_journey_transitions,
-         "Each journey's, session's and person's node-to-node transitions at touchpoint, channel "
-         "and phase level; incremental per person."),
+    _per_person_step("core.journey_transitions",
+                     "Each journey's, session's and person's node-to-node transitions at touchpoint, "
+                     "channel and phase level; incremental per person."),
     _table_step("marts.transitions_by_scope",
                 "Graph edges at touchpoint, channel and phase level, per journey, session and person."),
     _table_step("marts.transitions", "Journey graph edges with START, CONVERSION and EXIT."),
@@ -441,9 +448,9 @@ DECLARED_STEPS: tuple[Step, ...] = (
                 "within the conversion window."),
     _table_step("marts.phase_times",
                 "Days from a person's first time in one phase to the first time in a later phase."),
-    Step("marts.touchpoint_steps", build_touchpoint_steps,
-         "Each journey step with its exit, time to the next step and the answers and tickets after "
-         "it, for the touchpoint KPIs; incremental per person."),
+    _per_person_step("marts.touchpoint_steps",
+                     "Each journey step with its exit, time to the next step and the answers and "
+                     "tickets after it, for the touchpoint KPIs; incremental per person."),
     _table_step("marts.touchpoint_kpis",
                 "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
                 "exits and a pain-point score and rank."),
