@@ -13,3 +13,20 @@ def test_a_new_result_never_overwrites_an_earlier_one(tmp_path, monkeypatch):
     second.write_text("second run")
     assert bench.new_result_path("2026-11-26-duckdb").name == "2026-11-26-duckdb-3.md"
     assert first.read_text() == "first run"
+
+
+def test_a_data_set_is_reused_only_while_the_generator_is_the_same(tmp_path, monkeypatch):
+    made: list[int] = []
+
+    def fake_generate(folder, persons, **_):
+        folder.mkdir(parents=True)
+        made.append(persons)
+
+    monkeypatch.setattr(bench, "DATA", tmp_path / "data")
+    monkeypatch.setattr(bench, "generate", fake_generate)
+    monkeypatch.setattr(bench, "generator_stamp", lambda: "aaa")
+    folder = bench.dataset(198)
+    assert bench.dataset(198) == folder and made == [10]  # 198 events / 19.8 per person: once
+    monkeypatch.setattr(bench, "generator_stamp", lambda: "bbb")  # a generator module changed
+    bench.dataset(198)
+    assert made == [10, 10] and "generator bbb" in (folder / ".complete").read_text()

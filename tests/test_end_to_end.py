@@ -6,6 +6,7 @@ import gzip
 import json
 import shutil
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,7 @@ from conftest import SAMPLE, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES
 from journeyflow.sources.landing import find_files
-from journeyflow.warehouse import connect
+from journeyflow.warehouse import connect, expand_fragments
 
 TABLES = [
     "raw.ga4_events", "raw.hubspot_contacts", "raw.hubspot_deals", "raw.zendesk_tickets",
@@ -41,8 +42,11 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def records_in(path: Path, reader: str, key: str) -> int:
-    """Count a file's records without journeyflow: what 'rows read' must add up to."""
+def records_in(path: Path, reader: str, key: str, header_has: tuple[str, ...] = ()) -> int:
+    """Count a file's records without journeyflow: what 'rows read' must add up to.
+
+    `header_has`: a CSV report's title lines above its header (Google Ads: "Campaign report" and
+    the date range) are no records; the header is the first line naming those columns."""
     if reader == "custom":  # custom sources: the format by the file's ending (sources/custom.py)
         reader = {".parquet": "parquet", ".csv": "csv"}.get(path.suffix, "ndjson")
     if reader == "parquet":
@@ -57,7 +61,10 @@ def records_in(path: Path, reader: str, key: str) -> int:
         # one record per non-blank line; a TSV line of the wrong width is one rejected row
         return sum(1 for line in text.splitlines() if line.strip())
     if reader == "csv":
-        return sum(1 for _ in csv.reader(text.splitlines(keepends=True))) - 1
+        lines = list(csv.reader(text.splitlines(keepends=True)))
+        titles = [{c.strip().lower().replace(" ", "_") for c in line} for line in lines]
+        header = next((n for n, names in enumerate(titles) if set(header_has) <= names), 0)
+        return len(lines) - header - 1
     try:
         document = json.loads(text)
         return len(document if reader == "json_array" else document[key])
@@ -91,7 +98,7 @@ def test_every_input_row_is_loaded_rejected_or_duplicate(sample_run):
     con.close()
     expected = {
         (source.raw_table, path.name): records_in(path, source.reader_for(path),
-                                                  source.envelope_key)
+                                                  source.envelope_key, source.header_has)
         for source in SOURCES
         for path in find_files(SAMPLE, source)
     }
@@ -271,3 +278,133 @@ def test_two_full_runs_give_byte_identical_marts_and_bi_views(sample_run, tmp_pa
             differ.append(f"{relation}: {len(set(first) ^ set(second))} rows differ")
     con.close()
     assert not differ, differ
+
+
+def _emailed(value: str | None) -> str:
+    """An email as the exports write it, compared the way staging hashes it (trimmed, lower-case)."""
+    return (value or "").strip().lower()
+
+
+def _ga4_utc(micros: str) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
+
+
+def _persons_in_every_new_kind_of_record(folder: Path) -> dict[str, dict[str, list]]:
+    """Read without journeyflow: each email that has a Shopify order, a Mailchimp click, a social
+    lead form (Meta or LinkedIn) and a HubSpot contact whose web user id is in GA4; per email its
+    records as (time, kind, key, email as written), key the one staging.events keeps as
+    source_record_id (GA4: its tracker_session_id, every session of the login's browsers)."""
+    def read_csv(path: Path) -> list[dict[str, str]]:
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    found: dict[str, dict[str, list]] = {}
+
+    def add(kind: str, email: str, at: datetime, key: str) -> None:
+        found.setdefault(_emailed(email), {}).setdefault(kind, []).append((at, kind, key, email))
+
+    for row in read_csv(folder / "shopify" / "orders_export_1.csv"):
+        if row["Email"] and row["Financial Status"]:  # an order's first line carries its own fields
+            add("shop order", row["Email"], datetime.strptime(row["Created at"], "%Y-%m-%d %H:%M:%S %z"),
+                row["Name"])
+    for path in sorted((folder / "mailchimp").glob("email-activity*.json")):
+        for member in json.loads(path.read_text(encoding="utf-8"))["emails"]:
+            for action in member.get("activity", []):
+                if action["action"] == "click" and member.get("email_address"):
+                    add("newsletter click", member["email_address"],
+                        datetime.fromisoformat(action["timestamp"]), member["campaign_id"])
+    for path in sorted((folder / "meta_leads").glob("*.csv")):
+        for row in read_csv(path):
+            if row["email"]:
+                add("lead form", row["email"], datetime.fromisoformat(row["created_time"]), row["id"])
+    for path in sorted((folder / "linkedin_leads").glob("*.csv")):
+        for row in read_csv(path):
+            if row["Email Address"]:
+                add("lead form", row["Email Address"],
+                    datetime.fromisoformat(row["Lead Submitted At"].replace("Z", "+00:00")), row["Lead ID"])
+    ga4 = []
+    for path in sorted((folder / "ga4").glob("events_*.ndjson")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                ga4.append(json.loads(line))
+            except ValueError:
+                continue  # the generator's deliberately broken line
+    for row in read_csv(folder / "hubspot" / "contacts.csv"):
+        login = row.get("Web User ID")
+        if not (row.get("Email") and login):
+            continue
+        # HubSpot's Create Date has no zone: the sample's HubSpot times are UTC (source_time_zones)
+        add("crm contact", row["Email"], datetime.strptime(row["Create Date"], "%Y-%m-%d %H:%M")
+            .replace(tzinfo=UTC), row["Record ID"])
+        browsers = {e["user_pseudo_id"] for e in ga4 if e.get("user_id") == login}
+        for event in ga4:
+            if event["user_pseudo_id"] in browsers and event["event_name"] == "session_start":
+                session = next(p["value"]["int_value"] for p in event["event_params"]
+                               if p["key"] == "ga_session_id")
+                add("web session", row["Email"], _ga4_utc(event["event_timestamp"]),
+                    f"ga4:{event['user_pseudo_id']}:{session}")
+    kinds = {"shop order", "newsletter click", "lead form", "crm contact", "web session"}
+    return {email: records for email, records in found.items() if set(records) == kinds}
+
+
+def test_one_person_is_stitched_across_shop_newsletter_lead_form_web_and_crm(sample_run):
+    """Issue #26: a person of the shipped sample, found by their records in the input files, is one
+    person_id in core.touchpoints carrying the Shopify order, the Mailchimp click, the social lead
+    form, the GA4 web sessions and the HubSpot contact, in one journey, in time order."""
+    persons = _persons_in_every_new_kind_of_record(SAMPLE)
+    # read off the sample's files by hand: one such person, a LinkedIn webinar sign-up, the HubSpot
+    # contact the next night, web sessions on one browser (signed in from 24 July), a store order
+    # at the till (partly refunded) and a newsletter click weeks later
+    assert sorted(persons) == ["cweber99@example.com"]
+    records = sorted(r for kind in persons["cweber99@example.com"].values() for r in kind)
+    browser = "ga4:209182238.1783762051"
+    assert [(at.isoformat(), kind, key) for at, kind, key, _ in records] == [
+        ("2026-07-11T09:27:31.773716+00:00", "web session", f"{browser}:1783762051"),
+        ("2026-07-13T22:50:11.895854+00:00", "web session", f"{browser}:1783983011"),
+        ("2026-07-21T05:22:24.509811+00:00", "web session", f"{browser}:1784611344"),
+        ("2026-07-22T13:02:22+00:00", "lead form", "li-8000098"),
+        ("2026-07-22T16:46:29.300107+00:00", "web session", f"{browser}:1784738789"),
+        ("2026-07-23T04:09:04.132654+00:00", "web session", f"{browser}:1784779744"),
+        ("2026-07-23T04:15:00+00:00", "crm contact", "5179"),
+        ("2026-07-24T06:20:26.798031+00:00", "web session", f"{browser}:1784874026"),
+        ("2026-07-24T15:44:39.093180+00:00", "web session", f"{browser}:1784907879"),
+        ("2026-08-01T03:09:55.956051+00:00", "web session", f"{browser}:1785553795"),
+        ("2026-08-06T14:43:32.023844+00:00", "web session", f"{browser}:1786027412"),
+        ("2026-08-19T15:31:52+00:00", "shop order", "#1014"),
+        ("2026-09-14T08:43:47+00:00", "newsletter click", "nw0000000e"),
+    ]
+
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    # every email as each export writes it, hashed by staging's own fragment: one person
+    hashed = expand_fragments("SELECT 'email:' || {{ hash_email($email) }}")
+    identifiers = {con.execute(hashed, {"email": email, "salt": sample_run.salt,
+                                        "strip_plus_addressing": sample_run.strip_plus_addressing}
+                               ).fetchone()[0] for _, _, _, email in records}
+    identifiers |= {"user:u_000099", "hubspot:5179"}
+    person = con.execute("SELECT list(DISTINCT person_id) FROM core.identity_map WHERE identifier IN "
+                         "(SELECT unnest($ids))", {"ids": sorted(identifiers)}).fetchone()[0]
+    assert len(person) == 1, person
+    touchpoints = con.execute("""
+        SELECT t.touchpoint_number, t.occurred_at, t.source, t.event_name, t.journey_id,
+               coalesce(t.tracker_session_id, e.source_record_id)
+        FROM core.touchpoints AS t JOIN staging.events AS e USING (event_id)
+        WHERE t.person_id = $person ORDER BY t.touchpoint_number
+    """, {"person": person[0]}).fetchall()
+    con.close()
+    # in time order: the numbering follows the clock, and one journey holds them all
+    assert [t[1] for t in touchpoints] == sorted(t[1] for t in touchpoints)
+    assert len({t[4] for t in touchpoints}) == 1
+    kind_of = {("shopify", "order_placed"): "shop order", ("mailchimp", "email_clicked"): "newsletter click",
+               ("meta_leads", "lead_form_submitted"): "lead form",
+               ("linkedin_leads", "lead_form_submitted"): "lead form",
+               ("hubspot", "contact_created"): "crm contact"}
+    seen: list[tuple[str, str]] = []
+    for _, _, source, event, _, key in touchpoints:
+        kind = "web session" if source == "ga4" else kind_of.get((source, event))
+        if kind and (kind, key) not in seen:  # a web session: its first touchpoint
+            seen.append((kind, key))
+    assert seen == [(kind, key) for _, kind, key, _ in records]
+    exact = {(kind, key): at for _, at, source, event, _, key in touchpoints
+             if (kind := kind_of.get((source, event)))}
+    assert {(kind, key): at for at, kind, key, _ in records if kind != "web session"} == exact

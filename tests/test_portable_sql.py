@@ -22,7 +22,10 @@ from journeyflow.warehouse import SQL_DIR
         ("select json_extract_string(record, '$.results[*].id') from t", "wildcard"),
         ("select json_object('k', json_extract(record, '$.data')) from t", "json_object/struct member"),
         ("select {'k': 'a', 'v': json_extract(record, '$.a')} from t", "json_object/struct member"),
-        ("select strftime(submitted_at, '%Y-%m-%dT%H:%M:%S') from t", "time format"),
+        # sql/staging/linkedin_leads.sql had it: Spark refused 'yyyy-MM-ddTHH:mm:ss' (issue #26)
+        ("select strftime(submitted_at, '%Y-%m-%dT%H:%M:%S') from t", "letter outside the %-codes"),
+        ("select strptime(t, '%d.%m.%Y um %H:%M') from t", "letter outside the %-codes"),
+        ("select try_strptime(t, ['%Y-%m-%d', '%Y-%m-%dT%H:%M']) from t", "letter outside the %-codes"),
     ],
 )
 def test_each_unportable_construct_is_found(sql, construct):
@@ -40,7 +43,8 @@ def test_each_unportable_construct_is_found(sql, construct):
         "select arg_min(tp, touchpoint_number) from t group by p",
         "select from_json(json_extract(record, '$.results'), '[{\"id\": \"VARCHAR\"}]') from t",
         "select json_object('k', json(json_extract(record, '$.data'))) from t",
-        "select strftime(submitted_at, '%Y-%m-%d %H:%M:%S'), strptime(d, '%d.%m.%Y') from t",
+        "select replace(strftime(a, '%Y-%m-%d %H:%M:%S'), ' ', 'T') from t",
+        "select try_strptime(t, ['%d.%m.%Y %H:%M', '%m/%d/%Y %I:%M %p']) from t",
     ],
 )
 def test_portable_forms_pass(sql):

@@ -46,9 +46,11 @@ parsed as (
 typed as (
     select
         *,
-        -- a download without `Lead ID`: the form, the person and the time name the lead
+        -- a download without `Lead ID`: the form, the person and the time name the lead (the 'T'
+        -- put in by replace: a letter in the format would be a pattern letter on Spark)
         coalesce(lead_id, coalesce(form_id, form_name, '') || '|' || left(email_hash, 16) || '|'
-                 || strftime(submitted_at at time zone 'UTC', '%Y-%m-%d %H:%M:%S')) as lead_key,
+                 || replace(strftime(submitted_at at time zone 'UTC', '%Y-%m-%d %H:%M:%S'), ' ', 'T'))
+            as lead_key,
         -- sponsored (from an ad) unless the lead type names an organic surface
         coalesce(lead_type, 'SPONSORED') = 'SPONSORED' as is_sponsored,
         {'label': 'Lead Submitted At', 'txt': submitted_text, 'ts': submitted_at} as submitted_check

@@ -5,9 +5,10 @@ Measured with sqlglot 30, DuckDB 2.0 and Spark 4: the ORDER BY inside `list(x OR
 ordered by a timestamp alone breaks ties differently on each engine; a JSON path with `[*]` gives a
 list in DuckDB and one JSON text on Spark (get_json_object); a JSON value (json_extract) put into
 json_object or a struct is embedded as JSON by DuckDB and as a quoted text by Spark; a letter in a
-time format outside a %-directive (the T of an ISO time) is a pattern letter to Spark. The portable
+time format outside its %-codes (the 'T' of ISO 8601) becomes a Spark pattern letter. The portable
 forms: sort a list of structs, compare epochs or intervals, order every window by a unique tiebreak,
-read a JSON list with from_json, wrap an embedded JSON value in json().
+read a JSON list with from_json, wrap an embedded JSON value in json(), put literal letters in by
+replace().
 """
 
 from __future__ import annotations
@@ -64,17 +65,28 @@ def _unportable_construct(node: exp.Expression) -> str | None:
         return "arg_min/arg_max by a timestamp alone (ties): use a unique sequence number"
     if isinstance(node, (exp.JSONExtract, exp.JSONExtractScalar)) and _has_wildcard(node.expression):
         return "JSON path with a wildcard (a list in DuckDB, one JSON text on Spark): use from_json"
-    time_format = isinstance(node, (exp.TimeToStr, exp.StrToTime)) and node.args.get("format")
-    if time_format and _letter_outside_directive(time_format):
-        return "a letter outside a %-directive in a time format (a pattern letter on Spark): drop it"
     if isinstance(node, exp.JSONExtract) and isinstance(node.parent, (exp.JSONKeyValue, exp.PropertyEQ)):
         return "json_extract as a json_object/struct member (a quoted text on Spark): wrap it in json()"
+    if any(_has_literal_letter(f) for f in _time_formats(node)):
+        return ("a letter outside the %-codes of a time format (a pattern letter on Spark, 'T' an "
+                "error): format without it, e.g. replace(strftime(x, '%Y-%m-%d %H:%M:%S'), ' ', 'T')")
     return None
 
 
-def _letter_outside_directive(fmt: exp.Expression | None) -> bool:
-    """'%Y-%m-%dT%H' keeps its T in DuckDB; Spark's DATE_FORMAT reads 'yyyy-MM-ddTHH' and fails."""
-    return isinstance(fmt, exp.Literal) and fmt.is_string and bool(re.search(r"(?<!%)[A-Za-z]", fmt.this))
+def _time_formats(node: exp.Expression) -> list[exp.Expression]:
+    """The format arguments of strftime / strptime / try_strptime (one or a list)."""
+    if isinstance(node, (exp.TimeToStr, exp.StrToTime)):
+        formats = node.args.get("format")
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "try_strptime" and node.expressions[1:]:
+        formats = node.expressions[1]
+    else:
+        return []
+    return list(formats.expressions) if isinstance(formats, exp.Array) else [formats]
+
+
+def _has_literal_letter(fmt: exp.Expression | None) -> bool:
+    return (isinstance(fmt, exp.Literal) and fmt.is_string
+            and re.search(r"[A-Za-z]", re.sub(r"%[-.0-9]*[A-Za-z]", "", fmt.this)) is not None)
 
 
 def _has_wildcard(path: exp.Expression | None) -> bool:

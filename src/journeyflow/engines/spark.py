@@ -34,9 +34,12 @@ SESSION_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     # local mode runs the tasks in the driver: Spark's 1 GB default heap ran out reading the raw GA4
-    # records of the sample (OutOfMemoryError in the vectorized Parquet reader); a run's spark_conf
-    # may set it again (it takes effect only when the process starts its first session)
-    "spark.driver.memory": "2g",
+    # records of the sample (OutOfMemoryError in the vectorized Parquet reader), 2 GB building
+    # quality.rejected_rows of the sample with the shop, ads, lead-form and Mailchimp exports (a
+    # broadcast per raw table's reject filter: "Could not allocate memory to grow BytesToBytesMap");
+    # a run's spark_conf may set it again (it takes effect only when the process starts its first
+    # session)
+    "spark.driver.memory": "3g",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
