@@ -79,7 +79,7 @@ def test_query_with_more_columns_than_fit_is_shown_one_block_per_row(built: Path
     assert result.returncode == 0, result.stderr
     assert_fits_80(result.stdout)
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("243 rows, one block per row")
+    assert lines[0].startswith("244 rows, one block per row")
     assert sum(line.startswith("row ") for line in lines) == 2
     con = duckdb.connect(str(built), read_only=True)
     columns = [row[0] for row in con.execute("describe core.journeys").fetchall()]
@@ -107,7 +107,7 @@ def test_query_format_csv_writes_every_row_and_nothing_else_to_stdout(built: Pat
     con = duckdb.connect(str(built), read_only=True)
     expected = con.execute(sql).fetchall()
     con.close()
-    assert len(rows) == len(expected) == 243  # every row: --limit is for the table only
+    assert len(rows) == len(expected) == 244  # every row: --limit is for the table only
     assert [(r["journey_id"], int(r["touchpoints"])) for r in rows] == [(e[0], e[1]) for e in expected]
     assert [json.loads(r["phases_reached"]) for r in rows] == [e[2] for e in expected]  # lists as JSON
 
