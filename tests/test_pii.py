@@ -402,3 +402,46 @@ def test_identity_is_stitched_from_the_original_emails(planted_run):
     assert person("salesforce:" + sf_id("003", 1)) != person("user:u2")
     hashes = rows(con, "SELECT count(DISTINCT email_hash) FROM staging.events WHERE email_hash IS NOT NULL")
     assert hashes == [(3,)]  # anna, bert, carl
+
+
+# keys under which the sources added with issue #26 write names, addresses or free text
+NEW_SOURCE_PII_KEYS = ("full_name", "company_name", "job_title", "street_address", "city", "zip_code",
+                       "billing_name", "shipping_name", "shipping_street", "billing_first_name",
+                       "billing_last_name", "billing_address_1", "customer_note", "notes",
+                       "property_firstname", "property_lastname", "property_company", "FNAME", "LNAME",
+                       "address1", "ip", "organization", "title", "Subject", "reason")
+
+
+def test_rejected_raw_text_redacts_the_names_and_addresses_of_every_source():
+    # the sample's Meta lead without email (generate_social.py's defect) carries a full name
+    record = json.dumps({"id": "l:1", "full_name": "Lucas Peters", "email": None, "FNAME": "Anna",
+                         "location": {"address1": "Hauptstr. 1", "city": "Köln", "ip": "198.51.100.7"},
+                         "event_properties": {"Subject": "Anna, your cart", "Campaign Name": "july"},
+                         "billing_name": "Lucas Peters", "Shipping Street": "Hauptstr. 1",
+                         "property_firstname": "Lucas", "campaign_name": "retargeting_q3"},
+                        separators=(",", ":"))  # as landing writes a record
+    text = rejected_raw_text(record)
+    for value in ("Lucas", "Peters", "Anna", "Hauptstr", "Köln", "198.51.100.7"):
+        assert value not in text
+    # what explains the row stays
+    assert '"campaign_name":"retargeting_q3"' in text and '"Campaign Name":"july"' in text
+
+
+def rejected_raw_text(record: str) -> str:
+    """The masked raw text quality.rejected_rows keeps of one rejected record (its masking step)."""
+    sql = expand_fragments((Path(__file__).parents[1] / "sql" / "quality" / "rejected_rows.sql")
+                           .read_text(encoding="utf-8"))
+    pattern, replacement = re.search(r"regexp_replace\(\s*raw_text,\s*(.*?),\s*('[^']*'), 'g'", sql,
+                                     re.S).groups()
+    con = duckdb.connect()
+    return con.execute(f"SELECT regexp_replace($text, {pattern}, {replacement}, 'g')",
+                       {"text": record}).fetchall()[0][0]
+
+
+def test_no_rejected_row_of_the_sample_shows_a_name(sample_run):
+    con = duckdb.connect(str(sample_run.warehouse), read_only=True)
+    texts = [t for (t,) in con.execute("SELECT raw_text FROM quality.rejected_rows").fetchall() if t]
+    assert any('"full_name":"[redacted]"' in t for t in texts)  # the Meta lead without email
+    keys = "|".join(NEW_SOURCE_PII_KEYS)
+    shown = [m.group(0) for t in texts for m in re.finditer(rf'"({keys})":"(?!\[redacted\])[^"]+"', t)]
+    assert shown == []

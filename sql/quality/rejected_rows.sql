@@ -30,10 +30,12 @@ all_rejects as (
 ),
 
 masked as (
-    -- the raw text leaves the raw layer here, so JSON fields holding names, phones or free text are
-    -- redacted (also Salesforce's FirstName/LastName/Company, HubSpot's hs_call_body,
-    -- hs_email_subject, Zendesk's raw_subject, Freshdesk's description_text, …) before the PII
-    -- scrubber masks emails and phone numbers anywhere else.
+    -- the raw text leaves the raw layer here, so JSON fields holding names, phones, addresses or
+    -- free text are redacted, whatever their case (Salesforce's FirstName/LastName/Company,
+    -- HubSpot's hs_call_body and Fivetran's property_firstname, Zendesk's raw_subject, Meta leads'
+    -- full_name and job_title, Shopify's and WooCommerce's billing_*/shipping_* and notes,
+    -- Mailchimp's FNAME/LNAME, Klaviyo's profile address and ip, …) before the PII scrubber masks
+    -- emails and phone numbers anywhere else.
     -- Names in a CSV line that could not be parsed cannot be told apart and remain.
     select
         raw_table,
@@ -42,9 +44,12 @@ masked as (
         reason,
         regexp_replace(
             raw_text,
-            '("(phone[a-z_]*|mobile[a-z_]*|first_name|last_name|firstname|lastname|name|comment'
-            || '|company|description|description_text|subject|raw_subject'
-            || '|hs_[a-z_]*(body|text|html|subject|title))"'
+            '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
+            || '|lname|comment|company|description|description_text|subject|raw_subject'
+            || '|hs_[a-z_]*(body|text|html|subject|title)|property_(firstname|lastname|company'
+            || '|jobtitle|phone|mobilephone|address|city|zip)|job_?title|title|organization'
+            || '|(billing|shipping)[a-z0-9_ ]*|street[a-z0-9_ ]*|address[a-z0-9_ ]*|city|zip[a-z_]*'
+            || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason)"'
             || '\s*:\s*")[^"]*"',
             '\1[redacted]"', 'g'
         ) as raw_text,
