@@ -9,8 +9,9 @@
 -- resources it names (`included`, reader json_api). The metric's name is the event's kind
 -- (Received Email, Opened Email, Clicked Email, Bounced Email, Unsubscribed, Marked Email as
 -- Spam); event_properties name the message (Klaviyo's message id, the key `$` `message`, written
--- chr(36) || 'message' here since a dollar-prefixed word in a model is a run parameter; `Campaign Name`,
--- `Subject`), the flow (`$` `flow`), a click's `URL` and a bounce's `Bounce Type`.
+-- chr(36) || 'message' here since a dollar-prefixed word in a model is a run parameter; `Campaign Name`),
+-- the flow (`$` `flow`), a click's `URL` and a bounce's `Bounce Type`. The `Subject` stays in raw:
+-- Klaviyo subjects are often personalised with the recipient's name.
 with source as (
     select * from raw.klaviyo_events
 ),
@@ -31,8 +32,6 @@ renamed as (
         -- attributes
         nullif(trim(json_extract_string(record, '$.attributes.event_properties."Campaign Name"')), '')
             as campaign_name,
-        nullif(trim(json_extract_string(record, '$.attributes.event_properties."Subject"')), '')
-            as subject,
         nullif(trim(json_extract_string(record, '$.attributes.event_properties."URL"')), '') as url,
         nullif(lower(trim(json_extract_string(record, '$.attributes.event_properties."Bounce Type"'))), '')
             as bounce_type,

@@ -47,7 +47,7 @@ select
     {{ email_event_columns('klaviyo') }},
     json_object(
         'metric', metric_name, 'message_id', message_id, 'campaign_name', campaign_name,
-        'flow_id', flow_id, 'subject', subject, 'url', url, 'bounce_type', bounce_type
+        'flow_id', flow_id, 'url', url, 'bounce_type', bounce_type
     ) as properties
 from events
 where copy = 1
