@@ -187,6 +187,8 @@ def _spill_folder(settings: Settings) -> Iterator[None]:
     with _OPEN_RUNS_LOCK:
         if not _OPEN_RUNS.get(folder):
             shutil.rmtree(folder, ignore_errors=True)
+            # spilled pages hold staged rows (emails before hashing): the owner's alone
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         _OPEN_RUNS[folder] = _OPEN_RUNS.get(folder, 0) + 1
     try:
         yield
