@@ -331,3 +331,21 @@ def test_a_file_that_is_no_duckdb_database_is_rejected_whole(tmp_path: Path) -> 
                         "WHERE source_file = 'fivetran_hubspot/hubspot.duckdb'")
     assert reasons == [(None, "file could not be read")]
     con.close()
+
+
+def test_a_duckdb_file_without_the_hubspot_schema_is_rejected_naming_it(tmp_path: Path) -> None:
+    # Fivetran's destination schema is the user's to name: one called hubspot_prod lands nothing
+    path = tmp_path / "input" / "fivetran_hubspot" / "hubspot.duckdb"
+    path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA hubspot_prod")
+    con.execute("CREATE TABLE hubspot_prod.contact AS SELECT 1 AS id")
+    con.close()
+    write_parquet_dump(tmp_path / "input", tables())
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == EXPECTED  # the Parquet dumps still load
+    reasons = rows(con, "SELECT DISTINCT reason FROM quality.rejected_rows "
+                        "WHERE source_file = 'fivetran_hubspot/hubspot.duckdb'")
+    assert len(reasons) == 7  # one per reader of the folder, each naming its tables
+    assert all("no table in schema 'hubspot'" in reason for (reason,) in reasons)
+    con.close()

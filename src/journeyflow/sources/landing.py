@@ -979,6 +979,10 @@ def land_duckdb(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = $catalog "
             "AND table_schema = $schema", {"catalog": alias, "schema": schema}).fetchall()}
         tables = [table for table in source.db_tables if table in present]
+        if not present:  # a renamed schema would otherwise land nothing, without a word
+            return ValueError(f"the database file has no table in schema {schema!r} (expected "
+                              f"{', '.join(source.db_tables)}; Fivetran's destination schema must "
+                              f"be named {schema!r})")
 
         def land() -> None:
             offset = 0
