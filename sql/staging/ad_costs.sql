@@ -2,8 +2,8 @@
 -- grain: one row per ad platform, day, campaign and currency: the cost of paid media (Google Ads, Meta
 -- Ads Manager, LinkedIn Campaign Manager reports; not person-level, so no events: marts.channel_costs joins it to journeys by
 -- channel and UTM campaign)
--- Reports overlap (a weekly download repeats days): a platform's day of a campaign in a currency
--- comes from the latest file that has it (file order, as for snapshot sources); that file's rows
+-- Reports overlap (a weekly download repeats days): a platform's day of a campaign (name and id) in
+-- a currency comes from the latest file that has it (file order, as for snapshot sources); that file's rows
 -- of the day are added up (a report segmented further, by network or device, has several). Costs in two
 -- currencies are never added: the currency is part of the grain.
 -- day_start: the day's midnight in the platform's time zone ($google_ads_time_zone,
@@ -27,10 +27,12 @@ with usable as (
 ),
 
 latest_file as (
-    -- per currency: a report in another currency is another account's, not a re-export
-    select platform, campaign, day, currency, max(_source_file) as _source_file
+    -- per currency and campaign id: a report in another currency, or a campaign of the same name
+    -- with another id, is another account's, not a re-export
+    select platform, campaign, coalesce(campaign_id, '') as campaign_id_key, day, currency,
+        max(_source_file) as _source_file
     from usable
-    group by platform, campaign, day, currency
+    group by platform, campaign, coalesce(campaign_id, ''), day, currency
 )
 
 select
@@ -61,6 +63,7 @@ select
 from usable as u
 join latest_file as f
     on f.platform = u.platform and f.campaign = u.campaign and f.day = u.day
+    and f.campaign_id_key = coalesce(u.campaign_id, '')
     and f.currency = u.currency and f._source_file = u._source_file
 group by u.platform, u.channel, u.campaign, u.day, u.currency
 order by u.platform, u.campaign, u.day, u.currency

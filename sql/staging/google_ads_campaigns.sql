@@ -69,7 +69,7 @@ select
         when campaign is null then 'missing Campaign'
         when day_text is null then 'missing Day (download the report segmented by Day)'
         when day is null then 'Day is not a date: ' || left(day_text, 40)
-        when day < date '2000-01-01' or day > current_date + 1
+        when day < date '2000-01-01' or day > cast($as_of as date) + 1
             then 'Day out of range (before 2000 or in the future): ' || cast(day as varchar)
         when currency is null then 'missing Currency code'
         when not regexp_full_match(currency, '[A-Z]{3}')

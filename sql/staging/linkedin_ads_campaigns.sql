@@ -53,7 +53,7 @@ select
         when campaign is null then 'missing Campaign Name'
         when day_text is null then 'missing Start Date (in UTC) (export with the Daily time breakdown)'
         when day is null then 'Start Date (in UTC) is not a date: ' || left(day_text, 40)
-        when day < date '2000-01-01' or day > current_date + 1
+        when day < date '2000-01-01' or day > cast($as_of as date) + 1
             then 'Start Date (in UTC) out of range (before 2000 or in the future): ' || cast(day as varchar)
         when currency is null then 'missing Currency'
         when not regexp_full_match(currency, '[A-Z]{3}')

@@ -96,7 +96,7 @@ select
             then 'the row covers ' || left(starts_text, 20) || ' to ' || left(ends_text, 20)
                 || ', not one day (export the report broken down by Day)'
         when day is null then 'Reporting starts is not a date: ' || left(starts_text, 40)
-        when day < date '2000-01-01' or day > current_date + 1
+        when day < date '2000-01-01' or day > cast($as_of as date) + 1
             then 'Day out of range (before 2000 or in the future): ' || cast(day as varchar)
         when spend_key is null then 'missing Amount spent'
         when currency is null
