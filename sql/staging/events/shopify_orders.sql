@@ -1,4 +1,5 @@
--- grain: one row per Shopify order (order_placed) and per refunded order (order_refunded), from the
+-- grain: one row per Shopify order (order_placed, or order_not_completed when cancelled or voided) and
+-- per refunded order (order_refunded), from the
 -- order's latest export; never one per line item
 -- staging.events unions this file with every other source's (sql/staging/events.sql). The export
 -- gives no refund time: a refund is placed at the latest time the order row carries (Cancelled
@@ -16,7 +17,9 @@ line_items as (
     -- the usable line items of each order in the file its latest order row comes from
     select _source_file, order_name, count(*) as line_item_count, sum(lineitem_quantity) as item_count
     from staging.shopify_orders
-    where _reject_reason is null and not _is_duplicate and lineitem_name is not null
+    -- (an unchanged line item re-exported with a changed order row is flagged a duplicate of the
+    -- earlier file's: it still counts in this file)
+    where _reject_reason is null and lineitem_name is not null
     group by _source_file, order_name
 ),
 
@@ -61,8 +64,11 @@ select
     ) as properties
 from order_events
 cross join unnest([
-    {'event_name': 'order_placed', 'occurred_at': created_at, 'value': total},
+    -- a cancelled order, or one whose payment was voided (never captured), is no purchase
+    {'event_name': case when cancelled_at is not null or financial_status = 'voided'
+                        then 'order_not_completed' else 'order_placed' end,
+     'occurred_at': created_at, 'value': total},
     {'event_name': 'order_refunded', 'occurred_at': refunded_at,
      'value': case when refunded_amount > 0 then refunded_amount end}
 ]) as kinds(e)
-where e.event_name = 'order_placed' or e.value is not null
+where e.event_name <> 'order_refunded' or e.value is not null

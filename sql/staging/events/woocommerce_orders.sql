@@ -44,7 +44,10 @@ select
                 'discount_amount', discount_amount) as properties
 from order_events
 cross join unnest([
-    {'event_name': 'order_placed', 'occurred_at': created_at, 'value': total},
+    -- an order that failed, was cancelled, awaits payment or is a checkout draft is no purchase
+    {'event_name': case when order_status in ('failed', 'cancelled', 'pending', 'checkout-draft')
+                        then 'order_not_completed' else 'order_placed' end,
+     'occurred_at': created_at, 'value': total},
     {'event_name': 'order_refunded', 'occurred_at': refunded_at, 'value': refund_value}
 ]) as kinds(e)
-where e.event_name = 'order_placed' or e.value is not null
+where e.event_name <> 'order_refunded' or e.value is not null
