@@ -6,7 +6,7 @@ import dagster as dg
 
 from journeyflow.scope import file_day
 from journeyflow.sources import SOURCES
-from journeyflow.sources.landing import find_files, input_fingerprint
+from journeyflow.sources.readers import find_files, input_fingerprint
 from pipelines.assets import DAILY
 from pipelines.resources import JourneyflowResource
 

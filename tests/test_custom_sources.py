@@ -32,7 +32,7 @@ from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES_BY_TABLE
 from journeyflow.sources.custom import discover, read_mapping
-from journeyflow.sources.landing import land_source
+from journeyflow.sources.readers import land_source
 
 UTC_TS = "%Y-%m-%d %H:%M:%S"
 

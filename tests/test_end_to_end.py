@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from conftest import SAMPLE, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES
-from journeyflow.sources.landing import find_files
+from journeyflow.sources.readers import find_files
 from journeyflow.warehouse import connect, expand_fragments
 
 TABLES = [

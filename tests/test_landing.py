@@ -20,7 +20,8 @@ import pytest
 from conftest import settings_for
 from journeyflow.pipeline import STEPS_BY_NAME, open_run
 from journeyflow.sources import SOURCES_BY_TABLE, Source, landing
-from journeyflow.sources.landing import land_file, land_source, temp_dir_for
+from journeyflow.sources.landing import land_file, temp_dir_for
+from journeyflow.sources.readers import land_source
 from journeyflow.warehouse import connect
 
 PARQUET = Source("raw.test_parquet", "web", ("*.parquet",), "parquet")
@@ -171,11 +172,11 @@ def test_ndjson_files_land_in_one_batch_whatever_their_names_say(tmp_path):
 KILLED_LANDING = """
 import sys, time
 from pathlib import Path
-from journeyflow.sources import SOURCES_BY_TABLE, landing
+from journeyflow.sources import SOURCES_BY_TABLE, landing, readers
 from journeyflow.warehouse import connect
 landing.land_file = lambda *args, **kwargs: time.sleep(120)  # stuck reading the plain-text copy
 con = connect(Path(sys.argv[1]))
-landing.land_source(con, Path(sys.argv[2]), SOURCES_BY_TABLE["raw.ga4_events"], "load1",
+readers.land_source(con, Path(sys.argv[2]), SOURCES_BY_TABLE["raw.ga4_events"], "load1",
                     temp_dir=Path(sys.argv[3]))
 """
 

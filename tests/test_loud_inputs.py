@@ -28,7 +28,7 @@ from conftest import rows, settings_for
 from journeyflow.checks import QualityGateFailed
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES_BY_TABLE
-from journeyflow.sources.landing import find_files
+from journeyflow.sources.readers import find_files
 from journeyflow.sources.unread import NoInputError, unread_inputs
 
 REPO = Path(__file__).resolve().parents[1]

@@ -26,7 +26,7 @@ from conftest import rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from journeyflow.scope import LoadScope, file_day
 from journeyflow.sources import SOURCES_BY_TABLE, file_label
-from journeyflow.sources.landing import find_files
+from journeyflow.sources.readers import find_files
 from test_incremental import assert_equals_full_rebuild
 
 DAY = timedelta(days=1)

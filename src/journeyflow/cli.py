@@ -714,7 +714,8 @@ def sources(
     from rich.markup import escape
 
     from journeyflow.sources import SOURCES
-    from journeyflow.sources.landing import find_files, input_name
+    from journeyflow.sources.landing import input_name
+    from journeyflow.sources.readers import find_files
     from journeyflow.sources.unread import unread_inputs
 
     settings = resolve_settings(config, warehouse=warehouse, input_dir=input_dir)
@@ -802,7 +803,7 @@ def doctor_checks(settings: Settings, config: Path | None) -> list[tuple[str, bo
 
     from journeyflow.config import SettingsError
     from journeyflow.sources import SOURCES
-    from journeyflow.sources.landing import find_files
+    from journeyflow.sources.readers import find_files
     from journeyflow.taxonomy import load_taxonomy
 
     version = sys.version_info

@@ -21,6 +21,7 @@ from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.models import lookup_tables
 from journeyflow.pii import scrub_text_columns
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
+from journeyflow.sources.readers import joins_others as source_joins_others
 from journeyflow.sql_refs import reading, tables_read
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
 
@@ -114,7 +115,7 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     # a staging file that joins another source (`requires`) or the custom mappings can change
     # without its own raw rows changing: it is rebuilt whenever any table it reads changed; so is
     # one that, with a setting on, judges a row by rows of other files (a Snowplow session's start)
-    joins_others = (SOURCES_BY_TABLE[_raw_table(table)].joins_others
+    joins_others = (source_joins_others(SOURCES_BY_TABLE[_raw_table(table)])
                     or any(params.get(name) is not None for name in SETTINGS_ACROSS_FILES))
     inputs = [_content_digests(ctx.con, query, table)] if joins_others else []
     # not the run's `as_of`: each run has its own, and a later one only asks for the rejects that

@@ -41,9 +41,9 @@ from journeyflow.models import Producer, catalogue, load_models, step_deps
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
-from journeyflow.sources.custom import MAPPING_TABLES
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
-from journeyflow.sources.landing import INGEST_ERRORS_DDL, LANDED_FILES_DDL, land_source, temp_dir_for
+from journeyflow.sources.landing import INGEST_ERRORS_DDL, LANDED_FILES_DDL, temp_dir_for
+from journeyflow.sources.readers import land_source, reader_of
 from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
@@ -256,11 +256,12 @@ def _unread_inputs(ctx: RunContext) -> Metadata:
 
 def _raw_step(source_table: str) -> Step:
     source = next(s for s in SOURCES if s.raw_table == source_table)
+    reader = reader_of(source)
 
     def run(ctx: RunContext) -> Metadata:
         # again here: in Dagster a raw asset may run although the unread-inputs asset failed
         require_input(ctx.settings.input_dir, ctx.settings.ignore_inputs)
-        phases = _taxonomy_phases(ctx.settings) if source.reader == "custom" else None
+        phases = _taxonomy_phases(ctx.settings) if reader.needs_phases else None
         with private_files():  # the raw file's write-ahead log holds the plain text meanwhile
             result = land_source(ctx.con, ctx.settings.input_dir, source, ctx.load_id,
                                  ctx.incremental, ctx.scope, phases,
@@ -271,10 +272,9 @@ def _raw_step(source_table: str) -> Step:
             metadata |= {"files_unchanged": result.unchanged, "files_removed": result.removed}
         return metadata
 
-    # the custom source keeps its YAML mappings beside its records, for staging.custom_events
-    mappings = MAPPING_TABLES if source.reader == "custom" else ()
+    # what the reader keeps beside the records (the custom sources' mappings, for staging.custom_events)
     return Step(source.raw_table, run, f"{source.description}, one row per record, as exported.",
-                reads=("quality.unread_inputs",), writes=(source.raw_table, *mappings))
+                reads=("quality.unread_inputs",), writes=(source.raw_table, *reader.keeps))
 
 
 # Tables every landing (and typing) step adds rows to: each has a step of its own after all of them,

@@ -14,7 +14,9 @@ class Source:
     raw_table: str  # e.g. raw.ga4_events
     folder: str  # sub-folder of the input folder
     patterns: tuple[str, ...]  # file globs inside the folder
-    reader: str  # ndjson | csv | json_envelope | json_array | json_api | parquet | tsv | custom (per file)
+    # ndjson | csv | json_envelope | json_array | json_api | parquet | tsv | duckdb | custom:
+    # what differs per reader is its entry in sources/readers.py (READERS)
+    reader: str
     envelope_key: str = ""  # json_envelope: the list inside the document ("tickets"); json_api: "data"
     description: str = ""
     # staged tables that sql/staging/<name>.sql joins (a Salesforce opportunity finds its person
@@ -50,11 +52,6 @@ class Source:
             if fnmatch(path.name, pattern):
                 return reader
         return self.reader
-
-    @property
-    def joins_others(self) -> bool:
-        """Its staging SQL reads more than its raw rows (other staged sources, custom mappings)."""
-        return bool(self.requires) or self.reader == "custom"
 
     @property
     def name(self) -> str:

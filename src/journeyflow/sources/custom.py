@@ -339,8 +339,13 @@ def refuse_links_out(input_dir: Path, folder: Path, paths: list[Path], mapping_f
 
 
 def custom_files(input_dir: Path) -> list[Path]:
-    """Every data file of every usable custom source (what `find_files` lists for raw.custom_events)."""
+    """Every data file of every usable custom source (`readers.find_files` of raw.custom_events)."""
     return sorted(p for s in discover(input_dir) for p in s.files)
+
+
+def mapping_files(input_dir: Path) -> list[Path]:
+    """Every `custom/<name>/source.yaml`: a changed mapping changes the input's fingerprint too."""
+    return sorted((input_dir / CUSTOM_FOLDER).glob(f"*/{MAPPING_FILE}"))
 
 
 def taxonomy_rules(input_dir: Path, phases: set[str] | None = None) -> list[Rule]:
@@ -507,7 +512,7 @@ def land_custom_sources(
     A mapping decides how all its files are read, so they are landed together. An incremental run
     lands nothing when every mapping is usable and no mapping or data file was added, removed or
     changed (`landing.unchanged_files`) since the last landing. `temp_dir`: where plain-text
-    copies are written (`landing.land_source`'s).
+    copies are written (`readers.land_source`'s).
     """
     sources = discover(input_dir, phases)
     files = {landing.input_name(input_dir, path): path for custom in sources

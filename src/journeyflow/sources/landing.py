@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from journeyflow.scope import ALL_FILES, LoadScope
+from journeyflow.scope import LoadScope
 from journeyflow.sources import SOURCES, Source
 from journeyflow.warehouse import quote_ident, quote_literal
 
@@ -197,9 +197,9 @@ class ByteScan:
         return not self.separator and self.cr == self.crlf and self.crlf in (0, self.lf)
 
 
-def find_files(input_dir: Path, source: Source) -> list[Path]:
+def find_export_files(input_dir: Path, source: Source) -> list[Path]:
     """The source's files anywhere under its folder, sorted by path inside it so loads are
-    reproducible.
+    reproducible (the folder readers' `readers.find_files`).
 
     Cloud loaders write day folders (Segment `segment-logs/<source-id>/<day>/`, Snowplow
     `run=…/`, GA4 shards `events_YYYYMMDD/`), so the patterns match file names at any depth.
@@ -208,10 +208,6 @@ def find_files(input_dir: Path, source: Source) -> list[Path]:
     files still being written). A CSV whose name no pattern of the folder matches is the source's
     when its header has the source's `header_keys` (and no other source's).
     """
-    if source.reader == "custom":
-        from journeyflow.sources.custom import custom_files
-
-        return custom_files(input_dir)
     folder = input_dir / source.folder
     found = [path for path in folder_files(folder) if matches(source, path.name)]
     if source.header_keys:
@@ -264,72 +260,15 @@ def csv_header_keys(path: Path) -> set[str]:
     return {normalise_header(column) for column in columns}
 
 
-def input_fingerprint(input_dir: Path) -> str:
-    """A digest of every export's name, size and modification time: it changes when files arrive."""
-    entries = sorted(
-        f"{path.relative_to(input_dir)}|{stat.st_size}|{stat.st_mtime_ns}"
-        for source in SOURCES
-        for path in [*find_files(input_dir, source), *_mapping_files(input_dir, source)]
-        for stat in [path.stat()]
-    )
-    return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:16]
-
-
-def _mapping_files(input_dir: Path, source: Source) -> list[Path]:
-    """Custom sources' `source.yaml` files: a changed mapping changes the fingerprint too."""
-    if source.reader != "custom":
-        return []
-    from journeyflow.sources.custom import CUSTOM_FOLDER, MAPPING_FILE
-
-    return sorted((input_dir / CUSTOM_FOLDER).glob(f"*/{MAPPING_FILE}"))
-
-
-def land_source(
-    con: duckdb.DuckDBPyConnection,
-    input_dir: Path,
-    source: Source,
-    load_id: str,
-    incremental: bool = False,
-    scope: LoadScope = ALL_FILES,
-    phases: set[str] | None = None,
-    *,
+def land_export_files(
+    con: duckdb.DuckDBPyConnection, input_dir: Path, source: Source, load_id: str,
+    result: LandingResult, *, incremental: bool, scope: LoadScope, phases: set[str] | None,
     temp_dir: Path,
-) -> LandingResult:
-    """Land the source's files in its raw table.
-
-    Full: replace the table with every file in scope. Incremental: only files that are new or
-    changed since they were landed (`unchanged_files`: path inside the input folder, size and
-    modification time, else content digest; `raw.landed_files`) are (re)landed, and the rows of
-    files that disappeared are dropped; the rest stays as it was. Custom sources (their mappings
-    decide how a file is read) are landed in full whenever any mapping or data file changed
-    (`land_custom_sources`).
-    `phases` (the taxonomy's phase names) only checks the rules in custom sources' mappings.
-    `temp_dir` (`temp_dir_for` the working file) holds plain-text copies while they are read; it
-    is emptied first (a killed run's copies) and removed afterwards.
-    """
-    con.execute(INGEST_ERRORS_DDL)
-    con.execute(LANDED_FILES_DDL)
-    con.execute(LANDED_FILES_DIGEST)
-    fresh_temp_dir(temp_dir)
-    try:
-        return _land_source(con, input_dir, source, load_id, incremental, scope, phases, temp_dir)
-    finally:
-        shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def _land_source(
-    con: duckdb.DuckDBPyConnection, input_dir: Path, source: Source, load_id: str, incremental: bool,
-    scope: LoadScope, phases: set[str] | None, temp_dir: Path,
-) -> LandingResult:
-    result = LandingResult()
-    if source.reader == "custom":
-        from journeyflow.sources.custom import land_custom_sources
-
-        land_custom_sources(con, input_dir, source, load_id, result, phases, incremental,
-                            temp_dir=temp_dir)
-        return _count(con, source, result)
+) -> None:
+    """Land the folder's files one by one (`readers.land_source`): incremental, only the new or
+    changed ones, and the rows of files gone are dropped. `phases` is not used here."""
     folder = input_dir / source.folder
-    found = {input_name(input_dir, p): p for p in find_files(input_dir, source)
+    found = {input_name(input_dir, p): p for p in find_export_files(input_dir, source)
              if scope.includes(p, incremental, folder)}
     if incremental:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
@@ -352,7 +291,6 @@ def _land_source(
         if name not in batched:
             land_one_file(con, path, name, source, load_id, result, temp_dir)
             remember_files(con, source, {name: fingerprints[name]}, load_id)
-    return _count(con, source, result)
 
 
 def input_name(input_dir: Path, path: Path) -> str:
@@ -413,7 +351,8 @@ def unchanged_files(con: duckdb.DuckDBPyConnection, source: Source, found: dict[
     return unchanged
 
 
-def _count(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult) -> LandingResult:
+def count_landed(con: duckdb.DuckDBPyConnection, source: Source, result: LandingResult) -> LandingResult:
+    """The raw table's rows and the source's ingest errors, into `result`."""
     result.rows = con.execute(f"SELECT count(*) FROM {source.raw_table}").fetchall()[0][0]
     result.errors = con.execute(
         "SELECT count(*) FROM raw.ingest_errors WHERE raw_table = ?", [source.raw_table]

@@ -17,7 +17,8 @@ from pathlib import Path, PurePosixPath
 
 from journeyflow.sources import SOURCES
 from journeyflow.sources.custom import CUSTOM_FOLDER, MAPPING_FILE, discover
-from journeyflow.sources.landing import find_files, folder_files, input_name
+from journeyflow.sources.landing import folder_files, input_name
+from journeyflow.sources.readers import find_files
 
 SOURCE_FOLDERS = tuple(dict.fromkeys(source.folder for source in SOURCES))
 # names the vendors' tools or colleagues give these folders, beyond case and near-misses
