@@ -17,7 +17,8 @@ from pathlib import Path
 
 from benchmarks.bench import DATA, HISTORY_START, dataset, machine, new_result_path
 from journeyflow.config import Settings
-from journeyflow.pipeline import Metadata, Step, run_pipeline
+from journeyflow.pipeline import Step, run_pipeline
+from journeyflow.run_context import Metadata
 from journeyflow.scope import LoadScope
 
 LAST_DAY = HISTORY_START + timedelta(days=364)  # the generated year's last day

@@ -11,7 +11,8 @@ from pathlib import Path
 import dagster as dg
 
 from journeyflow.config import Settings, SettingsError, load_settings
-from journeyflow.pipeline import RunContext, open_run
+from journeyflow.pipeline import open_run
+from journeyflow.run_context import RunContext
 from journeyflow.scope import ALL_FILES, LoadScope
 
 _defaults = load_settings()

@@ -17,7 +17,8 @@ from conftest import settings_for
 from journeyflow.cli import app
 from journeyflow.config import Settings
 from journeyflow.engines.transpile import to_spark
-from journeyflow.pipeline import run_pipeline, utc_as_of
+from journeyflow.pipeline import run_pipeline
+from journeyflow.run_context import utc_as_of
 from journeyflow.warehouse import expand_sql
 from test_incremental import assert_same_tables, snapshot
 

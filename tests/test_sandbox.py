@@ -22,8 +22,9 @@ import journeyflow
 from builders import CONTACT_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4
 from conftest import settings_for
 from journeyflow.config import Settings
-from journeyflow.pipeline import Metadata, Step, run_pipeline
+from journeyflow.pipeline import Step, run_pipeline
 from journeyflow.release import PARQUET
+from journeyflow.run_context import Metadata
 from journeyflow.warehouse import connect, make_private, private_files
 
 EMAILS = ("leak.alice@example.com", "leak.bob@example.com")

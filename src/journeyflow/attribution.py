@@ -7,16 +7,12 @@ built from aggregated step-to-step edges of the same paths and solved by `journe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pyarrow as pa
 
 from journeyflow.engines import Engine, build_table
 from journeyflow.incremental import build_per_person
 from journeyflow.markov import solve_chain
-
-if TYPE_CHECKING:
-    from journeyflow.pipeline import Metadata, RunContext
+from journeyflow.run_context import Metadata, RunContext
 
 LEVELS = ("touchpoint", "channel")
 

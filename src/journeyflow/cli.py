@@ -24,7 +24,8 @@ from rich.text import Text
 from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
 from journeyflow.engines import ENGINES
-from journeyflow.pipeline import STEPS, Metadata, Step, run_pipeline
+from journeyflow.pipeline import STEPS, Step, run_pipeline
+from journeyflow.run_context import Metadata
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.sources import file_label
 from journeyflow.summary import RunSummary, summarise

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import pyarrow as pa
 import yaml
@@ -19,9 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from journeyflow.config import DEFAULT_FUNNELS
 from journeyflow.engines import build_table
-
-if TYPE_CHECKING:
-    from journeyflow.pipeline import Metadata, RunContext
+from journeyflow.run_context import Metadata, RunContext
 
 __all__ = ["DEFAULT_FUNNELS", "Funnel", "FunnelError", "FunnelStep", "build_funnels", "load_funnels"]
 # What a step can match: the taxonomy's outcome (touchpoint, channel, category, phase) and match keys

@@ -12,7 +12,6 @@ import hashlib
 import inspect
 import json
 from datetime import UTC
-from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -20,14 +19,11 @@ from journeyflow import changelog, identity
 from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.models import lookup_tables
 from journeyflow.pii import scrub_text_columns
+from journeyflow.run_context import Metadata, RunContext
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
 from journeyflow.sources.readers import joins_others as source_joins_others
 from journeyflow.sql_refs import reading, tables_read
 from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
-
-if TYPE_CHECKING:
-    from journeyflow.pipeline import Metadata, RunContext
-
 
 DUPLICATE_FLAG = """
     _reject_reason IS NULL AND row_number() OVER (
@@ -743,13 +739,11 @@ def build_per_person(ctx: RunContext, table: str, extra_persons: str | None = No
     as does a change of the lookup tables it depends on (models.lookup_tables: read off the SQL);
     `run_params` are facts of this run's data that the rebuilt rows need, not settings.
     """
-    from journeyflow.pipeline import PRODUCERS  # the catalogue of the steps that run this
-
     con = ctx.con
     query = sql_text(table)
     all_params = {**ctx.params, **(extra_params or {}), **(run_params or {})}
     params = used_params(query, all_params)
-    lookups = lookup_tables(table, PRODUCERS)
+    lookups = lookup_tables(table, ctx.producers)
     state = _build_state(query, {k: v for k, v in params.items() if k not in (run_params or {})},
                          *([lookup_digest(con, lookups)] if lookups else []))
     incremental = (

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from journeyflow.engines import build_table
-
-if TYPE_CHECKING:
-    from journeyflow.pipeline import Metadata, RunContext
+from journeyflow.run_context import Metadata, RunContext
 
 START, CONVERSION, EXIT = "START", "CONVERSION", "EXIT"
 ABSORBING = frozenset({CONVERSION, EXIT})

@@ -9,14 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from journeyflow.engines import build_table
-
-if TYPE_CHECKING:
-    from journeyflow.pipeline import Metadata, RunContext
+from journeyflow.run_context import Metadata, RunContext
 
 SEGMENT_RULES = ("first_channel", "utm_campaign")
 CONFIDENCE = 0.95
