@@ -4,6 +4,8 @@ journeyflow.yaml when set there (issue #24): read back from the run's own connec
 from __future__ import annotations
 
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -95,6 +97,31 @@ def test_the_default_spill_folder_is_removed_after_the_run_a_named_one_is_kept(t
     with open_run(Settings(warehouse=tmp_path / "wh" / "jf.duckdb", duckdb_temp_directory=str(mine))):
         pass
     assert (mine / "notes.txt").read_text() == "mine"
+
+
+SECOND_RUN = """
+import sys
+from pathlib import Path
+from journeyflow.config import Settings
+from journeyflow.pipeline import open_run
+with open_run(Settings(warehouse=Path(sys.argv[1]))):
+    pass
+"""
+
+
+def test_a_second_process_leaves_the_running_spill_folder_alone(tmp_path):
+    settings = Settings(warehouse=tmp_path / "wh" / "jf.duckdb")
+    with open_run(settings):
+        spilled = settings.spill_dir / "duckdb_temp_block-of-the-running-run.block"
+        spilled.write_bytes(b"staged rows")
+        # another process's run (a second `journeyflow run`, a Dagster run beside a CLI run) fails
+        # on DuckDB's lock of the working file before it touches the folder this run spills into
+        second = subprocess.run([sys.executable, "-c", SECOND_RUN, str(settings.warehouse)],
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode != 0
+        assert "lock" in second.stderr.lower()
+        assert spilled.read_bytes() == b"staged rows"
+    assert not settings.spill_dir.exists()
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -18,6 +18,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
 from journeyflow import bi, graph, release
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.channels import write_channel_sources
@@ -87,23 +89,23 @@ def open_run(
     # the folder first, with the usual mode: readers (other users, BI tools) go through it to the
     # published warehouse, graph and Parquet snapshot
     settings.work_file.parent.mkdir(parents=True, exist_ok=True)
-    with _spill_folder(settings):
+
+    def open_connection() -> duckdb.DuckDBPyConnection:
         with private_files():  # created owner-only, if new
-            con = connect(settings.work_file, memory_limit=settings.memory_limit, threads=settings.threads,
-                          temp_directory=str(settings.spill_dir), raw_file=settings.raw_file)
+            return connect(settings.work_file, memory_limit=settings.memory_limit, threads=settings.threads,
+                           temp_directory=str(settings.spill_dir), raw_file=settings.raw_file)
+
+    with _connection_and_spill_folder(settings, open_connection) as con:
         make_private(settings.work_file)  # an existing one, and a log left by a killed run
         make_private(settings.raw_file)
+        engine = open_engine(con, settings)
         try:
-            engine = open_engine(con, settings)
-            try:
-                yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
-                                 producers=PRODUCERS,
-                                 incremental=incremental and settings.engine == "duckdb",
-                                 scope=scope, as_of=utc_as_of(as_of))
-            finally:
-                engine.close()
+            yield RunContext(con, settings, load_id or uuid.uuid4().hex[:12], engine,
+                             producers=PRODUCERS,
+                             incremental=incremental and settings.engine == "duckdb",
+                             scope=scope, as_of=utc_as_of(as_of))
         finally:
-            con.close()
+            engine.close()
 
 
 _OPEN_RUNS: dict[Path, int] = {}
@@ -111,29 +113,39 @@ _OPEN_RUNS_LOCK = threading.Lock()
 
 
 @contextmanager
-def _spill_folder(settings: Settings) -> Iterator[None]:
-    """The default spill folder (<warehouse folder>/<name>.spill) is removed when the last run of
-    this process that uses it ends, and at the start of the first (what a killed run left). Runs in
-    threads share one DuckDB database and its spill files, hence the count. A folder named in
+def _connection_and_spill_folder(
+    settings: Settings, open_connection: Callable[[], duckdb.DuckDBPyConnection]
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The run's connection, with its default spill folder (<warehouse folder>/<name>.spill) made
+    empty and owner-only when the first run of this process that uses it starts (what a killed
+    run left), and removed when the last one ends. Runs in threads share one DuckDB database and
+    its spill files, hence the count. The folder is touched only once the connection is open: a
+    second process (another `journeyflow run` on the same warehouse) fails on DuckDB's lock of the
+    working file first and leaves the folder the running run spills into alone. A folder named in
     `duckdb_temp_directory` is the user's: DuckDB removes its own files from it, nothing more."""
-    if settings.duckdb_temp_directory is not None:
-        yield
-        return
-    folder = settings.spill_dir
-    with _OPEN_RUNS_LOCK:
-        if not _OPEN_RUNS.get(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            # spilled pages hold staged rows (emails before hashing): the owner's alone
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _OPEN_RUNS[folder] = _OPEN_RUNS.get(folder, 0) + 1
+    con = open_connection()
+    folder = settings.spill_dir if settings.duckdb_temp_directory is None else None
     try:
-        yield
+        if folder is not None:
+            with _OPEN_RUNS_LOCK:
+                if not _OPEN_RUNS.get(folder):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    # spilled pages hold staged rows (emails before hashing): the owner's alone
+                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _OPEN_RUNS[folder] = _OPEN_RUNS.get(folder, 0) + 1
+    except BaseException:
+        con.close()
+        raise
+    try:
+        yield con
     finally:
-        with _OPEN_RUNS_LOCK:
-            _OPEN_RUNS[folder] -= 1
-            if not _OPEN_RUNS[folder]:
-                del _OPEN_RUNS[folder]
-                shutil.rmtree(folder, ignore_errors=True)
+        con.close()
+        if folder is not None:
+            with _OPEN_RUNS_LOCK:
+                _OPEN_RUNS[folder] -= 1
+                if not _OPEN_RUNS[folder]:
+                    del _OPEN_RUNS[folder]
+                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def discard_work_file_without_raw_file(settings: Settings) -> None:
