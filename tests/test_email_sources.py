@@ -80,7 +80,8 @@ def write_email_input(folder: Path) -> None:
             # 1: Anna leaves the list the next day
             {"email_id": "62eeb292278cc15f5817cb78f7790b08", "email_address": "anna@example.com",
              "merge_fields": {}, "vip": False, "timestamp": "2026-06-02T10:00:00+00:00",
-             "reason": "I receive too many emails", "campaign_id": CAMPAIGN,
+             "reason": "Other: Anna Berg here, too many emails, ring me on 0171 2345 678",
+             "campaign_id": CAMPAIGN,
              "list_id": "57afe96172", "list_is_active": True, "_links": []},
             # 2: no timestamp Mailchimp would write
             {"email_id": "x", "email_address": "eve@example.com", "timestamp": "soon",
@@ -166,6 +167,25 @@ def test_bad_email_activity_lands_in_quarantine_with_a_reason(email_built):
         ("raw.mailchimp_email_activity", 8, "missing campaign_id"),
         ("raw.mailchimp_unsubscribes", 2, "timestamp is not a timestamp: soon"),
     ]
+
+
+def test_an_unsubscribe_reason_is_free_text_and_is_not_published(email_built):
+    # Anna's reason names her and her phone number (the scrubber finds the number, not the name):
+    # no table or view of the published warehouse holds any of it, the event only its campaign
+    found = []
+    for schema, table in email_built.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() UNION ALL "
+            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall():
+        hits = email_built.execute(
+            f'SELECT count(*) FROM "{schema}"."{table}" AS t '
+            "WHERE lower(CAST(t AS VARCHAR)) LIKE '%berg%' OR CAST(t AS VARCHAR) LIKE '%2345 678%'"
+        ).fetchall()[0][0]
+        if hits:
+            found.append(f"{schema}.{table}")
+    assert found == []
+    assert rows(email_built, """
+        SELECT properties FROM staging.events WHERE event_name = 'email_unsubscribed'
+    """) == [(json.dumps({"campaign_id": CAMPAIGN, "list_id": "57afe96172"}, separators=(",", ":")),)]
 
 
 def test_incremental_runs_with_mailchimp_exports_equal_a_full_rebuild(tmp_path):

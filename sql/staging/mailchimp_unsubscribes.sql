@@ -2,7 +2,9 @@
 -- grain: one row per raw Mailchimp unsubscribe (one recipient leaving the list from one campaign),
 -- typed, email hashed, with its reject reason (NULL = usable)
 -- Mailchimp Marketing API, GET /reports/{campaign_id}/unsubscribed: `{"unsubscribes": [{"email_id",
--- "email_address", "timestamp", "reason", "campaign_id", "list_id", ...}]}`.
+-- "email_address", "timestamp", "reason", "campaign_id", "list_id", ...}]}`. `reason` is not read:
+-- the API documents it as free text (what the member wrote, no fixed codes), which can hold a
+-- name or a phone number the PII scrubber does not find (docs/sources.md).
 with source as (
     select * from raw.mailchimp_unsubscribes
 ),
@@ -16,9 +18,7 @@ renamed as (
         nullif(trim(json_extract_string(record, '$.list_id')), '') as list_id,
         json_extract_string(record, '$.email_address') as email_text,
         -- timestamps (text as exported)
-        json_extract_string(record, '$.timestamp') as unsubscribed_text,
-        -- attributes
-        nullif(trim(json_extract_string(record, '$.reason')), '') as unsubscribe_reason
+        json_extract_string(record, '$.timestamp') as unsubscribed_text
     from source
 ),
 

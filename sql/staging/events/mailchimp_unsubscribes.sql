@@ -56,7 +56,7 @@ select
     cast(null as varchar) as origin,
     cast(null as double) as value,
     cast(null as varchar) as currency,
-    json_object('campaign_id', campaign_id, 'list_id', list_id, 'reason', unsubscribe_reason)
+    json_object('campaign_id', campaign_id, 'list_id', list_id)
         as properties
 from latest
 where copy = 1
