@@ -9,22 +9,19 @@ the tables its Python code declares it reads and writes.
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
-
-import duckdb
 
 from journeyflow import bi, graph, release
 from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.channels import write_channel_sources
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
+from journeyflow.connection import connect_run
 from journeyflow.engines import build_table, build_view, open_engine
 from journeyflow.funnels import build_funnels
 from journeyflow.incremental import (
@@ -48,7 +45,6 @@ from journeyflow.sources.readers import land_source, reader_of
 from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
 from journeyflow.warehouse import (
-    connect,
     copy_working_file,
     make_private,
     private_files,
@@ -89,13 +85,7 @@ def open_run(
     # the folder first, with the usual mode: readers (other users, BI tools) go through it to the
     # published warehouse, graph and Parquet snapshot
     settings.work_file.parent.mkdir(parents=True, exist_ok=True)
-
-    def open_connection() -> duckdb.DuckDBPyConnection:
-        with private_files():  # created owner-only, if new
-            return connect(settings.work_file, memory_limit=settings.memory_limit, threads=settings.threads,
-                           temp_directory=str(settings.spill_dir), raw_file=settings.raw_file)
-
-    with _connection_and_spill_folder(settings, open_connection) as con:
+    with connect_run(settings) as con:
         make_private(settings.work_file)  # an existing one, and a log left by a killed run
         make_private(settings.raw_file)
         engine = open_engine(con, settings)
@@ -106,46 +96,6 @@ def open_run(
                              scope=scope, as_of=utc_as_of(as_of))
         finally:
             engine.close()
-
-
-_OPEN_RUNS: dict[Path, int] = {}
-_OPEN_RUNS_LOCK = threading.Lock()
-
-
-@contextmanager
-def _connection_and_spill_folder(
-    settings: Settings, open_connection: Callable[[], duckdb.DuckDBPyConnection]
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The run's connection, with its default spill folder (<warehouse folder>/<name>.spill) made
-    empty and owner-only when the first run of this process that uses it starts (what a killed
-    run left), and removed when the last one ends. Runs in threads share one DuckDB database and
-    its spill files, hence the count. The folder is touched only once the connection is open: a
-    second process (another `journeyflow run` on the same warehouse) fails on DuckDB's lock of the
-    working file first and leaves the folder the running run spills into alone. A folder named in
-    `duckdb_temp_directory` is the user's: DuckDB removes its own files from it, nothing more."""
-    con = open_connection()
-    folder = settings.spill_dir if settings.duckdb_temp_directory is None else None
-    try:
-        if folder is not None:
-            with _OPEN_RUNS_LOCK:
-                if not _OPEN_RUNS.get(folder):
-                    shutil.rmtree(folder, ignore_errors=True)
-                    # spilled pages hold staged rows (emails before hashing): the owner's alone
-                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                _OPEN_RUNS[folder] = _OPEN_RUNS.get(folder, 0) + 1
-    except BaseException:
-        con.close()
-        raise
-    try:
-        yield con
-    finally:
-        con.close()
-        if folder is not None:
-            with _OPEN_RUNS_LOCK:
-                _OPEN_RUNS[folder] -= 1
-                if not _OPEN_RUNS[folder]:
-                    del _OPEN_RUNS[folder]
-                    shutil.rmtree(folder, ignore_errors=True)
 
 
 def discard_work_file_without_raw_file(settings: Settings) -> None:
