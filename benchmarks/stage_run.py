@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from journeyflow.config import Settings
+from journeyflow.connection import connect
 from journeyflow.pipeline import Step, run_pipeline
-from journeyflow.warehouse import connect
 
 # Spark local mode for the benchmark: the driver is the executor, give it room
 SPARK_CONF = {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "8"}

@@ -16,11 +16,11 @@ from graphlib import TopologicalSorter
 
 import dagster as dg
 
+from journeyflow.connection import row_count, table_exists
 from journeyflow.models import Producer, step_reads
 from journeyflow.pipeline import PRODUCERS, STEPS, Step
 from journeyflow.run_context import utc_as_of
 from journeyflow.scope import LoadScope
-from journeyflow.warehouse import row_count, table_exists
 from pipelines.resources import JourneyflowResource
 
 FULL_REBUILD_TAG = "journeyflow/full_rebuild"

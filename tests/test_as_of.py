@@ -19,7 +19,7 @@ from journeyflow.config import Settings
 from journeyflow.engines.transpile import to_spark
 from journeyflow.pipeline import run_pipeline
 from journeyflow.run_context import utc_as_of
-from journeyflow.warehouse import expand_sql
+from journeyflow.sql_templates import expand_sql
 from test_incremental import assert_same_tables, snapshot
 
 AS_OF = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from conftest import rows, settings_for
 from journeyflow import channels
 from journeyflow.channels import read_channel_sources, write_channel_sources
 from journeyflow.pipeline import run_pipeline
-from journeyflow.warehouse import expand_fragments
+from journeyflow.sql_templates import expand_fragments
 
 # (source, medium, campaign, expected group)
 CASES = [

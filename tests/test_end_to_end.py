@@ -14,10 +14,11 @@ import networkx as nx
 import pyarrow.parquet as pq
 
 from conftest import SAMPLE, rows, settings_for
+from journeyflow.connection import connect
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES
 from journeyflow.sources.readers import find_files
-from journeyflow.warehouse import connect, expand_fragments
+from journeyflow.sql_templates import expand_fragments
 
 TABLES = [
     "raw.ga4_events", "raw.hubspot_contacts", "raw.hubspot_deals", "raw.zendesk_tickets",

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 from builders import CONTACT_HEADER, T0, ga4_event, write_csv, write_custom, write_ga4
 from conftest import rows, settings_for
 from journeyflow.cli import app
+from journeyflow.connection import connect_published
 from journeyflow.pipeline import run_pipeline
-from journeyflow.warehouse import connect_published
 
 ORDERS_MAPPING = """
 format: csv

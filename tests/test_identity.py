@@ -17,8 +17,8 @@ from builders import (
     zendesk_user,
 )
 from conftest import rows, settings_for
+from journeyflow.connection import connect
 from journeyflow.pipeline import run_pipeline
-from journeyflow.warehouse import connect
 
 
 def write_three_sources(folder):

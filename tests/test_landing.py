@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import settings_for
+from journeyflow.connection import connect
 from journeyflow.pipeline import STEPS_BY_NAME, open_run
 from journeyflow.sources import SOURCES_BY_TABLE, Source, landing
 from journeyflow.sources.landing import land_file, temp_dir_for
 from journeyflow.sources.readers import land_source
-from journeyflow.warehouse import connect
 
 PARQUET = Source("raw.test_parquet", "web", ("*.parquet",), "parquet")
 
@@ -173,7 +173,7 @@ KILLED_LANDING = """
 import sys, time
 from pathlib import Path
 from journeyflow.sources import SOURCES_BY_TABLE, landing, readers
-from journeyflow.warehouse import connect
+from journeyflow.connection import connect
 landing.land_file = lambda *args, **kwargs: time.sleep(120)  # stuck reading the plain-text copy
 con = connect(Path(sys.argv[1]))
 readers.land_source(con, Path(sys.argv[2]), SOURCES_BY_TABLE["raw.ga4_events"], "load1",

@@ -30,8 +30,8 @@ from builders import (
     zendesk_user,
 )
 from conftest import rows, settings_for
+from journeyflow.connection import connect
 from journeyflow.pipeline import STEPS, open_run
-from journeyflow.warehouse import connect
 
 LOAD_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality"))
 

@@ -11,6 +11,7 @@ from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
 from journeyflow.bi import load_contract
 from journeyflow.config import Settings
+from journeyflow.connection import connect
 from journeyflow.models import (
     BOOKKEEPING,
     KINDS,
@@ -22,7 +23,6 @@ from journeyflow.models import (
 )
 from journeyflow.pipeline import DECLARED_STEPS, PRODUCERS, STEPS, Step, run_pipeline
 from journeyflow.sources import SOURCES
-from journeyflow.warehouse import connect
 
 # Steps that make files, not tables (their name is an artifact of the run)
 ARTIFACTS = {"exports.journey_graph", "exports.published_warehouse", "bi.views"}
@@ -205,7 +205,7 @@ def test_each_tables_kind_is_how_an_incremental_run_rebuilds_it(tmp_path):
 
 def test_the_parse_cache_gives_what_parsing_gives(tmp_path, monkeypatch):
     import journeyflow.models as models
-    from journeyflow.warehouse import SQL_DIR
+    from journeyflow.sql_templates import SQL_DIR
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     for empty in ("_PARSE_CACHE", "_PARSE_CACHE_CHANGED", "_PARSE_CACHE_READ"):

@@ -85,8 +85,8 @@ def test_wheel_holds_the_modules_the_taxonomy_and_every_sql_file(wheel: Path) ->
 
 def test_installed_wheel_runs_the_sample_outside_the_repository(venv_python: Path, tmp_path: Path) -> None:
     where = subprocess.run(
-        [venv_python, "-c", "import journeyflow, journeyflow.warehouse as w; print(journeyflow.__file__); "
-                            "print(w.SQL_DIR)"],
+        [venv_python, "-c", "import journeyflow, journeyflow.sql_templates as t; "
+                            "print(journeyflow.__file__); print(t.SQL_DIR)"],
         cwd=tmp_path, env=clean_env(), check=True, capture_output=True, text=True, timeout=120,
     ).stdout.split("\n")
     venv = venv_python.parents[1]

@@ -63,7 +63,7 @@ from journeyflow.cli import app
 from journeyflow.pii import scrub_text_columns
 from journeyflow.pipeline import run_pipeline
 from journeyflow.release import PARQUET
-from journeyflow.warehouse import expand_fragments
+from journeyflow.sql_templates import expand_fragments
 
 # ---- the rule, both sides ----------------------------------------------------------------------
 MASKED = [

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from journeyflow.portable import check_folder, find_unportable
-from journeyflow.warehouse import SQL_DIR
+from journeyflow.sql_templates import SQL_DIR
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_project_sql_is_portable():
 
 
 def test_fragments_are_inlined_before_sql_runs():
-    from journeyflow.warehouse import sql_text
+    from journeyflow.sql_templates import sql_text
 
     for table in ("staging.hubspot_contacts", "staging.hubspot_deals", "staging.zendesk_tickets",
                   "staging.survey_nps", "staging.snowplow_events", "staging.segment_events"):
@@ -67,7 +67,7 @@ def test_fragments_are_inlined_before_sql_runs():
 
 
 def test_fragments_take_several_arguments():
-    from journeyflow.warehouse import expand_fragments
+    from journeyflow.sql_templates import expand_fragments
 
     query = expand_fragments("select {{ parse_export_amount(n.value_text, n._delimiter) }} as v")
     assert "n._delimiter = ';'" in query and "try_cast(n.value_text as double)" in query
@@ -80,7 +80,7 @@ def test_fragments_take_several_arguments():
 
 
 def test_every_fragment_argument_is_filled_in():
-    from journeyflow.warehouse import expand_fragments
+    from journeyflow.sql_templates import expand_fragments
 
     for path in SQL_DIR.rglob("*.sql"):
         if path.parent.name != "_fragments":

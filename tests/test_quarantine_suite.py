@@ -56,9 +56,9 @@ from builders import (
 from conftest import rows, settings_for
 from journeyflow import incremental
 from journeyflow.config import Settings
+from journeyflow.connection import connect
 from journeyflow.pipeline import STEPS, open_run, run_pipeline
 from journeyflow.sources import SOURCES
-from journeyflow.warehouse import connect
 
 csv.field_size_limit(1 << 30)  # the suite's own counting reads records of several MB
 

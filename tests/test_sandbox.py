@@ -22,10 +22,10 @@ import journeyflow
 from builders import CONTACT_HEADER, T0, ga4_event, hubspot_contact, write_csv, write_ga4
 from conftest import settings_for
 from journeyflow.config import Settings
+from journeyflow.connection import connect, make_private, private_files
 from journeyflow.pipeline import Step, run_pipeline
 from journeyflow.release import PARQUET
 from journeyflow.run_context import Metadata
-from journeyflow.warehouse import connect, make_private, private_files
 
 EMAILS = ("leak.alice@example.com", "leak.bob@example.com")
 SECRET = "outside-secret-7f3a"  # the text of a file outside the warehouse
@@ -254,7 +254,7 @@ def test_a_mistake_in_the_sql_is_not_called_a_refusal(built: Settings) -> None:
 def test_every_reader_opens_the_published_file_through_the_sandbox() -> None:
     # connect_published is the only way src/ opens a file read-only: a new reader cannot forget it
     src = Path(journeyflow.__file__).parent
-    opened = [f"{path.name}:{number}" for path in sorted(src.rglob("*.py")) if path.name != "warehouse.py"
+    opened = [f"{path.name}:{number}" for path in sorted(src.rglob("*.py")) if path.name != "connection.py"
               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
               if "read_only=True" in line]
     assert opened == []

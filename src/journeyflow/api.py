@@ -22,14 +22,14 @@ import polars as pl
 from journeyflow import figures
 from journeyflow import graph as graph_module
 from journeyflow.config import load_settings
-from journeyflow.warehouse import (
+from journeyflow.connection import (
     READER_SANDBOX,
     ReadOnlyRefused,
     connect_published,
     first_line,
-    quote_ident,
     refused_by_sandbox,
 )
+from journeyflow.sql_templates import quote_ident
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -41,7 +41,7 @@ class WarehouseNotFound(FileNotFoundError):
 class Warehouse:
     """A read-only view of a published journeyflow warehouse. Close it (or use `with`) when done.
 
-    The file is opened in the reader sandbox (warehouse.connect_published): SQL reads its tables and
+    The file is opened in the reader sandbox (connection.connect_published): SQL reads its tables and
     nothing else; a write, ATTACH, file access, extension or setting raises ReadOnlyRefused.
     """
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from journeyflow.warehouse import SQL_DIR as _SQL_DIR
-from journeyflow.warehouse import quote_ident, quote_literal, sql_text, table_exists
+from journeyflow.connection import table_exists
+from journeyflow.sql_templates import SQL_DIR as _SQL_DIR
+from journeyflow.sql_templates import quote_ident, quote_literal, sql_text
 
 CONTRACT_FILE = _SQL_DIR / "bi" / "contract.yaml"
 UNDOCUMENTED = "Not yet described in sql/bi/contract.yaml."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import duckdb
 
-from journeyflow.warehouse import table_exists
+from journeyflow.connection import table_exists
 
 LOG = "quality.change_log"
 SEEN = "quality.change_log_seen"

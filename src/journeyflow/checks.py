@@ -18,7 +18,7 @@ import duckdb
 import yaml
 
 from journeyflow.engines import used_params
-from journeyflow.warehouse import SQL_DIR
+from journeyflow.sql_templates import SQL_DIR
 
 CHECKS_FILE = SQL_DIR / "checks.yaml"
 

@@ -23,19 +23,19 @@ from rich.text import Text
 
 from journeyflow.checks import QualityGateFailed
 from journeyflow.config import DEFAULT_TAXONOMY, Settings, load_settings
-from journeyflow.engines import ENGINES
-from journeyflow.pipeline import STEPS, Step, run_pipeline
-from journeyflow.run_context import Metadata
-from journeyflow.scope import ALL_FILES, LoadScope
-from journeyflow.sources import file_label
-from journeyflow.summary import RunSummary, summarise
-from journeyflow.warehouse import (
+from journeyflow.connection import (
     READER_SANDBOX,
     connect_published,
     first_line,
     refused_by_sandbox,
     table_exists,
 )
+from journeyflow.engines import ENGINES
+from journeyflow.pipeline import STEPS, Step, run_pipeline
+from journeyflow.run_context import Metadata
+from journeyflow.scope import ALL_FILES, LoadScope
+from journeyflow.sources import file_label
+from journeyflow.summary import RunSummary, summarise
 
 app = typer.Typer(
     help="journeyflow: customer journeys from web analytics, CRM, support and survey exports.",

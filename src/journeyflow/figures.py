@@ -20,11 +20,12 @@ import plotly.graph_objects as go
 import polars as pl
 
 from journeyflow.config import Settings
+from journeyflow.connection import table_exists
 from journeyflow.engines import used_params
 from journeyflow.funnels import BREAKDOWNS, Funnel, FunnelStep, steps_cte
 from journeyflow.markov import solve_chain
 from journeyflow.sql_refs import reading, tables_read
-from journeyflow.warehouse import sql_text, table_exists
+from journeyflow.sql_templates import sql_text
 
 PHASES = ("awareness", "consideration", "acquisition", "service", "loyalty", "churn")
 PHASE_COLOURS = {

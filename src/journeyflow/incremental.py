@@ -16,6 +16,7 @@ from datetime import UTC
 import duckdb
 
 from journeyflow import changelog, identity
+from journeyflow.connection import row_count, table_exists, transaction
 from journeyflow.engines import DuckDBEngine, build_table, used_params
 from journeyflow.models import lookup_tables
 from journeyflow.pii import scrub_text_columns
@@ -23,7 +24,7 @@ from journeyflow.run_context import Metadata, RunContext
 from journeyflow.sources import SOURCES, SOURCES_BY_TABLE, Source, landing
 from journeyflow.sources.readers import joins_others as source_joins_others
 from journeyflow.sql_refs import reading, tables_read
-from journeyflow.warehouse import row_count, source_events_sql, sql_text, table_exists, transaction
+from journeyflow.sql_templates import source_events_sql, sql_text
 
 DUPLICATE_FLAG = """
     _reject_reason IS NULL AND row_number() OVER (

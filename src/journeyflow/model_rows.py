@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from journeyflow.engines import used_params
 from journeyflow.models import ModelError, load_models
-from journeyflow.warehouse import quote_ident, sql_text
+from journeyflow.sql_templates import quote_ident, sql_text
 
 Rows = Sequence[Mapping[str, object]] | pa.Table
 

@@ -39,7 +39,7 @@ from sqlglot import exp
 
 from journeyflow.engines.transpile import parse
 from journeyflow.sql_refs import tables_in
-from journeyflow.warehouse import SQL_DIR, expand_sql
+from journeyflow.sql_templates import SQL_DIR, expand_sql
 
 HEADER = "-- model:"
 GRAIN = "-- grain:"

@@ -14,7 +14,7 @@ import re
 
 import duckdb
 
-from journeyflow.warehouse import expand_fragments, quote_ident
+from journeyflow.sql_templates import expand_fragments, quote_ident
 
 # lineage, person and record ids (`user_id`, `crm_contact_ids`, `email_hash`, `event_key`, Snowplow's
 # `domain_userid`), and a custom source's mapped event id: joined on, so never rewritten

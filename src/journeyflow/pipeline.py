@@ -21,7 +21,7 @@ from journeyflow.attribution import build_attribution, build_path_steps
 from journeyflow.channels import write_channel_sources
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
-from journeyflow.connection import connect_run
+from journeyflow.connection import connect_run, make_private, private_files, row_count
 from journeyflow.engines import build_table, build_view, open_engine
 from journeyflow.funnels import build_funnels
 from journeyflow.incremental import (
@@ -35,6 +35,7 @@ from journeyflow.incremental import (
 )
 from journeyflow.markov import build_graph_metrics
 from journeyflow.models import Producer, catalogue, load_models, step_deps
+from journeyflow.release import copy_working_file
 from journeyflow.run_context import Metadata, RunContext, utc_as_of
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
@@ -44,12 +45,6 @@ from journeyflow.sources.landing import INGEST_ERRORS_DDL, LANDED_FILES_DDL, tem
 from journeyflow.sources.readers import land_source, reader_of
 from journeyflow.sources.unread import require_input, unread_inputs
 from journeyflow.taxonomy import Taxonomy, load_taxonomy, write_taxonomy_tables
-from journeyflow.warehouse import (
-    copy_working_file,
-    make_private,
-    private_files,
-    row_count,
-)
 
 
 @dataclass(frozen=True)

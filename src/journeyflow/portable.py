@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from journeyflow.warehouse import expand_sql
+from journeyflow.sql_templates import expand_sql
 
 TIMESTAMP_NAME = re.compile(r"(_at|_ts|^ts|timestamp|_time|^time|date)$|timestamp", re.IGNORECASE)
 

@@ -23,11 +23,11 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from journeyflow import figures
+from journeyflow.connection import connect_published, table_exists
 from journeyflow.figures import readable, top_with_rest
 from journeyflow.segments import proportion_interval
 from journeyflow.sources import file_label
 from journeyflow.summary import summarise
-from journeyflow.warehouse import connect_published, table_exists
 
 PHASE_COLOURS = figures.PHASE_COLOURS
 SANKEY_STEPS = 6  # columns of the step Sankey (the rest folds into one)

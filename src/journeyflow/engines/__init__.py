@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Protocol
 import duckdb
 import pyarrow as pa
 
-from journeyflow.warehouse import create_view, drop_view_named_like, row_count, sql_text
+from journeyflow.connection import create_view, drop_view_named_like, row_count
+from journeyflow.sql_templates import sql_text
 
 if TYPE_CHECKING:
     from journeyflow.config import Settings

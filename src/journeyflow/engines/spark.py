@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from journeyflow.connection import create_view, drop_view_named_like
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
-from journeyflow.warehouse import create_view, drop_view_named_like, quote_ident, quote_literal
+from journeyflow.sql_templates import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     import duckdb

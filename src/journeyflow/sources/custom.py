@@ -32,10 +32,10 @@ from pydantic import (
 )
 
 from journeyflow import taxonomy
+from journeyflow.connection import table_exists, transaction
 from journeyflow.sources import Source, landing
 from journeyflow.sources.landing import LandingResult, normalise_header
 from journeyflow.taxonomy import Rule
-from journeyflow.warehouse import table_exists, transaction
 
 CUSTOM_FOLDER = "custom"
 MAPPING_FILE = "source.yaml"

@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 
 from journeyflow.scope import LoadScope
 from journeyflow.sources import SOURCES, Source
-from journeyflow.warehouse import quote_ident, quote_literal
+from journeyflow.sql_templates import quote_ident, quote_literal
 
 # `record` is stored zstd-compressed: DuckDB's default string compression (FSST) costs more than
 # reading and hashing the lines (GA4 at 1M events: 1.3 GB of JSON), and zstd keeps the file small.
