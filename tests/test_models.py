@@ -12,6 +12,7 @@ from conftest import settings_for
 from journeyflow.bi import load_contract
 from journeyflow.config import Settings
 from journeyflow.connection import connect
+from journeyflow.incremental import BUILDERS_BY_KIND
 from journeyflow.models import (
     BOOKKEEPING,
     KINDS,
@@ -220,3 +221,19 @@ def test_the_parse_cache_gives_what_parsing_gives(tmp_path, monkeypatch):
 
     monkeypatch.setattr(models, "parse", no_parsing)
     assert models._load_models.__wrapped__(SQL_DIR) == parsed
+
+
+def test_a_step_by_kind_takes_the_generic_builder_of_its_models_kind():
+    # full, by_file, by_person: one builder each, picked from the header; a view is made a view
+    from journeyflow.incremental import build_full, build_per_person, build_staged_source
+    from journeyflow.pipeline import _model_step
+
+    generic = {"full": build_full, "by_file": build_staged_source, "by_person": build_per_person}
+    assert generic == BUILDERS_BY_KIND
+    for table in ("marts.phase_funnel", "staging.ga4_events", "core.sessions", "bi.transitions"):
+        assert _model_step(table, "described").name == table
+    # by_event and by_component redo more than their key's change log: a builder of their own
+    with pytest.raises(ModelError, match=r"^sql/staging/events.sql: kind=by_event has no generic builder"):
+        _model_step("staging.events", "described")
+    with pytest.raises(ModelError, match=r"^sql/core/identity_map.sql: kind=by_component has no generic"):
+        _model_step("core.identity_map", "described")

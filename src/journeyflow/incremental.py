@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+from collections.abc import Callable
 from datetime import UTC
 
 import duckdb
@@ -724,6 +725,11 @@ def _remove_events_to_rederive(con: duckdb.DuckDBPyConnection) -> list[str]:
     return selects
 
 
+def build_full(ctx: RunContext, table: str) -> Metadata:
+    """A kind=full model: rebuilt whole on every run (an aggregate over everyone)."""
+    return {"rows": build_table(ctx.engine, table, ctx.params)}
+
+
 def lookup_digest(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> str:
     """The content of small lookup tables (taxonomy phases, channel sources), as one digest."""
     rows = [con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in tables]
@@ -791,3 +797,15 @@ def build_journeys(ctx: RunContext) -> Metadata:
     data_end = ctx.con.execute("SELECT epoch(max(occurred_at)) FROM core.touchpoints").fetchall()[0][0]
     return build_per_person(ctx, "core.journeys", JOURNEYS_NEAR_THE_WINDOW,
                             run_params={"data_end_epoch": data_end})
+
+
+# The generic builder of each kind (the model header's `kind=`): a model with nothing of its own to
+# add is built by its kind's builder, so adding such a table is its SQL file and one step naming
+# it (`pipeline._model_step`). by_event (staging.events, core.event_persons) and by_component
+# (core.identity_map) keep builders of their own: what they redo depends on more than their key's
+# change log (the event versions of other files, the identifiers whose person changed).
+BUILDERS_BY_KIND: dict[str, Callable[[RunContext, str], Metadata]] = {
+    "full": build_full,
+    "by_file": build_staged_source,
+    "by_person": build_per_person,
+}

@@ -22,24 +22,23 @@ from journeyflow.channels import write_channel_sources
 from journeyflow.checks import raise_on_blocking_failures, record_published, run_checks_for
 from journeyflow.config import DEFAULT_TAXONOMY, Settings
 from journeyflow.connection import connect_run, make_private, private_files, row_count
-from journeyflow.engines import build_table, build_view, open_engine
+from journeyflow.engines import build_view, open_engine
 from journeyflow.funnels import build_funnels
 from journeyflow.incremental import (
+    BUILDERS_BY_KIND,
     build_event_persons,
     build_events,
     build_identity,
     build_journeys,
-    build_per_person,
-    build_staged_source,
     build_touchpoints,
 )
 from journeyflow.markov import build_graph_metrics
-from journeyflow.models import Producer, catalogue, load_models, step_deps
+from journeyflow.models import ModelError, Producer, catalogue, load_models, step_deps
 from journeyflow.release import copy_working_file
 from journeyflow.run_context import Metadata, RunContext, utc_as_of
 from journeyflow.scope import ALL_FILES, LoadScope
 from journeyflow.segments import build_segment_comparison, build_segment_journeys
-from journeyflow.sources import SOURCES, SOURCES_BY_TABLE
+from journeyflow.sources import SOURCES
 from journeyflow.sources.custom import taxonomy_rules as custom_taxonomy_rules
 from journeyflow.sources.landing import INGEST_ERRORS_DDL, LANDED_FILES_DDL, temp_dir_for
 from journeyflow.sources.readers import land_source, reader_of
@@ -105,17 +104,19 @@ def discard_work_file_without_raw_file(settings: Settings) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _table_step(table: str, description: str) -> Step:
+def _model_step(table: str, description: str) -> Step:
+    """The step of a model with nothing of its own to add: built by the generic builder of the kind
+    its header names (`incremental.BUILDERS_BY_KIND`), or made a view (`materialized=view`)."""
+    model = load_models()[table]
+    if model.materialized == "view":
+        return _view_step(table, description)
+    if model.kind not in BUILDERS_BY_KIND:
+        raise ModelError(f"{model.file}: kind={model.kind} has no generic builder: give its step a "
+                         f"builder of its own (Step({table!r}, build_...))")
+    build = BUILDERS_BY_KIND[model.kind]
+
     def run(ctx: RunContext) -> Metadata:
-        return {"rows": build_table(ctx.engine, table, ctx.params)}
-
-    return Step(table, run, description)
-
-
-def _per_person_step(table: str, description: str) -> Step:
-    """A by_person model with nothing of its own to add: the generic builder of its kind."""
-    def run(ctx: RunContext) -> Metadata:
-        return build_per_person(ctx, table)
+        return build(ctx, table)
 
     return Step(table, run, description)
 
@@ -198,16 +199,6 @@ def _taxonomy_phases(settings: Settings) -> set[str] | None:
         return None
 
 
-def _staged_step(source_table: str) -> Step:
-    source = SOURCES_BY_TABLE[source_table]
-    table = source.staged_table
-
-    def run(ctx: RunContext) -> Metadata:
-        return build_staged_source(ctx, table)
-
-    return Step(table, run, "Typed records with reject reason and duplicate flag.")
-
-
 def _taxonomy(ctx: RunContext) -> Metadata:
     taxonomy = load_taxonomy(ctx.settings.taxonomy, DEFAULT_TAXONOMY)
     # custom sources' rules (match.source = their name) after the taxonomy's, which can override them
@@ -275,27 +266,28 @@ DECLARED_STEPS: tuple[Step, ...] = (
          "Files and folders in the input folder that no source reads, with what was probably meant; "
          "a blocking gate unless ignore_inputs lists them.", writes=("quality.unread_inputs",)),
     *(_raw_step(s.raw_table) for s in SOURCES),
-    *(_staged_step(s.raw_table) for s in SOURCES),
+    *(_model_step(s.staged_table, "Typed records with reject reason and duplicate flag.")
+      for s in SOURCES),
     *(_ledger_step(table) for table in LEDGERS),
     Step("staging.events", build_events,
          "Canonical events of every source, one row per event_id; incremental per changed file."),
-    _view_step("staging.record_outcomes",
-               "Every raw record: loaded, rejected or duplicate (a view: its two readers aggregate "
-               "or filter it, writing its rows cost more than both)."),
-    _table_step("quality.rejected_rows",
+    _model_step("staging.record_outcomes",
+                "Every raw record: loaded, rejected or duplicate (a view: its two readers aggregate "
+                "or filter it, writing its rows cost more than both)."),
+    _model_step("quality.rejected_rows",
                 "Every record or file that could not be used, with file, row and reason."),
-    _table_step("quality.load_summary",
+    _model_step("quality.load_summary",
                 "Per file: rows read = loaded + rejected + duplicate; files no source reads as "
                 "'not read'."),
-    _table_step("staging.ad_costs",
+    _model_step("staging.ad_costs",
                 "Paid media cost per platform, day, campaign and currency (not person-level: no "
                 "events); the latest report of each day."),
     Step("core.taxonomy_rules", _taxonomy, "The touchpoint taxonomy rules, one row per match.",
          writes=("core.taxonomy_rules", "core.phases")),
-    _table_step("staging.identity_keys",
+    _model_step("staging.identity_keys",
                 "Each combination of identifiers seen together on an event or profile record, "
                 "with when it was first seen."),
-    _table_step("quality.identity_conflicts",
+    _model_step("quality.identity_conflicts",
                 "Identifiers shared by too many persons (office PC cookie, support@ mailbox): not stitched."),
     # the components are labelled in Python (journeyflow.identity) over the links
     Step("core.identity_map", build_identity,
@@ -311,42 +303,42 @@ DECLARED_STEPS: tuple[Step, ...] = (
          "GA4's source categories (search, social, shopping, video sites), one row per source.",
          writes=("core.channel_sources",)),
     # core.sessions' channel groups join core.channel_sources: its content is in the build state
-    _per_person_step("core.sessions", "One row per session; incremental per person."),
+    _model_step("core.sessions", "One row per session; incremental per person."),
     Step("core.journeys", build_journeys, "One row per person journey; incremental per person."),
-    _per_person_step("core.journey_transitions",
-                     "Each journey's, session's and person's node-to-node transitions at touchpoint, "
-                     "channel and phase level; incremental per person."),
-    _table_step("marts.transitions_by_scope",
+    _model_step("core.journey_transitions",
+                "Each journey's, session's and person's node-to-node transitions at touchpoint, "
+                "channel and phase level; incremental per person."),
+    _model_step("marts.transitions_by_scope",
                 "Graph edges at touchpoint, channel and phase level, per journey, session and person."),
-    _table_step("marts.transitions", "Journey graph edges with START, CONVERSION and EXIT."),
-    _table_step("marts.phase_funnel", "Persons per phase and drop-off."),
+    _model_step("marts.transitions", "Journey graph edges with START, CONVERSION and EXIT."),
+    _model_step("marts.phase_funnel", "Persons per phase and drop-off."),
     Step("marts.path_steps", build_path_steps,
          "Each journey's steps before its first conversion, with rule-based attribution credit "
          "and the next step (the Markov model's edges); incremental per person."),
-    _table_step("marts.paths", "Top path variants with conversion rate, per journey, session and person."),
-    _table_step("marts.unmapped_events",
+    _model_step("marts.paths", "Top path variants with conversion rate, per journey, session and person."),
+    _model_step("marts.unmapped_events",
                 "Events no taxonomy rule matched, by source, event and page, by volume."),
     Step("marts.attribution", build_attribution,
          "Conversion credit per touchpoint and channel under seven attribution models.",
          reads=("marts.path_steps",)),
-    _table_step("marts.channel_costs",
+    _model_step("marts.channel_costs",
                 "Ad cost per channel, campaign and currency with the journeys it acquired: cost "
                 "per acquired journey, per conversion and ROAS (currencies never added)."),
-    _table_step("marts.attribution_costs",
+    _model_step("marts.attribution_costs",
                 "Per rule-based attribution model, channel, campaign and currency: credited "
                 "conversions and value, cost per conversion and ROAS."),
     Step("marts.touchpoint_graph_metrics", build_graph_metrics,
          "Per unit (journey, session, person) and touchpoint: absorbing-Markov conversion "
          "probability, removal effect, exit rate.", reads=("marts.transitions_by_scope",)),
-    _table_step("marts.phase_funnel_breakdown",
+    _model_step("marts.phase_funnel_breakdown",
                 "Phase funnel by first channel, first touchpoint and start month; any/strict order, "
                 "within the conversion window."),
-    _table_step("marts.phase_times",
+    _model_step("marts.phase_times",
                 "Days from a person's first time in one phase to the first time in a later phase."),
-    _per_person_step("marts.touchpoint_steps",
-                     "Each journey step with its exit, time to the next step and the answers and "
-                     "tickets after it, for the touchpoint KPIs; incremental per person."),
-    _table_step("marts.touchpoint_kpis",
+    _model_step("marts.touchpoint_steps",
+                "Each journey step with its exit, time to the next step and the answers and "
+                "tickets after it, for the touchpoint KPIs; incremental per person."),
+    _model_step("marts.touchpoint_kpis",
                 "Per touchpoint: reach, conversion after it, NPS/CSAT and tickets after it, timing, "
                 "exits and a pain-point score and rank."),
     Step("marts.segment_journeys", build_segment_journeys,
