@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import DAY_US, HOUR_US, _lognormal, _ns
+from journeyflow.generate.core import DAY_US, HOUR_US, _lognormal, _ns
 
 __all__ = ["SHOP_DEFECTS", "SHOP_DEFECT_ROWS", "SHOPIFY_HEADER", "write_shop_exports"]
 

@@ -31,6 +31,7 @@ Defects (only with ``defects=True``; each is one EXTRA record):
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from journeyflow.generate.core import _GEO, _email, _insert_lines
 from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
 
 __all__ = ["WEB_DEFECTS", "WEB_DEFECT_ROWS", "write_web_exports"]
@@ -439,8 +441,6 @@ def _snowplow_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: in
     e_row = row[who[es]]
     pid = people["pid"].to_numpy()
     geo = people["geo"].to_numpy()
-    from journeyflow.generate import _GEO  # the generator's geography table
-
     country = [_COUNTRY_CODE[g[0]] for g in _GEO]
     city = [g[1] for g in _GEO]
     tz = [("America/" if g[0] == "United States" else "Europe/") + g[7] for g in _GEO]
@@ -635,8 +635,6 @@ def write_web_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: 
     `people`: the generator's contacts (pid, first/last/pattern/domain for the email, geo, signed,
     create, customer). Existing sample files of these folders are replaced.
     """
-    from journeyflow.generate import _email
-
     rng = np.random.default_rng([seed, 2 << 40, RNG_KEY])
     sp_dir, seg_dir = Path(out_dir) / "snowplow", Path(out_dir) / "segment"
     for folder, patterns in ((sp_dir, ("*.tsv", "*.tsv.gz", "*.jsonl")),
@@ -690,8 +688,6 @@ def _gzip_in_place(path: Path) -> None:
 
 def _snowplow_defects(path: Path) -> int:
     """The three Snowplow defects, as extra lines in the TSV (see the module docstring)."""
-    from journeyflow.generate import _insert_lines
-
     if not path.exists():
         return 0
     lines = path.read_bytes().splitlines(keepends=True)
@@ -710,10 +706,6 @@ def _snowplow_defects(path: Path) -> int:
 
 def _segment_defects(folder: Path) -> int:
     """The three Segment defects, as extra lines in the middle month's file."""
-    import json
-
-    from journeyflow.generate import _insert_lines
-
     files = sorted(folder.glob("*.ndjson"))
     if not files:
         return 0
