@@ -7,9 +7,9 @@ source leaves the files of the others unchanged:
 - ``core``: the journey model (persons, web sessions, deals, tickets) and GA4, HubSpot, Zendesk, NPS
 - ``support``: Zendesk satisfaction ratings, Freshdesk, CSAT and CES surveys
 - ``crm``: HubSpot engagements and Salesforce (``fivetran``: as Fivetran's connector tables)
-- ``web``: Snowplow and Segment (and GA4 as Parquet)
+- ``web``: Snowplow (enriched, or an atomic.events dump) and Segment (and GA4 as Parquet)
 - ``custom``: custom sources (``custom/<name>/source.yaml`` + data)
-- ``shop``: Shopify orders, Google Ads and Meta Ads reports
+- ``shop``: Shopify (or WooCommerce) orders, Google Ads, Meta Ads (and LinkedIn Ads) reports
 - ``social``: Meta and LinkedIn lead forms
 - ``email``: Mailchimp; ``klaviyo``: Klaviyo events
 """
@@ -30,10 +30,16 @@ from journeyflow.generate.custom import write_custom
 from journeyflow.generate.email import write_email_exports
 from journeyflow.generate.fivetran import EXPORT_COUNTS, convert_salesforce_to_fivetran
 from journeyflow.generate.klaviyo import write_klaviyo_exports
-from journeyflow.generate.shop import write_shop_exports
+from journeyflow.generate.shop import SHOP_FORMATS, write_shop_exports
 from journeyflow.generate.social import write_social_exports
 from journeyflow.generate.support import write_support_exports
-from journeyflow.generate.web import WEB_DEFECT_ROWS, WEB_DEFECTS, convert_ga4_to_parquet, write_web_exports
+from journeyflow.generate.web import (
+    SNOWPLOW_FORMATS,
+    WEB_DEFECT_ROWS,
+    WEB_DEFECTS,
+    convert_ga4_to_parquet,
+    write_web_exports,
+)
 
 __all__ = ["DEFECTS", "DEFECT_ROWS", "MANIFEST", "GenerateRefused", "describe_files", "generate"]
 
@@ -56,7 +62,8 @@ class GenerateRefused(ValueError):
 
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
              days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
-             force: bool = False, salesforce_format: str = "export") -> dict[str, int]:
+             force: bool = False, salesforce_format: str = "export", shop_format: str = "shopify",
+             snowplow_format: str = "enriched", linkedin_ads: bool = False) -> dict[str, int]:
     """Write every source's exports under out_dir (ga4/, hubspot/, zendesk/, surveys/ by core.py, the
     others by the modules listed above); return rows written per file kind.
 
@@ -64,7 +71,11 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     GA4 as one typed Parquet shard instead of NDJSON day files (the two defects Parquet cannot
     hold, invalid JSON and a non-numeric timestamp, are left out). ``salesforce_format="fivetran"``
     writes Salesforce as Fivetran's connector tables (fivetran_salesforce/*.parquet) instead of the
-    Data Export's salesforce/*.csv (fivetran.py).
+    Data Export's salesforce/*.csv (fivetran.py). ``shop_format="woocommerce"`` writes the store
+    orders as a WooCommerce order export (woocommerce/) instead of Shopify's (shopify/);
+    ``snowplow_format="atomic"`` the Snowplow events as a CSV dump of atomic.events
+    (snowplow_atomic/) instead of the enriched TSV and SDK JSON (snowplow/); ``linkedin_ads`` adds a
+    LinkedIn Campaign Manager report (linkedin_ads/). The defaults write the sample's files.
 
     Files it did not write are never deleted or overwritten. The files are written into a fresh
     hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
@@ -81,6 +92,10 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
     if salesforce_format not in ("export", "fivetran"):
         raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
+    if shop_format not in SHOP_FORMATS:
+        raise ValueError(f"shop_format must be shopify or woocommerce, got {shop_format!r}")
+    if snowplow_format not in SNOWPLOW_FORMATS:
+        raise ValueError(f"snowplow_format must be enriched or atomic, got {snowplow_format!r}")
     out_dir = Path(out_dir)
     own = _own_files(out_dir)
     foreign = _files_in(out_dir) - set(own)
@@ -91,7 +106,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
     try:
-        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format)
+        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format,
+                                shop_format, snowplow_format, linkedin_ads)
         written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
         folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
         clashes = (written.keys() & foreign
@@ -159,7 +175,8 @@ def _write_manifest(folder: Path, files: dict[str, int]) -> None:
 
 
 def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
-                   ga4_format: str, salesforce_format: str = "export") -> dict[str, int]:
+                   ga4_format: str, salesforce_format: str = "export", shop_format: str = "shopify",
+                   snowplow_format: str = "enriched", linkedin_ads: bool = False) -> dict[str, int]:
     """generate's files, written into the empty folder out_dir (the writers append to day files)."""
     start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
     end_us = start_us + days * DAY_US
@@ -173,12 +190,13 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
         counts.update(convert_salesforce_to_fivetran(out_dir, end_us))
     if ga4_format == "parquet":
         counts["ga4_events"] = convert_ga4_to_parquet(out_dir / "ga4")
-    counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects))
+    counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects, snowplow_format))
     # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
     counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
                                defects))
     # shop orders and ad spend, on their own stream too (shop.py)
-    counts.update(write_shop_exports(out_dir, people, seed, start_us, end_us, defects))
+    counts.update(write_shop_exports(out_dir, people, seed, start_us, end_us, defects, shop_format,
+                                     linkedin_ads))
     # social lead forms (Meta Lead Ads, LinkedIn), on their own stream too (social.py)
     counts.update(write_social_exports(out_dir, people, seed, defects))
     # email marketing (Mailchimp), on its own stream too (email.py)
