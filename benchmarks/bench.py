@@ -35,10 +35,10 @@ COMPARABLE = ("core.touchpoints", "core.sessions", "core.journey_transitions", "
 
 
 def generator_stamp() -> str:
-    """A digest of the generator's modules (journeyflow/generate*.py): a data set another generator
+    """A digest of the generator's modules (journeyflow/generate/*.py): a data set another generator
     made (one without the sources added since, e.g. the shop, ads, lead forms and Mailchimp of
     issue #26) is not reused."""
-    modules = sorted(Path(generate.__code__.co_filename).parent.glob("generate*.py"))
+    modules = sorted(Path(generate.__code__.co_filename).parent.glob("*.py"))
     return hashlib.sha256(b"".join(m.name.encode() + m.read_bytes() for m in modules)).hexdigest()[:12]
 
 

@@ -28,7 +28,7 @@ from builders import (
 from conftest import SAMPLE, rows, settings_for
 from journeyflow.checks import QualityGateFailed
 from journeyflow.cli import app
-from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
+from journeyflow.generate.custom import CUSTOM_DEFECT_ROWS
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES_BY_TABLE
 from journeyflow.sources.custom import discover, read_mapping

@@ -14,7 +14,7 @@ import pytest
 from builders import T0, ga4_event, write_ga4
 from conftest import REPO, settings_for
 from journeyflow.generate import generate
-from journeyflow.generate_web import GA4_PARQUET_COLUMNS
+from journeyflow.generate.web import GA4_PARQUET_COLUMNS
 from journeyflow.pipeline import STEPS_BY_NAME, open_run
 
 SAMPLE_PARQUET = REPO / "data" / "sample_parquet"

@@ -15,13 +15,13 @@ import pytest
 
 import journeyflow.generate as gen
 from journeyflow.generate import DEFECT_ROWS, DEFECTS, generate
-from journeyflow.generate_crm import CRM_DEFECT_ROWS
-from journeyflow.generate_custom import CUSTOM_DEFECT_ROWS
-from journeyflow.generate_email import EMAIL_DEFECT_ROWS
-from journeyflow.generate_klaviyo import KLAVIYO_DEFECT_ROWS
-from journeyflow.generate_shop import SHOP_DEFECT_ROWS
-from journeyflow.generate_social import SOCIAL_DEFECT_ROWS
-from journeyflow.generate_support import SUPPORT_DEFECT_ROWS
+from journeyflow.generate.crm import CRM_DEFECT_ROWS
+from journeyflow.generate.custom import CUSTOM_DEFECT_ROWS
+from journeyflow.generate.email import EMAIL_DEFECT_ROWS
+from journeyflow.generate.klaviyo import KLAVIYO_DEFECT_ROWS
+from journeyflow.generate.shop import SHOP_DEFECT_ROWS
+from journeyflow.generate.social import SOCIAL_DEFECT_ROWS
+from journeyflow.generate.support import SUPPORT_DEFECT_ROWS
 
 START = datetime(2026, 6, 1, tzinfo=UTC)
 END = datetime(2026, 9, 29, tzinfo=UTC)  # start + 120 days
@@ -245,7 +245,7 @@ def test_different_seed_gives_different_files(tmp_path: Path) -> None:
 
 def test_chunking_keeps_ids_unique_and_links_intact(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gen, "CHUNK_PERSONS", 70)  # 200 persons -> 3 chunks
+    monkeypatch.setattr(gen.core, "CHUNK_PERSONS", 70)  # 200 persons -> 3 chunks
     generate(tmp_path, persons=200, seed=5, defects=False)
     events = ga4_events(tmp_path)
     tx = [params(e)["transaction_id"]["string_value"] for e in events

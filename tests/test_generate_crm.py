@@ -1,4 +1,4 @@
-"""The CRM sample writer (generate_crm.py): real export shapes, counts, defects, the story's rules."""
+"""The CRM sample writer (journeyflow.generate.crm): real export shapes, counts, defects, the rules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from journeyflow.generate_crm import CRM_DEFECT_ROWS, CRM_DEFECTS, sf_id_suffix
+from journeyflow.generate.crm import CRM_DEFECT_ROWS, CRM_DEFECTS, sf_id_suffix
 
 SF_FILES = {
     "salesforce_leads": "Lead.csv",

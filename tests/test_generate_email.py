@@ -1,4 +1,4 @@
-"""The Mailchimp sample exports (generate_email.py): the API's shape, counts, the defect, and what
+"""The Mailchimp sample exports (journeyflow.generate.email): the API's shape, counts, the defect, and what
 the pipeline makes of them."""
 
 import json
@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import open_build, rows
-from journeyflow.generate_email import EMAIL_DEFECT_ROWS
+from journeyflow.generate.email import EMAIL_DEFECT_ROWS
 
 
 @pytest.fixture(scope="module")

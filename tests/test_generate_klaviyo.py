@@ -1,4 +1,4 @@
-"""The Klaviyo sample exports (generate_klaviyo.py): the Get Events shape, counts, the defect, the
+"""The Klaviyo sample exports (journeyflow.generate.klaviyo): the Get Events shape, counts, the defect, the
 files generated before left as they were, and what the pipeline makes of them."""
 
 import hashlib
@@ -10,7 +10,7 @@ import pytest
 
 from conftest import open_build, rows
 from journeyflow.generate import MANIFEST, generate
-from journeyflow.generate_klaviyo import KLAVIYO_DEFECT_ROWS, KLAVIYO_DEFECTS, PAGE_SIZE
+from journeyflow.generate.klaviyo import KLAVIYO_DEFECT_ROWS, KLAVIYO_DEFECTS, PAGE_SIZE
 
 METRIC_NAMES = {"Received Email", "Opened Email", "Clicked Email", "Bounced Email", "Unsubscribed",
                 "Marked Email as Spam"}
@@ -84,7 +84,7 @@ def test_the_pipeline_takes_every_event_but_the_defect_and_stitches_by_email(kla
 def test_the_files_generated_before_stay_byte_identical(generated, tmp_path, monkeypatch):
     """Without the Klaviyo part every other file is the same, byte for byte."""
     root, _ = generated
-    monkeypatch.setattr("journeyflow.generate_klaviyo.write_klaviyo_exports", lambda *a, **k: {})
+    monkeypatch.setattr("journeyflow.generate.klaviyo.write_klaviyo_exports", lambda *a, **k: {})
     generate(tmp_path / "without", persons=200, seed=42)
 
     def digests(folder: Path) -> dict[str, str]:

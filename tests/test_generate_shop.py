@@ -1,4 +1,4 @@
-"""The shop and ad-spend sample exports (generate_shop.py): the vendors' shapes, counts, defects,
+"""The shop and ad-spend sample exports (journeyflow.generate.shop): the vendors' shapes, counts, defects,
 and what the pipeline makes of them."""
 
 import csv
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import open_build, rows
-from journeyflow.generate_shop import SHOP_DEFECT_ROWS, SHOPIFY_HEADER
+from journeyflow.generate.shop import SHOP_DEFECT_ROWS, SHOPIFY_HEADER
 
 
 @pytest.fixture(scope="module")

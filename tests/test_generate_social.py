@@ -1,4 +1,4 @@
-"""The social lead-form sample export (generate_social.py): Meta's columns, counts, the defect,
+"""The social lead-form sample export (journeyflow.generate.social): Meta's columns, counts, the defect,
 and what the pipeline makes of it."""
 
 import csv
@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from conftest import open_build, rows
-from journeyflow.generate_social import (
+from journeyflow.generate.social import (
     LINKEDIN_LEADS_HEADER,
     META_LEADS_HEADER,
     SOCIAL_DEFECT_ROWS,

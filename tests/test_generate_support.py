@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from journeyflow.generate_support import MIGRATION_DAY, SUPPORT_DEFECT_ROWS, SUPPORT_DEFECTS
+from journeyflow.generate.support import MIGRATION_DAY, SUPPORT_DEFECT_ROWS, SUPPORT_DEFECTS
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 START = datetime(2026, 6, 1, tzinfo=UTC)

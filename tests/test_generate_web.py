@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from journeyflow.generate import generate
-from journeyflow.generate_web import WEB_DEFECT_ROWS, WEB_DEFECTS
+from journeyflow.generate.web import WEB_DEFECT_ROWS, WEB_DEFECTS
 from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
 
 START = datetime(2026, 6, 1, tzinfo=UTC)

@@ -413,7 +413,7 @@ NEW_SOURCE_PII_KEYS = ("full_name", "company_name", "job_title", "street_address
 
 
 def test_rejected_raw_text_redacts_the_names_and_addresses_of_every_source():
-    # the sample's Meta lead without email (generate_social.py's defect) carries a full name
+    # the sample's Meta lead without email (generate/social.py's defect) carries a full name
     record = json.dumps({"id": "l:1", "full_name": "Lucas Peters", "email": None, "FNAME": "Anna",
                          "location": {"address1": "Hauptstr. 1", "city": "Köln", "ip": "198.51.100.7"},
                          "event_properties": {"Subject": "Anna, your cart", "Campaign Name": "july"},

@@ -213,3 +213,13 @@ def test_taxonomy_regex_and_contains_agree(spark):
              " contains('/en/pricing-plans', 'pricing') e, contains('/en/Pricing', 'pricing') f")
     duck, spark_row = both(spark, query)
     assert duck == spark_row == (True, False, True, True, True, False)
+
+
+def test_url_decoded_gives_duckdbs_values_and_never_raises(spark):
+    """Spark's url_decode raises on a malformed `%` (DuckDB's on bytes that are not UTF-8): the
+    fragment's guard keeps those raw on both engines (the values: test_utm_decoding.py)."""
+    from journeyflow.warehouse import expand_fragments
+    from test_utm_decoding import CASES, QUERY, cases_table
+
+    query = cases_table() + expand_fragments(QUERY)
+    assert [tuple(row) for row in spark.sql(to_spark(query)).collect()] == [*CASES, (None, None)]

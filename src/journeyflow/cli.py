@@ -293,6 +293,16 @@ class SalesforceFormat(StrEnum):
     fivetran = "fivetran"
 
 
+class ShopFormat(StrEnum):
+    shopify = "shopify"
+    woocommerce = "woocommerce"
+
+
+class SnowplowFormat(StrEnum):
+    enriched = "enriched"
+    atomic = "atomic"
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the exports to.")],
@@ -313,6 +323,20 @@ def generate(
                                        help="Salesforce as Data Export CSVs (salesforce/) or Fivetran's "
                                             "connector tables as Parquet (fivetran_salesforce/).")
     ] = SalesforceFormat.export,
+    shop_format: Annotated[
+        ShopFormat, typer.Option("--shop-format",
+                                 help="The store orders as a Shopify orders export (shopify/) or a "
+                                      "WooCommerce order export (woocommerce/).")
+    ] = ShopFormat.shopify,
+    snowplow_format: Annotated[
+        SnowplowFormat, typer.Option("--snowplow-format",
+                                     help="Snowplow as enriched TSV and SDK JSON (snowplow/) or a CSV "
+                                          "dump of the atomic.events table (snowplow_atomic/).")
+    ] = SnowplowFormat.enriched,
+    linkedin_ads: Annotated[
+        bool, typer.Option("--linkedin-ads/--no-linkedin-ads",
+                           help="Add a LinkedIn Campaign Manager report (linkedin_ads/) to the ad reports.")
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Write into a folder that is not empty: the files of an "
                                            "earlier generate there are replaced, all others are kept.")
@@ -343,7 +367,10 @@ def generate(
         with console.status(f"generating {persons:,} persons over {days} days into {out} …"):
             counts = write_exports(out, persons=persons, seed=seed, start=first_day, days=days,
                                    defects=defects, ga4_format=Ga4Format(ga4_format).value, force=force,
-                                   salesforce_format=SalesforceFormat(salesforce_format).value)
+                                   salesforce_format=SalesforceFormat(salesforce_format).value,
+                                   shop_format=ShopFormat(shop_format).value,
+                                   snowplow_format=SnowplowFormat(snowplow_format).value,
+                                   linkedin_ads=linkedin_ads)
     except ValueError as exc:  # GenerateRefused: it would overwrite a file it did not write
         raise fail(str(exc)) from None
     except OSError as exc:

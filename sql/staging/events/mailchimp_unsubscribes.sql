@@ -8,7 +8,7 @@ with unsubscribes as (
 ),
 
 campaigns as (
-    select campaign_id, min(utm_campaign) as campaign_utm
+    select campaign_id, min({{ url_decoded(utm_campaign) }}) as campaign_utm  -- decoded as the clicks'
     from (
         select
             campaign_id,

@@ -1,4 +1,4 @@
-"""Seeded generator of realistic synthetic customer-journey exports (see docs/sources.md).
+"""The journey model every writer of ``journeyflow.generate`` builds on, and its first exports.
 
 The files look like what GA4 (BigQuery export), HubSpot, Zendesk and the NPS tool export, so the
 loaders can be developed and tested without real customer data. Everything is derived from one
@@ -25,44 +25,22 @@ Defects (only with ``defects=True``; each is one EXTRA record, real persons' row
 8. Zendesk tickets: one ticket with ``"created_at": null``.
 9. NPS: one row with score ``11``.
 10. NPS: one exact duplicate row (repeated right after itself).
-11-16. Snowplow and Segment: three each, see ``journeyflow.generate_web``.
 
-Snowplow (help centre) and Segment (mobile app) exports are written last by
-``journeyflow.generate_web`` from the same people, with their own random stream.
-
-``journeyflow.generate_support`` adds the Zendesk satisfaction ratings, Freshdesk tickets, CSAT and
-CES answers, with their own defects (``SUPPORT_DEFECTS``).
+The other sources (``journeyflow.generate.web``, ``.support``, ``.crm``, ...) are written from the
+``people`` this module returns, each with its own random stream and defects.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from journeyflow.generate_custom import write_custom
-from journeyflow.generate_web import (
-    WEB_DEFECT_ROWS,
-    WEB_DEFECTS,
-    convert_ga4_to_parquet,
-    write_web_exports,
-)
-
-__all__ = ["DEFECTS", "DEFECT_ROWS", "MANIFEST", "GenerateRefused", "describe_files", "generate"]
-
-MANIFEST = ".journeyflow-generated"
-"""The file in the output folder that lists the files `generate` wrote (relative path and size, one
-a line): a later run replaces or removes those, and only those that still have that size."""
-_STAGING_PREFIX = ".journeyflow-generate-"  # the folder a run writes into before moving its files
-
-DEFECTS: dict[str, str] = {
+CORE_DEFECTS: dict[str, str] = {
     "ga4_truncated_json": "GA4: one line truncated mid-JSON (invalid JSON)",
     "ga4_timestamp_not_a_number": 'GA4: one line with event_timestamp "not-a-number"',
     "ga4_timestamp_1999": "GA4: one line with event_timestamp in 1999",
@@ -74,20 +52,18 @@ DEFECTS: dict[str, str] = {
     "zendesk_ticket_null_created_at": 'Zendesk tickets: one ticket with "created_at": null',
     "nps_score_11": "NPS: one row with score 11",
     "nps_duplicate_row": "NPS: one row repeated right after itself",
-    **WEB_DEFECTS,
 }
-"""Injected defects; every one is exactly one extra record."""
+"""This module's injected defects; every one is exactly one extra record."""
 
-DEFECT_ROWS: dict[str, int] = {
+CORE_DEFECT_ROWS: dict[str, int] = {
     "ga4_events": 4,
     "hubspot_contacts": 2,
     "hubspot_deals": 1,
     "zendesk_tickets": 1,
     "zendesk_users": 0,
     "survey_nps": 2,
-    **WEB_DEFECT_ROWS,
 }
-"""Extra (defective) records per file kind that ``generate`` adds with ``defects=True``."""
+"""Extra (defective) records per file kind this module adds with ``defects=True``."""
 
 CHUNK_PERSONS = 50_000  # persons per chunk: bounds memory for large N, fixed so output is stable
 SECOND_US = 1_000_000
@@ -1061,195 +1037,6 @@ def _ga4_defects(ga4_dir: Path) -> None:
                          (pick[3], lines[pick[3]])])
 
 
-class GenerateRefused(ValueError):
-    """`generate` would have to overwrite files it did not write; nothing was changed."""
-
-
-def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
-             days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
-             force: bool = False, salesforce_format: str = "export") -> dict[str, int]:
-    """Write ga4/, hubspot/, zendesk/, surveys/ exports (and, by generate_crm, the HubSpot
-    engagements and salesforce/; by generate_web, snowplow/ and segment/) under out_dir; return
-    rows written per file kind.
-
-    Counts include the extra defect records (see ``DEFECT_ROWS``). ``ga4_format="parquet"`` writes
-    GA4 as one typed Parquet shard instead of NDJSON day files (the two defects Parquet cannot
-    hold, invalid JSON and a non-numeric timestamp, are left out). ``salesforce_format="fivetran"``
-    writes Salesforce as Fivetran's connector tables (fivetran_salesforce/*.parquet) instead of the
-    Data Export's salesforce/*.csv (generate_fivetran.py).
-
-    Files it did not write are never deleted or overwritten. The files are written into a fresh
-    hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
-    (``MANIFEST``) lists them with their sizes, so a later run replaces them and removes those it no
-    longer writes (a shorter history's GA4 day files), and nothing else (a listed file whose size
-    changed counts as someone else's). ``out_dir`` must be empty or hold only such an earlier
-    generation; with ``force=True`` other files may be there too and are kept. Either way, a file
-    this run would write that exists and is not its own raises ``GenerateRefused`` before anything
-    in ``out_dir`` is changed.
-    """
-    if persons < 1 or days < 1 or seed < 0:
-        raise ValueError("persons and days must be >= 1 and seed >= 0")
-    if ga4_format not in ("ndjson", "parquet"):
-        raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
-    if salesforce_format not in ("export", "fivetran"):
-        raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
-    out_dir = Path(out_dir)
-    own = _own_files(out_dir)
-    foreign = _files_in(out_dir) - set(own)
-    if foreign and not force:
-        raise GenerateRefused(
-            f"{out_dir} is not empty: it holds {describe_files(foreign)}, which journeyflow generate did "
-            "not write; use an empty folder, or force=True to write next to them (they are kept)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
-    try:
-        counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format)
-        written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
-        folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
-        clashes = (written.keys() & foreign
-                   | {rel for rel in written if (out_dir / rel).is_dir()}
-                   | {rel for rel in folders if (out_dir / rel).exists() and not (out_dir / rel).is_dir()})
-        if clashes:
-            raise GenerateRefused(
-                f"{out_dir} already holds {describe_files(clashes)}, which journeyflow generate did not "
-                "write and would overwrite; nothing was changed: move them away or use another folder")
-        _write_manifest(out_dir, own | written)  # while files move, both generations count as its own
-        for rel in sorted(own.keys() - written.keys()):  # its earlier files that this run does not write
-            (out_dir / rel).unlink(missing_ok=True)
-        for rel in folders:  # also those it leaves empty (few persons: no Snowplow users)
-            (out_dir / rel).mkdir(parents=True, exist_ok=True)
-        for rel in sorted(written):
-            os.replace(stage / rel, out_dir / rel)
-        _write_manifest(out_dir, written)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    return counts
-
-
-def describe_files(paths: set[str] | list[str], limit: int = 4) -> str:
-    """'ga4/events_20260601.ndjson, notes.txt and 3 more': a few of the relative paths, for messages."""
-    shown = sorted(paths)[:limit]
-    more = len(paths) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more else "")
-
-
-def _files_in(folder: Path) -> set[str]:
-    """The files under folder as relative POSIX paths, but the manifest and unfinished runs' folders."""
-    if not folder.is_dir():
-        return set()
-    found = set()
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if rel.parts[0].startswith(_STAGING_PREFIX) or rel.as_posix() in (MANIFEST, MANIFEST + ".tmp"):
-            continue
-        if path.is_file() or path.is_symlink():
-            found.add(rel.as_posix())
-    return found
-
-
-def _own_files(folder: Path) -> dict[str, int]:
-    """The files of the manifest that are still there with the size written: relative path → size."""
-    path = folder / MANIFEST
-    if not path.is_file():
-        return {}
-    own = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        rel, _, size = line.rpartition("\t")
-        if rel and not line.startswith("#") and size.isdigit():
-            file = folder / rel
-            if file.is_file() and file.stat().st_size == int(size):
-                own[rel] = int(size)
-    return own
-
-
-def _write_manifest(folder: Path, files: dict[str, int]) -> None:
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text("# files written by journeyflow generate (path, size); the next run replaces or removes "
-                   "these only\n" + "".join(f"{rel}\t{files[rel]}\n" for rel in sorted(files)),
-                   encoding="utf-8")
-    tmp.replace(folder / MANIFEST)
-
-
-def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
-                   ga4_format: str, salesforce_format: str = "export") -> dict[str, int]:
-    """generate's files, written into the empty folder out_dir (the writers append to day files)."""
-    dirs = {k: out_dir / k for k in ("ga4", "hubspot", "zendesk", "surveys")}
-    for p in dirs.values():
-        p.mkdir(parents=True, exist_ok=True)
-    start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
-    end_us = start_us + days * DAY_US
-
-    n_events = 0
-    tx = 0
-    parts: dict[str, list[pl.DataFrame]] = {"people": [], "deals": [], "tickets": [], "nps": []}
-    for ci, lo in enumerate(range(0, persons, CHUNK_PERSONS)):
-        rng = np.random.default_rng([seed, ci])
-        P = _persons(rng, lo, min(CHUNK_PERSONS, persons - lo))
-        J = _journeys(rng, P, start_us, days)
-        frame = _ga4_frame(J, start_us, days, tx)
-        tx += int((J["name"] == E_PUR).sum())
-        _write_ga4(frame, dirs["ga4"], start_us)
-        n_events += frame.height
-        del frame
-        for key, df in _crm(rng, P, J, end_us).items():
-            parts[key].append(df)
-        del J, P
-
-    rng = np.random.default_rng([seed, 1 << 40])
-    people = pl.concat(parts["people"]).sort("create", "pid")
-    people = people.with_columns(
-        pl.Series("record_id", _sequential_ids(rng, people.height, 5101, 3)),
-        _email("hs_variant").alias("hs_email"),
-        _email("zd_variant").alias("zd_email"),
-    )
-    counts = {
-        "ga4_events": n_events,
-        **_write_hubspot(rng, people, pl.concat(parts["deals"]), dirs["hubspot"], defects),
-        **_write_zendesk(rng, people, pl.concat(parts["tickets"]), dirs["zendesk"], start_us,
-                         defects),
-        "survey_nps": _write_nps(people, pl.concat(parts["nps"]), dirs["surveys"], defects),
-    }
-    from journeyflow.generate_support import write_support_exports  # it imports this module
-
-    counts.update(write_support_exports(out_dir, people, seed, start_us, end_us, defects))
-    if defects and n_events:
-        _ga4_defects(dirs["ga4"])
-        counts["ga4_events"] += DEFECT_ROWS["ga4_events"]
-    # sales CRMs (HubSpot engagements, Salesforce): own module and RNG stream, files above unchanged
-    from journeyflow.generate_crm import write_crm  # imported here: it builds on this module
-
-    counts.update(write_crm(out_dir, people, pl.concat(parts["deals"]), seed, end_us, defects))
-    if salesforce_format == "fivetran":
-        from journeyflow.generate_fivetran import EXPORT_COUNTS, convert_salesforce_to_fivetran
-
-        for name in EXPORT_COUNTS.values():
-            counts.pop(name)
-        counts.update(convert_salesforce_to_fivetran(out_dir, end_us))
-    if ga4_format == "parquet":
-        counts["ga4_events"] = convert_ga4_to_parquet(dirs["ga4"])
-    counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects))
-    # custom sources (custom/<name>/source.yaml + data) on their own stream: the files above stay as they were
-    counts.update(write_custom(np.random.default_rng([seed, 2 << 40, 4]), people, out_dir, end_us,
-                               defects))
-    # shop orders and ad spend, on their own stream too (generate_shop.py)
-    from journeyflow.generate_shop import write_shop_exports  # it imports this module
-
-    counts.update(write_shop_exports(out_dir, people, seed, start_us, end_us, defects))
-    # social lead forms (Meta Lead Ads), on their own stream too (generate_social.py)
-    from journeyflow.generate_social import write_social_exports  # it imports this module
-
-    counts.update(write_social_exports(out_dir, people, seed, defects))
-    # email marketing (Mailchimp), on its own stream too (generate_email.py)
-    from journeyflow.generate_email import write_email_exports  # it imports this module
-
-    counts.update(write_email_exports(out_dir, people, seed, start_us, end_us, defects))
-    # Klaviyo email events of the shop customers, on their own stream too (generate_klaviyo.py)
-    from journeyflow.generate_klaviyo import write_klaviyo_exports  # it imports this module
-
-    counts.update(write_klaviyo_exports(out_dir, people, seed, start_us, end_us, defects))
-    return counts
-
-
 def _write_hubspot(rng: np.random.Generator, people: pl.DataFrame, deals: pl.DataFrame,
                    out: Path, defects: bool) -> dict[str, int]:
     """contacts.csv and deals.csv with HubSpot export headers and date format."""
@@ -1480,3 +1267,48 @@ def _write_nps(people: pl.DataFrame, nps: pl.DataFrame, out: Path, defects: bool
         rows = pl.concat([rows, eleven])[order]
     rows.write_csv(out / "nps.csv")
     return rows.height
+
+
+def write_core_exports(out_dir: Path, persons: int, seed: int, start_us: int, days: int,
+                       defects: bool) -> tuple[dict[str, int], pl.DataFrame, pl.DataFrame]:
+    """ga4/, hubspot/, zendesk/ and surveys/ under out_dir; return (rows written per file kind, the
+    persons, their HubSpot deals), from which the other writers derive their sources."""
+    dirs = {k: out_dir / k for k in ("ga4", "hubspot", "zendesk", "surveys")}
+    for p in dirs.values():
+        p.mkdir(parents=True, exist_ok=True)
+
+    n_events = 0
+    tx = 0
+    parts: dict[str, list[pl.DataFrame]] = {"people": [], "deals": [], "tickets": [], "nps": []}
+    for ci, lo in enumerate(range(0, persons, CHUNK_PERSONS)):
+        rng = np.random.default_rng([seed, ci])
+        P = _persons(rng, lo, min(CHUNK_PERSONS, persons - lo))
+        J = _journeys(rng, P, start_us, days)
+        frame = _ga4_frame(J, start_us, days, tx)
+        tx += int((J["name"] == E_PUR).sum())
+        _write_ga4(frame, dirs["ga4"], start_us)
+        n_events += frame.height
+        del frame
+        for key, df in _crm(rng, P, J, start_us + days * DAY_US).items():
+            parts[key].append(df)
+        del J, P
+
+    rng = np.random.default_rng([seed, 1 << 40])
+    people = pl.concat(parts["people"]).sort("create", "pid")
+    people = people.with_columns(
+        pl.Series("record_id", _sequential_ids(rng, people.height, 5101, 3)),
+        _email("hs_variant").alias("hs_email"),
+        _email("zd_variant").alias("zd_email"),
+    )
+    deals = pl.concat(parts["deals"])
+    counts = {
+        "ga4_events": n_events,
+        **_write_hubspot(rng, people, deals, dirs["hubspot"], defects),
+        **_write_zendesk(rng, people, pl.concat(parts["tickets"]), dirs["zendesk"], start_us,
+                         defects),
+        "survey_nps": _write_nps(people, pl.concat(parts["nps"]), dirs["surveys"], defects),
+    }
+    if defects and n_events:
+        _ga4_defects(dirs["ga4"])
+        counts["ga4_events"] += CORE_DEFECT_ROWS["ga4_events"]
+    return counts, people, deals

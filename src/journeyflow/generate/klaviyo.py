@@ -3,7 +3,7 @@
 `included`), for the persons ``journeyflow.generate`` already made (see docs/sources.md).
 
 Story: the shop runs its customer mailings on Klaviyo (the Shopify side; the newsletter to the CRM
-contacts stays on Mailchimp, generate_email.py). Every shop customer gets the monthly "picks" campaign
+contacts stays on Mailchimp, email.py). Every shop customer gets the monthly "picks" campaign
 from the first month after their first purchase: Klaviyo records its delivery (Received Email) or a
 bounce, some recipients open it, some of those click its link (tagged with the campaign's UTM
 parameters), a few unsubscribe and fewer mark it as spam (neither gets a later mailing). The
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import DAY_US, HOUR_US, _lognormal, _ns
+from journeyflow.generate.core import DAY_US, HOUR_US, _lognormal, _ns
 
 __all__ = ["KLAVIYO_DEFECTS", "KLAVIYO_DEFECT_ROWS", "write_klaviyo_exports"]
 

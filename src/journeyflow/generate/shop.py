@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import DAY_US, HOUR_US, _lognormal, _ns
+from journeyflow.generate.core import DAY_US, HOUR_US, _lognormal, _ns
 
-__all__ = ["SHOP_DEFECTS", "SHOP_DEFECT_ROWS", "SHOPIFY_HEADER", "write_shop_exports"]
+__all__ = ["SHOP_DEFECTS", "SHOP_DEFECT_ROWS", "SHOPIFY_HEADER", "WOOCOMMERCE_HEADER", "write_shop_exports"]
 
 SHOP_DEFECTS: dict[str, str] = {
     "shopify_order_without_email": "Shopify: one order row without Email",
@@ -30,6 +30,10 @@ SHOP_DEFECTS: dict[str, str] = {
 
 SHOP_DEFECT_ROWS: dict[str, int] = {"shopify_orders": 1, "google_ads_campaigns": 2,
                                     "meta_ads_campaigns": 0}
+"""Extra records per file kind of the default formats (``shop_format="woocommerce"`` writes
+``woocommerce_orders`` instead of ``shopify_orders``, with 1 too: an order without customer_email
+and billing_email, the Shopify defect's equivalent; ``linkedin_ads_campaigns`` has none)."""
+SHOP_FORMATS = ("shopify", "woocommerce")
 
 # Shopify's orders export columns (Orders > Export), in Shopify's order; those the sample leaves
 # empty (addresses, phones, notes) are kept so the file has the export's shape
@@ -42,12 +46,28 @@ SHOPIFY_HEADER = (
     "Payment Method", "Refunded Amount", "Vendor", "Outstanding Balance", "Id", "Tags",
     "Risk Level", "Source",
 )
+# The WooCommerce order export's column keys (WebToffee's "Order / Coupon / Subscription Export
+# Import", one row per order, line items in line_item_N columns as name:…|quantity:…|total:…);
+# docs/sources.md "WooCommerce orders"
+WOOCOMMERCE_HEADER = (
+    "order_id", "order_number", "order_date", "paid_date", "status", "shipping_total", "tax_total",
+    "discount_total", "order_total", "refunded_total", "order_currency", "payment_method",
+    "payment_method_title", "customer_email", "billing_first_name", "billing_last_name",
+    "billing_email", "completed_date", "line_item_1", "line_item_2",
+)
 _PRODUCTS = (("Desk lamp", 49.0), ("Monitor arm", 89.0), ("Cable tray", 19.0), ("Desk mat", 29.0),
              ("Footrest", 39.0))
 # Google Ads campaigns of the sample's GA4 sessions: (name, type, mean daily cost in EUR)
 _CAMPAIGNS = (("brand_search", "Search", 18.0), ("spring_sale", "Search", 35.0),
               ("generic_desks", "Search", 42.0), ("gdn_prospecting", "Display", 25.0),
               ("gdn_remarketing", "Display", 12.0))
+# LinkedIn Campaign Manager campaigns: (name, id, mean daily spend in EUR); webinar_series is the
+# campaign of the LinkedIn Lead Gen Form leads (social.py)
+_LINKEDIN_CAMPAIGNS = (("webinar_series", "5001", 55.0), ("cfo_thought_leadership", "5002", 20.0))
+LINKEDIN_ADS_HEADER = (
+    "Start Date (in UTC)", "Account Name", "Campaign Group Name", "Campaign Name", "Campaign ID",
+    "Campaign Status", "Currency", "Total Spent", "Impressions", "Clicks",
+)
 # Meta Ads campaigns of the sample's paid-social sessions
 _META_CAMPAIGNS = (("summer_reels", 30.0), ("retargeting_q3", 15.0))
 STORE_SHARE = 0.4  # customers who also buy in the store
@@ -55,11 +75,26 @@ REFUND_SHARE = 0.2  # store orders partly refunded
 
 
 def write_shop_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: int, end_us: int,
-                       defects: bool) -> dict[str, int]:
-    """Write shopify/orders_export_1.csv, google_ads/campaign_report.csv and
-    meta_ads/campaigns_by_day.csv; return records written per file kind (with defects)."""
+                       defects: bool, shop_format: str = "shopify", linkedin_ads: bool = False
+                       ) -> dict[str, int]:
+    """Write shopify/orders_export_1.csv (``shop_format="woocommerce"``: the same orders as
+    woocommerce/orders_export.csv), google_ads/campaign_report.csv, meta_ads/campaigns_by_day.csv
+    and, with ``linkedin_ads``, linkedin_ads/campaign_performance_report.csv (on a stream of its
+    own: the other files stay the same); return records written per file kind (with defects)."""
+    if shop_format not in SHOP_FORMATS:
+        raise ValueError(f"shop_format must be shopify or woocommerce, got {shop_format!r}")
     rng = np.random.default_rng([seed, 2 << 40, 5])
-    return {"shopify_orders": _write_orders(rng, people, Path(out_dir) / "shopify", end_us, defects),
+    orders = _store_orders(rng, people, end_us)
+    if shop_format == "woocommerce":
+        orders_written = {"woocommerce_orders": _write_woocommerce(orders, Path(out_dir) / "woocommerce",
+                                                                   defects)}
+    else:
+        orders_written = {"shopify_orders": _write_orders(orders, Path(out_dir) / "shopify", defects)}
+    if linkedin_ads:
+        li_rng = np.random.default_rng([seed, 2 << 40, 5, 1])
+        orders_written["linkedin_ads_campaigns"] = _write_linkedin_ads(li_rng, Path(out_dir) / "linkedin_ads",
+                                                                       start_us, end_us)
+    return {**orders_written,
             "google_ads_campaigns": _write_google_ads(rng, Path(out_dir) / "google_ads", start_us,
                                                       end_us, defects),
             "meta_ads_campaigns": _write_meta_ads(rng, Path(out_dir) / "meta_ads", start_us, end_us)}
@@ -69,20 +104,31 @@ def _shopify_time(us: int) -> str:
     return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
 
 
-def _write_orders(rng: np.random.Generator, people: pl.DataFrame, out: Path, end_us: int,
-                  defects: bool) -> int:
+def _store_orders(rng: np.random.Generator, people: pl.DataFrame, end_us: int) -> list[dict]:
+    """The store orders of the returning customers: number, email, time, items, total, refund."""
     customers = people.filter(pl.col("customer") >= 0).sort("customer", "pid")
     n = customers.height
     returns = rng.random(n) < STORE_SHARE
     later = customers["customer"].to_numpy() + _ns(_lognormal(rng, 20 * 86_400.0, 0.6, n))
     store = customers.with_columns(pl.Series("at", later)).filter(
         pl.Series(returns) & (pl.col("at") < end_us)).sort("at", "pid")
-    rows: list[list[str]] = []
+    orders = []
     for number, (email, at) in enumerate(zip(store["hs_email"], store["at"], strict=True), 1001):
         items = rng.choice(len(_PRODUCTS), size=int(rng.integers(1, 3)), replace=False)
         qty = rng.integers(1, 3, size=len(items))
         total = float(sum(_PRODUCTS[i][1] * q for i, q in zip(items, qty, strict=True)))
         refunded = round(_PRODUCTS[items[0]][1], 2) if rng.random() < REFUND_SHARE else 0.0
+        orders.append({"number": number, "email": email, "at": int(at), "items": items, "qty": qty,
+                       "total": total, "refunded": refunded})
+    return orders
+
+
+def _write_orders(orders: list[dict], out: Path, defects: bool) -> int:
+    """Shopify's orders export: one row per line item, the order's own fields on its first row."""
+    rows: list[list[str]] = []
+    for order in orders:
+        number, email, at, items, qty = (order[k] for k in ("number", "email", "at", "items", "qty"))
+        total, refunded = order["total"], order["refunded"]
         for k, (i, q) in enumerate(zip(items, qty, strict=True)):
             row = dict.fromkeys(SHOPIFY_HEADER, "")
             row.update({"Name": f"#{number}", "Email": email, "Created at": _shopify_time(int(at)),
@@ -110,6 +156,43 @@ def _write_orders(rng: np.random.Generator, people: pl.DataFrame, out: Path, end
     with (out / "orders_export_1.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SHOPIFY_HEADER)
+        writer.writerows(rows)
+    return len(rows)
+
+
+def _woocommerce_time(us: int) -> str:
+    return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M:%S")  # zone-less, UTC
+
+
+def _write_woocommerce(orders: list[dict], out: Path, defects: bool) -> int:
+    """The same orders as a WooCommerce order export: one row per order, dates zone-less in UTC (the
+    run's default zone), the refund in refunded_total (a partly refunded order stays `completed`)."""
+    rows: list[list[str]] = []
+    for order in orders:
+        at = _woocommerce_time(order["at"])
+        total, refunded = order["total"], order["refunded"]
+        lines = [f"name:{_PRODUCTS[i][0]}|product_id:{100 + i}|sku:SKU-{i + 1:03d}|quantity:{q}|"
+                 f"total:{_PRODUCTS[i][1] * q:.2f}"
+                 for i, q in zip(order["items"], order["qty"], strict=True)]
+        row = dict.fromkeys(WOOCOMMERCE_HEADER, "")
+        row.update({"order_id": str(5_000_000 + order["number"]), "order_number": str(order["number"]),
+                    "order_date": at, "paid_date": at, "completed_date": at,
+                    "status": "completed", "shipping_total": "0.00",  # a partial refund keeps it
+                    "tax_total": f"{total * 19 / 119:.2f}", "discount_total": "0.00",
+                    "order_total": f"{total:.2f}", "refunded_total": f"{refunded:.2f}",
+                    "order_currency": "EUR", "payment_method": "stripe",
+                    "payment_method_title": "Credit card (Stripe)", "customer_email": order["email"],
+                    "billing_email": order["email"], "line_item_1": lines[0],
+                    "line_item_2": lines[1] if len(lines) > 1 else ""})
+        rows.append([row[c] for c in WOOCOMMERCE_HEADER])
+    if defects and rows:
+        bad = dict(zip(WOOCOMMERCE_HEADER, rows[0], strict=True))
+        bad.update(order_id="5000999", order_number="999", customer_email="", billing_email="")
+        rows.append([bad[c] for c in WOOCOMMERCE_HEADER])  # a guest order without email
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "orders_export.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(WOOCOMMERCE_HEADER)
         writer.writerows(rows)
     return len(rows)
 
@@ -162,5 +245,29 @@ def _write_meta_ads(rng: np.random.Generator, out: Path, start_us: int, end_us: 
         writer = csv.writer(handle)
         writer.writerow(["Campaign name", "Day", "Amount spent (EUR)", "Impressions", "Link clicks",
                          "Reporting starts", "Reporting ends"])
+        writer.writerows(rows)
+    return len(rows)
+
+
+def _write_linkedin_ads(rng: np.random.Generator, out: Path, start_us: int, end_us: int) -> int:
+    """Campaign Manager's campaign performance report, daily: its report lines, then the table
+    (days as M/D/YYYY in UTC, amounts as `1,234.56`), as docs/sources.md describes it."""
+    days = [datetime.fromtimestamp((start_us + d * DAY_US) / 1e6, UTC).date()
+            for d in range((end_us - start_us + HOUR_US) // DAY_US)]
+    rows = []
+    for day in days:
+        for name, campaign_id, mean in _LINKEDIN_CAMPAIGNS:
+            cost = round(float(mean * rng.uniform(0.6, 1.4)), 2)
+            clicks = int(max(1, cost / 6.5 * rng.uniform(0.7, 1.3)))  # LinkedIn's CPC is high
+            impressions = int(clicks * rng.uniform(150, 300))
+            rows.append([f"{day.month}/{day.day}/{day.year}", "Example GmbH", "Always on", name, campaign_id,
+                         "Active", "EUR", f"{cost:,.2f}", f"{impressions:,}", str(clicks)])
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "campaign_performance_report.csv").open("w", newline="", encoding="utf-8") as handle:
+        handle.write("Campaign Performance Report (in UTC)\n")
+        handle.write(f'"Report Start: {days[0].month}/{days[0].day}/{days[0].year}, 12:00 AM"\n')
+        handle.write(f'"Report End: {days[-1].month}/{days[-1].day}/{days[-1].year}, 11:59 PM"\n')
+        writer = csv.writer(handle)
+        writer.writerow(LINKEDIN_ADS_HEADER)
         writer.writerows(rows)
     return len(rows)

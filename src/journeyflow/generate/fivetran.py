@@ -1,6 +1,6 @@
 """Fivetran's Salesforce connector tables instead of the Data Export files (issue #26).
 
-`generate --salesforce-format fivetran` writes the generated Salesforce records (generate_crm.py)
+`generate --salesforce-format fivetran` writes the generated Salesforce records (crm.py)
 as the connector's tables dumped to Parquet: `fivetran_salesforce/lead.parquet`, `contact`,
 `opportunity`, `opportunity_history`, `opportunity_contact_role`, with Fivetran's snake_case
 column names (CreatedDate -> created_date), its types (UTC timestamps, dates, booleans, numbers)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import (
+from journeyflow.generate.core import (
     _FIRST,
     _LAST,
     _SUBJECTS,
@@ -155,7 +155,7 @@ def _zendesk_tickets(zendesk_dir: Path, people: pl.DataFrame) -> pl.DataFrame:
                 ts.alias("updated"), pl.col("tags").list.contains("churn_risk").alias("churn"))
         .join(users, on="requester_id", how="inner", maintain_order="left")
         .join(people.select("pid", "zd_email"), on="zd_email", how="inner", maintain_order="left")
-        # a closed ticket was solved four days before (Zendesk's auto-close), see generate.py
+        # a closed ticket was solved four days before (Zendesk's auto-close), see core.py
         .with_columns(pl.when(pl.col("status") == "closed").then(pl.col("updated") - 4 * DAY_US)
                       .otherwise(pl.col("updated")).alias("solved"))
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import DAY_US, HOUR_US, _lognormal, _ns
+from journeyflow.generate.core import DAY_US, HOUR_US, _lognormal, _ns
 
 __all__ = ["EMAIL_DEFECTS", "EMAIL_DEFECT_ROWS", "write_email_exports"]
 

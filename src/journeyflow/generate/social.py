@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import _CH_MEDIUM, _FIRST, _LAST, HOUR_US
+from journeyflow.generate.core import _CH_MEDIUM, _FIRST, _LAST, HOUR_US
 
 __all__ = ["LINKEDIN_LEADS_HEADER", "META_LEADS_HEADER", "SOCIAL_DEFECTS", "SOCIAL_DEFECT_ROWS",
            "write_social_exports"]
@@ -38,7 +38,7 @@ META_LEADS_HEADER = (
     "campaign_name", "form_id", "form_name", "is_organic", "platform", "email", "full_name",
     "phone_number",
 )
-# (campaign, ad set, ad) of the Meta Ads campaigns (generate_shop._META_CAMPAIGNS)
+# (campaign, ad set, ad) of the Meta Ads campaigns (shop._META_CAMPAIGNS)
 _ADS = (("summer_reels", "DE 25-45", "Reel 1"), ("retargeting_q3", "Site visitors 30d", "Carousel B"))
 # Campaign Manager's leads download as commonly seen (docs/sources.md: not confirmed by LinkedIn)
 LINKEDIN_LEADS_HEADER = (

@@ -31,6 +31,7 @@ Defects (only with ``defects=True``; each is one EXTRA record):
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from journeyflow.generate.core import _GEO, _email, _insert_lines
 from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
 
 __all__ = ["WEB_DEFECTS", "WEB_DEFECT_ROWS", "write_web_exports"]
@@ -59,6 +61,8 @@ MINUTE_US = 60 * SECOND_US
 HOUR_US = 60 * MINUTE_US
 DAY_US = 24 * HOUR_US
 JSON_DAYS = 14  # the help centre's last days come as Analytics SDK JSON instead of TSV
+SNOWPLOW_FORMATS = ("enriched", "atomic")
+ATOMIC_FILE = "events.csv"  # snowplow_atomic/: the atomic.events dump of snowplow_format="atomic"
 TS_FMT = "%Y-%m-%d %H:%M:%S%.3f"
 
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -439,8 +443,6 @@ def _snowplow_frame(rng: np.random.Generator, people: pl.DataFrame, start_us: in
     e_row = row[who[es]]
     pid = people["pid"].to_numpy()
     geo = people["geo"].to_numpy()
-    from journeyflow.generate import _GEO  # the generator's geography table
-
     country = [_COUNTRY_CODE[g[0]] for g in _GEO]
     city = [g[1] for g in _GEO]
     tz = [("America/" if g[0] == "United States" else "Europe/") + g[7] for g in _GEO]
@@ -629,17 +631,21 @@ def _append(path: Path, lines: pl.Series) -> None:
 
 
 def write_web_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: int, end_us: int,
-                      defects: bool = True) -> dict[str, int]:
+                      defects: bool = True, snowplow_format: str = "enriched") -> dict[str, int]:
     """Write snowplow/ and segment/ under out_dir for the generator's people; rows per file kind.
 
     `people`: the generator's contacts (pid, first/last/pattern/domain for the email, geo, signed,
-    create, customer). Existing sample files of these folders are replaced.
+    create, customer). Existing sample files of these folders are replaced. ``snowplow_format=
+    "atomic"`` writes the same Snowplow events as a CSV dump of the atomic.events table
+    (snowplow_atomic/events.csv) instead of snowplow/.
     """
-    from journeyflow.generate import _email
-
+    if snowplow_format not in SNOWPLOW_FORMATS:
+        raise ValueError(f"snowplow_format must be enriched or atomic, got {snowplow_format!r}")
     rng = np.random.default_rng([seed, 2 << 40, RNG_KEY])
-    sp_dir, seg_dir = Path(out_dir) / "snowplow", Path(out_dir) / "segment"
-    for folder, patterns in ((sp_dir, ("*.tsv", "*.tsv.gz", "*.jsonl")),
+    atomic = snowplow_format == "atomic"
+    sp_dir = Path(out_dir) / ("snowplow_atomic" if atomic else "snowplow")
+    seg_dir = Path(out_dir) / "segment"
+    for folder, patterns in ((sp_dir, ("*.tsv", "*.tsv.gz", "*.jsonl", "*.csv")),
                              (seg_dir, ("*.ndjson", "*.ndjson.gz"))):
         folder.mkdir(parents=True, exist_ok=True)
         for pattern in patterns:
@@ -662,6 +668,10 @@ def write_web_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: 
         sp = _snowplow_frame(rng, chunk, start_us, end_us, orders["hc"])
         orders["hc"] += int((sp["event"] == "transaction").sum())
         sp = sp.sort("ts")
+        counts["snowplow_events"] += sp.height
+        if atomic:
+            _append_atomic(sp_dir / ATOMIC_FILE, sp.drop("ts"))
+            continue
         tsv = sp.filter(pl.col("ts") < json_from).drop("ts")
         if tsv.height:
             with (sp_dir / "enriched_events.tsv").open("ab") as handle:
@@ -669,9 +679,9 @@ def write_web_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_us: 
                               null_value="")
         sdk = sp.filter(pl.col("ts") >= json_from)
         _append(sp_dir / "enriched_events_sdk.jsonl", _snowplow_sdk_lines(sdk))
-        counts["snowplow_events"] += sp.height
     if defects:
-        counts["snowplow_events"] += _snowplow_defects(sp_dir / "enriched_events.tsv")
+        counts["snowplow_events"] += (_atomic_defects(sp_dir / ATOMIC_FILE) if atomic
+                                      else _snowplow_defects(sp_dir / "enriched_events.tsv"))
         counts["segment_events"] += _segment_defects(seg_dir)
     # both tools deliver gzip to S3 (and it keeps the sample small); the SDK's JSON stays readable
     for path in [sp_dir / "enriched_events.tsv", *sorted(seg_dir.glob("*.ndjson"))]:
@@ -688,10 +698,35 @@ def _gzip_in_place(path: Path) -> None:
     path.unlink()
 
 
+def _append_atomic(path: Path, frame: pl.DataFrame) -> None:
+    """Rows of the enriched events as a warehouse's CSV unload of atomic.events: a header line, the
+    same field values (empty = null), and the loader's load_tstamp (here the enrichment's time)."""
+    if not frame.height:
+        return
+    frame = frame.with_columns(pl.col("etl_tstamp").alias("load_tstamp"))
+    with path.open("ab") as handle:
+        frame.write_csv(handle, include_header=handle.tell() == 0, null_value="")
+
+
+def _atomic_defects(path: Path) -> int:
+    """The Snowplow defects a table dump can hold, as extra rows: an event exported twice and one
+    whose ``derived_tstamp`` is ``2026-13-45 25:61:00.000`` (a dump cannot lose a field)."""
+    if not path.exists():
+        return 0
+    frame = pl.read_csv(path, infer_schema=False)
+    n = frame.height
+    pick = [min(n - 1, round(n * f)) for f in (0.5, 0.75)]
+    bad = frame.slice(pick[1], 1).with_columns(
+        pl.lit("2026-13-45 25:61:00.000").alias("derived_tstamp"),
+        (pl.col("event_id").str.slice(0, 32) + "dead").alias("event_id"))  # a new event, not a copy
+    frame = pl.concat([frame.slice(0, pick[0] + 1), frame.slice(pick[0], 1),
+                       frame.slice(pick[0] + 1, pick[1] - pick[0]), bad, frame.slice(pick[1] + 1)])
+    frame.write_csv(path, null_value="")
+    return 2
+
+
 def _snowplow_defects(path: Path) -> int:
     """The three Snowplow defects, as extra lines in the TSV (see the module docstring)."""
-    from journeyflow.generate import _insert_lines
-
     if not path.exists():
         return 0
     lines = path.read_bytes().splitlines(keepends=True)
@@ -710,10 +745,6 @@ def _snowplow_defects(path: Path) -> int:
 
 def _segment_defects(folder: Path) -> int:
     """The three Segment defects, as extra lines in the middle month's file."""
-    import json
-
-    from journeyflow.generate import _insert_lines
-
     files = sorted(folder.glob("*.ndjson"))
     if not files:
         return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from journeyflow.generate import (
+from journeyflow.generate.core import (
     _COMPANY_SUFFIX,
     _FIRST,
     _LAST,
