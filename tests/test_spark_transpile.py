@@ -218,7 +218,7 @@ def test_taxonomy_regex_and_contains_agree(spark):
 def test_url_decoded_gives_duckdbs_values_and_never_raises(spark):
     """Spark's url_decode raises on a malformed `%` (DuckDB's on bytes that are not UTF-8): the
     fragment's guard keeps those raw on both engines (the values: test_utm_decoding.py)."""
-    from journeyflow.warehouse import expand_fragments
+    from journeyflow.sql_templates import expand_fragments
     from test_utm_decoding import CASES, QUERY, cases_table
 
     query = cases_table() + expand_fragments(QUERY)

@@ -10,7 +10,7 @@ import duckdb
 
 from builders import ga4_event, write_ga4
 from conftest import open_build, rows
-from journeyflow.warehouse import expand_fragments
+from journeyflow.sql_templates import expand_fragments
 from test_email_sources import act, recipient, write_json
 
 # (as written in the URL, the value it stands for), worked out by hand from RFC 3986 / UTF-8
