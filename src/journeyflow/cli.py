@@ -352,7 +352,7 @@ def generate(
     ] = False,
 ) -> None:
     """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk,
-    Freshdesk, surveys) for demos and benchmarks.
+    Freshdesk, surveys, shop orders, ad reports, lead forms, email) for demos and benchmarks.
 
     The folder must be empty (or new) unless --force is given. Files that generate did not write are
     never deleted or overwritten, with --force neither: it lists what it wrote in
