@@ -1,7 +1,8 @@
 """The generator's other export formats (issue #26): `--shop-format woocommerce`, `--snowplow-format
-atomic` and `--linkedin-ads` write the shapes the readers accept; the same store orders and help-centre
-events as the default formats make the same events, the new files' only rejects are the defects
-written on purpose, and every other file stays byte for byte the same."""
+atomic`, `--linkedin-ads` and `--hubspot-format fivetran` write the shapes the readers accept; the
+same store orders, help-centre events and HubSpot records as the default formats make the same
+events (but where the readers' documented rules differ), the new files' only rejects are the
+defects written on purpose, and every other file stays byte for byte the same."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from conftest import open_build, rows
 from journeyflow.generate import generate
 
 ARGS = {"persons": 80, "seed": 7, "days": 60}
-ALTERNATE = {"shop_format": "woocommerce", "snowplow_format": "atomic", "linkedin_ads": True}
-REPLACED = {"shopify", "snowplow", "woocommerce", "snowplow_atomic", "linkedin_ads"}
+ALTERNATE = {"shop_format": "woocommerce", "snowplow_format": "atomic", "linkedin_ads": True,
+             "hubspot_format": "fivetran"}
+REPLACED = {"shopify", "snowplow", "woocommerce", "snowplow_atomic", "linkedin_ads", "hubspot",
+            "fivetran_hubspot"}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +37,8 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def test_the_alternate_formats_replace_only_their_own_files(builds) -> None:
     default, alternate = builds["base"] / "default" / "input", builds["base"] / "alternate" / "input"
     assert {p.name for p in alternate.iterdir()} - {p.name for p in default.iterdir()} == {
-        "woocommerce", "snowplow_atomic", "linkedin_ads"}
-    assert not (alternate / "shopify").exists() and not (alternate / "snowplow").exists()
+        "woocommerce", "snowplow_atomic", "linkedin_ads", "fivetran_hubspot"}
+    assert not any((alternate / name).exists() for name in ("shopify", "snowplow", "hubspot"))
     others = sorted(p.relative_to(default) for p in default.rglob("*")
                     if p.is_file() and p.relative_to(default).parts[0] not in REPLACED
                     and not p.name.startswith("."))
@@ -94,3 +97,42 @@ def test_the_linkedin_report_lands_as_daily_costs(builds) -> None:
     assert rows(con, """
         SELECT count(*) FROM quality.rejected_rows
         WHERE raw_table = 'raw.linkedin_ads_campaigns'""") == [(0,)]
+
+
+def test_fivetran_hubspot_tables_make_the_exports_events(builds) -> None:
+    query = """
+        SELECT * EXCLUDE (source_file, source_row, _load_id)
+        FROM staging.events WHERE source = 'hubspot' ORDER BY event_id"""
+    export, fivetran = rows(builds["default"], query), rows(builds["alternate"], query)
+    assert len(export) > 50
+    columns = [d[0] for d in builds["default"].execute(query).description]
+    table, record, contact, name, value = (columns.index(c) for c in (
+        "source_table", "source_record_id", "crm_contact_id", "event_name", "value"))
+    with (builds["base"] / "default" / "input" / "hubspot" / "deals.csv").open(encoding="utf-8") as handle:
+        deals = list(csv.DictReader(handle))
+    # the deal defect, Amount "n/a": the export's row is rejected; a table holds no amount (NULL),
+    # which the Fivetran reader accepts: a deal created in Appointment Scheduled without a value
+    (amount_na,) = [d["Record ID"] for d in deals if d["Amount"] == "n/a"]
+    assert sorted((r[name], r[value]) for r in fivetran if r[record] == amount_na) == [
+        ("deal_appointment_scheduled", None), ("deal_created", None)]
+    assert not [r for r in export if r[record] == amount_na]
+    # the other difference the readers document: a deal's person is the first of the export's
+    # Associated Contact IDs, but the lowest contact_id of `deal_contact` (a table has no order)
+    lowest = {d["Record ID"]: min(d["Associated Contact IDs"].split(";"), key=int)
+              for d in deals if d["Associated Contact IDs"]}
+    expected = [(*r[:contact], f"hubspot:{lowest[r[record]]}", *r[contact + 1:])
+                if r[table] == "raw.hubspot_deals" else r for r in export]
+    assert expected != export  # the sample has such a deal
+    assert [r for r in fivetran if r[record] != amount_na] == expected
+    # the rejects are the export's defects a table can hold: the contact whose Create Date is no
+    # date, the call without a contact, the meeting in 2099 (the row with a field too many and the
+    # email exported twice are no table rows)
+    assert rows(builds["alternate"], """
+        SELECT raw_table, reason FROM quality.rejected_rows WHERE raw_table LIKE 'raw.fivetran_hubspot%'
+        ORDER BY ALL""") == [
+        ("raw.fivetran_hubspot_contact", "missing property_createdate"),
+        ("raw.fivetran_hubspot_engagements",
+         "no associated contact (no engagement_contact row for the engagement)"),
+        ("raw.fivetran_hubspot_engagements",
+         "property_hs_timestamp out of range (before 2000 or in the future): 2099-03-01 10:00:00+00"),
+    ]

@@ -293,6 +293,11 @@ class SalesforceFormat(StrEnum):
     fivetran = "fivetran"
 
 
+class HubspotFormat(StrEnum):
+    export = "export"
+    fivetran = "fivetran"
+
+
 class ShopFormat(StrEnum):
     shopify = "shopify"
     woocommerce = "woocommerce"
@@ -323,6 +328,11 @@ def generate(
                                        help="Salesforce as Data Export CSVs (salesforce/) or Fivetran's "
                                             "connector tables as Parquet (fivetran_salesforce/).")
     ] = SalesforceFormat.export,
+    hubspot_format: Annotated[
+        HubspotFormat, typer.Option("--hubspot-format",
+                                    help="HubSpot as the CRM's exports (hubspot/) or Fivetran's connector "
+                                         "tables as Parquet (fivetran_hubspot/).")
+    ] = HubspotFormat.export,
     shop_format: Annotated[
         ShopFormat, typer.Option("--shop-format",
                                  help="The store orders as a Shopify orders export (shopify/) or a "
@@ -343,7 +353,7 @@ def generate(
     ] = False,
 ) -> None:
     """Write realistic synthetic exports (GA4, Snowplow, Segment, HubSpot, Salesforce, Zendesk,
-    Freshdesk, surveys) for demos and benchmarks.
+    Freshdesk, surveys, shop orders, ad reports, lead forms, email) for demos and benchmarks.
 
     The folder must be empty (or new) unless --force is given. Files that generate did not write are
     never deleted or overwritten, with --force neither: it lists what it wrote in
@@ -370,7 +380,8 @@ def generate(
                                    salesforce_format=SalesforceFormat(salesforce_format).value,
                                    shop_format=ShopFormat(shop_format).value,
                                    snowplow_format=SnowplowFormat(snowplow_format).value,
-                                   linkedin_ads=linkedin_ads)
+                                   linkedin_ads=linkedin_ads,
+                                   hubspot_format=HubspotFormat(hubspot_format).value)
     except ValueError as exc:  # GenerateRefused: it would overwrite a file it did not write
         raise fail(str(exc)) from None
     except OSError as exc:

@@ -28,7 +28,12 @@ from journeyflow.generate.core import CORE_DEFECT_ROWS, CORE_DEFECTS, DAY_US, SE
 from journeyflow.generate.crm import write_crm
 from journeyflow.generate.custom import write_custom
 from journeyflow.generate.email import write_email_exports
-from journeyflow.generate.fivetran import EXPORT_COUNTS, convert_salesforce_to_fivetran
+from journeyflow.generate.fivetran import (
+    EXPORT_COUNTS,
+    HUBSPOT_EXPORT_COUNTS,
+    convert_hubspot_to_fivetran,
+    convert_salesforce_to_fivetran,
+)
 from journeyflow.generate.klaviyo import write_klaviyo_exports
 from journeyflow.generate.shop import SHOP_FORMATS, write_shop_exports
 from journeyflow.generate.social import write_social_exports
@@ -63,7 +68,8 @@ class GenerateRefused(ValueError):
 def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = date(2026, 6, 1),
              days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
              force: bool = False, salesforce_format: str = "export", shop_format: str = "shopify",
-             snowplow_format: str = "enriched", linkedin_ads: bool = False) -> dict[str, int]:
+             snowplow_format: str = "enriched", linkedin_ads: bool = False,
+             hubspot_format: str = "export") -> dict[str, int]:
     """Write every source's exports under out_dir (ga4/, hubspot/, zendesk/, surveys/ by core.py, the
     others by the modules listed above); return rows written per file kind.
 
@@ -75,7 +81,9 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     orders as a WooCommerce order export (woocommerce/) instead of Shopify's (shopify/);
     ``snowplow_format="atomic"`` the Snowplow events as a CSV dump of atomic.events
     (snowplow_atomic/) instead of the enriched TSV and SDK JSON (snowplow/); ``linkedin_ads`` adds a
-    LinkedIn Campaign Manager report (linkedin_ads/). The defaults write the sample's files.
+    LinkedIn Campaign Manager report (linkedin_ads/); ``hubspot_format="fivetran"`` HubSpot's
+    contacts, deals and engagements as Fivetran's connector tables (fivetran_hubspot/*.parquet)
+    instead of the export (hubspot/). The defaults write the sample's files.
 
     Files it did not write are never deleted or overwritten. The files are written into a fresh
     hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
@@ -92,6 +100,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
     if salesforce_format not in ("export", "fivetran"):
         raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
+    if hubspot_format not in ("export", "fivetran"):
+        raise ValueError(f"hubspot_format must be export or fivetran, got {hubspot_format!r}")
     if shop_format not in SHOP_FORMATS:
         raise ValueError(f"shop_format must be shopify or woocommerce, got {shop_format!r}")
     if snowplow_format not in SNOWPLOW_FORMATS:
@@ -107,7 +117,7 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
     try:
         counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format,
-                                shop_format, snowplow_format, linkedin_ads)
+                                shop_format, snowplow_format, linkedin_ads, hubspot_format)
         written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
         folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
         clashes = (written.keys() & foreign
@@ -176,7 +186,8 @@ def _write_manifest(folder: Path, files: dict[str, int]) -> None:
 
 def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
                    ga4_format: str, salesforce_format: str = "export", shop_format: str = "shopify",
-                   snowplow_format: str = "enriched", linkedin_ads: bool = False) -> dict[str, int]:
+                   snowplow_format: str = "enriched", linkedin_ads: bool = False,
+                   hubspot_format: str = "export") -> dict[str, int]:
     """generate's files, written into the empty folder out_dir (the writers append to day files)."""
     start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
     end_us = start_us + days * DAY_US
@@ -188,6 +199,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
         for name in EXPORT_COUNTS.values():
             counts.pop(name)
         counts.update(convert_salesforce_to_fivetran(out_dir, end_us))
+    if hubspot_format == "fivetran":  # after every writer that reads the export's files: none does
+        for name in HUBSPOT_EXPORT_COUNTS:
+            counts.pop(name)
+        counts.update(convert_hubspot_to_fivetran(out_dir, end_us))
     if ga4_format == "parquet":
         counts["ga4_events"] = convert_ga4_to_parquet(out_dir / "ga4")
     counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects, snowplow_format))
