@@ -629,6 +629,19 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                   csv_bytes(["id", "ticket_id", "requester_id", "score", "created_at", "updated_at"], [
                       ["8201", "8101", "8901", "great", "2026-06-01T11:00:00Z", "2026-06-01T11:00:00Z"]]),
                   "csv", 0, 1, reason="score must be good, bad, offered or unoffered")
+    # --- Airbyte Zendesk Support streams' final tables ------------------------------------------------
+    yield Crafted("airbyte_zendesk_ticket_via_not_json_without_requester", "airbyte_zendesk/tickets.csv",
+                  csv_bytes(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "id",
+                             "requester_id", "created_at", "status", "via"], [
+                      ["r1", "2026-06-20T02:00:00Z", '{"changes":[]}', "8301", "8901",
+                       "2026-06-01T10:00:00Z", "open", '{"channel":"web"}'],
+                      ["r2", "2026-06-20T02:00:00Z", '{"changes":[]}', "8302", "",
+                       "2026-06-01T10:00:00Z", "open", "{not json"]]),
+                  "csv", 1, 1, reason="missing requester_id")
+    yield Crafted("airbyte_zendesk_user_parquet_without_id", "airbyte_zendesk/users.parquet",
+                  parquet([{"_airbyte_raw_id": f"u{n}", "id": 8901 if n == 1 else None,
+                            "email": f"a{n}@example.com", "role": "end-user"} for n in (1, 2)]),
+                  "parquet", 1, 1, reason="missing id")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

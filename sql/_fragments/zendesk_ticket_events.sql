@@ -1,10 +1,10 @@
 -- The canonical events of a staged Zendesk ticket table ($arg: the API export's or a connector's):
 -- created, solved and, from the ticket's embedded satisfaction_rating at updated_at, rated, of the
 -- ticket's latest version (a deletion row drops the ticket). Used by
--- sql/staging/events/zendesk_tickets.sql and fivetran_zendesk_tickets.sql. source_table is
+-- sql/staging/events/zendesk_tickets.sql, fivetran_zendesk_tickets.sql and airbyte_zendesk_tickets.sql. source_table is
 -- raw.zendesk_tickets for both: a ticket's id names it whichever way it came, so a ticket in an
 -- export and in a dump is one event. The embedded rating is only a fallback for tickets without an
--- answered rating in either ratings table (sql/_fragments/zendesk_rating_events.sql), so a ticket
+-- answered rating in any reader's ratings table (sql/_fragments/zendesk_rating_events.sql), so a ticket
 -- is rated once.
 with tickets as (
     {{ latest_version($arg, ticket_id, _is_deleted) }}
@@ -17,6 +17,10 @@ rated_in_ratings_export as (
     union
     select ticket_id
     from staging.fivetran_zendesk_satisfaction_ratings
+    where _reject_reason is null and not _is_duplicate and score in ('good', 'bad')
+    union
+    select ticket_id
+    from staging.airbyte_zendesk_satisfaction_ratings
     where _reject_reason is null and not _is_duplicate and score in ('good', 'bad')
 )
 

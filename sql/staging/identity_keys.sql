@@ -15,12 +15,15 @@ with event_keys as (
 ),
 
 zendesk_users as (
-    -- the Users API export's and Fivetran's `user` table's, typed alike
+    -- the Users API export's, Fivetran's `user` table's and Airbyte's `users` stream's, typed alike
     select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
     from staging.zendesk_users
     union all
     select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
     from staging.fivetran_zendesk_users
+    union all
+    select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
+    from staging.airbyte_zendesk_users
 ),
 
 profile_keys as (

@@ -406,6 +406,15 @@ SOURCES: tuple[Source, ...] = (
         "csv", file_readers=_FIVETRAN_READERS, db_schema="zendesk", db_tables=(table,),
         description=f"Fivetran Zendesk Support `{table}` table dump (Parquet or CSV) or DuckDB file",
     ) for name, table in FIVETRAN_ZENDESK_TABLES),
+    # Zendesk Support synced by Airbyte's Zendesk Support source: the typed final tables of its
+    # `tickets`, `users` and `satisfaction_ratings` streams (the API's records, nested objects as
+    # JSON, beside _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta), one dump per stream,
+    # typed by sql/staging/airbyte_zendesk_*.sql as the Fivetran tables are
+    *(Source(
+        f"raw.airbyte_zendesk_{stream}", "airbyte_zendesk", _fivetran_files(stream), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description=f"Airbyte Zendesk Support `{stream}` stream's final table dump (Parquet or CSV)",
+    ) for stream in ("tickets", "users", "satisfaction_ratings")),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",
