@@ -222,6 +222,19 @@ def test_soft_deleted_rows_make_no_events(tmp_path: Path, build) -> None:
     assert rows(con, f"SELECT count(*) FROM core.identity_map WHERE identifier = '{SF + L3}'") == [(0,)]
 
 
+def test_a_soft_delete_in_a_csv_dump_is_read_under_its_normalised_header(tmp_path: Path, build) -> None:
+    # a CSV header's names are normalised: `_fivetran_deleted` is read as `fivetran_deleted`
+    write_fivetran_parquet(tmp_path / "input")
+    deleted = fivetran_row({"Id": L3, "Email": "eve@example.com", "CreatedDate": utc(11, 8),
+                            "IsConverted": False}, _fivetran_deleted=True)
+    write_csv(tmp_path / "input" / "fivetran_salesforce" / "lead-000000000001.csv", list(deleted),
+              [[dump_text(value) for value in deleted.values()]])
+    con = build()
+    assert events_of(con) == EXPECTED  # nothing of L3
+    assert rows(con, "SELECT reason FROM quality.rejected_rows") == [
+        ("_fivetran_deleted is true (deleted in Salesforce; Fivetran keeps the row)",)]
+
+
 def test_an_opportunity_deleted_in_a_later_sync_makes_no_events(tmp_path: Path, build) -> None:
     """A later dump has the opportunity soft-deleted: its events and stage changes are gone."""
     root = tmp_path / "input"

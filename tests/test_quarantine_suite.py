@@ -614,6 +614,34 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                   csv_bytes(["engagement_id", "property_hs_timestamp", "property_hs_call_duration"], [
                       ["7301", "2026-06-01T10:00:00Z", "5 min"]]),
                   "csv", 0, 1, reason="property_hs_call_duration is not a number of milliseconds")
+    # --- Fivetran Zendesk connector dumps ------------------------------------------------------------
+    yield Crafted("fivetran_zendesk_ticket_created_at_not_a_time", "fivetran_zendesk/ticket.csv",
+                  csv_bytes(["id", "requester_id", "created_at", "updated_at", "status", "via_channel",
+                             "_fivetran_deleted"], [
+                      ["8101", "8901", "2026-06-01T10:00:00Z", "", "open", "web", "false"],
+                      ["8102", "8901", "31.02.2026 25:00", "", "open", "web", "false"]]),
+                  "csv", 1, 1, reason="created_at is not a timestamp")
+    yield Crafted("fivetran_zendesk_user_parquet_soft_deleted", "fivetran_zendesk/user.parquet",
+                  parquet([{"id": 8901, "email": "z1@example.com", "role": "end-user",
+                            "_fivetran_deleted": n == 2} for n in (1, 2)]),
+                  "parquet", 1, 1, reason="_fivetran_deleted is true")
+    yield Crafted("fivetran_zendesk_rating_score_not_a_score", "fivetran_zendesk/satisfaction_rating.csv",
+                  csv_bytes(["id", "ticket_id", "requester_id", "score", "created_at", "updated_at"], [
+                      ["8201", "8101", "8901", "great", "2026-06-01T11:00:00Z", "2026-06-01T11:00:00Z"]]),
+                  "csv", 0, 1, reason="score must be good, bad, offered or unoffered")
+    # --- Airbyte Zendesk Support streams' final tables ------------------------------------------------
+    yield Crafted("airbyte_zendesk_ticket_via_not_json_without_requester", "airbyte_zendesk/tickets.csv",
+                  csv_bytes(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "id",
+                             "requester_id", "created_at", "status", "via"], [
+                      ["r1", "2026-06-20T02:00:00Z", '{"changes":[]}', "8301", "8901",
+                       "2026-06-01T10:00:00Z", "open", '{"channel":"web"}'],
+                      ["r2", "2026-06-20T02:00:00Z", '{"changes":[]}', "8302", "",
+                       "2026-06-01T10:00:00Z", "open", "{not json"]]),
+                  "csv", 1, 1, reason="missing requester_id")
+    yield Crafted("airbyte_zendesk_user_parquet_without_id", "airbyte_zendesk/users.parquet",
+                  parquet([{"_airbyte_raw_id": f"u{n}", "id": 8901 if n == 1 else None,
+                            "email": f"a{n}@example.com", "role": "end-user"} for n in (1, 2)]),
+                  "parquet", 1, 1, reason="missing id")
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

@@ -1,14 +1,15 @@
--- The `parsed` and `typed` CTEs of a Zendesk ticket or satisfaction rating ($arg: the CTE of its
--- renamed columns): both carry created_at/updated_at (ISO, German or epoch; local time of
--- $zendesk_time_zone without a zone), the requester as support_user_id, and the first unusable time.
+-- The `parsed` and `typed` CTEs of a Zendesk ticket or satisfaction rating ($arg1: the CTE of its
+-- renamed columns, $arg2: the zone of a time without one, $zendesk_time_zone for the API export,
+-- 'UTC' for a connector's table): both carry created_at/updated_at (ISO, German or epoch), the
+-- requester as support_user_id, and the first unusable time.
 parsed as (
     select
         *,
         list_transform(
             [created_at_text, updated_at_text],
-            {{ parse_export_timestamp($zendesk_time_zone) }}
+            {{ parse_export_timestamp($arg2) }}
         ) as parsed_times
-    from $arg
+    from $arg1
 ),
 
 typed as (

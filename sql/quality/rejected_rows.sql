@@ -32,7 +32,8 @@ all_rejects as (
 masked as (
     -- the raw text leaves the raw layer here, so JSON fields holding names, phones, addresses or
     -- free text are redacted, whatever their case (Salesforce's FirstName/LastName/Company,
-    -- HubSpot's hs_call_body and Fivetran's property_firstname, Zendesk's raw_subject, Meta leads'
+    -- HubSpot's hs_call_body and Fivetran's property_firstname, Zendesk's raw_subject and Fivetran
+    -- Zendesk's alias, details, signature, via_source_from_title and system_location, Meta leads'
     -- full_name and job_title, Shopify's and WooCommerce's billing_*/shipping_* and notes,
     -- Mailchimp's FNAME/LNAME, Klaviyo's profile address and ip, …) before the PII scrubber masks
     -- emails and phone numbers anywhere else.
@@ -49,7 +50,8 @@ masked as (
             || '|hs_[a-z_]*(body|text|html|subject|title)|property_(firstname|lastname|company'
             || '|jobtitle|phone|mobilephone|address|city|zip)|job_?title|title|organization'
             || '|(billing|shipping)[a-z0-9_ ]*|street[a-z0-9_ ]*|address[a-z0-9_ ]*|city|zip[a-z_]*'
-            || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason)"'
+            || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason|alias|details|signature'
+            || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location))"'
             || '\s*:\s*")[^"]*"',
             '\1[redacted]"', 'g'
         ) as raw_text,

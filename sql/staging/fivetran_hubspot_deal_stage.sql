@@ -17,7 +17,9 @@ renamed as (
         lower(nullif(trim(json_extract_string(record, '$.value')), '')) as stage_id,
         -- timestamps (text as dumped)
         json_extract_string(record, '$.date_entered') as date_entered_text,
-        json_extract_string(record, '$._fivetran_start') as fivetran_start_text,
+        coalesce(
+            json_extract_string(record, '$._fivetran_start'), json_extract_string(record, '$.fivetran_start')
+        ) as fivetran_start_text,
         {{ fivetran_deleted(record) }} as _is_deleted
     from source
 ),

@@ -14,6 +14,18 @@ with event_keys as (
     from staging.events
 ),
 
+zendesk_users as (
+    -- the Users API export's, Fivetran's `user` table's and Airbyte's `users` stream's, typed alike
+    select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
+    from staging.zendesk_users
+    union all
+    select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
+    from staging.fivetran_zendesk_users
+    union all
+    select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
+    from staging.airbyte_zendesk_users
+),
+
 profile_keys as (
     -- Zendesk end users are no events, but they tie a requester to an email and a shop login;
     -- agents and admins are staff, not customers
@@ -24,7 +36,7 @@ profile_keys as (
         'email:' || email_hash as email,
         cast(null as varchar) as crm,
         support_user_id as support
-    from staging.zendesk_users
+    from zendesk_users
     where _reject_reason is null and not _is_duplicate and coalesce(role, 'end-user') = 'end-user'
 ),
 

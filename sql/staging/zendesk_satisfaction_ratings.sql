@@ -1,7 +1,8 @@
 -- model: kind=by_file key=_source_file
 -- grain: one row per raw Zendesk satisfaction rating, typed, with its reject reason (NULL = usable)
 -- timestamps: ISO 8601 (the API writes `...Z`), German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch;
--- a timestamp without a zone is local time of $zendesk_time_zone
+-- a timestamp without a zone is local time of $zendesk_time_zone. Typed and checked by
+-- sql/_fragments/zendesk_typed_ratings.sql, as Fivetran's `satisfaction_rating` table
 with source as (
     select * from raw.zendesk_satisfaction_ratings
 ),
@@ -23,22 +24,10 @@ renamed as (
         lower(trim(json_extract_string(record, '$.score'))) as score,
         json_extract_string(record, '$.reason') as reason,
         nullif(trim(coalesce(json_extract_string(record, '$.comment'), '')), '') is not null
-            as has_comment
+            as has_comment,
+        -- the API lists no deleted ratings
+        cast(null as varchar) as deleted_reason
     from source
 ),
 
-{{ zendesk_ticket_times(renamed) }}
-
-select
-    * exclude (bad_time, score_text),
-    case
-        when rating_id is null then 'missing id'
-        when ticket_id is null then 'missing ticket_id'
-        when requester_id is null then 'missing requester_id'
-        when score is null or score = '' then 'missing score'
-        when score not in ('good', 'bad', 'offered', 'unoffered')
-            then 'score must be good, bad, offered or unoffered, got ' || left(score_text, 20)
-        when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
-        {{ unusable_timestamp_reason(bad_time, timestamp) }}
-    end as _reject_reason
-from typed
+{{ zendesk_typed_ratings(renamed, $zendesk_time_zone) }}

@@ -1,7 +1,8 @@
 -- model: kind=by_file key=_source_file
 -- grain: one row per raw Zendesk ticket, typed, with its reject reason (NULL = usable)
 -- timestamps: ISO 8601 (the API writes `...Z`), German `DD.MM.YYYY HH:MM`, or 10/13/16-digit epoch;
--- a timestamp without a zone is local time of $zendesk_time_zone
+-- a timestamp without a zone is local time of $zendesk_time_zone. Typed and checked by
+-- sql/_fragments/zendesk_typed_tickets.sql, as Fivetran's `ticket` table (fivetran_zendesk_tickets.sql)
 with source as (
     select * from raw.zendesk_tickets
 ),
@@ -21,20 +22,9 @@ renamed as (
         json_extract_string(record, '$.type') as ticket_type,
         json_extract_string(record, '$.priority') as priority,
         json_extract_string(record, '$.via.channel') as via_channel,
-        json_extract_string(record, '$.satisfaction_rating.score') as satisfaction_score
+        json_extract_string(record, '$.satisfaction_rating.score') as satisfaction_score,
+        {{ zendesk_ticket_status_deleted(record) }} as deleted_reason
     from source
 ),
 
-{{ zendesk_ticket_times(renamed) }}
-
-select
-    * exclude (bad_time),
-    coalesce(lower(trim(status)) = 'deleted', false) as _is_deleted,
-    case
-        when ticket_id is null then 'missing id'
-        when requester_id is null then 'missing requester_id'
-        when created_at_text is null or trim(created_at_text) = '' then 'missing created_at'
-        {{ unusable_timestamp_reason(bad_time, timestamp) }}
-        when lower(trim(status)) = 'deleted' then 'status is deleted (deleted in Zendesk)'
-    end as _reject_reason
-from typed
+{{ zendesk_typed_tickets(renamed, $zendesk_time_zone) }}

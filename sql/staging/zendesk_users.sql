@@ -1,5 +1,6 @@
 -- model: kind=by_file key=_source_file
 -- grain: one row per raw Zendesk user, typed, emails hashed, with its reject reason (NULL = usable)
+-- Typed by sql/_fragments/zendesk_typed_users.sql, as Fivetran's `user` table
 with source as (
     select * from raw.zendesk_users
 ),
@@ -13,19 +14,10 @@ renamed as (
         json_extract_string(record, '$.email') as email_text,
         nullif(trim(json_extract_string(record, '$.external_id')), '') as user_id,
         -- attributes
-        json_extract_string(record, '$.role') as role
+        json_extract_string(record, '$.role') as role,
+        -- the API lists no deleted users
+        cast(null as varchar) as deleted_reason
     from source
-),
-
-hashed as (
-    select
-        *,
-        {{ hash_email(email_text) }} as email_hash
-    from renamed
 )
 
-select
-    * exclude (email_text),
-    'zendesk:' || zendesk_user_id as support_user_id,
-    case when zendesk_user_id is null then 'missing id' end as _reject_reason
-from hashed
+{{ zendesk_typed_users(renamed) }}

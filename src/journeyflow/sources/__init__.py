@@ -112,6 +112,13 @@ FIVETRAN_SALESFORCE_TABLES = (
      ("staging.fivetran_salesforce_opportunities",)),
 )
 
+# Fivetran's Zendesk Support connector (issue #26): the tables the Zendesk API export readers
+# have (staging.zendesk_<name>), by the connector's table name; ticket_comment is not read (the
+# export readers read no comments)
+FIVETRAN_ZENDESK_TABLES = (
+    ("tickets", "ticket"), ("users", "user"), ("satisfaction_ratings", "satisfaction_rating"),
+)
+
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
 # `derived_contexts` hold self-describing JSON).
@@ -387,6 +394,24 @@ SOURCES: tuple[Source, ...] = (
                     "`engagement_email` table dumps (the type is the table's name)",
         requires=("staging.fivetran_hubspot_engagement_contact", "staging.fivetran_hubspot_engagement"),
     ),
+    # --- Zendesk Support synced by Fivetran's Zendesk connector (issue #26): one dump per table,
+    # named after the table, or every table in a DuckDB file (schema `zendesk`); typed by
+    # sql/staging/fivetran_zendesk_*.sql into the API export readers' columns and made into events
+    # by the same SQL (sql/_fragments/zendesk_typed_*.sql, zendesk_*_events.sql) ---
+    *(Source(
+        f"raw.fivetran_zendesk_{name}", "fivetran_zendesk", (*_fivetran_files(table), "*.duckdb"),
+        "csv", file_readers=_FIVETRAN_READERS, db_schema="zendesk", db_tables=(table,),
+        description=f"Fivetran Zendesk Support `{table}` table dump (Parquet or CSV) or DuckDB file",
+    ) for name, table in FIVETRAN_ZENDESK_TABLES),
+    # Zendesk Support synced by Airbyte's Zendesk Support source: the typed final tables of its
+    # `tickets`, `users` and `satisfaction_ratings` streams (the API's records, nested objects as
+    # JSON, beside _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta), one dump per stream,
+    # typed by sql/staging/airbyte_zendesk_*.sql as the Fivetran tables are
+    *(Source(
+        f"raw.airbyte_zendesk_{stream}", "airbyte_zendesk", _fivetran_files(stream), "csv",
+        file_readers=(("*.parquet", "parquet"),),
+        description=f"Airbyte Zendesk Support `{stream}` stream's final table dump (Parquet or CSV)",
+    ) for stream in ("tickets", "users", "satisfaction_ratings")),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

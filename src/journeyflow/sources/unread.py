@@ -39,6 +39,8 @@ FOLDER_ALIASES = {
     "atomic": "snowplow_atomic", "atomic_events": "snowplow_atomic",
     "snowplow_atomic_events": "snowplow_atomic",
     "hubspot_fivetran": "fivetran_hubspot", "fivetran_hubspot_dump": "fivetran_hubspot",
+    "zendesk_fivetran": "fivetran_zendesk", "fivetran_zendesk_support": "fivetran_zendesk",
+    "zendesk_airbyte": "airbyte_zendesk", "airbyte_zendesk_support": "airbyte_zendesk",
     "fivetran_sfdc": "fivetran_salesforce", "salesforce_fivetran": "fivetran_salesforce",
 }
 

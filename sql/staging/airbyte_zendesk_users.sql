@@ -1,0 +1,26 @@
+-- model: kind=by_file key=_source_file
+-- grain: one row per raw row of Airbyte's Zendesk Support `users` stream (its typed final table),
+-- typed into the columns of staging.zendesk_users (the Users API export's), email hashed, with its
+-- reject reason (NULL = usable)
+-- The stream's records are the API's users; name, phone, alias, notes, details, signature and the
+-- nested photo and user_fields stay in raw. Typed by sql/_fragments/zendesk_typed_users.sql.
+with source as (
+    select * from raw.airbyte_zendesk_users
+),
+
+renamed as (
+    select
+        -- lineage
+        _load_id, _source_file, _row_number, _row_hash,
+        -- ids
+        nullif(trim(json_extract_string(record, '$.id')), '') as zendesk_user_id,
+        json_extract_string(record, '$.email') as email_text,
+        nullif(trim(json_extract_string(record, '$.external_id')), '') as user_id,
+        -- attributes
+        json_extract_string(record, '$.role') as role,
+        -- the stream, like the API, lists no deleted users (a deleted one is `active` false)
+        cast(null as varchar) as deleted_reason
+    from source
+)
+
+{{ zendesk_typed_users(renamed) }}
