@@ -97,6 +97,13 @@ def _fivetran_hubspot_files(*tables: str) -> tuple[str, ...]:
     return (*_fivetran_files(*tables), "*.duckdb")
 
 
+def _airbyte_files(*streams: str) -> tuple[str, ...]:
+    """An Airbyte destination's final tables, one per stream, dumped as Fivetran's are
+    (`contacts.parquet`, `deals-0001.parquet`, `engagements_calls.csv`), or every stream's table in a
+    DuckDB database file (Airbyte's DuckDB/MotherDuck destination, schema `main`)."""
+    return (*_fivetran_files(*streams), "*.duckdb")
+
+
 # the readers of a Fivetran dump's files: CSV unless named otherwise
 _FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"))
 
@@ -113,6 +120,19 @@ FIVETRAN_SALESFORCE_TABLES = (
      ("staging.fivetran_salesforce_opportunity_contact_roles",)),
     ("fivetran_salesforce_opportunity_history", "opportunity_history", "OpportunityHistory",
      ("staging.fivetran_salesforce_opportunities",)),
+)
+
+# Airbyte's HubSpot source: the staged table's name, its streams (docs/sources.md), what they hold
+AIRBYTE_HUBSPOT_STREAMS = (
+    ("contacts", ("contacts", "contacts_archived"),
+     "Airbyte HubSpot `contacts` (and `contacts_archived`) stream's table, properties as properties_<name>"),
+    ("deals", ("deals", "deals_archived"),
+     "Airbyte HubSpot `deals` (and `deals_archived`) stream's table: stage dates as "
+     "properties_hs_date_entered_<stage>, the deal's `contacts` list"),
+    ("engagements", tuple(f"engagements_{kind}{archived}" for kind in ("calls", "meetings", "emails")
+                          for archived in ("", "_archived")),
+     "Airbyte HubSpot `engagements_calls`, `engagements_meetings` and `engagements_emails` streams' "
+     "tables (the type is the stream's name), each with its `contacts` list"),
 )
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
@@ -390,6 +410,16 @@ SOURCES: tuple[Source, ...] = (
                     "`engagement_email` table dumps (the type is the table's name)",
         requires=("staging.fivetran_hubspot_engagement_contact", "staging.fivetran_hubspot_engagement"),
     ),
+    # --- Airbyte's connectors (issue #26): a destination's typed final table per stream (the
+    # stream's fields as columns, `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_meta`, nested
+    # objects as JSON) dumped as Parquet or CSV, or a DuckDB file of them (schema `main`); typed by
+    # sql/staging/airbyte_*.sql into the export readers' columns, made into events by the same SQL.
+    # HubSpot: each stream with its `*_archived` stream (the archived records) ---
+    *(Source(
+        f"raw.airbyte_hubspot_{name}", "airbyte_hubspot", _airbyte_files(*streams), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="main", db_tables=streams,
+        description=description,
+    ) for name, streams, description in AIRBYTE_HUBSPOT_STREAMS),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

@@ -981,7 +981,7 @@ def land_duckdb(
         tables = [table for table in source.db_tables if table in present]
         if not present:  # a renamed schema would otherwise land nothing, without a word
             return ValueError(f"the database file has no table in schema {schema!r} (expected "
-                              f"{', '.join(source.db_tables)}; Fivetran's destination schema must "
+                              f"{', '.join(source.db_tables)}; the connector's destination schema must "
                               f"be named {schema!r})")
 
         def land() -> None:
