@@ -632,6 +632,13 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                   csv_bytes(["id", "properties_hs_timestamp", "properties_hs_call_duration", "contacts"], [
                       ["8301", "2026-06-01T10:00:00Z", "5 min", '["8101"]']]),
                   "csv", 0, 1, reason="properties_hs_call_duration is not a number of milliseconds")
+    # --- Airbyte Salesforce streams' final tables (API names as columns) -------------------------
+    yield Crafted("airbyte_salesforce_lead_not_converted_to_a_contact", "airbyte_salesforce/Lead.csv",
+                  csv_bytes(["_airbyte_raw_id", "Id", "Email", "CreatedDate", "IsConverted", "IsDeleted"], [
+                      ["b1", sf_id("00Q", 81), "b1@example.com", "2026-06-01T10:00:00Z", "FALSE", "FALSE"],
+                      ["b2", sf_id("00Q", 82), "b2@example.com", "2026-06-01T10:00:00Z", "TRUE", "FALSE"],
+                      ["b3", sf_id("00Q", 83), "b3@example.com", "2026-06-01T10:00:00Z", "FALSE", "TRUE"]]),
+                  "csv", 1, 2)
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

@@ -135,6 +135,16 @@ AIRBYTE_HUBSPOT_STREAMS = (
      "tables (the type is the stream's name), each with its `contacts` list"),
 )
 
+# Airbyte's Salesforce source: the staged table's name, the stream (the sObject), the staged tables
+# its SQL joins; typed and checked by the Data Export readers' SQL, as Fivetran's tables are
+AIRBYTE_SALESFORCE_STREAMS = (
+    ("opportunity_contact_roles", "OpportunityContactRole", ()),
+    ("leads", "Lead", ()),
+    ("contacts", "Contact", ()),
+    ("opportunities", "Opportunity", ("staging.airbyte_salesforce_opportunity_contact_roles",)),
+    ("opportunity_history", "OpportunityHistory", ("staging.airbyte_salesforce_opportunities",)),
+)
+
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
 # `derived_contexts` hold self-describing JSON).
@@ -420,6 +430,13 @@ SOURCES: tuple[Source, ...] = (
         file_readers=_FIVETRAN_READERS, db_schema="main", db_tables=streams,
         description=description,
     ) for name, streams, description in AIRBYTE_HUBSPOT_STREAMS),
+    # Salesforce: a stream per sObject, the API field names as columns
+    *(Source(
+        f"raw.airbyte_salesforce_{name}", "airbyte_salesforce",
+        _airbyte_files(sobject, sobject.lower()), "csv", file_readers=_FIVETRAN_READERS,
+        db_schema="main", db_tables=(sobject,), requires=requires,
+        description=f"Airbyte Salesforce `{sobject}` stream's table (Parquet, CSV or a DuckDB file)",
+    ) for name, sobject, requires in AIRBYTE_SALESFORCE_STREAMS),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",
