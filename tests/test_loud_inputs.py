@@ -92,7 +92,7 @@ def test_ignored_inputs_are_reported_as_not_read_and_the_run_goes_on(tmp_path):
     folders = ("ga4/, hubspot/, zendesk/, freshdesk/, surveys/, salesforce/, fivetran_salesforce/, "
                "snowplow/, snowplow_atomic/, segment/, shopify/, woocommerce/, google_ads/, meta_ads/, "
                "linkedin_ads/, meta_leads/, linkedin_leads/, mailchimp/, klaviyo/, fivetran_hubspot/, "
-               "fivetran_zendesk/, airbyte_zendesk/, custom/")
+               "fivetran_zendesk/, airbyte_zendesk/, airbyte_hubspot/, airbyte_salesforce/, custom/")
     assert rows(con, "SELECT source_file, outcome, note FROM bi.load_summary WHERE outcome = 'not read' "
                      "ORDER BY 1") == [
         ("README.txt", "not read", "ignored (ignore_inputs: README.txt): a file beside the source folders: "

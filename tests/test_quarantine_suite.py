@@ -642,6 +642,31 @@ def crafted() -> Iterator[Crafted]:  # noqa: PLR0915 (one case after the other)
                   parquet([{"_airbyte_raw_id": f"u{n}", "id": 8901 if n == 1 else None,
                             "email": f"a{n}@example.com", "role": "end-user"} for n in (1, 2)]),
                   "parquet", 1, 1, reason="missing id")
+    # --- Airbyte HubSpot streams' final tables (a deal and a call without contacts: rejected) ------
+    yield Crafted("airbyte_hubspot_contact_createdate_not_a_time", "airbyte_hubspot/contacts.csv",
+                  csv_bytes(["_airbyte_raw_id", "_airbyte_meta", "id", "properties_email",
+                             "properties_createdate", "archived"], [
+                      ["a1", '{"changes": []}', "8101", "a1@example.com", "2026-06-01T10:00:00Z", "false"],
+                      ["a2", '{"changes": []}', "8102", "a2@example.com", "31.02.2026 25:00", "false"],
+                      ["a3", '{"changes": []}', "", "a3@example.com", "2026-06-01T10:00:00Z", "false"]]),
+                  "csv", 1, 2)
+    yield Crafted("airbyte_hubspot_deal_without_contacts", "airbyte_hubspot/deals.parquet",
+                  parquet([{"id": "8201", "properties_createdate": "2026-06-01 10:00:00",
+                            "properties_amount": "12 EUR", "contacts": [8101]},
+                           {"id": "8202", "properties_createdate": "2026-06-01 10:00:00",
+                            "properties_amount": "12.5", "contacts": []}]),
+                  "parquet", 0, 2)
+    yield Crafted("airbyte_hubspot_call_duration_in_minutes", "airbyte_hubspot/engagements_calls.csv",
+                  csv_bytes(["id", "properties_hs_timestamp", "properties_hs_call_duration", "contacts"], [
+                      ["8301", "2026-06-01T10:00:00Z", "5 min", '["8101"]']]),
+                  "csv", 0, 1, reason="properties_hs_call_duration is not a number of milliseconds")
+    # --- Airbyte Salesforce streams' final tables (API names as columns) -------------------------
+    yield Crafted("airbyte_salesforce_lead_not_converted_to_a_contact", "airbyte_salesforce/Lead.csv",
+                  csv_bytes(["_airbyte_raw_id", "Id", "Email", "CreatedDate", "IsConverted", "IsDeleted"], [
+                      ["b1", sf_id("00Q", 81), "b1@example.com", "2026-06-01T10:00:00Z", "FALSE", "FALSE"],
+                      ["b2", sf_id("00Q", 82), "b2@example.com", "2026-06-01T10:00:00Z", "TRUE", "FALSE"],
+                      ["b3", sf_id("00Q", 83), "b3@example.com", "2026-06-01T10:00:00Z", "FALSE", "TRUE"]]),
+                  "csv", 1, 2)
     # --- custom sources -------------------------------------------------------------------------
     orders = [{"id": f"o{n}", "at": f"2026-06-0{n} 10:00", "user": f"u{n}", "total": "10"}
               for n in (1, 2, 3, 4)]

@@ -32,8 +32,9 @@ all_rejects as (
 masked as (
     -- the raw text leaves the raw layer here, so JSON fields holding names, phones, addresses or
     -- free text are redacted, whatever their case (Salesforce's FirstName/LastName/Company,
-    -- HubSpot's hs_call_body and Fivetran's property_firstname, Zendesk's raw_subject and Fivetran
-    -- Zendesk's alias, details, signature, via_source_from_title and system_location, Meta leads'
+    -- HubSpot's hs_call_body, Fivetran's property_firstname and Airbyte's properties_firstname,
+    -- Zendesk's raw_subject and Fivetran Zendesk's alias, details, signature, via_source_from_title
+    -- and system_location, Meta leads'
     -- full_name and job_title, Shopify's and WooCommerce's billing_*/shipping_* and notes,
     -- Mailchimp's FNAME/LNAME, Klaviyo's profile address and ip, …) before the PII scrubber masks
     -- emails and phone numbers anywhere else.
@@ -43,17 +44,22 @@ masked as (
         source_file,
         row_number,
         reason,
-        regexp_replace(
+        regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
-            || '|hs_[a-z_]*(body|text|html|subject|title)|property_(firstname|lastname|company'
+            || '|(properties_)?hs_[a-z_]*(body|text|html|subject|title|firstname|lastname)'
+            || '|propert(y|ies)_(firstname|lastname|company'
             || '|jobtitle|phone|mobilephone|address|city|zip)|job_?title|title|organization'
             || '|(billing|shipping)[a-z0-9_ ]*|street[a-z0-9_ ]*|address[a-z0-9_ ]*|city|zip[a-z_]*'
             || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason|alias|details|signature'
             || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location))"'
             || '\s*:\s*")[^"]*"',
             '\1[redacted]"', 'g'
+        ),
+            -- Airbyte's nested `properties` object as JSON text in a CSV dump: its names cannot be
+            -- told apart inside the escaped text, so all of it (the flattened properties_* are kept)
+            '(?i)("properties"\s*:\s*")(?:[^"\\]|\\.)*"', '\1[redacted]"', 'g'
         ) as raw_text,
         _load_id
     from all_rejects

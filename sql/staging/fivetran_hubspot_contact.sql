@@ -28,19 +28,7 @@ renamed as (
         json_extract_string(record, '$.property_hs_email_last_open_date') as email_open_date_text,
         -- attributes
         json_extract_string(record, '$.property_lifecyclestage') as lifecycle_stage,
-        -- HubSpot's labels of its Original Source values, as the CRM export writes them
-        case upper(trim(json_extract_string(record, '$.property_hs_analytics_source')))
-            when 'ORGANIC_SEARCH' then 'Organic Search'
-            when 'PAID_SEARCH' then 'Paid Search'
-            when 'EMAIL_MARKETING' then 'Email Marketing'
-            when 'SOCIAL_MEDIA' then 'Organic Social'
-            when 'PAID_SOCIAL' then 'Paid Social'
-            when 'REFERRALS' then 'Referrals'
-            when 'OTHER_CAMPAIGNS' then 'Other Campaigns'
-            when 'DIRECT_TRAFFIC' then 'Direct Traffic'
-            when 'OFFLINE' then 'Offline Sources'
-            else nullif(trim(json_extract_string(record, '$.property_hs_analytics_source')), '')
-        end as original_source,
+        json_extract_string(record, '$.property_hs_analytics_source') as analytics_source,
         {{ fivetran_deleted(record) }} as _is_deleted
     from source
 ),
@@ -55,7 +43,9 @@ typed as (
 )
 
 select
-    * exclude (bad_date),
+    * exclude (bad_date, analytics_source),
+    -- HubSpot's labels of its Original Source values, as the CRM export writes them
+    {{ hubspot_source_label(analytics_source) }} as original_source,
     case
         when record_id is null or trim(record_id) = '' then 'missing id'
         when create_date_text is null or trim(create_date_text) = '' then 'missing property_createdate'

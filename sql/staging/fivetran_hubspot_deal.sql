@@ -70,17 +70,8 @@ typed as (
         s.appointment_scheduled_at, s.qualified_to_buy_at, s.presentation_scheduled_at,
         s.decision_maker_bought_in_at, s.contract_sent_at, s.closed_won_at, s.closed_lost_at,
         -- the labels of HubSpot's default pipeline, as the export writes them
-        case r.stage_id
-            when 'appointmentscheduled' then 'Appointment Scheduled'
-            when 'qualifiedtobuy' then 'Qualified To Buy'
-            when 'presentationscheduled' then 'Presentation Scheduled'
-            when 'decisionmakerboughtin' then 'Decision Maker Bought-In'
-            when 'contractsent' then 'Contract Sent'
-            when 'closedwon' then 'Closed Won'
-            when 'closedlost' then 'Closed Lost'
-            else r.stage_id
-        end as deal_stage,
-        case when r.pipeline_id = 'default' then 'Sales Pipeline' else r.pipeline_id end as pipeline
+        {{ hubspot_stage_label(r.stage_id) }} as deal_stage,
+        {{ hubspot_pipeline_label(r.pipeline_id) }} as pipeline
     from renamed as r
     left join contacts as c on c.deal_id = r.record_id
     left join stage_dates as s on s.deal_id = r.record_id

@@ -34,47 +34,20 @@ renamed as (
 parsed as (
     select
         *,
-        list_transform(
-            [create_date_text, appointment_scheduled_text, qualified_to_buy_text,
-             presentation_scheduled_text, decision_maker_bought_in_text, contract_sent_text,
-             closed_won_text, closed_lost_text],
-            {{ parse_export_timestamp($hubspot_time_zone) }}
-        ) as parsed_dates,
         {{ parse_export_amount(amount_text, _delimiter) }} as amount
     from renamed
 ),
 
 typed as (
-    select
-        * exclude (parsed_dates, _delimiter),
-        'hubspot:' || associated_contact_id as crm_contact_id,
-        parsed_dates[1] as created_at,
-        parsed_dates[2] as appointment_scheduled_at,
-        parsed_dates[3] as qualified_to_buy_at,
-        parsed_dates[4] as presentation_scheduled_at,
-        parsed_dates[5] as decision_maker_bought_in_at,
-        parsed_dates[6] as contract_sent_at,
-        parsed_dates[7] as closed_won_at,
-        parsed_dates[8] as closed_lost_at,
-        -- the first date that is given but unusable (not a date, or outside 2000 .. tomorrow)
-        list_filter(
-            [
-                {'label': 'Create Date', 'txt': create_date_text, 'ts': parsed_dates[1]},
-                {'label': 'Appointment Scheduled date', 'txt': appointment_scheduled_text, 'ts': parsed_dates[2]},
-                {'label': 'Qualified To Buy date', 'txt': qualified_to_buy_text, 'ts': parsed_dates[3]},
-                {'label': 'Presentation Scheduled date', 'txt': presentation_scheduled_text, 'ts': parsed_dates[4]},
-                {'label': 'Decision Maker Bought-In date', 'txt': decision_maker_bought_in_text, 'ts': parsed_dates[5]},
-                {'label': 'Contract Sent date', 'txt': contract_sent_text, 'ts': parsed_dates[6]},
-                {'label': 'Closed Won date', 'txt': closed_won_text, 'ts': parsed_dates[7]},
-                {'label': 'Closed Lost date', 'txt': closed_lost_text, 'ts': parsed_dates[8]}
-            ],
-            lambda d: {{ unusable_timestamp(d) }}
-        )[1] as bad_date
-    from parsed
+    {{ hubspot_deal_typed(
+        parsed, $hubspot_time_zone, 'Create Date', 'Appointment Scheduled date', 'Qualified To Buy date',
+        'Presentation Scheduled date', 'Decision Maker Bought-In date', 'Contract Sent date',
+        'Closed Won date', 'Closed Lost date'
+    ) }}
 )
 
 select
-    * exclude (bad_date),
+    * exclude (bad_date, _delimiter),
     case
         when record_id is null or trim(record_id) = '' then 'missing Record ID'
         when create_date_text is null or trim(create_date_text) = '' then 'missing Create Date'

@@ -12,22 +12,7 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
-        -- ids
-        trim(json_extract_string(record, '$.id')) as lead_id,
-        json_extract_string(record, '$.email') as email_text,
-        nullif(trim(json_extract_string(record, '$.convertedcontactid')), '') as converted_contact_id,
-        nullif(trim(json_extract_string(record, '$.convertedopportunityid')), '')
-            as converted_opportunity_id,
-        -- timestamps (text as exported)
-        json_extract_string(record, '$.createddate') as created_text,
-        json_extract_string(record, '$.converteddate') as converted_text,
-        -- attributes
-        lower(trim(json_extract_string(record, '$.isconverted'))) as is_converted_text,
-        nullif(trim(json_extract_string(record, '$.leadsource')), '') as lead_source,
-        nullif(trim(json_extract_string(record, '$.status')), '') as lead_status,
-        -- Data Loader's "Export All" includes the recycle bin
-        case when lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1')
-            then 'IsDeleted is true (deleted in Salesforce)' end as deleted_reason
+        {{ salesforce_lead_record(record) }}
     from source
 ),
 

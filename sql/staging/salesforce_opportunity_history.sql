@@ -12,19 +12,7 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash, _delimiter,
-        -- ids
-        trim(json_extract_string(record, '$.id')) as history_id,
-        nullif(trim(json_extract_string(record, '$.opportunityid')), '') as opportunity_id,
-        -- measures
-        trim(json_extract_string(record, '$.amount')) as amount_text,
-        -- timestamps (text as exported)
-        json_extract_string(record, '$.createddate') as created_text,
-        json_extract_string(record, '$.closedate') as close_text,
-        -- attributes
-        nullif(trim(json_extract_string(record, '$.stagename')), '') as stage_name,
-        -- Data Loader's "Export All" includes the recycle bin
-        case when lower(trim(json_extract_string(record, '$.isdeleted'))) in ('true', '1')
-            then 'IsDeleted is true (deleted in Salesforce)' end as deleted_reason
+        {{ salesforce_opportunity_history_record(record) }}
     from source
 ),
 

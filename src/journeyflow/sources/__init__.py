@@ -94,6 +94,13 @@ def _fivetran_hubspot_files(*tables: str) -> tuple[str, ...]:
     return (*_fivetran_files(*tables), "*.duckdb")
 
 
+def _airbyte_files(*streams: str) -> tuple[str, ...]:
+    """An Airbyte destination's final tables, one per stream, dumped as Fivetran's are
+    (`contacts.parquet`, `deals-0001.parquet`, `engagements_calls.csv`), or every stream's table in a
+    DuckDB database file (Airbyte's DuckDB/MotherDuck destination, schema `main`)."""
+    return (*_fivetran_files(*streams), "*.duckdb")
+
+
 # the readers of a Fivetran dump's files: CSV unless named otherwise
 _FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"))
 
@@ -117,6 +124,27 @@ FIVETRAN_SALESFORCE_TABLES = (
 # export readers read no comments)
 FIVETRAN_ZENDESK_TABLES = (
     ("tickets", "ticket"), ("users", "user"), ("satisfaction_ratings", "satisfaction_rating"),
+# Airbyte's HubSpot source: the staged table's name, its streams (docs/sources.md), what they hold
+AIRBYTE_HUBSPOT_STREAMS = (
+    ("contacts", ("contacts", "contacts_archived"),
+     "Airbyte HubSpot `contacts` (and `contacts_archived`) stream's table, properties as properties_<name>"),
+    ("deals", ("deals", "deals_archived"),
+     "Airbyte HubSpot `deals` (and `deals_archived`) stream's table: stage dates as "
+     "properties_hs_date_entered_<stage>, the deal's `contacts` list"),
+    ("engagements", tuple(f"engagements_{kind}{archived}" for kind in ("calls", "meetings", "emails")
+                          for archived in ("", "_archived")),
+     "Airbyte HubSpot `engagements_calls`, `engagements_meetings` and `engagements_emails` streams' "
+     "tables (the type is the stream's name), each with its `contacts` list"),
+)
+
+# Airbyte's Salesforce source: the staged table's name, the stream (the sObject), the staged tables
+# its SQL joins; typed and checked by the Data Export readers' SQL, as Fivetran's tables are
+AIRBYTE_SALESFORCE_STREAMS = (
+    ("opportunity_contact_roles", "OpportunityContactRole", ()),
+    ("leads", "Lead", ()),
+    ("contacts", "Contact", ()),
+    ("opportunities", "Opportunity", ("staging.airbyte_salesforce_opportunity_contact_roles",)),
+    ("opportunity_history", "OpportunityHistory", ("staging.airbyte_salesforce_opportunities",)),
 )
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
@@ -412,6 +440,23 @@ SOURCES: tuple[Source, ...] = (
         file_readers=(("*.parquet", "parquet"),),
         description=f"Airbyte Zendesk Support `{stream}` stream's final table dump (Parquet or CSV)",
     ) for stream in ("tickets", "users", "satisfaction_ratings")),
+    # --- Airbyte's connectors (issue #26): a destination's typed final table per stream (the
+    # stream's fields as columns, `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_meta`, nested
+    # objects as JSON) dumped as Parquet or CSV, or a DuckDB file of them (schema `main`); typed by
+    # sql/staging/airbyte_*.sql into the export readers' columns, made into events by the same SQL.
+    # HubSpot: each stream with its `*_archived` stream (the archived records) ---
+    *(Source(
+        f"raw.airbyte_hubspot_{name}", "airbyte_hubspot", _airbyte_files(*streams), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="main", db_tables=streams,
+        description=description,
+    ) for name, streams, description in AIRBYTE_HUBSPOT_STREAMS),
+    # Salesforce: a stream per sObject, the API field names as columns
+    *(Source(
+        f"raw.airbyte_salesforce_{name}", "airbyte_salesforce",
+        _airbyte_files(sobject, sobject.lower()), "csv", file_readers=_FIVETRAN_READERS,
+        db_schema="main", db_tables=(sobject,), requires=requires,
+        description=f"Airbyte Salesforce `{sobject}` stream's table (Parquet, CSV or a DuckDB file)",
+    ) for name, sobject, requires in AIRBYTE_SALESFORCE_STREAMS),
     # every custom/<name>/source.yaml with its CSV, NDJSON or Parquet files (sources/custom.py)
     Source(
         "raw.custom_events", "custom", ("*/source.yaml",), "custom",

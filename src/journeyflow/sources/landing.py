@@ -914,13 +914,14 @@ def land_duckdb(
     con.execute(f"ATTACH {quote_literal(str(path))} AS {alias} (READ_ONLY)")
     try:
         schema = source.db_schema
-        present = {row[0] for row in con.execute(
+        # a table's name as the file has it, by its lower-case name (SQL names are case-blind)
+        present = {row[0].lower(): row[0] for row in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_catalog = $catalog "
             "AND table_schema = $schema", {"catalog": alias, "schema": schema}).fetchall()}
-        tables = [table for table in source.db_tables if table in present]
+        tables = [present[table.lower()] for table in source.db_tables if table.lower() in present]
         if not present:  # a renamed schema would otherwise land nothing, without a word
             return ValueError(f"the database file has no table in schema {schema!r} (expected "
-                              f"{', '.join(source.db_tables)}; Fivetran's destination schema must "
+                              f"{', '.join(source.db_tables)}; the connector's destination schema must "
                               f"be named {schema!r})")
 
         def land() -> None:
@@ -934,7 +935,7 @@ def land_duckdb(
                         SELECT
                             row_number() OVER () AS n,
                             json_merge_patch(to_json(t), json_object('_dump_table', $table))::VARCHAR AS rec
-                        FROM {alias}.{quote_ident(schema)}.{quote_ident(table)} AS t
+                        FROM {_lower_case_table(con, alias, schema, table)} AS t
                     )
                     """,
                     {"load_id": load_id, "file": name, "offset": offset, "table": table},
@@ -947,6 +948,27 @@ def land_duckdb(
         return _in_transaction(con, land)
     finally:
         con.execute(f"DETACH {alias}")
+
+
+def _lower_case_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> str:
+    """A DuckDB file's table with its columns renamed to lower case, as a Parquet dump's are
+    (Airbyte's Salesforce tables have the API names: `CreatedDate` is read as `createddate`)."""
+    name = f"{catalog}.{quote_ident(schema)}.{quote_ident(table)}"
+    columns = [row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_catalog = $catalog "
+        "AND table_schema = $schema AND table_name = $table ORDER BY ordinal_position",
+        {"catalog": catalog, "schema": schema, "table": table}).fetchall()]
+    if all(column == column.lower() for column in columns):
+        return name
+    used: set[str] = set()
+    renamed = []
+    for column in columns:
+        key = column.lower()
+        while key in used:  # a clash keeps a `_` suffix, as CSV headers and Parquet columns do
+            key += "_"
+        used.add(key)
+        renamed.append(f"{quote_ident(column)} AS {quote_ident(key)}")
+    return f"(SELECT {', '.join(renamed)} FROM {name})"
 
 
 def _lower_case_columns(names: list[str]) -> str:
