@@ -124,6 +124,8 @@ FIVETRAN_SALESFORCE_TABLES = (
 # export readers read no comments)
 FIVETRAN_ZENDESK_TABLES = (
     ("tickets", "ticket"), ("users", "user"), ("satisfaction_ratings", "satisfaction_rating"),
+)
+
 # Airbyte's HubSpot source: the staged table's name, its streams (docs/sources.md), what they hold
 AIRBYTE_HUBSPOT_STREAMS = (
     ("contacts", ("contacts", "contacts_archived"),
