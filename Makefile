@@ -34,7 +34,9 @@ lint: install
 
 # Two pytest-xdist workers: a test keeps about 1.3 of the 2 cores busy on average (Python, small
 # DuckDB queries, subprocesses), so two at once use the rest. --dist loadfile: a module's tests run
-# on one worker, so its module-scoped builds (the Spark build of the sample too) are made once.
+# on one worker, so its module-scoped builds are made once; every Spark test (node id says "spark")
+# is one more unit, sent first, so one worker runs all three Spark builds in one warm SparkSession
+# (tests/conftest.py, docs/performance.md "The test suite").
 # (Not loadgroup: xdist 3.8 cannot rename pytest 9's node ids, so its groups are ignored.)
 # pytest's own exit code is make's: 5 (no test collected) fails the target like any failure.
 TEST_WORKERS ?= 2

@@ -29,6 +29,48 @@ SAMPLE_AS_OF = datetime.now(UTC)
 SPARK = pytest.mark.spark
 
 
+# -- one worker, one SparkSession for every Spark test -------------------------------------------
+# A Spark pipeline build of even a 7-event log takes minutes of CPU, nearly half of it the JVM
+# warming up (start, JIT, Catalyst's generated code) on the ~120 statements of a run: 317 s of CPU
+# for tests/test_units.py's build in a new JVM, 170 s for the same build again in that JVM. Under
+# `make test`'s `--dist loadfile` the Spark tests of five modules ran on both workers in up to five
+# JVMs, each warming up again and taking the other worker's core. So every test whose node id says
+# "spark" (its module, its name or its parameter; a `spark`-marked test must say it: checked below)
+# is one work unit, sent first (it is the longest): one worker runs them all in one SparkSession,
+# later builds on a warm JVM, while the other worker runs the rest.
+SPARK_UNIT = "spark tests (one SparkSession)"
+
+
+def is_spark_node(nodeid: str) -> bool:
+    return "spark" in nodeid.lower()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unnamed = [item.nodeid for item in items
+               if item.get_closest_marker("spark") and not is_spark_node(item.nodeid)]
+    if unnamed:
+        raise pytest.UsageError(f"a `spark`-marked test's node id must say spark (conftest.py): {unnamed}")
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile`, with every Spark test in one work unit sent first (see SPARK_UNIT)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return SPARK_UNIT if is_spark_node(nodeid) else super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: object) -> None:
+            if SPARK_UNIT in self.workqueue:  # xdist orders units by their number of tests
+                self.workqueue.move_to_end(SPARK_UNIT, last=False)
+            super()._assign_work_unit(node)
+
+    return SparkFirst(config, log)
+
+
 def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
     """Settings for a test run; an override of None is a value (e.g. no session cap)."""
     return replace(Settings(input_dir=input_dir, warehouse=out / "warehouse" / "jf.duckdb"), **overrides)
@@ -49,8 +91,8 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def spark_sample_run(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The whole pipeline on the shipped sample on the Spark engine (local[2]), once per test session
-    (~2 min idle, the suite's longest setup): every Spark test reads this one build (with `make
-    test`'s `--dist loadfile`, a module's tests share a worker). Skipped without pyspark or Java 17+."""
+    (the suite's longest setup): every Spark test reads this one build (under `make test` every
+    Spark test runs on one worker: SPARK_UNIT). Skipped without pyspark or Java 17+."""
     pytest.importorskip(
         "pyspark", reason="no pyspark: the Spark engine is the `spark` extra (make test EXTRAS=dev,spark)"
     )

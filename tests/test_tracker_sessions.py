@@ -19,7 +19,7 @@ from builders import (
     write_ga4,
     write_lines,
 )
-from conftest import open_build, rows, settings_for
+from conftest import SPARK, open_build, rows, settings_for
 from journeyflow import channels
 from journeyflow.config import Settings, SettingsError
 from journeyflow.pipeline import run_pipeline
@@ -231,6 +231,7 @@ def test_new_session_settings_and_channel_list_incrementally_equal_a_full_rebuil
     assert_equals_full_rebuild(nightly, folder, tmp_path, **SNOWPLOW_RULES)
 
 
+@SPARK
 def test_spark_gives_the_same_sessions_groups_and_rejects(tmp_path):
     # The new SQL (tracker sessions, the two quarantines, Snowplow's referrer) on both engines
     pytest.importorskip("pyspark", reason="no pyspark: the Spark engine is the `spark` extra")

@@ -27,7 +27,7 @@ import duckdb
 import pytest
 
 from builders import T0, ga4_event, param, write_ga4
-from conftest import open_build, rows
+from conftest import SPARK, open_build, rows
 from journeyflow.config import Settings, SettingsError
 
 ORGANIC, PRICING, PURCHASE, PAID = "organic_search_visit", "pricing_page", "purchase", "paid_search_click"
@@ -52,8 +52,8 @@ def event(minutes: float, name: str, person: str, session: int, **kwargs: object
     return row
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=pytest.mark.skipif(
-    not spark_available(), reason="the Spark engine needs pyspark and Java 17+"))])
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=[SPARK, pytest.mark.skipif(
+    not spark_available(), reason="the Spark engine needs pyspark and Java 17+")])])
 def warehouse(request, tmp_path_factory):
     base = tmp_path_factory.mktemp(f"units_{request.param}")
     write_ga4(base / "input", [
