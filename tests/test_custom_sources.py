@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -32,6 +33,7 @@ from journeyflow.generate.custom import CUSTOM_DEFECT_ROWS
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SOURCES_BY_TABLE
 from journeyflow.sources.custom import discover, read_mapping
+from journeyflow.sources.landing import RAW_INSERT
 from journeyflow.sources.readers import land_source
 
 UTC_TS = "%Y-%m-%d %H:%M:%S"
@@ -370,3 +372,157 @@ def test_doctor_reports_an_unusable_mapping(tmp_path):
     write_custom(tmp_path, "shop", SHOP_MAPPING.replace("timestamp:", "zeitstempel:"), {})
     name, ok, detail = custom_sources_check(tmp_path)
     assert not ok and "custom/shop/source.yaml" in detail and "timestamp: Field required" in detail
+
+
+# --- typed landing: Parquet and CSV rows land their mapped columns, and staging reads those ------
+
+TYPED_MAPPING = """
+timestamp: {column: when, time_zone: Europe/Berlin}
+event_name: {column: name, map: {Kauf: purchase}}
+person_keys:
+  user_id: user
+  crm_contact_id: contact
+value: amount
+currency: cur
+attributes: {flag: flag, tags: tags, detail: detail, price: price, when_again: when}
+"""
+TYPED_US_MAPPING = """
+timestamp: {column: Zeit, format: us}
+event_id: Nr
+keep: first
+event_name: {value: visit}
+person_keys: {email: Mail, anonymous_id: Cookie}
+value: Betrag
+attributes: [Notiz]
+"""
+
+
+def _typed_parquet(when: pa.Array) -> pa.Table:
+    """Eight rows that reach every branch of staging: a map rename, a quote and umlauts, an exact
+    copy (row 3 of row 2), a null time, an empty name, a value beyond 10^15, lists, structs."""
+    return pa.table({
+        "when": when,
+        "name": pa.array(["Kauf", 'say "hi"', 'say "hi"', "Grüße", "x", "x", "", "x"]),
+        "user": pa.array(["u_1", "u_2", "u_2", " u_3 ", None, "u_5", "u_6", "u_7"]),
+        "contact": pa.array([5101, None, None, 7, 11, None, 8, 9], pa.int64()),
+        "amount": pa.array([1.5, 2.0, 2.0, -0.5, 1e300, None, 3.25, 0.1], pa.float64()),
+        "price": pa.array([Decimal("1.50"), None, None, Decimal("-0.05"), Decimal("3"), None,
+                           Decimal("10.10"), Decimal("0")], pa.decimal128(10, 2)),
+        "cur": pa.array(["EUR", None, None, " usd ", "", "EUR", "EUR", "EUR"]),
+        "flag": pa.array([True, False, False, None, True, True, False, True]),
+        "tags": pa.array([["a", "b"], [], [], None, ["ü"], ["x"], ["y"], ["z"]], pa.list_(pa.string())),
+        "detail": pa.array([{"k": 1}, {"k": None}, {"k": None}, None, {"k": 2}, {"k": 3}, {"k": 4},
+                            {"k": 5}], pa.struct([("k", pa.int64())])),
+        "unused": pa.array([1, 2, 2, 4, 5, 6, 7, 8], pa.int32()),
+    })
+
+
+def typed_inputs(folder: Path) -> None:
+    """One custom source whose files hold the time as each Parquet type, and one CSV source."""
+    copied = datetime(2026, 6, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    instants = [datetime(2026, 6, 1, 8, 0, tzinfo=UTC), copied, copied,
+                datetime(1999, 12, 31, 23, 0, tzinfo=UTC), None, datetime(2026, 6, 3, tzinfo=UTC),
+                datetime(2026, 6, 4, tzinfo=UTC), datetime(500, 1, 1, tzinfo=UTC)]
+    walls = [None if t is None else t.replace(tzinfo=None) for t in instants]
+    files = {
+        "a_instant.parquet": pa.array(instants, pa.timestamp("us", tz="UTC")),
+        "b_wall.parquet": pa.array(walls, pa.timestamp("us")),
+        "c_date.parquet": pa.array([None if t is None else t.date() for t in instants], pa.date32()),
+        "d_epoch.parquet": pa.array([None if t is None else int(t.timestamp()) for t in instants],
+                                    pa.int64()),
+        "e_text.parquet": pa.array([None if t is None else t.strftime("%d.%m.%Y %H:%M") for t in instants]),
+        "f_millis.parquet": pa.array(instants, pa.timestamp("ms", tz="Europe/Berlin")),
+    }
+    path = write_custom(folder, "typed", TYPED_MAPPING, {})
+    for name, when in files.items():
+        pq.write_table(_typed_parquet(when), path / name)
+    # a file without the mapped `contact` column: not typed, every row names what is missing
+    pq.write_table(_typed_parquet(files["a_instant.parquet"]).drop(["contact"]), path / "g_missing.parquet")
+    write_custom(folder, "visits", TYPED_US_MAPPING, {"visits.csv": (
+        "Nr,Zeit,Mail,Cookie,Betrag,Notiz\r\n"
+        "1,06/03/2026 14:22,Anna@Example.com,,\"1,249.50\",\"a \"\"quote\"\"\"\r\n"
+        "1,06/03/2026 14:23,,c9,2,later copy of id 1\r\n"
+        "2,13/03/2026 10:00,,c9,,not a US date\r\n"
+        "3,06/05/2026,,,5,no person\r\n"
+        "4,2026-06-05T10:00:00Z,,c8,x,value not a number\r\n"
+    )})
+
+
+def _stage_custom(input_dir: Path, out: Path) -> tuple[list[tuple], list[tuple], list[tuple], dict]:
+    """Land and stage the custom sources only: (staged rows, raw lineage and records, typed files,
+    (file name, row) → reject reason)."""
+    from journeyflow.pipeline import STEPS, open_run
+
+    settings = settings_for(input_dir, out)
+    with open_run(settings, as_of=datetime(2026, 12, 1, tzinfo=UTC)) as ctx:
+        for name in ("quality.unread_inputs", "raw.custom_events", "staging.custom_events"):
+            next(step for step in STEPS if step.name == name).run(ctx)
+        staged = rows(ctx.con, "SELECT * EXCLUDE (_load_id) FROM staging.custom_events ORDER BY ALL")
+        raw = rows(ctx.con, "SELECT _source_file, _row_number, _row_hash, record FROM raw.custom_events "
+                            "ORDER BY ALL")
+        typed = rows(ctx.con, "SELECT _source_file, bool_and(_typed), bool_or(_typed) FROM raw.custom_events "
+                              "GROUP BY ALL ORDER BY ALL")
+        reasons = {(file.split("/")[-1], row): reason for file, row, reason in rows(
+            ctx.con, "SELECT _source_file, _row_number, _reject_reason FROM staging.custom_events")}
+    return staged, raw, typed, reasons
+
+
+def test_typed_landing_gives_the_rows_the_records_give(tmp_path, monkeypatch):
+    """The typed path (Parquet and CSV rows' mapped columns landed as they are) and the record path
+    (every value read back from the landed JSON) stage the same rows, reject the same rows for the
+    same reasons and keep the same raw records (what quality.rejected_rows shows): for timestamps
+    of each Parquet type, a year outside 1000-9999, decimals, lists, structs, booleans, copies,
+    a file lacking a mapped column and a US-format CSV."""
+    from journeyflow.sources import custom
+
+    typed_inputs(tmp_path / "input")
+    typed = _stage_custom(tmp_path / "input", tmp_path / "typed")
+    monkeypatch.setattr(custom, "TYPED_FORMATS", ())
+    records = _stage_custom(tmp_path / "input", tmp_path / "records")
+    assert typed[0] == records[0]
+    assert typed[1] == records[1]
+    # every file typed but the one missing a column; without typed formats none
+    assert [(f.split("/")[-1], every) for f, every, _ in typed[2]] == [
+        ("a_instant.parquet", True), ("b_wall.parquet", True), ("c_date.parquet", True),
+        ("d_epoch.parquet", True), ("e_text.parquet", True), ("f_millis.parquet", True),
+        ("g_missing.parquet", False), ("visits.csv", True)]
+    assert not any(some for _, _, some in records[2])
+    reasons = typed[3]
+    # hand-checked verdicts: rows 4 (1999) and 8 (year 500) out of range, 5 no time, 7 no name;
+    # row 3 is row 2's exact copy (usable, flagged as a duplicate by the step)
+    assert reasons[("a_instant.parquet", 4)].startswith("when (timestamp) out of range")
+    assert reasons[("a_instant.parquet", 5)] == "missing when (timestamp)"
+    assert reasons[("a_instant.parquet", 7)] == "missing name (event_name)"
+    assert reasons[("a_instant.parquet", 8)].startswith("when (timestamp) out of range")
+    assert reasons[("a_instant.parquet", 1)] is None and reasons[("a_instant.parquet", 3)] is None
+    assert reasons[("g_missing.parquet", 1)].endswith(
+        "mapping names column(s) not in this file: contact (crm_contact_id); the file has: "
+        "amount, cur, detail, flag, name, price, tags, unused, user, when")
+    assert reasons[("visits.csv", 3)] == "Zeit (timestamp) is not a timestamp: 13/03/2026 10:00"
+    assert reasons[("visits.csv", 4)] == "no person key: Cookie (anonymous_id), Mail (email) all empty"
+    assert reasons[("visits.csv", 5)] == "Betrag (value) is not a number: x"
+
+
+
+def test_a_raw_table_from_before_typed_landing_lands_again_once(tmp_path):
+    """An incremental landing over raw.custom_events as an earlier release wrote it (lineage and
+    record only) lands every custom file again, typed, then leaves them alone."""
+    folder = tmp_path / "input"
+    write_pos(folder)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    source = SOURCES_BY_TABLE["raw.custom_events"]
+
+    def land(load_id: str):  # noqa: ANN202
+        return land_source(con, folder, source, load_id, incremental=True, temp_dir=tmp_path / "tmp")
+
+    assert land("load1").files == 1
+    # the lineage and the record only, as every raw table is
+    old_columns = RAW_INSERT[1:-1]
+    con.execute(f"CREATE OR REPLACE TABLE raw.custom_events AS SELECT {old_columns} FROM raw.custom_events")
+    again = land("load2")
+    assert (again.files, again.rows) == (1, 1)
+    assert rows(con, "SELECT _load_id, _typed, landed_crm_contact_id, landed_value, landed_timestamp_instant "
+                     "FROM raw.custom_events") == [
+        ("load2", True, "5101", "19.5", datetime(2026, 6, 6, 8, 30, tzinfo=UTC))]
+    assert land("load3").files == 0

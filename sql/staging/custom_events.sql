@@ -3,11 +3,21 @@
 -- The mappings are data (raw.custom_mappings, raw.custom_columns, raw.custom_event_names,
 -- raw.custom_files, written by sources/custom.py): each mapped column becomes a JSON path per file
 -- and is read with json_extract_string(record, path), so no SQL is built from a mapping's text.
+-- A Parquet or CSV file that has every mapped column landed them beside the record (`_typed`, the
+-- `landed_*` columns: the same text json_extract_string gives, a Parquet timestamp also as it is),
+-- so its rows are read without parsing the record.
 -- Timestamps as in every source ({{ parse_export_timestamp }}: ISO, German DD.MM.YYYY, epochs), or
 -- the mapping's `us` / `day_first` format; zone-less times are local time of the mapping's
 -- time_zone, else of $custom_time_zone. value: like the HubSpot Amount (decimal comma in `;` files).
 with source as (
-    select * from raw.custom_events
+    -- a typed row's record is not read (only a reject's is shown, by quality.rejected_rows)
+    select * exclude (record), cast(null as varchar) as record
+    from raw.custom_events
+    where _typed = true
+    union all
+    select * exclude (record), record
+    from raw.custom_events
+    where _typed = false
 ),
 
 files as (
@@ -33,23 +43,43 @@ file_columns as (
 ),
 
 checked as (
-    -- only JSON objects can be read by key; a broken NDJSON line is rejected below
+    -- only JSON objects can be read by key; a broken NDJSON line is rejected below (a typed row
+    -- is a Parquet or CSV row: an object)
     select
         *,
-        case when json_valid(record) then json_type(record) = 'OBJECT' else false end as is_object
+        case
+            when _typed then true
+            when json_valid(record) then json_type(record) = 'OBJECT'
+            else false
+        end as is_object
     from source
 ),
 
 records as (
-    -- object_record: the record where it is a JSON object, so every json_* call on it is safe
-    select *, case when is_object then record end as object_record
+    -- object_record: the record where it is a JSON object and not typed, so every json_* call on
+    -- it is safe (and none is made for a typed row); attribute_record: the object the attributes
+    -- are read from (a typed row's landed attributes hold them under the same keys)
+    select
+        *,
+        case when is_object and not coalesce(_typed, false) then record end as object_record,
+        case when _typed then landed_attributes when is_object then record end as attribute_record
     from checked
+),
+
+repeated_keys as (
+    -- a 64-bit hash of (file, record hash) that occurs more than once: grouping by this narrow
+    -- key finds the few candidates without grouping a million pairs of strings
+    select hash(_source_file, _row_hash) as file_record_key
+    from raw.custom_events
+    group by hash(_source_file, _row_hash)
+    having count(*) > 1
 ),
 
 repeated_in_file as (
     -- records that occur more than once in their file (the hash ignores a CSV's column order)
     select _source_file, _row_hash
-    from source
+    from raw.custom_events
+    where hash(_source_file, _row_hash) in (select file_record_key from repeated_keys)
     group by _source_file, _row_hash
     having count(*) > 1
 ),
@@ -61,14 +91,15 @@ copies as (
         s._source_file,
         s._row_number,
         row_number() over (partition by s._source_file, s._row_hash order by s._row_number) as copy_in_file
-    from source as s
+    from raw.custom_events as s
     join repeated_in_file as r on r._source_file = s._source_file and r._row_hash = s._row_hash
 ),
 
 keys_in_file as (
+    -- (a typed file has every mapped column: it landed them)
     select distinct _source_file as source_file, unnest(json_keys(object_record)) as json_key
     from records
-    where is_object
+    where object_record is not null
 ),
 
 file_keys as (
@@ -89,6 +120,7 @@ missing_columns as (
         on present.source_file = c.source_file and present.json_key = c.json_key
     left join file_keys as k on k.source_file = c.source_file
     where present.json_key is null
+        and c.source_file in (select source_file from keys_in_file)
     group by c.source_file
 ),
 
@@ -121,6 +153,53 @@ file_paths as (
     group by source_file
 ),
 
+mapped as (
+    -- each mapped column's text as exported: landed beside a typed row, else read from the record
+    select
+        r.*,
+        case when r._typed then r.landed_event_id
+            else json_extract_string(r.object_record, p.event_id_path) end
+            as event_id_raw,
+        case when r._typed then r.landed_email
+            else json_extract_string(r.object_record, p.email_path) end
+            as email_raw,
+        case when r._typed then r.landed_user_id
+            else json_extract_string(r.object_record, p.user_id_path) end
+            as user_id_raw,
+        case when r._typed then r.landed_anonymous_id
+            else json_extract_string(r.object_record, p.anonymous_id_path) end
+            as anonymous_id_raw,
+        case when r._typed then r.landed_crm_contact_id
+            else json_extract_string(r.object_record, p.crm_contact_id_path) end
+            as crm_contact_id_raw,
+        case when r._typed then r.landed_support_user_id
+            else json_extract_string(r.object_record, p.support_user_id_path) end
+            as support_user_id_raw,
+        case
+            when r._typed then coalesce(
+                r.landed_timestamp_text,
+                cast(r.landed_timestamp_instant as varchar),
+                cast(r.landed_timestamp_wall as varchar)
+            )
+            else json_extract_string(r.object_record, p.timestamp_path)
+        end
+            as timestamp_raw,
+        case when r._typed then r.landed_event_name
+            else json_extract_string(r.object_record, p.event_name_path) end
+            as event_name_raw,
+        case when r._typed then r.landed_value
+            else json_extract_string(r.object_record, p.value_path) end
+            as value_raw,
+        case when r._typed then r.landed_currency
+            else json_extract_string(r.object_record, p.currency_path) end
+            as currency_raw,
+        case when r._typed then r.landed_origin
+            else json_extract_string(r.object_record, p.origin_path) end
+            as origin_raw
+    from records as r
+    left join file_paths as p on p.source_file = r._source_file
+),
+
 renamed as (
     select
         -- lineage; _row_hash decides duplicates (the first in file, row order is kept) and
@@ -138,8 +217,7 @@ renamed as (
                 when c.copy_in_file > 1 then '|' || cast(c.copy_in_file as varchar) else ''
             end
             when m.keep = 'first'
-                then coalesce('id|' || nullif(trim(json_extract_string(r.object_record, p.event_id_path)), ''),
-                              r._row_hash)
+                then coalesce('id|' || nullif(trim(r.event_id_raw), ''), r._row_hash)
             else r._row_hash
         end) as _row_hash,
         r._delimiter,
@@ -149,30 +227,30 @@ renamed as (
         p.value_column, m.timestamp_format, m.crm_system, m.support_system,
         coalesce(m.time_zone, $custom_time_zone) as time_zone,
         -- ids
-        nullif(trim(json_extract_string(r.object_record, p.event_id_path)), '') as event_id_text,
-        json_extract_string(r.object_record, p.email_path) as email_text,
-        nullif(trim(json_extract_string(r.object_record, p.user_id_path)), '') as user_id,
-        nullif(trim(json_extract_string(r.object_record, p.anonymous_id_path)), '') as anonymous_id,
-        nullif(trim(json_extract_string(r.object_record, p.crm_contact_id_path)), '') as crm_contact_text,
-        nullif(trim(json_extract_string(r.object_record, p.support_user_id_path)), '') as support_user_text,
-        -- timestamps (text as exported)
-        json_extract_string(r.object_record, p.timestamp_path) as timestamp_text,
+        nullif(trim(r.event_id_raw), '') as event_id_text,
+        r.email_raw as email_text,
+        nullif(trim(r.user_id_raw), '') as user_id,
+        nullif(trim(r.anonymous_id_raw), '') as anonymous_id,
+        nullif(trim(r.crm_contact_id_raw), '') as crm_contact_text,
+        nullif(trim(r.support_user_id_raw), '') as support_user_text,
+        -- timestamps (text as exported; a typed Parquet timestamp also as it is)
+        r.landed_timestamp_instant as timestamp_instant,
+        r.landed_timestamp_wall as timestamp_wall,
+        r.timestamp_raw as timestamp_text,
         -- attributes
-        coalesce(m.event_name_value, nullif(trim(json_extract_string(r.object_record, p.event_name_path)), ''))
-            as event_name_text,
-        trim(json_extract_string(r.object_record, p.value_path)) as value_text,
-        coalesce(m.currency_value, nullif(trim(json_extract_string(r.object_record, p.currency_path)), ''))
-            as currency,
-        coalesce(m.origin_value, nullif(trim(json_extract_string(r.object_record, p.origin_path)), ''))
-            as origin,
+        coalesce(m.event_name_value, nullif(trim(r.event_name_raw), '')) as event_name_text,
+        trim(r.value_raw) as value_text,
+        coalesce(m.currency_value, nullif(trim(r.currency_raw), '')) as currency,
+        coalesce(m.origin_value, nullif(trim(r.origin_raw), '')) as origin,
         coalesce(
             -- json(): each value embedded as JSON on both engines (a VARIANT on Spark, not a text)
             to_json(map_from_entries(list_transform(
-                p.attribute_paths, lambda a: {'k': a.name, 'v': json(json_extract(r.object_record, a.path))}
+                p.attribute_paths,
+                lambda a: {'k': a.name, 'v': json(json_extract(r.attribute_record, a.path))}
             ))),
             json_object()
         ) as properties
-    from records as r
+    from mapped as r
     left join files as f on f.source_file = r._source_file
     left join mappings as m on m.custom_source = f.custom_source
     left join file_paths as p on p.source_file = r._source_file
@@ -185,6 +263,9 @@ parsed as (
         n.* exclude (email_text),
         coalesce(en.to_value, n.event_name_text) as event_name,
         coalesce(
+            -- a typed timestamp is what parsing its text gives (tests/test_custom_sources.py)
+            n.timestamp_instant,
+            timezone(n.time_zone, n.timestamp_wall),
             case n.timestamp_format
                 when 'us' then timezone(n.time_zone, try_strptime(trim(n.timestamp_text), [
                     '%m/%d/%Y %H:%M:%S', '%m/%d/%Y %H:%M', '%m/%d/%Y %I:%M:%S %p', '%m/%d/%Y %I:%M %p',
@@ -206,7 +287,10 @@ parsed as (
 )
 
 select
-    * exclude (is_object, _delimiter, missing_columns_reason, crm_contact_text, support_user_text),
+    * exclude (
+        is_object, _delimiter, missing_columns_reason, crm_contact_text, support_user_text,
+        timestamp_instant, timestamp_wall
+    ),
     -- the natural key: the mapped event id, else the record and its copy number in the file
     custom_source || '|' || coalesce(event_id_text, _row_hash) as event_key,
     case

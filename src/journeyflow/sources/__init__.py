@@ -8,6 +8,25 @@ from pathlib import Path, PurePath
 
 
 @dataclass(frozen=True)
+class LandedColumn:
+    """A column a typed landing fills beside `record` straight from the file's own column(s), so
+    that staging reads it without parsing the record again (custom sources' Parquet and CSV files:
+    `custom.landed_columns`). Only a file that has every column `keys` name lands them.
+
+    kind `text`: what `json_extract_string` gives for the key in the landed record (a CSV field as
+    written; a Parquet string as is, any other Parquet value as its JSON text); `instant` / `wall`:
+    the value of a Parquet TIMESTAMP WITH TIME ZONE / TIMESTAMP column as it is (years 1000-9999;
+    NULL for any other column, whose text staging parses); `untyped_text`: `text`, but NULL where
+    `instant` or `wall` holds the value (staging casts it back to the same text); `object`: the
+    JSON object of the `keys` columns, as the record holds them.
+    """
+
+    target: str  # the raw table's column
+    kind: str  # text | untyped_text | instant | wall | object
+    keys: tuple[str, ...]  # the file's columns: a CSV's normalised header, a Parquet name as written
+
+
+@dataclass(frozen=True)
 class Source:
     """One kind of export file: where to find it, how to read it, which raw table it fills."""
 
@@ -45,6 +64,8 @@ class Source:
     # reads, in schema `db_schema` (a connector's warehouse copied as a file; landing.land_duckdb)
     db_schema: str = ""
     db_tables: tuple[str, ...] = ()
+    # a typed landing's columns beside `record` (set per file by custom sources, `LandedColumn`)
+    landed_columns: tuple[LandedColumn, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""

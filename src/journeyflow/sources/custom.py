@@ -33,7 +33,7 @@ from pydantic import (
 
 from journeyflow import taxonomy
 from journeyflow.connection import table_exists, transaction
-from journeyflow.sources import Source, landing
+from journeyflow.sources import LandedColumn, Source, landing
 from journeyflow.sources.landing import LandingResult, normalise_header
 from journeyflow.taxonomy import Rule
 
@@ -378,6 +378,50 @@ def describe_mapping(mapping: Mapping) -> str:
     return "; ".join(parts)
 
 
+# --- typed landing ------------------------------------------------------------------------------
+
+# Formats whose files land their mapped columns as they are beside the record (`landed_columns`),
+# so staging reads no JSON for them; an NDJSON line is a record only, parsed in staging.
+TYPED_FORMATS = ("csv", "parquet")
+# raw.custom_events' columns beside landing.RAW_COLUMNS: `_typed` (true: the row's file landed
+# them; files land in turn, so typed and untyped rows sit in row groups of their own, which a scan
+# of one kind skips) and one per mapped role, NULL when the mapping has none
+# (sql/staging/custom_events.sql)
+LANDED_COLUMNS = """
+    _typed BOOLEAN NOT NULL DEFAULT false, landed_timestamp_text VARCHAR,
+    landed_timestamp_instant TIMESTAMPTZ, landed_timestamp_wall TIMESTAMP, landed_event_name VARCHAR,
+    landed_event_id VARCHAR,
+    landed_email VARCHAR, landed_user_id VARCHAR, landed_anonymous_id VARCHAR,
+    landed_crm_contact_id VARCHAR, landed_support_user_id VARCHAR, landed_value VARCHAR,
+    landed_currency VARCHAR, landed_origin VARCHAR, landed_attributes VARCHAR
+"""
+
+
+def landed_columns(source: CustomSource, fmt: str) -> tuple[LandedColumn, ...]:
+    """The columns a file of this format lands beside its record: each mapped column under its
+    role (`landed_<role>`), the timestamp also typed, the attributes as one JSON object. Keys as
+    in the landed record (`column_rows`): a CSV's normalised header, a Parquet name as written."""
+    if fmt not in TYPED_FORMATS:
+        return ()
+    style = "csv" if fmt == "csv" else "json"
+    keys = {(row["role"], row["column_name"]): str(row["json_key"])
+            for row in column_rows(source) if row["key_style"] == style}
+    columns: list[LandedColumn] = []
+    attributes: list[str] = []
+    for (role, _), key in keys.items():
+        if role == "timestamp":
+            columns += [LandedColumn("landed_timestamp_text", "untyped_text", (key,)),
+                        LandedColumn("landed_timestamp_instant", "instant", (key,)),
+                        LandedColumn("landed_timestamp_wall", "wall", (key,))]
+        elif role.startswith("attribute:"):
+            attributes += [key] if key not in attributes else []
+        else:
+            columns.append(LandedColumn(f"landed_{role}", "text", (key,)))
+    if attributes:
+        columns.append(LandedColumn("landed_attributes", "object", tuple(attributes)))
+    return tuple(columns)
+
+
 # --- the mapping tables -------------------------------------------------------------------------
 
 def column_rows(source: CustomSource) -> list[dict[str, object]]:
@@ -487,13 +531,15 @@ def _errors_only_of(con: duckdb.DuckDBPyConnection, source: Source, files: dict[
     return all(row[0] in files for row in recorded)
 
 
-def _mapping_columns_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether raw.custom_mappings has every column this release writes (a warehouse built by an
-    earlier release has no `keep`: its mappings are landed again once)."""
+def _mapping_columns_current(con: duckdb.DuckDBPyConnection, raw_table: str) -> bool:
+    """Whether raw.custom_mappings and the raw table have every column this release writes (a
+    warehouse built by an earlier release has no `keep`, nor the typed landing's columns: its
+    custom sources are landed again once)."""
     if not table_exists(con, "raw.custom_mappings"):
         return False
     columns = {row[0] for row in con.execute("DESCRIBE raw.custom_mappings").fetchall()}
-    return set(MAPPING_SCHEMA) <= columns
+    landed = {row[0] for row in con.execute(f"DESCRIBE {raw_table}").fetchall()}  # noqa: S608 (registry name)
+    return set(MAPPING_SCHEMA) <= columns and "landed_attributes" in landed
 
 
 def land_custom_sources(
@@ -522,13 +568,13 @@ def land_custom_sources(
             and set(landing.landed_files(con, source)) == set(files)
             and landing.unchanged_files(con, source, files) == set(files)
             and _errors_only_of(con, source, files)
-            and _mapping_columns_current(con)):
+            and _mapping_columns_current(con, source.raw_table)):
         result.unchanged = sum(len(custom.files) for custom in sources)
         return
     fingerprints = {name: landing.file_fingerprint(path) for name, path in files.items()}
     with transaction(con):  # a run that stops in between must not find an empty table "landed"
         landing.forget_files(con, source, None)
-        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS})")
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({landing.RAW_COLUMNS}, {LANDED_COLUMNS})")
     landed: list[tuple[str, str, str]] = []
     for custom in sources:
         if custom.mapping is None:
@@ -542,7 +588,8 @@ def land_custom_sources(
             continue
         for path in custom.files:
             fmt, name = custom.file_format(path), landing.input_name(input_dir, path)
-            landing.land_one_file(con, path, name, replace(source, reader=fmt), load_id, result, temp_dir)
+            read_as = replace(source, reader=fmt, landed_columns=landed_columns(custom, fmt))
+            landing.land_one_file(con, path, name, read_as, load_id, result, temp_dir)
             landed.append((custom.name, name, fmt))
     write_mapping_tables(con, sources, landed)
     landing.remember_files(con, source, fingerprints, load_id)

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from journeyflow.scope import LoadScope
-from journeyflow.sources import SOURCES, Source
+from journeyflow.sources import SOURCES, LandedColumn, Source
 from journeyflow.sql_templates import quote_ident, quote_literal
 
 # `record` is stored zstd-compressed: DuckDB's default string compression (FSST) costs more than
@@ -874,21 +874,100 @@ def land_parquet(
     A table dump that its source also reads as CSV (Fivetran's tables, Snowplow's atomic.events)
     has its top-level column names lower-cased, as its CSV header's are: Snowflake unloads `ID`,
     `CREATED_DATE`. Other Parquet (GA4, custom sources) keeps its names as written.
+    With `source.landed_columns` (a custom source's mapped columns), a file that has them all also
+    lands them typed beside the record (`typed_parquet_columns`), and staging reads those instead.
     """
     scan = _lower_case_columns(pq.read_schema(path).names if source.reader == "csv" else [])
+    landed = typed_parquet_columns(con, path, source.landed_columns) if source.reader != "csv" else []
     con.execute(
         f"""
-        INSERT INTO {source.raw_table} {RAW_INSERT}
-        SELECT $load_id, $file, n + 1, now(), md5(rec), rec, 'parquet', NULL
+        INSERT INTO {source.raw_table} {raw_insert(landed)}
+        SELECT $load_id, $file, n + 1, now(), md5(rec), rec, 'parquet', NULL{typed_select(landed)}
         FROM (
             SELECT
                 p.file_row_number AS n,
                 json_merge_patch(to_json(p), '{{"file_row_number": null}}')::VARCHAR AS rec
+                {"".join(f", {expression} AS {quote_ident(target)}" for target, expression in landed)}
             FROM {scan} AS p
         )
         """,
         {"load_id": load_id, "file": name, "path": str(path)},
     )
+
+
+def raw_insert(landed: list[tuple[str, str]]) -> str:
+    """RAW_INSERT, plus `_typed` and the landed columns of a typed landing."""
+    if not landed:
+        return RAW_INSERT
+    return RAW_INSERT[:-1] + ", _typed, " + ", ".join(quote_ident(target) for target, _ in landed) + ")"
+
+
+def typed_select(landed: list[tuple[str, str]]) -> str:
+    """The select list's end for `raw_insert(landed)`: `_typed` and the landed columns (by name)."""
+    return "".join([", true", *(f", {quote_ident(target)}" for target, _ in landed)]) if landed else ""
+
+
+# Parquet types whose values land as they are (`LandedColumn` kinds instant and wall); years
+# outside 1000-9999 are left to staging's text parsing, which reads only 4-digit years
+_INSTANT_TYPES = ("TIMESTAMP WITH TIME ZONE",)
+_WALL_TYPES = ("TIMESTAMP",)
+
+
+def typed_parquet_columns(
+    con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[LandedColumn, ...]
+) -> list[tuple[str, str]]:
+    """(target, SQL over the scan `p`) of each landed column; none when the file lacks a column
+    one names (it lands as records only, and staging says which column is missing)."""
+    if not columns:
+        return []
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
+                             "read_parquet($path))", {"path": str(path)}).fetchall())
+    if any(key not in types for column in columns for key in column.keys):
+        return []
+    landed = []
+    for column in columns:
+        refs = [f"p.{quote_ident(key)}" for key in column.keys]
+        kind_type = types[column.keys[0]]
+        if column.kind == "untyped_text" and kind_type in (*_INSTANT_TYPES, *_WALL_TYPES):
+            expression = (f"CASE WHEN NOT (isfinite({refs[0]}) AND year({refs[0]}) BETWEEN 1000 AND 9999) "
+                          f"THEN CAST({refs[0]} AS VARCHAR) END")
+        elif column.kind in ("text", "untyped_text"):
+            # a string as is; a timestamp as its text (what to_json writes, without the JSON);
+            # any other value as the JSON text the record holds
+            expression = (refs[0] if kind_type == "VARCHAR"
+                          else f"CAST({refs[0]} AS VARCHAR)" if kind_type in (*_INSTANT_TYPES, *_WALL_TYPES)
+                          else f"json_extract_string(to_json({refs[0]}), '$')")
+        elif column.kind in ("instant", "wall"):
+            typed = kind_type in (_INSTANT_TYPES if column.kind == "instant" else _WALL_TYPES)
+            cast = "TIMESTAMPTZ" if column.kind == "instant" else "TIMESTAMP"
+            expression = (f"CASE WHEN isfinite({refs[0]}) AND year({refs[0]}) BETWEEN 1000 AND 9999 "
+                          f"THEN CAST({refs[0]} AS {cast}) END" if typed else f"CAST(NULL AS {cast})")
+        else:  # object
+            pairs = ", ".join(f"{quote_ident(key)} := {ref}"
+                              for key, ref in zip(column.keys, refs, strict=True))
+            expression = f"to_json(struct_pack({pairs}))::VARCHAR"
+        landed.append((column.target, expression))
+    return landed
+
+
+def typed_csv_columns(columns: tuple[LandedColumn, ...], keys: dict[str, str]) -> list[tuple[str, str]]:
+    """(target, SQL over the fields `c1`..`cN`) of each landed column of a CSV file whose header
+    `keys` (cN → normalised title) has every column they name; none otherwise. A CSV field is
+    text: it lands as written, and its timestamp is parsed in staging."""
+    field = {key: column for column, key in keys.items()}
+    if not columns or any(key not in field for column in columns for key in column.keys):
+        return []
+    landed = []
+    for column in columns:
+        if column.kind in ("text", "untyped_text"):
+            expression = field[column.keys[0]]
+        elif column.kind in ("instant", "wall"):
+            expression = f"CAST(NULL AS {'TIMESTAMPTZ' if column.kind == 'instant' else 'TIMESTAMP'})"
+        else:  # object
+            pairs = ", ".join(f"{quote_ident(key)} := {field[key]}" for key in column.keys)
+            expression = f"to_json(struct_pack({pairs}))::VARCHAR"
+        landed.append((column.target, expression))
+    return landed
 
 
 # json_api: a JSON:API response (`{"data": [...], "included": [...]}`, Klaviyo's Get Events) names
@@ -1134,10 +1213,14 @@ def land_csv(
     sorted_struct = ", ".join(
         f"{quote_ident(key)} := {column}" for column, key in sorted(keys.items(), key=lambda item: item[1])
     )
+    # a custom source's mapped fields also land as they are (`typed_csv_columns`)
+    landed = typed_csv_columns(source.landed_columns, keys)
+    typed = "".join(f", {expression}" for _, expression in landed)
+    typed = f", true{typed}" if landed else ""
     insert = f"""
-        INSERT INTO {source.raw_table} {RAW_INSERT}
+        INSERT INTO {source.raw_table} {raw_insert(landed)}
         SELECT $load_id, $file, record_number, now(), md5(to_json(struct_pack({sorted_struct}))::VARCHAR),
-               to_json(struct_pack({struct}))::VARCHAR, $encoding, $delim
+               to_json(struct_pack({struct}))::VARCHAR, $encoding, $delim{typed}
         FROM ({{rows}})
     """
     params = {"load_id": load_id, "file": name, "encoding": text.encoding, "delim": delimiter}
