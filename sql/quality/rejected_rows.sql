@@ -43,7 +43,9 @@ masked as (
         source_file,
         row_number,
         reason,
-        regexp_replace(
+        -- a nested object held as JSON text (an Airbyte dump's `via`, `satisfaction_rating`) escapes
+        -- its quotes (`\"name\": \"Anna\"`): the names and free text in it are redacted as well
+        regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
@@ -54,6 +56,10 @@ masked as (
             || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location))"'
             || '\s*:\s*")[^"]*"',
             '\1[redacted]"', 'g'
+        ),
+            '(?i)(\\"((first|last|full)_?name|name|title|comment|reason|subject|raw_subject|description'
+            || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")[^"\\]*\\"',
+            '\1[redacted]\\"', 'g'
         ) as raw_text,
         _load_id
     from all_rejects
