@@ -41,7 +41,8 @@ def ticket(ticket_id: int, requester_id: int, created: datetime, status: str = "
         "priority": "normal", "status": status, "recipient": "support@shop.example",
         "requester_id": requester_id, "submitter_id": requester_id, "assignee_id": 900,
         "organization_id": None, "group_id": 360000111, "tags": json.dumps([]),
-        "via": json.dumps({"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}),
+        "via": json.dumps({"channel": channel, "source": {
+            "from": {"name": "Anna Schmidt", "address": "anna@example.com"}, "to": {}, "rel": None}}),
         "satisfaction_rating": json.dumps({"score": rating}), "is_public": True,
         "generated_timestamp": int(created.timestamp()),
     }, ticket_id)

@@ -357,3 +357,38 @@ def test_a_duckdb_file_without_the_zendesk_schema_is_rejected_naming_it(tmp_path
         "raw.fivetran_zendesk_users"]  # one per reader of the folder, each naming its table
     assert all("no table in schema 'zendesk'" in reason for _, reason in reasons)
     con.close()
+
+
+def test_a_rating_answered_in_a_later_dump_replaces_the_exports_fallback_incrementally(
+        tmp_path: Path) -> None:
+    """The export's tickets embed their ratings and there is no ratings export; the first night's
+    dump has ticket 1's rating only offered, so the export ticket's own good rates it. The next
+    night the dump answers it (bad) and ticket 2's (good): the fallback is gone, as in a full rebuild."""
+    folder = tmp_path / "input"
+    write_export(folder)
+    (folder / "zendesk" / "satisfaction_ratings.json").unlink()
+    ratings = tables()["satisfaction_rating"]
+    ratings[0]["score"] = "offered"
+    write_parquet_dump(folder, {"satisfaction_rating": ratings})
+    nightly = settings_for(folder, tmp_path / "nightly")
+    run_pipeline(nightly, incremental=True)
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    assert [event for event in rows(con, EVENTS) if event[0].startswith("ticket_rated")] == [
+        ("ticket_rated_good", "1", "zendesk:101", "web", "06-02 10:00"),  # the ticket's updated_at
+        ("ticket_rated_bad", "13", "zendesk:101", None, "06-05 11:00"),
+    ]
+    con.close()
+    ratings[0] |= {"score": "bad", "updated_at": utc(7, 11)}
+    ratings[2] |= {"score": "good", "updated_at": utc(7, 12)}
+    write_parquet_dump(folder, {"satisfaction_rating": ratings})
+    run_pipeline(nightly, incremental=True)
+    assert_equals_full_rebuild(nightly, folder, tmp_path)
+    con = duckdb.connect(str(nightly.warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    assert [event for event in rows(con, EVENTS) if event[0].startswith("ticket_rated")] == [
+        ("ticket_rated_bad", "11", "zendesk:101", None, "06-02 12:00"),  # at the rating's created_at
+        ("ticket_rated_good", "14", "zendesk:102", None, "06-03 09:00"),
+        ("ticket_rated_bad", "13", "zendesk:101", None, "06-05 11:00"),
+    ]
+    con.close()

@@ -44,7 +44,9 @@ masked as (
         source_file,
         row_number,
         reason,
-        regexp_replace(regexp_replace(
+        -- a nested object held as JSON text (an Airbyte dump's `via`, `satisfaction_rating`) escapes
+        -- its quotes (`\"name\": \"Anna\"`): the names and free text in it are redacted as well
+        regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
@@ -60,6 +62,10 @@ masked as (
             -- Airbyte's nested `properties` object as JSON text in a CSV dump: its names cannot be
             -- told apart inside the escaped text, so all of it (the flattened properties_* are kept)
             '(?i)("properties"\s*:\s*")(?:[^"\\]|\\.)*"', '\1[redacted]"', 'g'
+        ),
+            '(?i)(\\"((first|last|full)_?name|name|title|comment|reason|subject|raw_subject|description'
+            || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")[^"\\]*\\"',
+            '\1[redacted]\\"', 'g'
         ) as raw_text,
         _load_id
     from all_rejects
