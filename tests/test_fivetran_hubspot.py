@@ -6,7 +6,9 @@ quarantine with their reason."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from builders import (
 )
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
+from journeyflow.sources.landing import _sqlite_table
 from test_incremental import assert_equals_full_rebuild
 
 CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
@@ -353,3 +356,66 @@ def test_a_duckdb_file_without_the_hubspot_schema_is_rejected_naming_it(tmp_path
     assert len(reasons) == 7  # one per reader of the folder, each naming its tables
     assert all("no table in schema 'hubspot'" in reason for (reason,) in reasons)
     con.close()
+
+
+def write_sqlite_dump(path: Path, dump: dict[str, list[dict]]) -> None:
+    """The connector's tables copied into a SQLite file, as SQLite holds them: times as ISO text,
+    booleans as 0/1, no schema (a table by its name alone)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path)) as db:
+        for table, records in dump.items():
+            header = list(dict.fromkeys(key for record in records for key in record))
+            db.execute(f"CREATE TABLE {table} ({', '.join(header)})")
+            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})", [
+                [int(value) if isinstance(value, bool) else
+                 csv_value(value) if isinstance(value, datetime) else value
+                 for value in (record.get(key) for key in header)] for record in records])
+        db.commit()
+
+
+def test_a_sqlite_file_makes_the_same_events(tmp_path: Path) -> None:
+    dump = tables()
+    del dump["engagement_email"]  # a table the file does not have: nothing to read, no error
+    dump["company"] = [{"id": 1, "property_name": "Wolf KG"}]  # a table no reader takes
+    write_sqlite_dump(tmp_path / "input" / "fivetran_hubspot" / "hubspot.sqlite", dump)
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == [event for event in EXPECTED if event[1] != "901"]
+    assert rows(con, """SELECT raw_table, rows_read, rows_loaded FROM quality.load_summary
+                        WHERE source_file = 'fivetran_hubspot/hubspot.sqlite' ORDER BY raw_table""") == [
+        ("raw.fivetran_hubspot_contact", 2, 2), ("raw.fivetran_hubspot_deal", 1, 1),
+        ("raw.fivetran_hubspot_deal_contact", 1, 1), ("raw.fivetran_hubspot_deal_stage", 2, 2),
+        ("raw.fivetran_hubspot_engagement", 0, 0), ("raw.fivetran_hubspot_engagement_contact", 4, 4),
+        ("raw.fivetran_hubspot_engagements", 2, 2)]
+    con.close()
+
+
+def test_a_sqlite_file_without_the_connectors_tables_or_no_sqlite_at_all_is_rejected(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "input" / "fivetran_hubspot"
+    write_sqlite_dump(folder / "crm.sqlite", {"hubspot_contact": [{"id": 1}]})  # prefixed names
+    (folder / "broken.sqlite3").write_bytes(b"DUCK but no database")
+    write_parquet_dump(tmp_path / "input", tables())
+    con = open_build(tmp_path)
+    assert rows(con, EVENTS) == EXPECTED  # the Parquet dumps still load
+    reasons = rows(con, "SELECT DISTINCT source_file, reason FROM quality.rejected_rows "
+                        "WHERE source_file LIKE '%.sqlite%' ORDER BY 1")
+    assert [file for file, _ in reasons] == ["fivetran_hubspot/broken.sqlite3", "fivetran_hubspot/crm.sqlite"]
+    assert "file could not be read" in reasons[0][1]
+    assert reasons[1][1].endswith(
+        "the SQLite file has none of the tables contact, deal, deal_contact, deal_stage, engagement, "
+        "engagement_call, engagement_contact, engagement_email, engagement_meeting (it has hubspot_contact)")
+    con.close()
+
+
+def test_a_sqlite_column_of_mixed_types_is_read_as_text(tmp_path: Path) -> None:
+    # SQLite types each value: a text column can hold 12 and '12.50', a BLOB stays text
+    path = tmp_path / "mixed.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE deal (Deal_ID, amount, note)")
+        db.executemany("INSERT INTO deal VALUES (?, ?, ?)",
+                       [(1, 12, b"caf\xc3\xa9"), (2, "12.50", None), (3, None, b"\xff")])
+        db.commit()
+        table = _sqlite_table(db, "deal")
+    assert table.column_names == ["deal_id", "amount", "note"]
+    assert table.to_pydict() == {"deal_id": [1, 2, 3], "amount": ["12", "12.50", None],
+                                 "note": ["café", None, "ff"]}

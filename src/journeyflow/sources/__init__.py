@@ -109,21 +109,21 @@ def _fivetran_files(*tables: str) -> tuple[str, ...]:
                  for ext in ("parquet", "csv", "csv.gz"))
 
 
-def _fivetran_hubspot_files(*tables: str) -> tuple[str, ...]:
-    """The tables' dumps, or every table in a DuckDB database file (`hubspot.duckdb`, schema
-    `hubspot`)."""
-    return (*_fivetran_files(*tables), "*.duckdb")
+# a connector's tables in a database file: DuckDB (in the connector's schema) or SQLite (no schemas)
+_DATABASE_FILES = ("*.duckdb", "*.sqlite", "*.sqlite3")
 
 
-def _airbyte_files(*streams: str) -> tuple[str, ...]:
-    """An Airbyte destination's final tables, one per stream, dumped as Fivetran's are
-    (`contacts.parquet`, `deals-0001.parquet`, `engagements_calls.csv`), or every stream's table in a
-    DuckDB database file (Airbyte's DuckDB/MotherDuck destination, schema `main`)."""
-    return (*_fivetran_files(*streams), "*.duckdb")
+def _connector_files(*tables: str) -> tuple[str, ...]:
+    """A connector's tables dumped one per file (`contact.parquet`, `deals-0001.parquet`,
+    `engagements_calls.csv`), or every table in a database file: Fivetran's in its schema
+    (`hubspot.duckdb`, schema `hubspot`), an Airbyte DuckDB/MotherDuck destination's in `main`, or a
+    SQLite file (`hubspot.sqlite`)."""
+    return (*_fivetran_files(*tables), *_DATABASE_FILES)
 
 
-# the readers of a Fivetran dump's files: CSV unless named otherwise
-_FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"))
+# the readers of a connector dump's files: CSV unless named otherwise
+_FIVETRAN_READERS = (("*.parquet", "parquet"), ("*.duckdb", "duckdb"), ("*.sqlite", "sqlite"),
+                     ("*.sqlite3", "sqlite"))
 
 
 # Fivetran's Salesforce connector (issue #26): a warehouse table per Salesforce object, snake_case
@@ -287,9 +287,10 @@ SOURCES: tuple[Source, ...] = (
         requires=("staging.salesforce_opportunities",),
     ),
     *(Source(
-        f"raw.{name}", "fivetran_salesforce", _fivetran_files(table), "csv",
-        file_readers=(("*.parquet", "parquet"),), requires=requires,
-        description=f"Fivetran Salesforce connector's {table} table ({sobject}), a Parquet or CSV dump",
+        f"raw.{name}", "fivetran_salesforce", _connector_files(table), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="salesforce", db_tables=(table,), requires=requires,
+        description=f"Fivetran Salesforce connector's {table} table ({sobject}), a Parquet or CSV "
+                    "dump or a database file",
     ) for name, table, sobject, requires in FIVETRAN_SALESFORCE_TABLES),
     Source(
         "raw.snowplow_events", "snowplow",
@@ -397,26 +398,26 @@ SOURCES: tuple[Source, ...] = (
     # after the table; typed by sql/staging/fivetran_hubspot_*.sql into the export readers' columns
     # and made into events by the same SQL (sql/_fragments/hubspot_*_events.sql) ---
     Source(
-        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _fivetran_hubspot_files("contact"), "csv",
+        "raw.fivetran_hubspot_contact", "fivetran_hubspot", _connector_files("contact"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("contact",),
         description="Fivetran HubSpot `contact` table dump (Parquet or CSV)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _fivetran_hubspot_files("deal_contact"),
+        "raw.fivetran_hubspot_deal_contact", "fivetran_hubspot", _connector_files("deal_contact"),
         "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal_contact",),
         description="Fivetran HubSpot `deal_contact` table dump (which contacts a deal is for)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _fivetran_hubspot_files("deal_stage"), "csv",
+        "raw.fivetran_hubspot_deal_stage", "fivetran_hubspot", _connector_files("deal_stage"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal_stage",),
         description="Fivetran HubSpot `deal_stage` table dump (when a deal entered each stage)",
     ),
     Source(
-        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _fivetran_hubspot_files("deal"), "csv",
+        "raw.fivetran_hubspot_deal", "fivetran_hubspot", _connector_files("deal"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("deal",),
         description="Fivetran HubSpot `deal` table dump",
@@ -424,13 +425,13 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "raw.fivetran_hubspot_engagement_contact", "fivetran_hubspot",
-        _fivetran_hubspot_files("engagement_contact"), "csv", file_readers=_FIVETRAN_READERS,
+        _connector_files("engagement_contact"), "csv", file_readers=_FIVETRAN_READERS,
         db_schema="hubspot",
         db_tables=("engagement_contact",),
         description="Fivetran HubSpot `engagement_contact` table dump (an engagement's contacts)",
     ),
     Source(
-        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _fivetran_hubspot_files("engagement"), "csv",
+        "raw.fivetran_hubspot_engagement", "fivetran_hubspot", _connector_files("engagement"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("engagement",),
         description="Fivetran HubSpot `engagement` table dump (every engagement's type and, from a "
@@ -438,7 +439,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         "raw.fivetran_hubspot_engagements", "fivetran_hubspot",
-        _fivetran_hubspot_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
+        _connector_files("engagement_call", "engagement_meeting", "engagement_email"), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="hubspot",
         db_tables=("engagement_call", "engagement_meeting", "engagement_email"),
         description="Fivetran HubSpot `engagement_call`, `engagement_meeting` and "
@@ -450,7 +451,7 @@ SOURCES: tuple[Source, ...] = (
     # sql/staging/fivetran_zendesk_*.sql into the API export readers' columns and made into events
     # by the same SQL (sql/_fragments/zendesk_typed_*.sql, zendesk_*_events.sql) ---
     *(Source(
-        f"raw.fivetran_zendesk_{name}", "fivetran_zendesk", (*_fivetran_files(table), "*.duckdb"),
+        f"raw.fivetran_zendesk_{name}", "fivetran_zendesk", _connector_files(table),
         "csv", file_readers=_FIVETRAN_READERS, db_schema="zendesk", db_tables=(table,),
         description=f"Fivetran Zendesk Support `{table}` table dump (Parquet or CSV) or DuckDB file",
     ) for name, table in FIVETRAN_ZENDESK_TABLES),
@@ -459,9 +460,10 @@ SOURCES: tuple[Source, ...] = (
     # JSON, beside _airbyte_raw_id, _airbyte_extracted_at, _airbyte_meta), one dump per stream,
     # typed by sql/staging/airbyte_zendesk_*.sql as the Fivetran tables are
     *(Source(
-        f"raw.airbyte_zendesk_{stream}", "airbyte_zendesk", _fivetran_files(stream), "csv",
-        file_readers=(("*.parquet", "parquet"),),
-        description=f"Airbyte Zendesk Support `{stream}` stream's final table dump (Parquet or CSV)",
+        f"raw.airbyte_zendesk_{stream}", "airbyte_zendesk", _connector_files(stream), "csv",
+        file_readers=_FIVETRAN_READERS, db_schema="main", db_tables=(stream,),
+        description=f"Airbyte Zendesk Support `{stream}` stream's final table dump (Parquet or CSV) "
+                    "or a database file",
     ) for stream in ("tickets", "users", "satisfaction_ratings")),
     # --- Airbyte's connectors (issue #26): a destination's typed final table per stream (the
     # stream's fields as columns, `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_meta`, nested
@@ -469,14 +471,14 @@ SOURCES: tuple[Source, ...] = (
     # sql/staging/airbyte_*.sql into the export readers' columns, made into events by the same SQL.
     # HubSpot: each stream with its `*_archived` stream (the archived records) ---
     *(Source(
-        f"raw.airbyte_hubspot_{name}", "airbyte_hubspot", _airbyte_files(*streams), "csv",
+        f"raw.airbyte_hubspot_{name}", "airbyte_hubspot", _connector_files(*streams), "csv",
         file_readers=_FIVETRAN_READERS, db_schema="main", db_tables=streams,
         description=description,
     ) for name, streams, description in AIRBYTE_HUBSPOT_STREAMS),
     # Salesforce: a stream per sObject, the API field names as columns
     *(Source(
         f"raw.airbyte_salesforce_{name}", "airbyte_salesforce",
-        _airbyte_files(sobject, sobject.lower()), "csv", file_readers=_FIVETRAN_READERS,
+        _connector_files(sobject, sobject.lower()), "csv", file_readers=_FIVETRAN_READERS,
         db_schema="main", db_tables=(sobject,), requires=requires,
         description=f"Airbyte Salesforce `{sobject}` stream's table (Parquet, CSV or a DuckDB file)",
     ) for name, sobject, requires in AIRBYTE_SALESFORCE_STREAMS),

@@ -27,10 +27,11 @@ import hashlib
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from itertools import chain
@@ -381,6 +382,8 @@ def land_one_file(
             error = _in_transaction(con, lambda: land_parquet(con, path, name, source, load_id))
         elif reader == "duckdb":
             error = land_duckdb(con, path, name, source, load_id)
+        elif reader == "sqlite":
+            error = land_sqlite(con, path, name, source, load_id)
         else:
             with readable_text(path, temp_dir) as text:
                 if text.empty:
@@ -1002,31 +1005,96 @@ def land_duckdb(
             return ValueError(f"the database file has no table in schema {schema!r} (expected "
                               f"{', '.join(source.db_tables)}; the connector's destination schema must "
                               f"be named {schema!r})")
-
-        def land() -> None:
-            offset = 0
-            for table in tables:
-                con.execute(
-                    f"""
-                    INSERT INTO {source.raw_table} {RAW_INSERT}
-                    SELECT $load_id, $file, $offset + n, now(), md5(rec), rec, 'duckdb', NULL
-                    FROM (
-                        SELECT
-                            row_number() OVER () AS n,
-                            json_merge_patch(to_json(t), json_object('_dump_table', $table))::VARCHAR AS rec
-                        FROM {_lower_case_table(con, alias, schema, table)} AS t
-                    )
-                    """,
-                    {"load_id": load_id, "file": name, "offset": offset, "table": table},
-                )
-                offset = con.execute(
-                    f"SELECT count(*) FROM {source.raw_table} "
-                    "WHERE _load_id = $load_id AND _source_file = $file",
-                    {"load_id": load_id, "file": name}).fetchall()[0][0]
-
-        return _in_transaction(con, land)
+        return _in_transaction(con, lambda: _land_tables(
+            con, source, name, load_id, "duckdb",
+            [(table, _lower_case_table(con, alias, schema, table)) for table in tables]))
     finally:
         con.execute(f"DETACH {alias}")
+
+
+def land_sqlite(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, source: Source, load_id: str
+) -> Exception | None:
+    """The source's tables in a SQLite database file (a connector's tables copied into SQLite, or
+    Airbyte's SQLite destination's typed tables), landed as a DuckDB file's are. DuckDB's sqlite
+    extension cannot be installed here, so Python's own sqlite3 reads the file, read-only, one table
+    at a time into Arrow. SQLite has no schemas: a table is found by its name alone (case-blind), and
+    a file holding none of the folder's tables is rejected naming them."""
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    with closing(sqlite3.connect(uri, uri=True)) as db:
+        present = {row[0].lower(): row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        expected = sorted({table.lower() for other in SOURCES if other.folder == source.folder
+                           for table in other.db_tables})
+        if not present.keys() & set(expected):
+            return ValueError(f"the SQLite file has none of the tables {', '.join(expected)} "
+                              f"(it has {', '.join(sorted(present.values())) or 'no table'})")
+        tables = {table: _sqlite_table(db, present[table.lower()])
+                  for table in source.db_tables if table.lower() in present}
+    views = []
+    for number, (table, arrow) in enumerate(tables.items()):
+        view = f"jf_sqlite_{number}"
+        con.register(view, arrow)
+        views.append((table, view))
+    try:
+        return _in_transaction(con, lambda: _land_tables(con, source, name, load_id, "sqlite", views))
+    finally:
+        for _, view in views:
+            con.unregister(view)
+
+
+def _sqlite_table(db: sqlite3.Connection, table: str) -> pa.Table:
+    """A SQLite table as Arrow, its columns lower-cased as a Parquet dump's are. SQLite types each
+    value, not the column: a column whose values mix types (a number stored in a text column) is
+    read as text, so the staging SQL types it like a CSV dump's value."""
+    cursor = db.execute(f"SELECT * FROM {quote_ident(table)}")
+    names = _unique_lower([column[0] for column in cursor.description])
+    rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    arrays = []
+    for values in columns:
+        kinds = {type(value) for value in values if value is not None}
+        if len(kinds) > 1 or kinds == {bytes}:
+            values = [None if value is None else _sqlite_text(value) for value in values]
+        arrays.append(pa.array(values, type=None if values else pa.string()))
+    return pa.table(arrays, names=names)
+
+
+def _sqlite_text(value: object) -> str:
+    """A value of a mixed or BLOB column as text (a BLOB as its UTF-8 text, else its hex digits)."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    return str(value)
+
+
+def _land_tables(
+    con: duckdb.DuckDBPyConnection, source: Source, name: str, load_id: str, encoding: str,
+    relations: list[tuple[str, str]],
+) -> None:
+    """Each (table, relation) as one record per row with the table's name under `_dump_table`;
+    `_row_number` counts on across the tables, in the given order."""
+    offset = 0
+    for table, relation in relations:
+        con.execute(
+            f"""
+            INSERT INTO {source.raw_table} {RAW_INSERT}
+            SELECT $load_id, $file, $offset + n, now(), md5(rec), rec, $encoding, NULL
+            FROM (
+                SELECT
+                    row_number() OVER () AS n,
+                    json_merge_patch(to_json(t), json_object('_dump_table', $table))::VARCHAR AS rec
+                FROM {relation} AS t
+            )
+            """,
+            {"load_id": load_id, "file": name, "offset": offset, "table": table, "encoding": encoding},
+        )
+        offset = con.execute(
+            f"SELECT count(*) FROM {source.raw_table} "
+            "WHERE _load_id = $load_id AND _source_file = $file",
+            {"load_id": load_id, "file": name}).fetchall()[0][0]
 
 
 def _lower_case_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str) -> str:
@@ -1039,15 +1107,22 @@ def _lower_case_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
         {"catalog": catalog, "schema": schema, "table": table}).fetchall()]
     if all(column == column.lower() for column in columns):
         return name
-    used: set[str] = set()
-    renamed = []
-    for column in columns:
-        key = column.lower()
-        while key in used:  # a clash keeps a `_` suffix, as CSV headers and Parquet columns do
+    renamed = (f"{quote_ident(column)} AS {quote_ident(key)}"
+               for column, key in zip(columns, _unique_lower(columns), strict=True))
+    return f"(SELECT {', '.join(renamed)} FROM {name})"
+
+
+def _unique_lower(names: list[str], taken: frozenset[str] = frozenset()) -> list[str]:
+    """Column names in lower case; a clash keeps a `_` suffix, as CSV headers do."""
+    used = set(taken)
+    keys = []
+    for name in names:
+        key = name.lower()
+        while key in used:
             key += "_"
         used.add(key)
-        renamed.append(f"{quote_ident(column)} AS {quote_ident(key)}")
-    return f"(SELECT {', '.join(renamed)} FROM {name})"
+        keys.append(key)
+    return keys
 
 
 def _lower_case_columns(names: list[str]) -> str:
@@ -1056,14 +1131,8 @@ def _lower_case_columns(names: list[str]) -> str:
     scan = "read_parquet($path, file_row_number = true)"
     if all(name == name.lower() for name in names):
         return scan
-    used: set[str] = {"file_row_number"}
-    columns = []
-    for name in names:
-        key = name.lower()
-        while key in used:
-            key += "_"
-        used.add(key)
-        columns.append(f"{quote_ident(name)} AS {quote_ident(key)}")
+    columns = (f"{quote_ident(name)} AS {quote_ident(key)}"
+               for name, key in zip(names, _unique_lower(names, frozenset({"file_row_number"})), strict=True))
     return f"(SELECT {', '.join(columns)}, file_row_number FROM {scan})"
 
 
