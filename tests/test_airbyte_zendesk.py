@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -226,3 +228,31 @@ def test_a_later_sync_updates_incrementally_as_a_full_rebuild(tmp_path: Path) ->
         ("ticket_solved", "2", "zendesk:102", "chat", "06-07 10:00"),
     ]
     con.close()
+
+
+def test_the_streams_in_a_duckdb_or_sqlite_file_make_the_same_events(tmp_path: Path) -> None:
+    """Airbyte's DuckDB destination (a table per stream in schema `main`), or the same tables in a
+    SQLite file: the Parquet dump's events and rejects."""
+    duck = tmp_path / "duck" / "input" / "airbyte_zendesk" / "zendesk.duckdb"
+    duck.parent.mkdir(parents=True)
+    lite = tmp_path / "lite" / "input" / "airbyte_zendesk" / "zendesk.sqlite3"
+    lite.parent.mkdir(parents=True)
+    con = duckdb.connect(str(duck))
+    with closing(sqlite3.connect(lite)) as db:
+        for stream, records in streams().items():
+            con.register("arrow", pa.Table.from_pylist(records))
+            con.execute(f"CREATE TABLE main.{stream} AS SELECT * FROM arrow")
+            con.unregister("arrow")
+            header = list(dict.fromkeys(key for record in records for key in record))
+            db.execute(f"CREATE TABLE {stream} ({', '.join(header)})")
+            db.executemany(f"INSERT INTO {stream} VALUES ({', '.join('?' * len(header))})", [
+                [None if record.get(key) is None else
+                 csv_value(record[key]) if isinstance(record[key], datetime | bool) else record[key]
+                 for key in header] for record in records])
+        db.commit()
+    con.close()
+    for build in (open_build(tmp_path / "duck"), open_build(tmp_path / "lite")):
+        assert rows(build, EVENTS) == EXPECTED
+        assert rows(build, "SELECT raw_table, reason FROM quality.rejected_rows") == [
+            (DELETED_TICKET[0], DELETED_TICKET[2])]
+        build.close()
