@@ -1,6 +1,7 @@
 """Fivetran's Salesforce connector tables (fivetran_salesforce/: lead, contact, opportunity,
-opportunity_contact_role, opportunity_history as Parquet or CSV dumps, or a DuckDB or SQLite file): the same records make the
-same events as the Data Export's CSV files; hand-derived events; soft deletes; rejects."""
+opportunity_contact_role, opportunity_history as Parquet or CSV dumps, or a DuckDB or SQLite file):
+the same records make the same events as the Data Export's CSV files; hand-derived events; soft
+deletes; rejects."""
 
 from __future__ import annotations
 
