@@ -298,6 +298,12 @@ class HubspotFormat(StrEnum):
     fivetran = "fivetran"
 
 
+class ZendeskFormat(StrEnum):
+    export = "export"
+    fivetran = "fivetran"
+    airbyte = "airbyte"
+
+
 class ShopFormat(StrEnum):
     shopify = "shopify"
     woocommerce = "woocommerce"
@@ -333,6 +339,12 @@ def generate(
                                     help="HubSpot as the CRM's exports (hubspot/) or Fivetran's connector "
                                          "tables as Parquet (fivetran_hubspot/).")
     ] = HubspotFormat.export,
+    zendesk_format: Annotated[
+        ZendeskFormat, typer.Option("--zendesk-format",
+                                    help="Zendesk as the API export (zendesk/), Fivetran's connector "
+                                         "tables (fivetran_zendesk/) or Airbyte's stream tables "
+                                         "(airbyte_zendesk/), as Parquet.")
+    ] = ZendeskFormat.export,
     shop_format: Annotated[
         ShopFormat, typer.Option("--shop-format",
                                  help="The store orders as a Shopify orders export (shopify/) or a "
@@ -381,7 +393,8 @@ def generate(
                                    shop_format=ShopFormat(shop_format).value,
                                    snowplow_format=SnowplowFormat(snowplow_format).value,
                                    linkedin_ads=linkedin_ads,
-                                   hubspot_format=HubspotFormat(hubspot_format).value)
+                                   hubspot_format=HubspotFormat(hubspot_format).value,
+                                   zendesk_format=ZendeskFormat(zendesk_format).value)
     except ValueError as exc:  # GenerateRefused: it would overwrite a file it did not write
         raise fail(str(exc)) from None
     except OSError as exc:

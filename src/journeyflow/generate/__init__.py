@@ -12,6 +12,7 @@ source leaves the files of the others unchanged:
 - ``shop``: Shopify (or WooCommerce) orders, Google Ads, Meta Ads (and LinkedIn Ads) reports
 - ``social``: Meta and LinkedIn lead forms
 - ``email``: Mailchimp; ``klaviyo``: Klaviyo events
+- ``zendesk_sync``: Zendesk as Fivetran's connector tables or Airbyte's stream tables
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from journeyflow.generate.web import (
     convert_ga4_to_parquet,
     write_web_exports,
 )
+from journeyflow.generate.zendesk_sync import ZENDESK_EXPORT_COUNTS, ZENDESK_FORMATS, convert_zendesk
 
 __all__ = ["DEFECTS", "DEFECT_ROWS", "MANIFEST", "GenerateRefused", "describe_files", "generate"]
 
@@ -69,7 +71,7 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
              days: int = 120, defects: bool = True, ga4_format: str = "ndjson",
              force: bool = False, salesforce_format: str = "export", shop_format: str = "shopify",
              snowplow_format: str = "enriched", linkedin_ads: bool = False,
-             hubspot_format: str = "export") -> dict[str, int]:
+             hubspot_format: str = "export", zendesk_format: str = "export") -> dict[str, int]:
     """Write every source's exports under out_dir (ga4/, hubspot/, zendesk/, surveys/ by core.py, the
     others by the modules listed above); return rows written per file kind.
 
@@ -83,7 +85,10 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     (snowplow_atomic/) instead of the enriched TSV and SDK JSON (snowplow/); ``linkedin_ads`` adds a
     LinkedIn Campaign Manager report (linkedin_ads/); ``hubspot_format="fivetran"`` HubSpot's
     contacts, deals and engagements as Fivetran's connector tables (fivetran_hubspot/*.parquet)
-    instead of the export (hubspot/). The defaults write the sample's files.
+    instead of the export (hubspot/); ``zendesk_format="fivetran"`` / ``"airbyte"`` Zendesk's
+    tickets, users and satisfaction ratings as Fivetran's connector tables (fivetran_zendesk/) or
+    Airbyte's stream tables (airbyte_zendesk/) instead of the API export (zendesk/), zendesk_sync.py.
+    The defaults write the sample's files.
 
     Files it did not write are never deleted or overwritten. The files are written into a fresh
     hidden folder inside ``out_dir`` and then moved into place; ``out_dir/.journeyflow-generated``
@@ -102,6 +107,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
     if hubspot_format not in ("export", "fivetran"):
         raise ValueError(f"hubspot_format must be export or fivetran, got {hubspot_format!r}")
+    if zendesk_format not in ZENDESK_FORMATS:
+        raise ValueError(f"zendesk_format must be export, fivetran or airbyte, got {zendesk_format!r}")
     if shop_format not in SHOP_FORMATS:
         raise ValueError(f"shop_format must be shopify or woocommerce, got {shop_format!r}")
     if snowplow_format not in SNOWPLOW_FORMATS:
@@ -117,7 +124,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out_dir))
     try:
         counts = _write_exports(stage, persons, seed, start, days, defects, ga4_format, salesforce_format,
-                                shop_format, snowplow_format, linkedin_ads, hubspot_format)
+                                shop_format, snowplow_format, linkedin_ads, hubspot_format,
+                                zendesk_format)
         written = {rel: (stage / rel).stat().st_size for rel in _files_in(stage)}
         folders = sorted(path.relative_to(stage).as_posix() for path in stage.rglob("*") if path.is_dir())
         clashes = (written.keys() & foreign
@@ -187,12 +195,16 @@ def _write_manifest(folder: Path, files: dict[str, int]) -> None:
 def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: int, defects: bool,
                    ga4_format: str, salesforce_format: str = "export", shop_format: str = "shopify",
                    snowplow_format: str = "enriched", linkedin_ads: bool = False,
-                   hubspot_format: str = "export") -> dict[str, int]:
+                   hubspot_format: str = "export", zendesk_format: str = "export") -> dict[str, int]:
     """generate's files, written into the empty folder out_dir (the writers append to day files)."""
     start_us = int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * SECOND_US
     end_us = start_us + days * DAY_US
     counts, people, deals = write_core_exports(out_dir, persons, seed, start_us, days, defects)
     counts.update(write_support_exports(out_dir, people, seed, start_us, end_us, defects))
+    if zendesk_format != "export":  # after support.py, which reads zendesk/tickets.json and users.json
+        for name in ZENDESK_EXPORT_COUNTS:
+            counts.pop(name)
+        counts.update(convert_zendesk(out_dir, end_us, zendesk_format))
     # sales CRMs (HubSpot engagements, Salesforce): own module and RNG stream, files above unchanged
     counts.update(write_crm(out_dir, people, deals, seed, end_us, defects))
     if salesforce_format == "fivetran":
