@@ -296,6 +296,7 @@ class SalesforceFormat(StrEnum):
 class HubspotFormat(StrEnum):
     export = "export"
     fivetran = "fivetran"
+    airbyte = "airbyte"
 
 
 class ZendeskFormat(StrEnum):
@@ -336,8 +337,9 @@ def generate(
     ] = SalesforceFormat.export,
     hubspot_format: Annotated[
         HubspotFormat, typer.Option("--hubspot-format",
-                                    help="HubSpot as the CRM's exports (hubspot/) or Fivetran's connector "
-                                         "tables as Parquet (fivetran_hubspot/).")
+                                    help="HubSpot as the CRM's exports (hubspot/), Fivetran's connector "
+                                         "tables (fivetran_hubspot/) or Airbyte's stream tables "
+                                         "(airbyte_hubspot/), as Parquet.")
     ] = HubspotFormat.export,
     zendesk_format: Annotated[
         ZendeskFormat, typer.Option("--zendesk-format",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from journeyflow.generate.airbyte import convert_hubspot_to_airbyte
 from journeyflow.generate.core import CORE_DEFECT_ROWS, CORE_DEFECTS, DAY_US, SECOND_US, write_core_exports
 from journeyflow.generate.crm import write_crm
 from journeyflow.generate.custom import write_custom
@@ -85,7 +86,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     (snowplow_atomic/) instead of the enriched TSV and SDK JSON (snowplow/); ``linkedin_ads`` adds a
     LinkedIn Campaign Manager report (linkedin_ads/); ``hubspot_format="fivetran"`` HubSpot's
     contacts, deals and engagements as Fivetran's connector tables (fivetran_hubspot/*.parquet)
-    instead of the export (hubspot/); ``zendesk_format="fivetran"`` / ``"airbyte"`` Zendesk's
+    instead of the export (hubspot/), ``hubspot_format="airbyte"`` as Airbyte's HubSpot streams
+    (airbyte_hubspot/*.parquet, airbyte.py); ``zendesk_format="fivetran"`` / ``"airbyte"`` Zendesk's
     tickets, users and satisfaction ratings as Fivetran's connector tables (fivetran_zendesk/) or
     Airbyte's stream tables (airbyte_zendesk/) instead of the API export (zendesk/), zendesk_sync.py.
     The defaults write the sample's files.
@@ -105,8 +107,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
     if salesforce_format not in ("export", "fivetran"):
         raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
-    if hubspot_format not in ("export", "fivetran"):
-        raise ValueError(f"hubspot_format must be export or fivetran, got {hubspot_format!r}")
+    if hubspot_format not in ("export", "fivetran", "airbyte"):
+        raise ValueError(f"hubspot_format must be export, fivetran or airbyte, got {hubspot_format!r}")
     if zendesk_format not in ZENDESK_FORMATS:
         raise ValueError(f"zendesk_format must be export, fivetran or airbyte, got {zendesk_format!r}")
     if shop_format not in SHOP_FORMATS:
@@ -215,6 +217,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
         for name in HUBSPOT_EXPORT_COUNTS:
             counts.pop(name)
         counts.update(convert_hubspot_to_fivetran(out_dir, end_us))
+    if hubspot_format == "airbyte":
+        for name in HUBSPOT_EXPORT_COUNTS:
+            counts.pop(name)
+        counts.update(convert_hubspot_to_airbyte(out_dir, end_us))
     if ga4_format == "parquet":
         counts["ga4_events"] = convert_ga4_to_parquet(out_dir / "ga4")
     counts.update(write_web_exports(out_dir, people, seed, start_us, end_us, defects, snowplow_format))

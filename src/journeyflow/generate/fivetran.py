@@ -150,6 +150,26 @@ def convert_hubspot_to_fivetran(out_dir: Path, synced_us: int) -> dict[str, int]
     raw table, in place of the export's counts."""
     source, target = out_dir / "hubspot", out_dir / "fivetran_hubspot"
     target.mkdir(parents=True, exist_ok=True)
+    tables = hubspot_fivetran_tables(source, synced_us)
+    remove_hubspot_export(source)
+    counts: dict[str, int] = {}
+    for table, frame in tables.items():
+        frame.write_parquet(target / f"{table}.parquet")
+        counts[HUBSPOT_TABLES[table]] = counts.get(HUBSPOT_TABLES[table], 0) + frame.height
+    return counts
+
+
+def remove_hubspot_export(source: Path) -> None:
+    """Delete the export's files that a conversion replaced (and the folder, when that leaves it empty)."""
+    for name in ("contacts.csv", "deals.csv", *(f"{kind}.json" for kind in _ENGAGEMENT_KINDS)):
+        (source / name).unlink()
+    if not any(source.iterdir()):
+        source.rmdir()
+
+
+def hubspot_fivetran_tables(source: Path, synced_us: int) -> dict[str, pl.DataFrame]:
+    """The export's records in source (hubspot/) as Fivetran's HubSpot tables, by table name; the
+    Airbyte conversion (airbyte.py) starts from these too."""
     synced = pl.lit(synced_us).cast(pl.Datetime("us", "UTC")).alias("_fivetran_synced")
     deleted = pl.lit(False).alias("_fivetran_deleted")
     tables: dict[str, pl.DataFrame] = {}
@@ -216,16 +236,6 @@ def convert_hubspot_to_fivetran(out_dir: Path, synced_us: int) -> dict[str, int]
             pl.col("associations").struct.field("contacts").struct.field("results").alias("contacts"),
         ).explode("contacts").drop_nulls("contacts").select(
             "engagement_id", pl.col("contacts").struct.field("id").cast(pl.Int64).alias("contact_id")))
-        path.unlink()
     tables["engagement"] = pl.concat(engagements).with_columns(synced)
     tables["engagement_contact"] = pl.concat(links).with_columns(deleted, synced)
-
-    (source / "contacts.csv").unlink()
-    (source / "deals.csv").unlink()
-    if not any(source.iterdir()):
-        source.rmdir()
-    counts: dict[str, int] = {}
-    for table, frame in tables.items():
-        frame.write_parquet(target / f"{table}.parquet")
-        counts[HUBSPOT_TABLES[table]] = counts.get(HUBSPOT_TABLES[table], 0) + frame.height
-    return counts
+    return tables
