@@ -1,5 +1,6 @@
-"""`generate --hubspot-format airbyte` (issue #26): the generated HubSpot records as Airbyte's
-HubSpot streams' final tables (airbyte_hubspot/) make the default export's events (but where the
+"""`generate --hubspot-format airbyte` and `--salesforce-format airbyte` (issue #26): the generated
+HubSpot and Salesforce records as Airbyte's streams' final tables (airbyte_hubspot/,
+airbyte_salesforce/) make the default export's events (but where the
 readers' documented rules differ, derived by hand from the export's files), their only rejects are
 the defects a table can hold, and every other file stays byte for byte the same."""
 
@@ -8,13 +9,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import open_build, rows
 from journeyflow.generate import generate
 
 ARGS = {"persons": 80, "seed": 7, "days": 60}
-FORMATS = {"default": {}, "hubspot": {"hubspot_format": "airbyte"}}
+FORMATS = {"default": {}, "hubspot": {"hubspot_format": "airbyte"},
+           "salesforce": {"salesforce_format": "airbyte"}}
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +90,61 @@ def test_airbyte_hubspot_rejects_are_the_defects_a_table_holds(builds) -> None:
         ("raw.airbyte_hubspot_engagements",
          "properties_hs_timestamp out of range (before 2000 or in the future): 2099-03-01 10:00:00+00"),
     ]
+
+
+def test_airbyte_salesforce_streams_replace_only_the_salesforce_files(builds) -> None:
+    same_other_files(builds, "salesforce", "salesforce", "airbyte_salesforce")
+    folder = builds["base"] / "salesforce" / "input" / "airbyte_salesforce"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Contact.parquet", "Lead.parquet", "Opportunity.parquet", "OpportunityContactRole.parquet",
+        "OpportunityHistory.parquet"]
+    schema = pq.read_schema(folder / "Lead.parquet")
+    assert schema.field("CreatedDate").type == pa.timestamp("us", tz="UTC")
+    assert schema.names[:4] == ["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta",
+                                "_airbyte_generation_id"]
+    default, airbyte = builds["counts"]["default"], builds["counts"]["salesforce"]
+    # one row per Id: the Contact and OpportunityContactRole rows repeated right after themselves
+    # are one row of a deduplicated table
+    assert airbyte == {**{k: v for k, v in default.items() if not k.startswith("salesforce_")},
+                       "airbyte_salesforce_leads": default["salesforce_leads"],
+                       "airbyte_salesforce_contacts": default["salesforce_contacts"] - 1,
+                       "airbyte_salesforce_opportunities": default["salesforce_opportunities"],
+                       "airbyte_salesforce_opportunity_history": default["salesforce_opportunity_history"],
+                       "airbyte_salesforce_opportunity_contact_roles":
+                           default["salesforce_opportunity_contact_roles"] - 1}
+
+
+def test_airbyte_salesforce_streams_make_the_exports_events(builds) -> None:
+    query = """
+        SELECT * EXCLUDE (source_file, source_row, _load_id)
+        FROM staging.events WHERE source = 'salesforce' ORDER BY event_id"""
+    export = rows(builds["default"], query)
+    assert len(export) > 20
+    assert rows(builds["salesforce"], query) == export
+
+
+def test_airbyte_salesforce_rejects_are_the_exports_defects(builds) -> None:
+    """The same eight rows as the export's; two typed columns cannot hold the text, so two reasons
+    change: the lead's CreatedDate 31.02.2026 is no value (missing), and the opportunity's Amount
+    n/a is none either, which leaves its other fault: no contact role names it (it is a copy of a
+    real opportunity under a new Id)."""
+    query = """
+        SELECT replace(raw_table, 'raw.airbyte_', 'raw.'), reason FROM quality.rejected_rows
+        WHERE raw_table LIKE 'raw.%salesforce%' ORDER BY ALL"""
+    no_contact = "no contact: no OpportunityContactRole names this opportunity (and no ContactId column)"
+    common = [
+        ("raw.salesforce_contacts",
+         "CreatedDate out of range (before 2000 or in the future): 2099-01-01 00:00:00+00"),
+        ("raw.salesforce_leads", "IsConverted is true but ConvertedContactId is empty"),
+        ("raw.salesforce_opportunities", no_contact),
+        ("raw.salesforce_opportunity_contact_roles", "missing ContactId"),
+        ("raw.salesforce_opportunity_history",
+         "OpportunityId 0067Q0009000099QAA is not a usable row of the Opportunity export"),
+        ("raw.salesforce_opportunity_history", "missing CreatedDate"),
+    ]
+    assert rows(builds["default"], query) == sorted([
+        *common, ("raw.salesforce_leads", "CreatedDate is not a date: 31.02.2026 10:00"),
+        ("raw.salesforce_opportunities", "Amount is not a number: n/a")])
+    assert rows(builds["salesforce"], query) == sorted([
+        *common, ("raw.salesforce_leads", "missing CreatedDate"),
+        ("raw.salesforce_opportunities", no_contact)])

@@ -291,6 +291,7 @@ class Ga4Format(StrEnum):
 class SalesforceFormat(StrEnum):
     export = "export"
     fivetran = "fivetran"
+    airbyte = "airbyte"
 
 
 class HubspotFormat(StrEnum):
@@ -332,8 +333,9 @@ def generate(
     ] = Ga4Format.ndjson,
     salesforce_format: Annotated[
         SalesforceFormat, typer.Option("--salesforce-format",
-                                       help="Salesforce as Data Export CSVs (salesforce/) or Fivetran's "
-                                            "connector tables as Parquet (fivetran_salesforce/).")
+                                       help="Salesforce as Data Export CSVs (salesforce/), Fivetran's "
+                                            "connector tables (fivetran_salesforce/) or Airbyte's "
+                                            "stream tables (airbyte_salesforce/), as Parquet.")
     ] = SalesforceFormat.export,
     hubspot_format: Annotated[
         HubspotFormat, typer.Option("--hubspot-format",

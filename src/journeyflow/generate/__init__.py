@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from journeyflow.generate.airbyte import convert_hubspot_to_airbyte
+from journeyflow.generate.airbyte import convert_hubspot_to_airbyte, convert_salesforce_to_airbyte
 from journeyflow.generate.core import CORE_DEFECT_ROWS, CORE_DEFECTS, DAY_US, SECOND_US, write_core_exports
 from journeyflow.generate.crm import write_crm
 from journeyflow.generate.custom import write_custom
@@ -80,7 +80,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
     GA4 as one typed Parquet shard instead of NDJSON day files (the two defects Parquet cannot
     hold, invalid JSON and a non-numeric timestamp, are left out). ``salesforce_format="fivetran"``
     writes Salesforce as Fivetran's connector tables (fivetran_salesforce/*.parquet) instead of the
-    Data Export's salesforce/*.csv (fivetran.py). ``shop_format="woocommerce"`` writes the store
+    Data Export's salesforce/*.csv (fivetran.py), ``"airbyte"`` as Airbyte's Salesforce streams
+    (airbyte_salesforce/*.parquet, airbyte.py). ``shop_format="woocommerce"`` writes the store
     orders as a WooCommerce order export (woocommerce/) instead of Shopify's (shopify/);
     ``snowplow_format="atomic"`` the Snowplow events as a CSV dump of atomic.events
     (snowplow_atomic/) instead of the enriched TSV and SDK JSON (snowplow/); ``linkedin_ads`` adds a
@@ -105,8 +106,8 @@ def generate(out_dir: Path, persons: int = 200, seed: int = 42, start: date = da
         raise ValueError("persons and days must be >= 1 and seed >= 0")
     if ga4_format not in ("ndjson", "parquet"):
         raise ValueError(f"ga4_format must be ndjson or parquet, got {ga4_format!r}")
-    if salesforce_format not in ("export", "fivetran"):
-        raise ValueError(f"salesforce_format must be export or fivetran, got {salesforce_format!r}")
+    if salesforce_format not in ("export", "fivetran", "airbyte"):
+        raise ValueError(f"salesforce_format must be export, fivetran or airbyte, got {salesforce_format!r}")
     if hubspot_format not in ("export", "fivetran", "airbyte"):
         raise ValueError(f"hubspot_format must be export, fivetran or airbyte, got {hubspot_format!r}")
     if zendesk_format not in ZENDESK_FORMATS:
@@ -213,6 +214,10 @@ def _write_exports(out_dir: Path, persons: int, seed: int, start: date, days: in
         for name in EXPORT_COUNTS.values():
             counts.pop(name)
         counts.update(convert_salesforce_to_fivetran(out_dir, end_us))
+    if salesforce_format == "airbyte":
+        for name in EXPORT_COUNTS.values():
+            counts.pop(name)
+        counts.update(convert_salesforce_to_airbyte(out_dir, end_us))
     if hubspot_format == "fivetran":  # after every writer that reads the export's files: none does
         for name in HUBSPOT_EXPORT_COUNTS:
             counts.pop(name)

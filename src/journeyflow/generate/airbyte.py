@@ -11,6 +11,15 @@ Airbyte"). It starts from the same typed records as `--hubspot-format fivetran` 
 record a table cannot hold is left out the same way (the contacts row with a field too many, an
 engagement exported twice) and a value a typed column cannot hold is empty (`Amount` "n/a"). A
 format conversion: no random draws, every other file is unchanged.
+
+`generate --salesforce-format airbyte` writes the generated Salesforce Data Export files (crm.py) as
+the final tables of Airbyte's Salesforce streams, one per sObject named after it:
+`airbyte_salesforce/Lead.parquet`, `Contact`, `Opportunity`, `OpportunityHistory`,
+`OpportunityContactRole`, with the API field names as columns, typed as Fivetran's tables are (UTC
+timestamps, dates, booleans, numbers: `Amount` "n/a" and `CreatedDate` "31.02.2026 10:00" become
+empty), `IsDeleted` and `SystemModstamp`, and Airbyte's columns (docs/sources.md "Salesforce via
+Airbyte"). A deduplicated table holds a record once: the export's row repeated right after itself is
+left out.
 """
 
 from __future__ import annotations
@@ -19,7 +28,12 @@ from pathlib import Path
 
 import polars as pl
 
-from journeyflow.generate.fivetran import hubspot_fivetran_tables, remove_hubspot_export
+from journeyflow.generate.fivetran import (
+    EXPORT_COUNTS,
+    hubspot_fivetran_tables,
+    remove_hubspot_export,
+    salesforce_typed,
+)
 
 HUBSPOT_STREAMS = {"engagement_call": "engagements_calls", "engagement_meeting": "engagements_meetings",
                    "engagement_email": "engagements_emails"}
@@ -102,4 +116,35 @@ def convert_hubspot_to_airbyte(out_dir: Path, synced_us: int) -> dict[str, int]:
         frame.write_parquet(target / f"{stream}.parquet")
         raw = "airbyte_hubspot_" + ("engagements" if stream.startswith("engagements_") else stream)
         counts[raw] = counts.get(raw, 0) + frame.height
+    return counts
+
+
+# --------------------------------------------------------------------------------------------------
+# Salesforce: `generate --salesforce-format airbyte`
+# --------------------------------------------------------------------------------------------------
+SALESFORCE_RAW = {"Lead": "leads", "Contact": "contacts", "Opportunity": "opportunities",
+                  "OpportunityHistory": "opportunity_history",
+                  "OpportunityContactRole": "opportunity_contact_roles"}
+
+
+def convert_salesforce_to_airbyte(out_dir: Path, synced_us: int) -> dict[str, int]:
+    """Replace out_dir/salesforce/*.csv by out_dir/airbyte_salesforce/<sObject>.parquet; return the
+    rows per raw table, in place of the Data Export's counts."""
+    source, target = out_dir / "salesforce", out_dir / "airbyte_salesforce"
+    target.mkdir(parents=True, exist_ok=True)
+    synced = pl.lit(synced_us).cast(pl.Datetime("us", "UTC"))
+    counts = {}
+    for number, sobject in enumerate(EXPORT_COUNTS, start=1):
+        path = source / f"{sobject}.csv"
+        records = pl.read_csv(path, infer_schema_length=0)  # every column as the text written
+        records = records.unique("Id", keep="first", maintain_order=True)  # the table's one row per Id
+        table = records.select(
+            *_airbyte_columns(number, synced),
+            *[salesforce_typed(field).alias(field) for field in records.columns],
+            pl.lit(False).alias("IsDeleted"), synced.alias("SystemModstamp"))
+        table.write_parquet(target / f"{sobject}.parquet")
+        path.unlink()
+        counts[f"airbyte_salesforce_{SALESFORCE_RAW[sobject]}"] = table.height
+    if not any(source.iterdir()):
+        source.rmdir()
     return counts

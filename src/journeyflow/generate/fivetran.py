@@ -55,7 +55,8 @@ def snake_case(field: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", field).lower()
 
 
-def _typed(field: str) -> pl.Expr:
+def salesforce_typed(field: str) -> pl.Expr:
+    """A Data Export column (text) as the typed column a connector writes, named in snake_case."""
     column = pl.col(field)
     if field in _TIMESTAMPS:
         column = column.str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%S%.3f%z", strict=False)
@@ -77,7 +78,7 @@ def convert_salesforce_to_fivetran(out_dir: Path, synced_us: int) -> dict[str, i
     for sobject, (table, raw_name) in FIVETRAN_TABLES.items():
         path = source / f"{sobject}.csv"
         rows = pl.read_csv(path, infer_schema_length=0)  # every column as the text written
-        typed = rows.select([_typed(field) for field in rows.columns]).with_columns(
+        typed = rows.select([salesforce_typed(field) for field in rows.columns]).with_columns(
             pl.lit(False).alias("is_deleted"),
             pl.lit(synced_us).cast(pl.Datetime("us", "UTC")).alias("_fivetran_synced"),
             pl.lit(False).alias("_fivetran_deleted"),
