@@ -6,13 +6,14 @@ source leaves the files of the others unchanged:
 
 - ``core``: the journey model (persons, web sessions, deals, tickets) and GA4, HubSpot, Zendesk, NPS
 - ``support``: Zendesk satisfaction ratings, Freshdesk, CSAT and CES surveys
-- ``crm``: HubSpot engagements and Salesforce (``fivetran``: as Fivetran's connector tables)
+- ``crm``: HubSpot engagements and Salesforce (``fivetran``: HubSpot and Salesforce as Fivetran's
+  connector tables; ``airbyte``: as Airbyte's stream tables; conversions without random draws)
 - ``web``: Snowplow (enriched, or an atomic.events dump) and Segment (and GA4 as Parquet)
 - ``custom``: custom sources (``custom/<name>/source.yaml`` + data)
 - ``shop``: Shopify (or WooCommerce) orders, Google Ads, Meta Ads (and LinkedIn Ads) reports
 - ``social``: Meta and LinkedIn lead forms
 - ``email``: Mailchimp; ``klaviyo``: Klaviyo events
-- ``zendesk_sync``: Zendesk as Fivetran's connector tables or Airbyte's stream tables
+- ``zendesk_sync``: Zendesk as Fivetran's connector tables or Airbyte's stream tables (a conversion)
 """
 
 from __future__ import annotations
