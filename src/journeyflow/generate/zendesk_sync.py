@@ -20,6 +20,7 @@ created in 2099.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -50,13 +51,22 @@ _FIVETRAN_COLUMNS = {
 
 
 def _records(path: Path, key: str) -> pl.DataFrame:
-    """The list-endpoint body's records, one row each, nested objects as structs; a field null in
-    every record gets a warehouse's type (an id a number, else text: `external_id` too), not
-    Parquet's null type."""
-    records = pl.read_json(path).select(key).explode(key).unnest(key)
-    number = {c for c in records.columns if c.endswith("_id") and c != "external_id"}
-    return records.with_columns(pl.col(c).cast(pl.Int64 if c in number else pl.String)
-                                for c, dtype in records.schema.items() if dtype == pl.Null)
+    """The list-endpoint body's records, one row each, nested objects as structs (none: no columns);
+    a field null in every record gets a warehouse's type (an id a number, else text: `external_id`
+    too), not Parquet's null type."""
+    listed = json.loads(path.read_text(encoding="utf-8"))[key]
+    records = pl.DataFrame(listed, infer_schema_length=None) if listed else pl.DataFrame()
+    return records.with_columns(pl.col(c).cast(_warehouse_type(c)) for c, dtype in records.schema.items()
+                                if dtype == pl.Null)
+
+
+def _warehouse_type(column: str) -> pl.DataType:
+    """The type of a column no record has a value of (or that no record has): ids are numbers."""
+    if column in _TIMES:
+        return pl.Datetime("us", "UTC")
+    if column in ("has_incidents", "is_public", "active", "suspended", "verified"):
+        return pl.Boolean()
+    return pl.Int64() if column == "id" or column.endswith("_id") and column != "external_id" else pl.String()
 
 
 def _typed_times(frame: pl.DataFrame) -> list[pl.Expr]:
@@ -83,8 +93,10 @@ def convert_zendesk(out_dir: Path, synced_us: int, fmt: str) -> dict[str, int]:
                     pl.col("via").struct.field("channel").alias("via_channel"),
                     pl.col("via").struct.field("source").struct.field("rel").cast(pl.String)
                     .alias("via_source_rel"))
-            table = records.with_columns(_typed_times(records)).select(
-                _FIVETRAN_COLUMNS[fivetran_table]).with_columns(synced.alias("_fivetran_synced"))
+            records = records.with_columns(_typed_times(records))
+            table = records.select(
+                pl.col(c) if c in records.columns else pl.lit(None, _warehouse_type(c)).alias(c)
+                for c in _FIVETRAN_COLUMNS[fivetran_table]).with_columns(synced.alias("_fivetran_synced"))
             if fivetran_table != "satisfaction_rating":  # not in the dbt package's rating columns
                 table = table.with_columns(pl.lit(False).alias("_fivetran_deleted"))
             table.write_parquet(target / f"{fivetran_table}.parquet")
