@@ -1,8 +1,12 @@
 """One person stitched across sources; unrelated people stay apart; ids are stable."""
 
+import shutil
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from builders import (
     CONTACT_HEADER,
@@ -16,7 +20,7 @@ from builders import (
     zendesk_ticket,
     zendesk_user,
 )
-from conftest import rows, settings_for
+from conftest import open_build, rows, settings_for
 from journeyflow.connection import connect
 from journeyflow.pipeline import run_pipeline
 
@@ -40,9 +44,21 @@ def write_three_sources(folder):
               [["r1", "anna.schmidt@example.com", "9", "", "2026-06-08T10:00:00Z"]])
 
 
-def test_one_person_from_four_sources(build, tmp_path):
-    write_three_sources(tmp_path / "input")
-    con = build()
+@pytest.fixture(scope="module")
+def three_sources(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """write_three_sources built once per module with the default settings (its folder, the published
+    warehouse read-only): the tests below only read it, or run again on a copy of it."""
+    base = tmp_path_factory.mktemp("three_sources")
+    write_three_sources(base / "input")
+    con = open_build(base)
+    yield base, con
+    con.close()
+
+
+def test_one_person_from_four_sources(three_sources):
+    _, con = three_sources
     persons = rows(con, """
         SELECT person_id, list(DISTINCT source ORDER BY source), count(*)
         FROM core.touchpoints GROUP BY person_id ORDER BY 3 DESC
@@ -62,9 +78,11 @@ def test_one_person_from_four_sources(build, tmp_path):
     assert identifiers == {"anon": 2, "user": 1, "email": 1, "hubspot": 1, "zendesk": 1}
 
 
-def test_person_id_is_named_by_the_earliest_identifier_and_stable(build, tmp_path):
-    write_three_sources(tmp_path / "input")
-    first = dict(rows(build(), "SELECT identifier, person_id FROM core.identity_map"))
+def test_person_id_is_named_by_the_earliest_identifier_and_stable(three_sources, build, tmp_path):
+    base, con = three_sources
+    first = dict(rows(con, "SELECT identifier, person_id FROM core.identity_map"))
+    for name in ("input", "warehouse"):  # the next run goes on in a copy (relative symlinks)
+        shutil.copytree(base / name, tmp_path / name, symlinks=True)
     # a later day of data for Anna's second cookie changes nothing about who she is
     write_ga4(tmp_path / "input",
               [ga4_event(T0 + timedelta(days=10), "page_view", "c2", path="/reviews")],
@@ -84,11 +102,10 @@ def plain_emails(con, schema: str, table: str) -> int:
     """)[0][0]
 
 
-def test_no_plain_email_outside_raw_and_raw_is_not_published(build, tmp_path):
-    write_three_sources(tmp_path / "input")
-    published = build()
+def test_no_plain_email_outside_raw_and_raw_is_not_published(three_sources):
+    base, published = three_sources
     # the exports' emails are in the raw layer's file (so the scan below can find them) ...
-    settings = settings_for(tmp_path / "input", tmp_path)
+    settings = settings_for(base / "input", base)
     work = connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
     try:
         assert plain_emails(work, "raw", "zendesk_users") == 1

@@ -22,6 +22,7 @@ import pytest
 from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
 from journeyflow import bi, pipeline, release
+from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
 
 RUN_SCRIPT = textwrap.dedent(
@@ -48,6 +49,33 @@ def web_day(folder, day: int):
         ga4_event(T0 + timedelta(days=day), "page_view", f"c{day}", path="/blog/a"),
         ga4_event(T0 + timedelta(days=day, minutes=1), "page_view", f"c{day}", path="/pricing"),
     ], name=f"events_2026060{day + 1}.ndjson")
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One GA4 day (day 0) run and published once per module: every test here starts from it.
+
+    Each test used to build exactly this (same input, default settings) before its second run or
+    its killed publish, ~8 s a build; a test gets its own copy of it instead (first_run_copy).
+    """
+    base = tmp_path_factory.mktemp("first_run")
+    web_day(base / "input", 0)
+    run_pipeline(settings_for(base / "input", base))
+    return base
+
+
+def first_run_copy(first_run: Path, tmp_path: Path) -> Settings:
+    """The first run's input and warehouse folder copied into `tmp_path`, as if built there.
+
+    The published paths and `current` are relative symlinks (current/jf.duckdb,
+    releases/<load id>), so copied as symlinks they point into the copy; nothing in the warehouse
+    files names the folder it was built in.
+    """
+    for name in ("input", "warehouse"):
+        shutil.copytree(first_run / name, tmp_path / name, symlinks=True)
+    settings = settings_for(tmp_path / "input", tmp_path)
+    assert settings.warehouse.resolve().is_relative_to(tmp_path)  # not into the shared build
+    return settings
 
 
 def count_events(path) -> int:
@@ -156,10 +184,8 @@ def killed_run(tmp_path: Path, settings, point: str) -> subprocess.CompletedProc
     )
 
 
-def test_reader_in_another_process_does_not_block_a_run(tmp_path):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_reader_in_another_process_does_not_block_a_run(first_run, tmp_path):
+    settings = first_run_copy(first_run, tmp_path)
     reader = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import duckdb, sys, time
@@ -179,10 +205,8 @@ def test_reader_in_another_process_does_not_block_a_run(tmp_path):
         reader.wait()
 
 
-def test_run_killed_midway_leaves_published_warehouse_unchanged(tmp_path):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_run_killed_midway_leaves_published_warehouse_unchanged(first_run, tmp_path):
+    settings = first_run_copy(first_run, tmp_path)
     published = settings.warehouse.read_bytes()
     web_day(tmp_path / "input", 1)
     marker = tmp_path / "marker"
@@ -203,10 +227,8 @@ def test_run_killed_midway_leaves_published_warehouse_unchanged(tmp_path):
     assert count_events(settings.warehouse) == 4
 
 
-def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(tmp_path, monkeypatch):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(first_run, tmp_path, monkeypatch):
+    settings = first_run_copy(first_run, tmp_path)
     snapshot = settings.warehouse.parent / "parquet"
     before = {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")}
     assert "journeys.parquet" in before
@@ -225,12 +247,10 @@ def test_failed_publish_keeps_the_old_warehouse_and_parquet_snapshot(tmp_path, m
     assert_no_leftovers(settings)
 
 
-def test_a_snapshot_that_fails_during_the_copy_publishes_nothing(tmp_path, monkeypatch):
+def test_a_snapshot_that_fails_during_the_copy_publishes_nothing(first_run, tmp_path, monkeypatch):
     # The Parquet snapshot is written while the working file is copied: when it fails, the copy is
     # waited for and thrown away, and the warehouse and snapshot stay as the last run left them.
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+    settings = first_run_copy(first_run, tmp_path)
     published = settings.warehouse.read_bytes()
     snapshot = settings.warehouse.parent / "parquet"
     before = {path.name: path.read_bytes() for path in snapshot.glob("*.parquet")}
@@ -246,10 +266,10 @@ def test_a_snapshot_that_fails_during_the_copy_publishes_nothing(tmp_path, monke
 
 
 @pytest.mark.parametrize("point", ["graph_written", "parquet_half", "before_switch", "after_switch"])
-def test_a_publish_killed_at_any_step_leaves_one_runs_files_and_the_next_run_publishes(tmp_path, point):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_a_publish_killed_at_any_step_leaves_one_runs_files_and_the_next_run_publishes(
+    first_run, tmp_path, point
+):
+    settings = first_run_copy(first_run, tmp_path)
     first = published_load_id(settings.warehouse)
     web_day(tmp_path / "input", 1)
 
@@ -299,10 +319,8 @@ def make_earlier_release_layout(settings) -> None:
     (folder / "parquet.tmp").mkdir()  # an earlier release killed while publishing left this behind
 
 
-def test_the_first_publish_converts_a_warehouse_of_an_earlier_release(tmp_path):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_the_first_publish_converts_a_warehouse_of_an_earlier_release(first_run, tmp_path):
+    settings = first_run_copy(first_run, tmp_path)
     make_earlier_release_layout(settings)
     old_file = settings.warehouse.stat().st_ino
     reader = duckdb.connect(str(settings.warehouse), read_only=True)  # a dashboard has it open
@@ -324,10 +342,8 @@ def test_the_first_publish_converts_a_warehouse_of_an_earlier_release(tmp_path):
     assert_no_leftovers(settings)
 
 
-def test_an_upgrade_killed_before_the_switch_shows_the_old_files_through_symlinks(tmp_path):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_an_upgrade_killed_before_the_switch_shows_the_old_files_through_symlinks(first_run, tmp_path):
+    settings = first_run_copy(first_run, tmp_path)
     make_earlier_release_layout(settings)
     folder = settings.warehouse.parent
     old = {path.name: path.read_bytes() for path in release.user_paths(settings.warehouse)[:3]}
@@ -348,10 +364,8 @@ def test_an_upgrade_killed_before_the_switch_shows_the_old_files_through_symlink
     assert_no_leftovers(settings)
 
 
-def test_readers_during_two_publishes_never_see_a_mix_and_always_open(tmp_path):
-    web_day(tmp_path / "input", 0)
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_readers_during_two_publishes_never_see_a_mix_and_always_open(first_run, tmp_path):
+    settings = first_run_copy(first_run, tmp_path)
     seen: list[str] = []
     errors: list[str] = []
     stop = threading.Event()

@@ -4,8 +4,12 @@ staged records, events, rejects, duplicates and identities worked out by hand.""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+
+import duckdb
+import pytest
 
 from builders import (
     CONTACT_HEADER,
@@ -19,7 +23,7 @@ from builders import (
     write_csv,
     write_lines,
 )
-from conftest import rows
+from conftest import open_build, rows
 
 COOKIE = "d1f0c0de-0000-4000-8000-000000000001"
 FORM = snowplow_unstruct(
@@ -69,9 +73,18 @@ def snowplow_export(folder: Path) -> None:
     ])
 
 
-def test_snowplow_tsv_and_json_rows_are_accounted_for(build, tmp_path):
-    snowplow_export(tmp_path / "input")
-    con = build()
+@pytest.fixture(scope="module")
+def snowplow_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The Snowplow export built once per module with the default settings: its tests only read it."""
+    base = tmp_path_factory.mktemp("snowplow")
+    snowplow_export(base / "input")
+    con = open_build(base)
+    yield con
+    con.close()
+
+
+def test_snowplow_tsv_and_json_rows_are_accounted_for(snowplow_built):
+    con = snowplow_built
     summary = {
         Path(f).name: (read, loaded, rejected, duplicate)
         for f, read, loaded, rejected, duplicate in rows(con, """
@@ -92,9 +105,8 @@ def test_snowplow_tsv_and_json_rows_are_accounted_for(build, tmp_path):
     assert rejected[2] == (9, "missing event_id")
 
 
-def test_snowplow_events_names_values_and_identity(build, tmp_path):
-    snowplow_export(tmp_path / "input")
-    con = build()
+def test_snowplow_events_names_values_and_identity(snowplow_built):
+    con = snowplow_built
     events = rows(con, """
         SELECT source_record_id, event_name, anonymous_id, user_id, page_path, origin, value,
                currency, occurred_at
@@ -124,9 +136,8 @@ def test_snowplow_events_names_values_and_identity(build, tmp_path):
     assert json.loads(unstruct[0][0]) == {"formId": "contact", "formClasses": ["hc-form"]}
 
 
-def test_snowplow_tsv_and_sdk_json_stage_identically(build, tmp_path):
-    snowplow_export(tmp_path / "input")
-    con = build()
+def test_snowplow_tsv_and_sdk_json_stage_identically(snowplow_built):
+    con = snowplow_built
     # every typed column (the texts as exported differ: `2026-06-01 09:04:00.000` vs `...T...Z`)
     staged = rows(con, """
         SELECT COLUMNS(lambda c: c NOT LIKE '%\\_text' ESCAPE '\\'
@@ -172,9 +183,18 @@ def segment_export(folder: Path) -> None:
               [hubspot_contact("201", "ben.weber@example.com", "2026-06-01 08:00")])
 
 
-def test_segment_rows_are_accounted_for(build, tmp_path):
-    segment_export(tmp_path / "input")
-    con = build()
+@pytest.fixture(scope="module")
+def segment_built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The Segment export built once per module with the default settings: its tests only read it."""
+    base = tmp_path_factory.mktemp("segment")
+    segment_export(base / "input")
+    con = open_build(base)
+    yield con
+    con.close()
+
+
+def test_segment_rows_are_accounted_for(segment_built):
+    con = segment_built
     # 9 lines = loaded m1 m2 m3 m4 + duplicate line 5 + rejected lines 6, 7, 8, 9
     assert rows(con, """
         SELECT rows_read, rows_loaded, rows_rejected, rows_duplicate FROM quality.load_summary
@@ -189,9 +209,8 @@ def test_segment_rows_are_accounted_for(build, tmp_path):
     ]
 
 
-def test_segment_events_touchpoints_and_identity(build, tmp_path):
-    segment_export(tmp_path / "input")
-    con = build()
+def test_segment_events_touchpoints_and_identity(segment_built):
+    con = segment_built
     events = rows(con, """
         SELECT source_record_id, event_name, anonymous_id, user_id, email_hash IS NOT NULL, value,
                currency
