@@ -6,7 +6,6 @@ the defects a table can hold, and every other file stays byte for byte the same.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 
 import pyarrow as pa
@@ -15,6 +14,7 @@ import pytest
 
 from conftest import open_build, rows
 from journeyflow.generate import generate
+from test_generate_formats import assert_hubspot_tables_make_the_exports_events
 
 ARGS = {"persons": 80, "seed": 7, "days": 60}
 FORMATS = {"default": {}, "hubspot": {"hubspot_format": "airbyte"},
@@ -54,30 +54,8 @@ def test_airbyte_hubspot_streams_replace_only_the_hubspot_files(builds) -> None:
 
 
 def test_airbyte_hubspot_streams_make_the_exports_events(builds) -> None:
-    query = """
-        SELECT * EXCLUDE (source_file, source_row, _load_id)
-        FROM staging.events WHERE source = 'hubspot' ORDER BY event_id"""
-    export, airbyte = rows(builds["default"], query), rows(builds["hubspot"], query)
-    assert len(export) > 50
-    columns = [d[0] for d in builds["default"].execute(query).description]
-    table, record, contact, name, value = (columns.index(c) for c in (
-        "source_table", "source_record_id", "crm_contact_id", "event_name", "value"))
-    with (builds["base"] / "default" / "input" / "hubspot" / "deals.csv").open(encoding="utf-8") as handle:
-        deals = list(csv.DictReader(handle))
-    # the deal defect, Amount "n/a": the export's row is rejected; the typed (number) column holds
-    # no amount, which the reader accepts: a deal created in Appointment Scheduled without a value
-    (amount_na,) = [d["Record ID"] for d in deals if d["Amount"] == "n/a"]
-    assert sorted((r[name], r[value]) for r in airbyte if r[record] == amount_na) == [
-        ("deal_appointment_scheduled", None), ("deal_created", None)]
-    assert not [r for r in export if r[record] == amount_na]
-    # a deal's person is the first of the export's Associated Contact IDs, but the lowest id of the
-    # stream's `contacts` list (docs/sources.md "HubSpot via Airbyte")
-    lowest = {d["Record ID"]: min(d["Associated Contact IDs"].split(";"), key=int)
-              for d in deals if d["Associated Contact IDs"]}
-    expected = [(*r[:contact], f"hubspot:{lowest[r[record]]}", *r[contact + 1:])
-                if r[table] == "raw.hubspot_deals" else r for r in export]
-    assert expected != export  # the sample has such a deal
-    assert [r for r in airbyte if r[record] != amount_na] == expected
+    assert_hubspot_tables_make_the_exports_events(
+        builds["default"], builds["hubspot"], builds["base"] / "default" / "input")
 
 
 def test_airbyte_hubspot_rejects_are_the_defects_a_table_holds(builds) -> None:
