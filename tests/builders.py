@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -395,3 +402,50 @@ def write_gzip_lines(path: Path, lines: list[str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gzip.compress("".join(line + "\n" for line in lines).encode("utf-8"), mtime=0))
     return path
+
+
+# ---- a connector's tables (Fivetran, Airbyte) dumped from a warehouse: {table: records} -----------
+def write_parquet_tables(folder: Path, dump: dict[str, list[dict]]) -> None:
+    """One Parquet file per table, `<table>.parquet`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, records in dump.items():
+        pq.write_table(pa.Table.from_pylist(records), folder / f"{table}.parquet")
+
+
+def write_csv_tables(folder: Path, dump: dict[str, list[dict]], value: Callable[[object], str]) -> None:
+    """One CSV file per table, `<table>.csv`: every column any record has, each value as `value`
+    writes it (the warehouse's CSV unload)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, records in dump.items():
+        header = list(dict.fromkeys(key for record in records for key in record))
+        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows([value(record.get(key)) for key in header] for record in records)
+
+
+def write_duckdb_tables(path: Path, dump: dict[str, list[dict]], schema: str) -> None:
+    """The tables in a DuckDB file, in `schema` (created unless it is `main`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    if schema != "main":
+        con.execute(f"CREATE SCHEMA {schema}")
+    for table, records in dump.items():
+        con.register("records", pa.Table.from_pylist(records))
+        con.execute(f'CREATE TABLE "{path.stem}".{schema}."{table}" AS SELECT * FROM records')
+        con.unregister("records")
+    con.close()
+
+
+def write_sqlite_tables(path: Path, dump: dict[str, list[dict]], value: Callable[[object], object]) -> None:
+    """The tables in a SQLite file (no schema), each value as `value` gives it (SQLite has no
+    time or boolean type: text, or 0/1); NULL stays NULL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path)) as db:
+        for table, records in dump.items():
+            header = list(dict.fromkeys(key for record in records for key in record))
+            db.execute(f'CREATE TABLE "{table}" ({", ".join(header)})')
+            db.executemany(f'INSERT INTO "{table}" VALUES ({", ".join("?" * len(header))})', [
+                [None if v is None else value(v)
+                 for v in (record.get(key) for key in header)] for record in records])
+        db.commit()

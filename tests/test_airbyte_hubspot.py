@@ -7,15 +7,13 @@ quarantine with their reason."""
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from builders import write_csv_tables, write_duckdb_tables, write_parquet_tables
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_hubspot import BERLIN, CONNECTED, EVENTS, EXPECTED, SAME, utc, write_export
@@ -115,10 +113,7 @@ def tables() -> dict[str, list[dict]]:
 
 
 def write_parquet_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "airbyte_hubspot"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        pq.write_table(pa.Table.from_pylist(records), folder / f"{table}.parquet")
+    write_parquet_tables(root / "airbyte_hubspot", dump)
 
 
 def csv_value(value: object) -> str:
@@ -136,24 +131,12 @@ def csv_value(value: object) -> str:
 
 
 def write_csv_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "airbyte_hubspot"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        header = list(dict.fromkeys(key for record in records for key in record))
-        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([csv_value(record.get(key)) for key in header] for record in records)
+    write_csv_tables(root / "airbyte_hubspot", dump, csv_value)
 
 
 def write_duckdb_dump(path: Path, dump: dict[str, list[dict]]) -> None:
     """Airbyte's DuckDB destination's file: one table per stream in schema `main`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    for table, records in dump.items():
-        arrow = pa.Table.from_pylist(records)  # noqa: F841 (read by name below)
-        con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM arrow")
-    con.close()
+    write_duckdb_tables(path, dump, "main")
 
 
 def test_a_parquet_dump_makes_the_export_readers_events(tmp_path: Path) -> None:

@@ -6,17 +6,13 @@ bad rows are in quarantine with their reason."""
 
 from __future__ import annotations
 
-import csv
 import json
-import sqlite3
-from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from builders import write_csv_tables, write_duckdb_tables, write_parquet_tables, write_sqlite_tables
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_zendesk import EVENTS, EXPECTED, PERSON, SAME, utc, write_export
@@ -95,10 +91,7 @@ def streams() -> dict[str, list[dict]]:
 
 
 def write_parquet_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "airbyte_zendesk"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stream, records in dump.items():
-        pq.write_table(pa.Table.from_pylist(records), folder / f"{stream}.parquet")
+    write_parquet_tables(root / "airbyte_zendesk", dump)
 
 
 def csv_value(value: object) -> str:
@@ -112,14 +105,7 @@ def csv_value(value: object) -> str:
 
 
 def write_csv_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "airbyte_zendesk"
-    folder.mkdir(parents=True, exist_ok=True)
-    for stream, records in dump.items():
-        header = list(dict.fromkeys(key for record in records for key in record))
-        with (folder / f"{stream}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([csv_value(record.get(key)) for key in header] for record in records)
+    write_csv_tables(root / "airbyte_zendesk", dump, csv_value)
 
 
 DELETED_TICKET = ("raw.airbyte_zendesk_tickets", 4, "status is deleted (deleted in Zendesk)")
@@ -233,24 +219,9 @@ def test_a_later_sync_updates_incrementally_as_a_full_rebuild(tmp_path: Path) ->
 def test_the_streams_in_a_duckdb_or_sqlite_file_make_the_same_events(tmp_path: Path) -> None:
     """Airbyte's DuckDB destination (a table per stream in schema `main`), or the same tables in a
     SQLite file: the Parquet dump's events and rejects."""
-    duck = tmp_path / "duck" / "input" / "airbyte_zendesk" / "zendesk.duckdb"
-    duck.parent.mkdir(parents=True)
-    lite = tmp_path / "lite" / "input" / "airbyte_zendesk" / "zendesk.sqlite3"
-    lite.parent.mkdir(parents=True)
-    con = duckdb.connect(str(duck))
-    with closing(sqlite3.connect(lite)) as db:
-        for stream, records in streams().items():
-            con.register("arrow", pa.Table.from_pylist(records))
-            con.execute(f"CREATE TABLE main.{stream} AS SELECT * FROM arrow")
-            con.unregister("arrow")
-            header = list(dict.fromkeys(key for record in records for key in record))
-            db.execute(f"CREATE TABLE {stream} ({', '.join(header)})")
-            db.executemany(f"INSERT INTO {stream} VALUES ({', '.join('?' * len(header))})", [
-                [None if record.get(key) is None else
-                 csv_value(record[key]) if isinstance(record[key], datetime | bool) else record[key]
-                 for key in header] for record in records])
-        db.commit()
-    con.close()
+    write_duckdb_tables(tmp_path / "duck" / "input" / "airbyte_zendesk" / "zendesk.duckdb", streams(), "main")
+    write_sqlite_tables(tmp_path / "lite" / "input" / "airbyte_zendesk" / "zendesk.sqlite3", streams(),
+                        lambda value: csv_value(value) if isinstance(value, datetime | bool) else value)
     for build in (open_build(tmp_path / "duck"), open_build(tmp_path / "lite")):
         assert rows(build, EVENTS) == EXPECTED
         assert rows(build, "SELECT raw_table, reason FROM quality.rejected_rows") == [

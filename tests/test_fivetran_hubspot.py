@@ -5,7 +5,6 @@ quarantine with their reason."""
 
 from __future__ import annotations
 
-import csv
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -13,8 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from builders import (
@@ -23,7 +20,11 @@ from builders import (
     hubspot_deal,
     hubspot_engagement,
     write_csv,
+    write_csv_tables,
+    write_duckdb_tables,
     write_hubspot_engagements,
+    write_parquet_tables,
+    write_sqlite_tables,
 )
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
@@ -111,10 +112,7 @@ def tables() -> dict[str, list[dict]]:
 
 
 def write_parquet_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "fivetran_hubspot"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        pq.write_table(pa.Table.from_pylist(records), folder / f"{table}.parquet")
+    write_parquet_tables(root / "fivetran_hubspot", dump)
 
 
 def csv_value(value: object) -> str:
@@ -129,14 +127,7 @@ def csv_value(value: object) -> str:
 
 
 def write_csv_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "fivetran_hubspot"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        header = list(dict.fromkeys(key for record in records for key in record))
-        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([csv_value(record.get(key)) for key in header] for record in records)
+    write_csv_tables(root / "fivetran_hubspot", dump, csv_value)
 
 
 EVENTS = """
@@ -304,13 +295,7 @@ def test_a_changed_link_table_alone_updates_the_deal_incrementally(tmp_path: Pat
 def write_duckdb_dump(path: Path, dump: dict[str, list[dict]]) -> None:
     """The connector's destination copied as a DuckDB file: schema `hubspot` (in catalog `hubspot`,
     the file's name), one table each."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA hubspot")
-    for table, records in dump.items():
-        arrow = pa.Table.from_pylist(records)  # noqa: F841 (read by name below)
-        con.execute(f"CREATE TABLE hubspot.hubspot.{table} AS SELECT * FROM arrow")
-    con.close()
+    write_duckdb_tables(path, dump, "hubspot")
 
 
 def test_a_duckdb_file_makes_the_same_events(tmp_path: Path) -> None:
@@ -361,16 +346,9 @@ def test_a_duckdb_file_without_the_hubspot_schema_is_rejected_naming_it(tmp_path
 def write_sqlite_dump(path: Path, dump: dict[str, list[dict]]) -> None:
     """The connector's tables copied into a SQLite file, as SQLite holds them: times as ISO text,
     booleans as 0/1, no schema (a table by its name alone)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path)) as db:
-        for table, records in dump.items():
-            header = list(dict.fromkeys(key for record in records for key in record))
-            db.execute(f"CREATE TABLE {table} ({', '.join(header)})")
-            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})", [
-                [int(value) if isinstance(value, bool) else
-                 csv_value(value) if isinstance(value, datetime) else value
-                 for value in (record.get(key) for key in header)] for record in records])
-        db.commit()
+    write_sqlite_tables(path, dump, lambda value: (
+        int(value) if isinstance(value, bool)
+        else csv_value(value) if isinstance(value, datetime) else value))
 
 
 def test_a_sqlite_file_makes_the_same_events(tmp_path: Path) -> None:

@@ -5,16 +5,13 @@ deletes; rejects."""
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from builders import sf_id, write_csv
+from builders import sf_id, write_csv, write_duckdb_tables, write_sqlite_tables
 from conftest import open_build, rows, settings_for
 from journeyflow.generate import generate
 from journeyflow.pipeline import run_pipeline
@@ -354,26 +351,12 @@ def test_generate_with_fivetran_salesforce_gives_the_same_events(tmp_path: Path)
 def test_the_tables_in_a_duckdb_or_sqlite_file_make_the_same_events(tmp_path: Path) -> None:
     """Fivetran's destination copied into a DuckDB file (schema `salesforce`), or the same tables
     in a SQLite file (no schema; times as ISO text, booleans 0/1): the Parquet dump's events."""
-    duck = tmp_path / "duck" / "input" / "fivetran_salesforce" / "salesforce.duckdb"
-    duck.parent.mkdir(parents=True)
-    lite = tmp_path / "lite" / "input" / "fivetran_salesforce" / "salesforce.sqlite"
-    lite.parent.mkdir(parents=True)
-    con = duckdb.connect(str(duck))
-    con.execute("CREATE SCHEMA salesforce")
-    with closing(sqlite3.connect(lite)) as db:
-        for _, table, records in OBJECTS:
-            arrow = pa.Table.from_pylist([fivetran_row(r) for r in records])
-            con.register("arrow", arrow)
-            con.execute(f"CREATE TABLE salesforce.salesforce.{table} AS SELECT * FROM arrow")
-            con.unregister("arrow")
-            dumped = [fivetran_row(r) for r in records]
-            header = list(dumped[0])
-            db.execute(f"CREATE TABLE {table} ({', '.join(header)})")
-            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(header))})", [
-                [int(v) if isinstance(v, bool) else dump_text(v) if isinstance(v, datetime | date) else v
-                 for v in (r[k] for k in header)] for r in dumped])
-        db.commit()
-    con.close()
+    dump = {table: [fivetran_row(r) for r in records] for _, table, records in OBJECTS}
+    write_duckdb_tables(tmp_path / "duck" / "input" / "fivetran_salesforce" / "salesforce.duckdb", dump,
+                        "salesforce")
+    write_sqlite_tables(tmp_path / "lite" / "input" / "fivetran_salesforce" / "salesforce.sqlite", dump,
+                        lambda v: int(v) if isinstance(v, bool)
+                        else dump_text(v) if isinstance(v, datetime | date) else v)
     for build in (open_build(tmp_path / "duck"), open_build(tmp_path / "lite")):
         assert events_of(build) == EXPECTED
         assert rows(build, "SELECT count(*) FROM quality.rejected_rows") == [(0,)]

@@ -6,15 +6,21 @@ with their reason."""
 
 from __future__ import annotations
 
-import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from builders import write_zendesk, write_zendesk_ratings, zendesk_rating, zendesk_ticket, zendesk_user
+from builders import (
+    write_csv_tables,
+    write_duckdb_tables,
+    write_parquet_tables,
+    write_zendesk,
+    write_zendesk_ratings,
+    zendesk_rating,
+    zendesk_ticket,
+    zendesk_user,
+)
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
@@ -116,10 +122,7 @@ def tables() -> dict[str, list[dict]]:
 
 
 def write_parquet_dump(root: Path, dump: dict[str, list[dict]]) -> None:
-    folder = root / "fivetran_zendesk"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        pq.write_table(pa.Table.from_pylist(records), folder / f"{table}.parquet")
+    write_parquet_tables(root / "fivetran_zendesk", dump)
 
 
 def csv_value(value: object, zone_less: bool = False) -> str:
@@ -135,15 +138,7 @@ def csv_value(value: object, zone_less: bool = False) -> str:
 
 
 def write_csv_dump(root: Path, dump: dict[str, list[dict]], zone_less: bool = False) -> None:
-    folder = root / "fivetran_zendesk"
-    folder.mkdir(parents=True, exist_ok=True)
-    for table, records in dump.items():
-        header = list(dict.fromkeys(key for record in records for key in record))
-        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([csv_value(record.get(key), zone_less) for key in header]
-                             for record in records)
+    write_csv_tables(root / "fivetran_zendesk", dump, lambda value: csv_value(value, zone_less))
 
 
 EVENTS = """
@@ -321,13 +316,7 @@ def test_a_later_sync_updates_incrementally_as_a_full_rebuild(tmp_path: Path) ->
 def write_duckdb_dump(path: Path, dump: dict[str, list[dict]], schema: str = "zendesk") -> None:
     """The connector's destination copied as a DuckDB file: schema `zendesk` (Fivetran's default
     destination schema name for the connector), one table each."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute(f"CREATE SCHEMA {schema}")
-    for table, records in dump.items():
-        arrow = pa.Table.from_pylist(records)  # noqa: F841 (read by name below)
-        con.execute(f'CREATE TABLE "{path.stem}".{schema}."{table}" AS SELECT * FROM arrow')
-    con.close()
+    write_duckdb_tables(path, dump, schema)
 
 
 def test_a_duckdb_file_makes_the_same_events(tmp_path: Path) -> None:
