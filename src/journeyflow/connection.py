@@ -232,9 +232,12 @@ def drop_view_named_like(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def table_type(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """'BASE TABLE', 'VIEW', or None when `table` does not exist."""
     schema, name = table.split(".")
+    # duckdb_tables()/duckdb_views(), not information_schema.tables: a run asks ~190 times, and the
+    # information schema view costs 4 ms a question to their 1 ms
     found = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
+        "SELECT 'BASE TABLE' FROM duckdb_tables() WHERE schema_name = $schema AND table_name = $name "
+        "UNION ALL SELECT 'VIEW' FROM duckdb_views() WHERE schema_name = $schema AND view_name = $name",
+        {"schema": schema, "name": name},
     ).fetchall()
     return found[0][0] if found else None
 

@@ -42,9 +42,11 @@ def tables_in(tree: exp.Expression) -> set[str]:
     return {_table_name(table) for table in _references(tree) if table.db}
 
 
-def tables_read(query: str) -> set[str]:
-    """The schema-qualified tables and views `query` reads (`raw.ga4_events`, `core.touchpoints`)."""
-    return tables_in(_parse(query))
+@lru_cache(maxsize=512)
+def tables_read(query: str) -> frozenset[str]:
+    """The schema-qualified tables and views `query` reads (`raw.ga4_events`, `core.touchpoints`);
+    remembered, as a run asks it of the same ~150 models again and again."""
+    return frozenset(tables_in(_parse(query)))
 
 
 def reading(query: str, table: str, instead: str) -> str:
