@@ -36,7 +36,10 @@ def connect(
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    # no extension fetched behind a statement's back: a SQLite file named *.duckdb made ATTACH try
+    # to download sqlite_scanner (4-30 s to fail without internet) before saying it cannot be read
+    con = duckdb.connect(str(path), read_only=read_only,
+                         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute("SET memory_limit = ?", [memory_limit])
