@@ -179,6 +179,27 @@ def test_bad_rows_are_rejected_with_their_reason(tmp_path: Path) -> None:
     con.close()
 
 
+# a ticket opened from a social channel: Zendesk's `via.source.from` names the requester's account
+SOCIAL_FROM = {"name": "Anna Schmidt", "username": "anna_berlin87",
+               "profile_url": "https://twitter.com/anna_berlin87", "address": "anna_berlin87"}
+
+
+def test_the_requesters_account_in_via_is_not_in_a_rejected_rows_text(tmp_path: Path) -> None:
+    """`via` is JSON text in the dump, so its members are escaped in the rejected row's text: the
+    handle under `username`, `profile_url` and `address` is `[redacted]` as the name is."""
+    dump = streams()
+    via = json.dumps({"channel": "twitter", "source": {"from": SOCIAL_FROM, "to": {}, "rel": "mention"}})
+    dump["tickets"].append(ticket(5, 101, utc(7, 9)) | {"via": via, "requester_id": None})
+    write_csv_dump(tmp_path / "input", dump)
+    con = open_build(tmp_path)
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    assert "anna_berlin87" not in text and "Anna" not in text
+    for member in SOCIAL_FROM:
+        assert f'\\"{member}\\": \\"[redacted]\\"' in text
+    assert '\\"channel\\": \\"twitter\\"' in text  # what explains the row stays
+    con.close()
+
+
 def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     write_export(tmp_path / "input")
     write_parquet_dump(tmp_path / "input", streams())
