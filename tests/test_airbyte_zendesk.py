@@ -248,3 +248,22 @@ def test_the_streams_in_a_duckdb_or_sqlite_file_make_the_same_events(tmp_path: P
         assert rows(build, "SELECT raw_table, reason FROM quality.rejected_rows") == [
             (DELETED_TICKET[0], DELETED_TICKET[2])]
         build.close()
+
+
+def test_an_append_mode_stream_takes_each_tickets_newest_extraction(tmp_path: Path) -> None:
+    """Append mode (not Append + Deduped): ticket 2 twice, the newer version (solved on 06-07,
+    extracted on 06-21) in the first part file, the older (open, extracted on 06-20) in the second.
+    The newest by `_airbyte_extracted_at` wins, whatever the file order: ticket 2 is solved."""
+    dump = streams()
+    older = dump["tickets"][1]  # open, extracted utc(20, 2)
+    newer = older | {"status": "solved", "updated_at": utc(7, 10), "_airbyte_extracted_at": utc(21, 2),
+                     "_airbyte_raw_id": "0b6c5a52-6d1f-4d8e-9a57-000000000102"}
+    parts = {"tickets-0001": [row for row in dump["tickets"] if row is not older] + [newer],
+             "tickets-0002": [older], "users": dump["users"],
+             "satisfaction_ratings": dump["satisfaction_ratings"]}
+    write_parquet_dump(tmp_path / "input", parts)
+    con = open_build(tmp_path)
+    # EXPECTED plus ticket 2's solve at the newer version's updated_at (06-07 10:00, via chat); the
+    # file order alone would take the older row (the later file) and leave ticket 2 open
+    assert rows(con, EVENTS) == [*EXPECTED, ("ticket_solved", "2", "zendesk:102", "chat", "06-07 10:00")]
+    con.close()
