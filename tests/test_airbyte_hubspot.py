@@ -8,7 +8,7 @@ quarantine with their reason."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -288,4 +288,25 @@ def test_the_next_sync_updates_incrementally_as_a_full_rebuild(tmp_path: Path) -
                         WHERE source_record_id IN ('9001', '801') ORDER BY occurred_at, event_name""") == [
         ("deal_appointment_scheduled", "hubspot:5102"), ("deal_created", "hubspot:5102"),
         ("deal_closed_lost", "hubspot:5102")]
+    con.close()
+
+
+def test_an_append_mode_stream_takes_each_contacts_newest_extraction(tmp_path: Path) -> None:
+    """Append mode (not Append + Deduped): contact 5102 twice, its newer version (a customer since
+    06-12 11:00, extracted a day after the sync) in the first part file, the older (a lead) in the
+    second. The newest by `_airbyte_extracted_at` wins, whatever the file order."""
+    dump = tables()
+    older = dump["contacts"][1]
+    newer = older | {"properties_lifecyclestage": "customer",
+                     "properties_hs_lifecyclestage_customer_date": utc(12, 11),
+                     "updatedAt": utc(12, 11), "_airbyte_extracted_at": SYNCED + timedelta(days=1)}
+    parts = {f"{stream}-0001": records for stream, records in dump.items()}
+    parts["contacts-0001"] = [dump["contacts"][0], newer]
+    parts["contacts-0002"] = [older]
+    write_parquet_dump(tmp_path / "input", parts)
+    con = open_build(tmp_path, source_time_zones=BERLIN)
+    # EXPECTED and 5102's became_customer at the newer version's date; by file order the second
+    # part's row (a lead) would win and make none
+    became_customer = ("became_customer", "5102", "hubspot:5102", "06-12 11:00", None, None)
+    assert rows(con, EVENTS) == [*EXPECTED, became_customer]
     con.close()

@@ -8,7 +8,7 @@ hand; IsDeleted rows make none; bad rows are in quarantine with their reason."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -221,3 +221,19 @@ def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(tmp_path: Path)
                          WHERE source_record_id = '{O1}'""") == [(SF + C2,)]
     assert rows(con, f"SELECT count(*) FROM staging.events WHERE source_record_id = '{O2}'") == [(0,)]
     con.close()
+
+
+def test_an_append_mode_stream_takes_each_records_newest_extraction(tmp_path: Path, build) -> None:
+    """Append mode (not Append + Deduped): O2 twice, its newer version (deleted, extracted a day
+    after the sync) in the first part file, the older (not deleted) in the second. The newest by
+    `_airbyte_extracted_at` wins, whatever the file order: O2 is deleted."""
+    dump = tables()
+    later = {"IsDeleted": True, "_airbyte_extracted_at": SYNCED + timedelta(days=1)}
+    dump["Opportunity"] = [row | later if row["Id"] == O2 else row for row in dump["Opportunity"]]
+    write_airbyte_parquet(tmp_path / "input", dump, part="-0001")
+    write_parquet(tmp_path / "input" / "airbyte_salesforce" / "Opportunity-0002.parquet",
+                  [airbyte_row(OPPORTUNITIES[1], 9)])  # extracted at SYNCED, the day before
+    con = build()
+    # O2's creation and its stage change (H5) are gone, as in test_is_deleted_rows_make_no_events;
+    # by file order the second part's row would win and keep them
+    assert events_of(con) == [event for event in EXPECTED if event[0] not in (O2, H[5])]

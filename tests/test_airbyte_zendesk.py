@@ -179,6 +179,27 @@ def test_bad_rows_are_rejected_with_their_reason(tmp_path: Path) -> None:
     con.close()
 
 
+# a ticket opened from a social channel: Zendesk's `via.source.from` names the requester's account
+SOCIAL_FROM = {"name": "Anna Schmidt", "username": "anna_berlin87",
+               "profile_url": "https://twitter.com/anna_berlin87", "address": "anna_berlin87"}
+
+
+def test_the_requesters_account_in_via_is_not_in_a_rejected_rows_text(tmp_path: Path) -> None:
+    """`via` is JSON text in the dump, so its members are escaped in the rejected row's text: the
+    handle under `username`, `profile_url` and `address` is `[redacted]` as the name is."""
+    dump = streams()
+    via = json.dumps({"channel": "twitter", "source": {"from": SOCIAL_FROM, "to": {}, "rel": "mention"}})
+    dump["tickets"].append(ticket(5, 101, utc(7, 9)) | {"via": via, "requester_id": None})
+    write_csv_dump(tmp_path / "input", dump)
+    con = open_build(tmp_path)
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    assert "anna_berlin87" not in text and "Anna" not in text
+    for member in SOCIAL_FROM:
+        assert f'\\"{member}\\": \\"[redacted]\\"' in text
+    assert '\\"channel\\": \\"twitter\\"' in text  # what explains the row stays
+    con.close()
+
+
 def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     write_export(tmp_path / "input")
     write_parquet_dump(tmp_path / "input", streams())
@@ -227,3 +248,22 @@ def test_the_streams_in_a_duckdb_or_sqlite_file_make_the_same_events(tmp_path: P
         assert rows(build, "SELECT raw_table, reason FROM quality.rejected_rows") == [
             (DELETED_TICKET[0], DELETED_TICKET[2])]
         build.close()
+
+
+def test_an_append_mode_stream_takes_each_tickets_newest_extraction(tmp_path: Path) -> None:
+    """Append mode (not Append + Deduped): ticket 2 twice, the newer version (solved on 06-07,
+    extracted on 06-21) in the first part file, the older (open, extracted on 06-20) in the second.
+    The newest by `_airbyte_extracted_at` wins, whatever the file order: ticket 2 is solved."""
+    dump = streams()
+    older = dump["tickets"][1]  # open, extracted utc(20, 2)
+    newer = older | {"status": "solved", "updated_at": utc(7, 10), "_airbyte_extracted_at": utc(21, 2),
+                     "_airbyte_raw_id": "0b6c5a52-6d1f-4d8e-9a57-000000000102"}
+    parts = {"tickets-0001": [row for row in dump["tickets"] if row is not older] + [newer],
+             "tickets-0002": [older], "users": dump["users"],
+             "satisfaction_ratings": dump["satisfaction_ratings"]}
+    write_parquet_dump(tmp_path / "input", parts)
+    con = open_build(tmp_path)
+    # EXPECTED plus ticket 2's solve at the newer version's updated_at (06-07 10:00, via chat); the
+    # file order alone would take the older row (the later file) and leave ticket 2 open
+    assert rows(con, EVENTS) == [*EXPECTED, ("ticket_solved", "2", "zendesk:102", "chat", "06-07 10:00")]
+    con.close()

@@ -260,6 +260,32 @@ def test_bad_rows_are_rejected_with_their_reason(tmp_path: Path) -> None:
     con.close()
 
 
+# the `system_*` columns of Fivetran's `ticket` (dbt_zendesk's get_ticket_columns): where and with
+# what the requester opened the ticket; latitude and longitude are floats, the rest text
+REQUESTER_SYSTEM = {
+    "system_client": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Firefox/126.0",
+    "system_ip_address": "198.51.100.7", "system_location": "Köpenick, Berlin, DE",
+    "system_latitude": 52.4456, "system_longitude": 13.5761,
+}
+
+
+def test_the_requesters_location_is_not_in_a_rejected_rows_text(tmp_path: Path) -> None:
+    """A Parquet dump keeps latitude and longitude as numbers: they are `[redacted]` in the
+    rejected row's text as the text columns are, and so are the client and IP address."""
+    dump = tables()
+    dump["ticket"] = [row | {k: None for k in REQUESTER_SYSTEM} for row in dump["ticket"]]
+    dump["ticket"].append(ticket(5, 101, utc(7, 9)) | REQUESTER_SYSTEM | {"requester_id": None})
+    write_parquet_dump(tmp_path / "input", dump)
+    con = open_build(tmp_path)
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    for value in ("Mozilla", "Firefox", "198.51.100.7", "Köpenick", "52.4456", "13.5761"):
+        assert value not in text
+    for column in REQUESTER_SYSTEM:
+        assert f'"{column}":"[redacted]"' in text
+    assert '"requester_id":null' in text  # the rest of the record as it was
+    con.close()
+
+
 def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     write_export(tmp_path / "input")
     write_parquet_dump(tmp_path / "input", tables())

@@ -392,3 +392,25 @@ def test_a_deleted_ticket_makes_no_contact_even_after_an_earlier_export(build, t
         ("2", "ticket_created")]
     assert rows(con, "SELECT reason, count(*) FROM quality.rejected_rows GROUP BY reason") == [
         ("status is deleted (deleted in Zendesk)", 3)]
+
+
+def test_the_requesters_account_and_location_are_not_in_a_rejected_tickets_text(build, tmp_path):
+    """The API export's ticket as a nested object: a social channel's `via.source.from` (username,
+    profile_url) and a `system` object (where Zendesk saw the requester, as its audits' metadata
+    has it: latitude and longitude are numbers) are `[redacted]` in the rejected row's text."""
+    system = {"client": "Mozilla/5.0 Firefox/126.0", "ip_address": "198.51.100.7",
+              "location": "Köpenick, Berlin, DE", "latitude": 52.4456, "longitude": 13.5761}
+    ticket = zendesk_ticket(7, 901, iso(10)) | {
+        "requester_id": None, "system": system,
+        "via": {"channel": "twitter", "source": {"from": {
+            "name": "Anna Schmidt", "username": "anna_berlin87",
+            "profile_url": "https://twitter.com/anna_berlin87"}, "to": {}, "rel": "mention"}}}
+    write_zendesk(tmp_path / "input", [zendesk_ticket(6, 901, iso(9)), ticket],
+                  [zendesk_user(901, "anna@example.com")])
+    con = build()
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    for value in ("anna_berlin87", "Anna", "Mozilla", "198.51.100.7", "Köpenick", "52.4456", "13.5761"):
+        assert value not in text
+    for member in ("username", "profile_url", "client", "ip_address", "location", "latitude", "longitude"):
+        assert f'"{member}":"[redacted]"' in text
+    assert '"channel":"twitter"' in text  # what explains the row stays

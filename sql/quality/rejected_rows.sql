@@ -46,7 +46,7 @@ masked as (
         reason,
         -- a nested object held as JSON text (an Airbyte dump's `via`, `satisfaction_rating`) escapes
         -- its quotes (`\"name\": \"Anna\"`): the names and free text in it are redacted as well
-        regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
@@ -66,6 +66,20 @@ masked as (
             '(?i)(\\"((first|last|full)_?name|name|title|comment|reason|subject|raw_subject|description'
             || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")[^"\\]*\\"',
             '\1[redacted]\\"', 'g'
+        ),
+            -- where the person was and what they used, a number or text: Fivetran Zendesk's
+            -- system_latitude/system_longitude (floats in a Parquet dump), system_client, a nested
+            -- `system` object's latitude, longitude and location (Zendesk's audit metadata), a
+            -- social channel's username and profile_url (a ticket's `via.source.from`)
+            '(?i)("((system_|geo_)?(latitude|longitude)|location|client|system_(client|ip_address|location)'
+            || '|username|profile_url)"\s*:\s*)(?:"[^"]*"|-?[0-9][0-9.eE+-]*)',
+            '\1"[redacted]"', 'g'
+        ),
+            -- the same inside a nested object held as JSON text (an Airbyte dump's `via`), and the
+            -- `address` there (an email, phone or social handle of `via.source.from`)
+            '(?i)(\\"((system_|geo_)?(latitude|longitude)|location|client|system_(client|ip_address|location)'
+            || '|ip_address|address|username|profile_url)\\"\s*:\s*)(?:\\"[^"\\]*\\"|-?[0-9][0-9.eE+-]*)',
+            '\1\\"[redacted]\\"', 'g'
         ) as raw_text,
         _load_id
     from all_rejects

@@ -15,6 +15,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.updatedAt', '$.updatedat') }},
         -- ids
         json_extract_string(record, '$.id') as record_id,
         json_extract_string(record, '$.properties_email') as email_text,

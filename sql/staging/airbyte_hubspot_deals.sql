@@ -16,6 +16,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.updatedAt', '$.updatedat') }},
         -- ids
         nullif(trim(json_extract_string(record, '$.id')), '') as record_id,
         {{ airbyte_ids(record, '$.contacts') }}[1] as associated_contact_id,

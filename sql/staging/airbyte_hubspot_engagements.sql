@@ -15,6 +15,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.updatedAt', '$.updatedat') }},
         -- ids
         -- the table a DuckDB file's row came from, else the dump file's name
         case regexp_extract(

@@ -16,6 +16,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash, _delimiter,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.systemmodstamp', '$.lastmodifieddate') }},
         {{ salesforce_opportunity_record(record) }}
     from source
 ),

@@ -12,6 +12,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.updated_at', '$.updated_at') }},
         -- ids
         nullif(trim(json_extract_string(record, '$.id')), '') as rating_id,
         nullif(trim(json_extract_string(record, '$.ticket_id')), '') as ticket_id,

@@ -130,6 +130,28 @@ _ENGAGEMENT_KINDS = {"calls": ("engagement_call", "CALL"), "meetings": ("engagem
                      "emails": ("engagement_email", "EMAIL")}
 
 
+# the properties generate/crm.py writes of each kind (besides hs_timestamp, hs_object_id,
+# hs_createdate): the columns of a table whose list came out empty (a run with a person or two)
+_ENGAGEMENT_PROPERTIES = {
+    "calls": ("hs_call_title", "hs_call_direction", "hs_call_disposition", "hs_call_status",
+              "hs_call_duration"),
+    "meetings": ("hs_meeting_title", "hs_meeting_start_time", "hs_meeting_end_time", "hs_meeting_outcome"),
+    "emails": ("hs_email_subject", "hs_email_direction", "hs_email_status"),
+}
+
+
+def _no_engagements(name: str) -> pl.DataFrame:
+    """An empty `results` list as the objects it would hold: the same columns and types (all the
+    properties text, as the API writes them), so the tables keep their columns."""
+    properties = ("hs_timestamp", "hs_object_id", *_ENGAGEMENT_PROPERTIES[name], "hs_createdate")
+    contact = pl.Struct({"id": pl.String, "type": pl.String})
+    return pl.DataFrame(schema={
+        "id": pl.String, "properties": pl.Struct(dict.fromkeys(properties, pl.String)),
+        "createdAt": pl.String, "updatedAt": pl.String, "archived": pl.Boolean,
+        "associations": pl.Struct({"contacts": pl.Struct({"results": pl.List(contact)})}),
+    })
+
+
 def _utc(column: str, fmt: str) -> pl.Expr:
     """The export's text as Fivetran's UTC timestamp; text a warehouse would refuse becomes null."""
     return pl.col(column).str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False)
@@ -218,7 +240,8 @@ def hubspot_fivetran_tables(source: Path, synced_us: int) -> dict[str, pl.DataFr
     engagements, links = [], []
     for name, (table, kind) in _ENGAGEMENT_KINDS.items():
         path = source / f"{name}.json"
-        objects = pl.DataFrame(json.loads(path.read_text(encoding="utf-8"))["results"])
+        results = json.loads(path.read_text(encoding="utf-8"))["results"]
+        objects = pl.DataFrame(results) if results else _no_engagements(name)
         objects = objects.unique("id", keep="first", maintain_order=True)  # a table has each once
         properties = objects["properties"].struct.unnest()
         times = {c for c in properties.columns if c in ("hs_timestamp", "hs_createdate")

@@ -136,17 +136,23 @@ def write_support_exports(out_dir: Path, people: pl.DataFrame, seed: int, start_
 def _zendesk_tickets(zendesk_dir: Path, people: pl.DataFrame) -> pl.DataFrame:
     """tickets.json joined to its requesters' persons (users.json email = the person's Zendesk email)."""
     def records(name: str) -> pl.DataFrame:
-        return pl.read_json(zendesk_dir / f"{name}.json").select(name).explode(name).unnest(name)
+        """The list's records, one row each (an empty list: no columns)."""
+        listed = pl.read_json(zendesk_dir / f"{name}.json").select(name)
+        if not isinstance(listed.schema[name], pl.List) or listed.schema[name].inner == pl.Null:
+            return pl.DataFrame()
+        return listed.explode(name).unnest(name)
 
-    users = records("users").filter(pl.col("role") == "end-user").select(
-        pl.col("id").alias("requester_id"), pl.col("email").alias("zd_email"))
-    ts = pl.col("updated_at").str.to_datetime(ISO_FMT, time_zone="UTC").dt.epoch("us")
+    users = records("users")
     tickets = records("tickets")
-    if "assignee_id" not in tickets.columns:  # a tiny run: no ticket but the defect one
+    # a tiny run: no ticket, or none but the defect one, or no end-user
+    if "assignee_id" not in tickets.columns or "role" not in users.columns:
         return pl.DataFrame(schema={
             "id": pl.Int64, "requester_id": pl.Int64, "assignee_id": pl.Int64,
             "group_id": pl.Int64, "status": pl.String, "score": pl.String, "updated": pl.Int64,
             "churn": pl.Boolean, "zd_email": pl.String, "pid": pl.Int64, "solved": pl.Int64})
+    users = users.filter(pl.col("role") == "end-user").select(
+        pl.col("id").alias("requester_id"), pl.col("email").alias("zd_email"))
+    ts = pl.col("updated_at").str.to_datetime(ISO_FMT, time_zone="UTC").dt.epoch("us")
     return (
         tickets
         .filter(pl.col("created_at").is_not_null())
