@@ -7,6 +7,7 @@ event passes through Python; the list ships as `channel_sources.yaml` beside the
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import duckdb
@@ -17,10 +18,16 @@ CHANNEL_SOURCES = Path(__file__).with_name("channel_sources.yaml")
 SOURCE_CATEGORIES = ("search", "social", "shopping", "video")
 
 
+@functools.lru_cache(maxsize=8)
+def _parse_yaml(text: str) -> object:
+    """Parsed once per distinct text: every run reads the file (pure-Python YAML)."""
+    return yaml.safe_load(text)
+
+
 def read_channel_sources(path: Path | None = None) -> list[tuple[str, str]]:
     """(source, category) pairs, lower-cased; an unknown category or a source listed twice is an error."""
     path = path or CHANNEL_SOURCES
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = _parse_yaml(path.read_text(encoding="utf-8")) or {}
     unknown = sorted(set(data) - set(SOURCE_CATEGORIES))
     if unknown:
         raise ValueError(f"{path}: unknown source categories {unknown}; known: {list(SOURCE_CATEGORIES)}")
