@@ -13,6 +13,7 @@ incremental runs see the same state whichever way the table was made.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -32,12 +33,16 @@ _BUILDS: dict[str, EmptyBuild] = {}
 _MOST = 512  # distinct (model, parameters, input columns); a test session makes ~200
 
 
-def inputs_key(con: duckdb.DuckDBPyConnection, model: str, params: dict) -> str | None:
+def inputs_key(con: duckdb.DuckDBPyConnection, model: str, params: dict,
+               reads: Iterable[str] | None = None) -> str | None:
     """What decides the columns of `model`'s empty result; None when a table it reads has rows
-    (or cannot be read: the build then fails or succeeds the usual way)."""
+    (or cannot be read: the build then fails or succeeds the usual way). `reads`: the tables the
+    model layer found in it (else sqlglot parses `model`); raw tables are looked at first."""
     described = []
+    read = tables_read(model) if reads is None else reads
+    tables = sorted(read, key=lambda name: (not name.startswith("raw."), name))
     try:
-        for table in sorted(tables_read(model)):  # names from the project's SQL files
+        for table in tables:  # names from the project's SQL files
             if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchall()[0][0]:
                 return None
             described.append([table, con.execute(f"DESCRIBE {table}").fetchall()])

@@ -109,7 +109,9 @@ def quarantine_files(ctx: RunContext, table: str) -> int:
 def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     model = sql_text(table)
     params = used_params(model, ctx.params)
-    empty_key = empty_inputs.inputs_key(ctx.con, model, params)
+    producer = ctx.producers.get(table)
+    reads = producer.model.reads if producer and producer.model else None
+    empty_key = empty_inputs.inputs_key(ctx.con, model, params, reads)
     empty = empty_inputs.remembered(empty_key)  # an absent source typed before in this process
     query = empty.query if empty else scrub_text_columns(ctx.con, model, params)
     # a staging file that joins another source (`requires`) or the custom mappings can change
