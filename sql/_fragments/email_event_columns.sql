@@ -5,11 +5,7 @@
 -- staging.events picks the columns by name (warehouse.source_events_sql).
 _source_file, _row_number, _load_id,
 occurred_at,
-cast(null as varchar) as anonymous_id,
-cast(null as varchar) as user_id,
-email_hash,
-cast(null as varchar) as crm_contact_id,
-cast(null as varchar) as support_user_id,
+{{ event_identifiers(null, null, email_hash, null, null) }},
 event_name,
 link_path as page_path,
 coalesce(link_source, $arg) as utm_source,

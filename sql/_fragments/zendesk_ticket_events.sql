@@ -27,9 +27,8 @@ rated_in_ratings_export as (
 select
     'zendesk' as source,
     'raw.zendesk_tickets' as source_table,
-    cast(null as varchar) as email_hash,
     via_channel as origin,
-    {{ ticket_event_columns(e) }}
+    {{ ticket_event_columns(e, null) }}
 from tickets
 cross join unnest([
     {'event_name': 'ticket_created', 'occurred_at': created_at},

@@ -13,20 +13,9 @@ with source as (
 
 renamed as (
     select
-        -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
+        {{ zendesk_connector_ticket_columns(record) }},
         -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
         {{ airbyte_version_columns(record, '$.updated_at', '$.updated_at') }},
-        -- ids
-        nullif(trim(json_extract_string(record, '$.id')), '') as ticket_id,
-        nullif(trim(json_extract_string(record, '$.requester_id')), '') as requester_id,
-        -- timestamps (text as dumped)
-        json_extract_string(record, '$.created_at') as created_at_text,
-        json_extract_string(record, '$.updated_at') as updated_at_text,
-        -- attributes
-        json_extract_string(record, '$.status') as status,
-        json_extract_string(record, '$.type') as ticket_type,
-        json_extract_string(record, '$.priority') as priority,
         -- a nested object, or its JSON text: json_extract_string gives the object's JSON either way
         -- (text that is no JSON is no channel, as a ticket without `via` in the export)
         case when json_valid(json_extract_string(record, '$.via'))

@@ -10,14 +10,7 @@ with source as (
 
 renamed as (
     select
-        -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
-        -- ids
-        nullif(trim(json_extract_string(record, '$.id')), '') as zendesk_user_id,
-        json_extract_string(record, '$.email') as email_text,
-        nullif(trim(json_extract_string(record, '$.external_id')), '') as user_id,
-        -- attributes
-        json_extract_string(record, '$.role') as role,
+        {{ zendesk_connector_user_columns(record) }},
         -- the stream, like the API, lists no deleted users (a deleted one is `active` false)
         cast(null as varchar) as deleted_reason
     from source

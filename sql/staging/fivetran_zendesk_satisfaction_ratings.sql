@@ -11,22 +11,7 @@ with source as (
 
 renamed as (
     select
-        -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
-        -- ids
-        nullif(trim(json_extract_string(record, '$.id')), '') as rating_id,
-        nullif(trim(json_extract_string(record, '$.ticket_id')), '') as ticket_id,
-        nullif(trim(json_extract_string(record, '$.requester_id')), '') as requester_id,
-        nullif(trim(json_extract_string(record, '$.assignee_id')), '') as assignee_id,
-        -- timestamps (text as dumped)
-        json_extract_string(record, '$.created_at') as created_at_text,
-        json_extract_string(record, '$.updated_at') as updated_at_text,
-        -- attributes (the free-text comment stays in raw)
-        json_extract_string(record, '$.score') as score_text,
-        lower(trim(json_extract_string(record, '$.score'))) as score,
-        nullif(trim(json_extract_string(record, '$.reason')), '') as reason,
-        nullif(trim(coalesce(json_extract_string(record, '$.comment'), '')), '') is not null
-            as has_comment,
+        {{ zendesk_connector_rating_columns(record) }},
         {{ fivetran_zendesk_deleted(record) }} as deleted_reason
     from source
 ),

@@ -12,18 +12,7 @@ with source as (
 
 renamed as (
     select
-        -- lineage
-        _load_id, _source_file, _row_number, _row_hash,
-        -- ids
-        nullif(trim(json_extract_string(record, '$.id')), '') as ticket_id,
-        nullif(trim(json_extract_string(record, '$.requester_id')), '') as requester_id,
-        -- timestamps (text as dumped)
-        json_extract_string(record, '$.created_at') as created_at_text,
-        json_extract_string(record, '$.updated_at') as updated_at_text,
-        -- attributes
-        json_extract_string(record, '$.status') as status,
-        json_extract_string(record, '$.type') as ticket_type,
-        json_extract_string(record, '$.priority') as priority,
+        {{ zendesk_connector_ticket_columns(record) }},
         json_extract_string(record, '$.via_channel') as via_channel,
         cast(null as varchar) as satisfaction_score,
         coalesce(

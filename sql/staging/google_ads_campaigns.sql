@@ -74,13 +74,6 @@ select
         when currency is null then 'missing Currency code'
         when not regexp_full_match(currency, '[A-Z]{3}')
             then 'Currency code is not an ISO 4217 code (three letters): ' || left(currency, 40)
-        when cost_text is null then 'missing Cost'
-        when cost is null then 'Cost is not a number: ' || left(cost_text, 40)
-        when cost < 0 then 'Cost is negative: ' || left(cost_text, 40)
-        when abs(cost) > 1e15 then 'Cost out of range (beyond ±10^15): ' || left(cost_text, 40)
-        when impressions_text is not null and impressions is null
-            then 'Impr. is not a whole number: ' || left(impressions_text, 40)
-        when clicks_text is not null and clicks is null
-            then 'Clicks is not a whole number: ' || left(clicks_text, 40)
+        {{ ad_report_amount_checks('Cost', 'Impr.', 'Clicks') }}
     end as _reject_reason
 from parsed

@@ -58,13 +58,6 @@ select
         when currency is null then 'missing Currency'
         when not regexp_full_match(currency, '[A-Z]{3}')
             then 'Currency is not an ISO 4217 code (three letters): ' || left(currency, 40)
-        when cost_text is null then 'missing Total Spent'
-        when cost is null then 'Total Spent is not a number: ' || left(cost_text, 40)
-        when cost < 0 then 'Total Spent is negative: ' || left(cost_text, 40)
-        when abs(cost) > 1e15 then 'Total Spent out of range (beyond ±10^15): ' || left(cost_text, 40)
-        when impressions_text is not null and impressions is null
-            then 'Impressions is not a whole number: ' || left(impressions_text, 40)
-        when clicks_text is not null and clicks is null
-            then 'Clicks is not a whole number: ' || left(clicks_text, 40)
+        {{ ad_report_amount_checks('Total Spent', 'Impressions', 'Clicks') }}
     end as _reject_reason
 from parsed

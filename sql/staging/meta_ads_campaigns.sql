@@ -101,13 +101,6 @@ select
         when spend_key is null then 'missing Amount spent'
         when currency is null
             then 'no currency: neither a Currency column nor one in the Amount spent header'
-        when cost_text is null then 'missing Amount spent'
-        when cost is null then 'Amount spent is not a number: ' || left(cost_text, 40)
-        when cost < 0 then 'Amount spent is negative: ' || left(cost_text, 40)
-        when abs(cost) > 1e15 then 'Amount spent out of range (beyond ±10^15): ' || left(cost_text, 40)
-        when impressions_text is not null and impressions is null
-            then 'Impressions is not a whole number: ' || left(impressions_text, 40)
-        when clicks_text is not null and clicks is null
-            then 'Link clicks is not a whole number: ' || left(clicks_text, 40)
+        {{ ad_report_amount_checks('Amount spent', 'Impressions', 'Link clicks') }}
     end as _reject_reason
 from typed

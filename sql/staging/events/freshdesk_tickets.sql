@@ -42,9 +42,8 @@ tickets as (
 select
     'freshdesk' as source,
     source_table,
-    email_hash,
     channel as origin,
-    {{ ticket_event_columns(e) }}
+    {{ ticket_event_columns(e, email_hash) }}
 from tickets
 cross join unnest([
     {'event_name': 'ticket_created', 'occurred_at': created_at},

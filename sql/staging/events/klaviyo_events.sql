@@ -15,19 +15,8 @@ with usable as (
     where _reject_reason is null and not _is_duplicate
 ),
 
-with_encoded_utm as (
-    select *, {{ email_link_utm(url) }}
-    from usable
-),
-
 with_utm as (
-    -- the link's UTM values as the text they encode (`Summer%20Sale` is `Summer Sale`)
-    select
-        * exclude (link_source_encoded, link_medium_encoded, link_campaign_encoded),
-        {{ url_decoded(link_source_encoded) }} as link_source,
-        {{ url_decoded(link_medium_encoded) }} as link_medium,
-        {{ url_decoded(link_campaign_encoded) }} as link_campaign
-    from with_encoded_utm
+    {{ email_link_fields(url, usable) }}
 ),
 
 messages as (

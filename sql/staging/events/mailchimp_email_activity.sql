@@ -26,19 +26,8 @@ typed_activities as (
     from activities
 ),
 
-with_encoded_utm as (
-    select *, {{ email_link_utm(a.url) }}
-    from typed_activities
-),
-
 with_utm as (
-    -- the link's UTM values as the text they encode (`Summer%20Sale` is `Summer Sale`)
-    select
-        * exclude (link_source_encoded, link_medium_encoded, link_campaign_encoded),
-        {{ url_decoded(link_source_encoded) }} as link_source,
-        {{ url_decoded(link_medium_encoded) }} as link_medium,
-        {{ url_decoded(link_campaign_encoded) }} as link_campaign
-    from with_encoded_utm
+    {{ email_link_fields(a.url, typed_activities) }}
 ),
 
 campaigns as (

@@ -14,11 +14,7 @@ select
     lead_id as source_record_id,
     _source_file, _row_number, _load_id,
     created_at as occurred_at,
-    cast(null as varchar) as anonymous_id,
-    cast(null as varchar) as user_id,
-    email_hash,
-    cast(null as varchar) as crm_contact_id,
-    cast(null as varchar) as support_user_id,
+    {{ event_identifiers(null, null, email_hash, null, null) }},
     'lead_form_submitted' as event_name,
     cast(null as varchar) as page_path,
     case platform

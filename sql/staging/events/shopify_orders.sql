@@ -26,49 +26,21 @@ line_items as (
 order_events as (
     select
         o.*,
-        coalesce(l.line_item_count, 0) as line_item_count,
-        coalesce(l.item_count, 0) as item_count,
         -- at least a second after the order, so the refund follows the purchase
         greatest(o.created_at + interval 1 second, coalesce(o.paid_at, o.created_at),
                  coalesce(o.fulfilled_at, o.created_at), coalesce(o.cancelled_at, o.created_at))
-            as refunded_at
+            as refunded_at,
+        case when o.refunded_amount > 0 then o.refunded_amount end as refund_value,
+        -- a cancelled order, or one whose payment was voided (never captured), is no purchase
+        o.cancelled_at is not null or o.financial_status = 'voided' as not_completed,
+        json_object(
+            'order_id', o.order_id, 'financial_status', o.financial_status,
+            'fulfillment_status', o.fulfillment_status, 'discount_code', o.discount_code,
+            'discount_amount', o.discount_amount, 'line_items', coalesce(l.line_item_count, 0),
+            'items', coalesce(l.item_count, 0), 'cancelled', (o.cancelled_at is not null)
+        ) as order_properties
     from orders as o
     left join line_items as l on l._source_file = o._source_file and l.order_name = o.order_name
 )
 
-select
-    'shopify' as source,
-    'raw.shopify_orders' as source_table,
-    order_name || '|' || e.event_name as natural_key,
-    order_name as source_record_id,
-    _source_file, _row_number, _load_id,
-    e.occurred_at,
-    cast(null as varchar) as anonymous_id,
-    cast(null as varchar) as user_id,
-    email_hash,
-    cast(null as varchar) as crm_contact_id,
-    cast(null as varchar) as support_user_id,
-    e.event_name,
-    cast(null as varchar) as page_path,
-    cast(null as varchar) as utm_source,
-    cast(null as varchar) as utm_medium,
-    cast(null as varchar) as utm_campaign,
-    order_source as origin,
-    e.value,
-    currency,
-    json_object(
-        'order_id', order_id, 'financial_status', financial_status,
-        'fulfillment_status', fulfillment_status, 'discount_code', discount_code,
-        'discount_amount', discount_amount, 'line_items', line_item_count, 'items', item_count,
-        'cancelled', (cancelled_at is not null)
-    ) as properties
-from order_events
-cross join unnest([
-    -- a cancelled order, or one whose payment was voided (never captured), is no purchase
-    {'event_name': case when cancelled_at is not null or financial_status = 'voided'
-                        then 'order_not_completed' else 'order_placed' end,
-     'occurred_at': created_at, 'value': total},
-    {'event_name': 'order_refunded', 'occurred_at': refunded_at,
-     'value': case when refunded_amount > 0 then refunded_amount end}
-]) as kinds(e)
-where e.event_name <> 'order_refunded' or e.value is not null
+{{ order_events('shopify', 'raw.shopify_orders', order_name, order_source) }}
