@@ -11,7 +11,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from builders import T0, ga4_event, write_ga4
+from builders import T0, ga4_event, same_file, write_ga4
 from conftest import REPO, settings_for
 from journeyflow.generate import generate
 from journeyflow.generate.web import GA4_PARQUET_COLUMNS
@@ -93,12 +93,12 @@ def test_shipped_parquet_sample_is_the_generators_output(tmp_path, ndjson_twin):
     generate(tmp_path, persons=30, seed=7, ga4_format="parquet")
     for path in sorted(SAMPLE_PARQUET.rglob("*")):
         if path.is_file():
-            assert path.read_bytes() == (tmp_path / path.relative_to(SAMPLE_PARQUET)).read_bytes()
+            assert same_file(tmp_path / path.relative_to(SAMPLE_PARQUET), path), path
     assert [p.name for p in (SAMPLE_PARQUET / "ga4").iterdir()] == ["events_000000000000.parquet"]
-    # every other file is the NDJSON run's, byte for byte: only GA4's format differs
+    # every other file is the NDJSON run's (byte for byte, Parquet row for row): only GA4's format differs
     for path in sorted(ndjson_twin.rglob("*")):
         if path.is_file() and path.parent.name != "ga4" and path.name != ".journeyflow-generated":
-            assert path.read_bytes() == (tmp_path / path.relative_to(ndjson_twin)).read_bytes()
+            assert same_file(tmp_path / path.relative_to(ndjson_twin), path), path
 
 
 def test_shipped_parquet_sample_stages_like_its_ndjson_twin(tmp_path, ndjson_twin):
