@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from journeyflow.connection import drop_view_named_like
+from journeyflow.connection import drop_view_named_like, row_count
 from journeyflow.sql_refs import tables_read
 from journeyflow.sql_templates import quote_ident
 
@@ -58,7 +58,7 @@ def remembered(key: str | None) -> EmptyBuild | None:
 
 def remember(con: duckdb.DuckDBPyConnection, key: str | None, query: str, table: str) -> None:
     """Remember the columns of `table`, just built by `query` over inputs without rows, if it has none."""
-    if key is None or con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]:
+    if key is None or row_count(con, table):
         return
     if len(_BUILDS) >= _MOST:
         _BUILDS.clear()

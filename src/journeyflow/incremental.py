@@ -145,7 +145,7 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
         # (60% of a small run); the later Spark statements import the empty table like any other
         if empty:
             empty_inputs.create_empty(ctx.con, table, empty)
-        elif isinstance(ctx.engine, DuckDBEngine) or row_count(ctx.con, _raw_table(table)) == 0:
+        elif isinstance(ctx.engine, DuckDBEngine) or empty_key is not None:  # probed: no input rows
             DuckDBEngine(ctx.con).create_table(
                 table, f"SELECT *, false AS _is_duplicate FROM ({query})", ctx.params
             )
