@@ -123,8 +123,9 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     # not the run's `as_of`: each run has its own, and a later one only asks for the rejects that
     # depended on the date to be judged again (below)
     state = _build_state(query, {k: v for k, v in params.items() if k != "as_of"}, *inputs)
-    unchanged = ctx.incremental and table_exists(ctx.con, table) and _stored_state(ctx.con, table) == state
-    as_of, built_as_of = _as_of_text(ctx), _stored_state(ctx.con, f"{table}{AS_OF_STATE}")
+    stored = _stored_states(ctx.con, [table, f"{table}{AS_OF_STATE}"])  # one query for both
+    unchanged = ctx.incremental and table_exists(ctx.con, table) and stored.get(table) == state
+    as_of, built_as_of = _as_of_text(ctx), stored.get(f"{table}{AS_OF_STATE}")
     if unchanged and "as_of" in params and built_as_of is not None and as_of < built_as_of:
         unchanged = False  # an earlier as_of: rows accepted then may be in its future (rebuild)
     # a table whose SQL has no `$as_of` gives the same verdicts at any date; one built at this very
@@ -133,13 +134,16 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
     if (unchanged and joins_others and rejudge
             and _files_judged_otherwise_today(ctx.con, table, query, params)):
         unchanged = False  # a reject that depended on the date no longer holds
+    rebuilt: dict[str, str] = {}
     if unchanged and joins_others:
         metadata = {"inputs_changed": False}
     elif unchanged:
         metadata = _update_staged_source(ctx, table, query, params, rejudge)
     else:
         # should the build fail half-way, the next run must not find the new state with old rows
-        _store_state(ctx.con, table, "rebuilding")
+        # (no state stored: nothing to find)
+        if table in stored:
+            _store_state(ctx.con, table, "rebuilding")
         # a source without rows is typed in the warehouse whatever the engine: on Spark, a run that
         # reads a few sources paid a job, a Parquet write and a copy for each of the ~60 others
         # (60% of a small run); the later Spark statements import the empty table like any other
@@ -155,9 +159,10 @@ def _build_staged_source(ctx: RunContext, table: str) -> Metadata:
             ctx.engine.create_table(
                 table, f"SELECT *, {DUPLICATE_FLAG} AS _is_duplicate FROM ({query})", ctx.params
             )
-        _store_state(ctx.con, table, state)
+        rebuilt = {table: state}
         metadata = {"inputs_changed": True} if joins_others else {}
-    _store_state(ctx.con, f"{table}{AS_OF_STATE}", as_of)
+    # the table's new state (when rebuilt) and the as_of its verdicts were made at, in one commit
+    _store_states(ctx.con, rebuilt | {f"{table}{AS_OF_STATE}": as_of})
     counts = ctx.con.execute(
         f"SELECT count(*), count(_reject_reason), count(*) FILTER (WHERE _is_duplicate) FROM {table}"
     ).fetchall()[0]
@@ -336,23 +341,37 @@ def _build_state(*parts: object) -> str:
 
 
 def _stored_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    return _stored_states(con, [table]).get(table)
+
+
+def _stored_states(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
+    """The stored states of `tables` (those that have one), in one query."""
     if not table_exists(con, "quality.build_state"):
-        return None
-    found = con.execute("SELECT state FROM quality.build_state WHERE table_name = ?", [table]).fetchall()
-    return found[0][0] if found else None
+        return {}
+    return dict(con.execute(
+        "SELECT table_name, state FROM quality.build_state WHERE list_contains(?, table_name)", [tables]
+    ).fetchall())
 
 
 def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None:
+    _store_states(con, {table: state})
+
+
+def _store_states(con: duckdb.DuckDBPyConnection, states: dict[str, str]) -> None:
+    """One statement, one commit for all of `states`: a run stores a state or two per table."""
     con.execute("CREATE TABLE IF NOT EXISTS quality.build_state (table_name VARCHAR, state VARCHAR)")
-    # one statement, one commit: a run stores ~180 states
+    rows = ", ".join(f"($table{i}, $state{i})" for i in range(len(states)))
+    params = {}
+    for i, (table, state) in enumerate(states.items()):
+        params |= {f"table{i}": table, f"state{i}": state}
     con.execute(
-        """
+        f"""
         MERGE INTO quality.build_state AS stored
-        USING (SELECT $table AS table_name, $state AS state) AS new ON stored.table_name = new.table_name
+        USING (VALUES {rows}) AS new(table_name, state) ON stored.table_name = new.table_name
         WHEN MATCHED THEN UPDATE SET state = new.state
         WHEN NOT MATCHED THEN INSERT VALUES (new.table_name, new.state)
         """,
-        {"table": table, "state": state},
+        params,
     )
 
 
