@@ -1,9 +1,13 @@
 """The Dagster definitions load, and materializing every asset builds the warehouse."""
 
+import subprocess
+import sys
 from datetime import timedelta
 
 import dagster as dg
 import duckdb
+import pipelines.resources
+import pytest
 from pipelines.assets import journeyflow_assets
 from pipelines.checks import journeyflow_checks
 from pipelines.definitions import defs
@@ -67,7 +71,11 @@ def test_every_step_runs_after_the_steps_whose_tables_it_reads():
     assert "core.taxonomy_rules" in STEPS_BY_NAME["core.journeys"].deps  # it writes core.phases
 
 
-def test_materialize_all_assets(tmp_path):
+def test_materialize_all_assets(tmp_path, monkeypatch):
+    opened = []  # every run context the resource opens
+    real_open_run = pipelines.resources.open_run
+    monkeypatch.setattr(pipelines.resources, "open_run",
+                        lambda *args: opened.append(args[1]) or real_open_run(*args))
     write_ga4(tmp_path / "input", [
         ga4_event(T0, "session_start", "c1", medium="cpc"),
         ga4_event(T0 + timedelta(minutes=1), "purchase", "c1", path="/checkout", value=10.0),
@@ -84,6 +92,29 @@ def test_materialize_all_assets(tmp_path):
     ]
     con.close()
     assert (warehouse.parent / "journey_graph.graphml").exists()
+    # the run's ~90 steps and checks shared one connection, as `journeyflow run`'s steps do, and it
+    # was closed when the run ended: another process can open the working file for writing
+    assert opened == [result.run_id]
+    work_file = resource.settings().work_file
+    subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(work_file)!r}).close()"],
+                   check=True)
+
+
+def test_a_failed_step_closes_the_runs_connection_and_teardown_closes_the_rest(tmp_path):
+    resource = JourneyflowResource(input_dir=str(tmp_path / "input"),
+                                   warehouse=str(tmp_path / "w" / "jf.duckdb"))
+    with resource.run_context("run-1") as first, resource.run_context("run-1") as again:
+        assert again is first  # the steps of one run: one context, one connection
+    with pytest.raises(RuntimeError), resource.run_context("run-1"):
+        raise RuntimeError("a step failed")
+    with resource.run_context("run-1") as retried:  # its retry opens a new connection
+        assert retried is not first
+        assert retried.con.execute("SELECT 1").fetchone() == (1,)
+    with pytest.raises(duckdb.ConnectionException):
+        first.con.execute("SELECT 1")  # the failed step's connection was closed
+    resource.teardown_after_execution(dg.build_init_resource_context())
+    with pytest.raises(duckdb.ConnectionException):
+        retried.con.execute("SELECT 1")
 
 
 def test_resource_carries_every_setting():
@@ -107,13 +138,17 @@ def test_sensor_requests_a_run_when_exports_change(tmp_path):
     write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c1")])
     resource = JourneyflowResource(input_dir=str(tmp_path / "input"))
     sensor = new_exports_sensor("journeyflow_full_run")
-    first = sensor(dg.build_sensor_context(cursor=None, resources={"journeyflow": resource}))
+    # the resource has a teardown (it closes a run's connection), so a context opens it as the
+    # daemon does, in a `with`
+    with dg.build_sensor_context(cursor=None, resources={"journeyflow": resource}) as context:
+        first = sensor(context)
     assert isinstance(first, dg.RunRequest)
-    context = dg.build_sensor_context(cursor=first.run_key.removeprefix("exports-"),
-                                      resources={"journeyflow": resource})
-    assert isinstance(sensor(context), dg.SkipReason)  # nothing changed
+    with dg.build_sensor_context(cursor=first.run_key.removeprefix("exports-"),
+                                 resources={"journeyflow": resource}) as context:
+        assert isinstance(sensor(context), dg.SkipReason)  # nothing changed
     write_ga4(tmp_path / "input", [ga4_event(T0, "page_view", "c2")], name="events_20260602.ndjson")
-    again = sensor(dg.build_sensor_context(cursor=context.cursor, resources={"journeyflow": resource}))
+    with dg.build_sensor_context(cursor=context.cursor, resources={"journeyflow": resource}) as later:
+        again = sensor(later)
     assert isinstance(again, dg.RunRequest) and again.run_key != first.run_key
     assert again.partition_key == "2026-06-02"  # the newest export's day
 
