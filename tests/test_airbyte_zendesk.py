@@ -295,3 +295,28 @@ def test_an_append_mode_stream_takes_each_tickets_newest_extraction(tmp_path: Pa
     assert rows(con, EVENTS) == [*EXPECTED, ("ticket_solved", "2", "zendesk:102", "chat", "06-07 10:00")]
     con.close()
 
+
+def test_an_append_mode_users_stream_takes_each_users_newest_extraction(tmp_path: Path) -> None:
+    """Append mode: user 102 twice, the newer version (a new email, extracted on 06-21) in the first
+    part file, the older (ben@example.com, extracted on 06-20) in the second. The newest by
+    `_airbyte_extracted_at` gives the user's identifiers, as an Append + Deduped table (which holds
+    only it) would: the old email is no longer tied to the requester."""
+    dump = streams()
+    older = dump["users"][1]  # ben@example.com, extracted utc(20, 2)
+    newer = older | {"email": "ben.weber@example.com", "updated_at": utc(21, 1),
+                     "_airbyte_extracted_at": utc(21, 2),
+                     "_airbyte_raw_id": "0b6c5a52-6d1f-4d8e-9a57-000000001102"}
+    parts = {"tickets": dump["tickets"],
+             "users-0001": [row for row in dump["users"] if row is not older] + [newer],
+             "users-0002": [older], "satisfaction_ratings": dump["satisfaction_ratings"]}
+    write_parquet_dump(tmp_path / "input", parts)
+    con = open_build(tmp_path)
+    hashes = dict(rows(con, """SELECT regexp_extract(_source_file, '[^/]+$'), 'email:' || email_hash
+                               FROM staging.airbyte_zendesk_users WHERE zendesk_user_id = '102'"""))
+    new_email, old_email = hashes["users-0001.parquet"], hashes["users-0002.parquet"]
+    ben = rows(con, PERSON.format("zendesk:102"))
+    assert ben and rows(con, PERSON.format(new_email)) == ben
+    # by file order (or with every version kept) the old email would be Ben's too
+    assert rows(con, PERSON.format(old_email)) == []
+    assert rows(con, EVENTS) == EXPECTED  # the tickets' events are the same
+    con.close()
