@@ -465,6 +465,16 @@ REJECTED_TEXTS = [
      '{"custom_fields": "[{\\"id\\": 1, \\"value\\": \\"[redacted]\\"}]", "via": "{\\"source\\": '
      '{\\"from\\": {\\"name\\": \\"[redacted]\\", \\"address\\": \\"[redacted]\\"}}}"}'),
     ("web\t203.0.113.7\tsp\t10.0.0.1", "web\t[ip]\tsp\t[ip]"),
+    # a Freshdesk ticket's custom fields (cf_<name>), a Zendesk user's user_fields as an object
+    # (the API export) and as JSON text (an Airbyte dump)
+    (json.dumps({"id": 4, "custom_fields": {"cf_order_note": 'Weber, "Praxis"', "cf_count": 2,
+                                             "cf_empty": None}}, separators=(",", ":")),
+     '{"id":4,"custom_fields":{"cf_order_note":"[redacted]","cf_count":"[redacted]","cf_empty":null}}'),
+    (json.dumps({"id": 9, "user_fields": {"employer": "Praxis {Weber}", "vip": True}, "role": "end-user"},
+                separators=(",", ":")),
+     '{"id":9,"user_fields":"[redacted]","role":"end-user"}'),
+    (json.dumps({"id": 9, "user_fields": json.dumps({"employer": "Praxis Weber"})}),
+     '{"id": 9, "user_fields": "[redacted]"}'),
 ]
 
 

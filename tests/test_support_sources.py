@@ -449,3 +449,16 @@ def test_a_tickets_custom_field_values_are_not_in_a_rejected_tickets_text(build,
     staged = str(rows(con, "SELECT * FROM staging.zendesk_tickets")) + str(
         rows(con, "SELECT * FROM staging.events"))
     assert "Weber" not in staged and "4711" not in staged
+
+
+def test_a_freshdesk_tickets_custom_fields_are_not_in_a_rejected_tickets_text(build, tmp_path):
+    """Freshdesk names a ticket's custom fields `cf_<name>` under `custom_fields`: their values
+    (text or numbers) are `[redacted]` in the rejected row's text, an empty one stays null."""
+    ticket = freshdesk_ticket(4, None, iso(5)) | {"custom_fields": {
+        "cf_order_note": "Rückruf an Praxis Dr. Weber", "cf_customer_number": 4711, "cf_reason": None}}
+    write_freshdesk(tmp_path / "input", [freshdesk_ticket(1, 5001, iso(0)), ticket])
+    con = build()
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    assert "Weber" not in text and "4711" not in text
+    assert ('"custom_fields":{"cf_order_note":"[redacted]","cf_customer_number":"[redacted]",'
+            '"cf_reason":null}') in text

@@ -118,13 +118,21 @@ masked as (
     -- objects whose value is whatever an agent or the form put there (text, a number, a yes/no, a
     -- list of options): the value is redacted, the id kept (it says which field it was). Plain
     -- JSON (the API export, a Parquet list) or JSON text (an Airbyte dump's custom_fields column).
+    -- A Zendesk user's or organisation's `user_fields` / `organization_fields` (an object keyed by
+    -- the account's own field names, or its JSON text) are redacted whole, and so is a Freshdesk
+    -- custom field (`custom_fields.cf_<name>`, any value).
     select
         raw_table,
         source_file,
         row_number,
         reason,
-        regexp_replace(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(
             raw_text,
+            '(?i)("(user_fields|organization_fields|cf_[a-z0-9_]*)"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"'
+            || '|-?[0-9][0-9.eE+-]*|true|false|\{[^{}"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^{}"]*)*\}'
+            || '|\[[^\]"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^\]"]*)*\])',
+            '\1"[redacted]"', 'g'
+        ),
             '(\{\s*"id"\s*:\s*"?[0-9]+"?\s*,\s*"value"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"'
             || '|-?[0-9][0-9.eE+-]*|true|false|\[[^\]"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^\]"]*)*\])',
             '\1"[redacted]"', 'g'
