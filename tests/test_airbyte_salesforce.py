@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from builders import write_csv
+from builders import sf_id, write_csv
 from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_salesforce import (
@@ -24,6 +24,7 @@ from test_fivetran_salesforce import (
     C3,
     EVENT_QUERY,
     EXPECTED,
+    HISTORY,
     L1,
     L2,
     L3,
@@ -237,3 +238,47 @@ def test_an_append_mode_stream_takes_each_records_newest_extraction(tmp_path: Pa
     # O2's creation and its stage change (H5) are gone, as in test_is_deleted_rows_make_no_events;
     # by file order the second part's row would win and keep them
     assert events_of(con) == [event for event in EXPECTED if event[0] not in (O2, H[5])]
+
+
+def test_an_append_mode_contact_role_stream_takes_each_roles_newest_extraction(tmp_path: Path, build) -> None:
+    """O1's primary contact moved from C1 (R1) to C2 (a new role R3). The newer R1 (IsPrimary
+    false, extracted a day after the sync) is in the first part file, the older (IsPrimary true) in
+    the second. The newest by `_airbyte_extracted_at` wins: O1's only primary role is R3, so its
+    events are C2's. By file order R1 and R3 would both be primary, and the earlier role (R1, 06-03)
+    would keep O1 with C1."""
+    later = SYNCED + timedelta(days=1)
+    r3 = {"Id": sf_id("00K", 3), "OpportunityId": O1, "ContactId": C2, "Role": "Decision Maker",
+          "IsPrimary": True, "CreatedDate": utc(21, 9)}
+    dump = tables()
+    dump["OpportunityContactRole"] = [
+        row | {"IsPrimary": False, "_airbyte_extracted_at": later, "SystemModstamp": later}
+        if row["Id"] == R1 else row for row in dump["OpportunityContactRole"]
+    ] + [airbyte_row(r3, 10, _airbyte_extracted_at=later, SystemModstamp=later)]
+    write_airbyte_parquet(tmp_path / "input", dump, part="-0001")
+    write_parquet(tmp_path / "input" / "airbyte_salesforce" / "OpportunityContactRole-0002.parquet",
+                  [airbyte_row(ROLES[0], 11)])  # R1 primary, extracted at SYNCED, the day before
+    con = build()
+    # O1's creation, stage change (H2) and win are C2's now; the rest as in EXPECTED
+    assert events_of(con) == [(e[0], SF + C2, *e[2:]) if e[0] in (O1, H[2]) else e for e in EXPECTED]
+
+
+def test_an_append_mode_history_stream_takes_each_rows_newest_extraction(tmp_path: Path, build) -> None:
+    """O2 went to the recycle bin and came back: the older sync has O2 and its history rows H4, H5
+    with IsDeleted true, the newer (extracted a day later) has them restored. A history row is one
+    stage change and never edited, so a row delivered again is the same change (same Id); its
+    newest extraction says whether it is deleted. The newer sync is in the first part file, the
+    older in the second: by `_airbyte_extracted_at` O2 and its stage change (H5) are back, as in
+    EXPECTED; by file order H5 would be deleted and its event gone."""
+    later = SYNCED + timedelta(days=1)
+    restored = {"_airbyte_extracted_at": later, "SystemModstamp": later}
+    dump = tables()
+    dump["Opportunity"] = [row | restored if row["Id"] == O2 else row for row in dump["Opportunity"]]
+    dump["OpportunityHistory"] = [row | restored if row["Id"] in (H[4], H[5]) else row
+                                  for row in dump["OpportunityHistory"]]
+    write_airbyte_parquet(tmp_path / "input", dump, part="-0001")
+    folder = tmp_path / "input" / "airbyte_salesforce"
+    write_parquet(folder / "Opportunity-0002.parquet", [airbyte_row(OPPORTUNITIES[1], 12, IsDeleted=True)])
+    write_parquet(folder / "OpportunityHistory-0002.parquet", [
+        airbyte_row(HISTORY[3], 13, IsDeleted=True), airbyte_row(HISTORY[4], 14, IsDeleted=True)])
+    con = build()
+    assert events_of(con) == EXPECTED

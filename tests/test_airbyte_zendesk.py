@@ -17,6 +17,7 @@ from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_zendesk import EVENTS, EXPECTED, PERSON, SAME, utc, write_export
 from test_incremental import assert_equals_full_rebuild
+from test_support_sources import CUSTOM_FIELDS
 
 META = json.dumps({"changes": [], "sync_id": 41})
 
@@ -200,6 +201,32 @@ def test_the_requesters_account_in_via_is_not_in_a_rejected_rows_text(tmp_path: 
     con.close()
 
 
+def test_a_tickets_custom_field_values_are_not_in_a_rejected_rows_text(tmp_path: Path) -> None:
+    """`custom_fields` is JSON text in the dump: each `{"id", "value"}` keeps its id and has its
+    value `[redacted]`, text, number or list; a name with quotes and a line break in `via` is
+    redacted to its end (its escapes are escaped again in the JSON text)."""
+    dump = streams()
+    dump["tickets"] = [row | {"custom_fields": json.dumps([])} for row in dump["tickets"]]
+    via = json.dumps({"channel": "email", "source": {
+        "from": {"name": 'Anna "Annie" Weber\nPraxis Dr. Weber', "address": "anna@example.com"},
+        "to": {}, "rel": None}})
+    dump["tickets"].append(ticket(5, 101, utc(7, 9)) | {
+        "via": via, "requester_id": None, "custom_fields": json.dumps(CUSTOM_FIELDS)})
+    write_csv_dump(tmp_path / "input", dump)
+    con = open_build(tmp_path)
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    for value in ("Weber", "Annie", "Praxis", "4711", "kundin", "rueckruf"):
+        assert value not in text
+    for field_id in (360001234501, 360001234502, 360001234503, 360001234504):
+        assert f'{{\\"id\\": {field_id}, \\"value\\": \\"[redacted]\\"}}' in text
+    assert '{\\"id\\": 360001234505, \\"value\\": null}' in text
+    assert '\\"name\\": \\"[redacted]\\", \\"address\\": \\"[redacted]\\"' in text
+    # the custom fields are read by no staged table
+    staged = str(rows(con, "SELECT * FROM staging.airbyte_zendesk_tickets"))
+    assert "Weber" not in staged and "4711" not in staged
+    con.close()
+
+
 def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     write_export(tmp_path / "input")
     write_parquet_dump(tmp_path / "input", streams())
@@ -266,4 +293,30 @@ def test_an_append_mode_stream_takes_each_tickets_newest_extraction(tmp_path: Pa
     # EXPECTED plus ticket 2's solve at the newer version's updated_at (06-07 10:00, via chat); the
     # file order alone would take the older row (the later file) and leave ticket 2 open
     assert rows(con, EVENTS) == [*EXPECTED, ("ticket_solved", "2", "zendesk:102", "chat", "06-07 10:00")]
+    con.close()
+
+
+def test_an_append_mode_users_stream_takes_each_users_newest_extraction(tmp_path: Path) -> None:
+    """Append mode: user 102 twice, the newer version (a new email, extracted on 06-21) in the first
+    part file, the older (ben@example.com, extracted on 06-20) in the second. The newest by
+    `_airbyte_extracted_at` gives the user's identifiers, as an Append + Deduped table (which holds
+    only it) would: the old email is no longer tied to the requester."""
+    dump = streams()
+    older = dump["users"][1]  # ben@example.com, extracted utc(20, 2)
+    newer = older | {"email": "ben.weber@example.com", "updated_at": utc(21, 1),
+                     "_airbyte_extracted_at": utc(21, 2),
+                     "_airbyte_raw_id": "0b6c5a52-6d1f-4d8e-9a57-000000001102"}
+    parts = {"tickets": dump["tickets"],
+             "users-0001": [row for row in dump["users"] if row is not older] + [newer],
+             "users-0002": [older], "satisfaction_ratings": dump["satisfaction_ratings"]}
+    write_parquet_dump(tmp_path / "input", parts)
+    con = open_build(tmp_path)
+    hashes = dict(rows(con, """SELECT regexp_extract(_source_file, '[^/]+$'), 'email:' || email_hash
+                               FROM staging.airbyte_zendesk_users WHERE zendesk_user_id = '102'"""))
+    new_email, old_email = hashes["users-0001.parquet"], hashes["users-0002.parquet"]
+    ben = rows(con, PERSON.format("zendesk:102"))
+    assert ben and rows(con, PERSON.format(new_email)) == ben
+    # by file order (or with every version kept) the old email would be Ben's too
+    assert rows(con, PERSON.format(old_email)) == []
+    assert rows(con, EVENTS) == EXPECTED  # the tickets' events are the same
     con.close()

@@ -445,3 +445,64 @@ def test_no_rejected_row_of_the_sample_shows_a_name(sample_run):
     keys = "|".join(NEW_SOURCE_PII_KEYS)
     shown = [m.group(0) for t in texts for m in re.finditer(rf'"({keys})":"(?!\[redacted\])[^"]+"', t)]
     assert shown == []
+
+
+# rejected records whose text is masked member by member: a Snowplow SDK line, a Zendesk export's
+# ticket (custom fields, a subject with escaped quotes), an Airbyte dump's ticket (custom_fields and
+# via as JSON text, escaped again), an enriched TSV line that could not be keyed
+REJECTED_TEXTS = [
+    (json.dumps({"user_ipaddress": "203.0.113.77", "geo_latitude": 52.4456, "geo_zipcode": "12555",
+                 "useragent": "Mozilla/5.0", "geo_country": "DE"}),
+     '{"user_ipaddress": "[redacted]", "geo_latitude": "[redacted]", "geo_zipcode": "[redacted]", '
+     '"useragent": "[redacted]", "geo_country": "DE"}'),
+    (json.dumps({"id": 7, "subject": 'Re: "Wo?" \u2013 Anna', "custom_fields": [
+        {"id": 1, "value": 'Anna "A" W\nx \\ y'}, {"id": 2, "value": ["a]b", "c"]}, {"id": 3, "value": 4},
+        {"id": 4, "value": None}]}, separators=(",", ":")),
+     '{"id":7,"subject":"[redacted]","custom_fields":[{"id":1,"value":"[redacted]"},'
+     '{"id":2,"value":"[redacted]"},{"id":3,"value":"[redacted]"},{"id":4,"value":null}]}'),
+    (json.dumps({"custom_fields": json.dumps([{"id": 1, "value": 'Anna "A"\nW'}]),
+                 "via": json.dumps({"source": {"from": {"name": 'Anna "A"\nW', "address": "a"}}})}),
+     '{"custom_fields": "[{\\"id\\": 1, \\"value\\": \\"[redacted]\\"}]", "via": "{\\"source\\": '
+     '{\\"from\\": {\\"name\\": \\"[redacted]\\", \\"address\\": \\"[redacted]\\"}}}"}'),
+    ("web\t203.0.113.7\tsp\t10.0.0.1", "web\t[ip]\tsp\t[ip]"),
+    # a Freshdesk ticket's custom fields (cf_<name>), a Zendesk user's user_fields as an object
+    # (the API export) and as JSON text (an Airbyte dump)
+    (json.dumps({"id": 4, "custom_fields": {"cf_order_note": 'Weber, "Praxis"', "cf_count": 2,
+                                             "cf_empty": None}}, separators=(",", ":")),
+     '{"id":4,"custom_fields":{"cf_order_note":"[redacted]","cf_count":"[redacted]","cf_empty":null}}'),
+    (json.dumps({"id": 9, "user_fields": {"employer": "Praxis {Weber}", "vip": True}, "role": "end-user"},
+                separators=(",", ":")),
+     '{"id":9,"user_fields":"[redacted]","role":"end-user"}'),
+    (json.dumps({"id": 9, "user_fields": json.dumps({"employer": "Praxis Weber"})}),
+     '{"id": 9, "user_fields": "[redacted]"}'),
+]
+
+
+def rejected_rows_masking_query() -> str:
+    """quality.rejected_rows' masking steps (every CTE from masked_members to masked) over
+    REJECTED_TEXTS, ordered as listed."""
+    sql = expand_fragments((Path(__file__).parents[1] / "sql" / "quality" / "rejected_rows.sql")
+                           .read_text(encoding="utf-8"))
+    masking = sql[sql.index("masked_members as ("):sql.index("\n\nselect\n    raw_table,")]
+    values = ", ".join(f"({n}, '" + text.replace("'", "''") + "')"
+                       for n, (text, _) in enumerate(REJECTED_TEXTS))
+    return (f"with all_rejects as (select 'raw.t' as raw_table, 'f' as source_file, n as row_number, "
+            f"'r' as reason, s as raw_text, 'l' as _load_id from (values {values}) as v(n, s)),\n"
+            f"{masking}\nselect row_number, raw_text from masked order by row_number")
+
+
+def test_rejected_rows_masking_redacts_whole_strings_custom_fields_and_places():
+    duck = [r[1] for r in duckdb.connect().execute(rejected_rows_masking_query()).fetchall()]
+    assert duck == [masked for _, masked in REJECTED_TEXTS]
+
+
+@pytest.mark.spark
+def test_the_rejected_rows_masking_gives_the_same_text_on_spark():
+    """Spark's Java regular expressions redact exactly what DuckDB's do."""
+    pytest.importorskip("pyspark", reason="no pyspark: the Spark engine is the `spark` extra")
+    from journeyflow.engines.spark import spark_session
+    from journeyflow.engines.transpile import to_spark
+
+    query = rejected_rows_masking_query()
+    duck = [r[1] for r in duckdb.connect().execute(query).fetchall()]
+    assert [r[1] for r in spark_session("local[2]").sql(to_spark(query)).collect()] == duck

@@ -414,3 +414,51 @@ def test_the_requesters_account_and_location_are_not_in_a_rejected_tickets_text(
     for member in ("username", "profile_url", "client", "ip_address", "location", "latitude", "longitude"):
         assert f'"{member}":"[redacted]"' in text
     assert '"channel":"twitter"' in text  # what explains the row stays
+
+
+# a ticket form's custom fields as the Tickets API lists them (also under their older name
+# `fields`): free text an agent or the requester typed, a number, a multi-select's options, an
+# empty field
+CUSTOM_FIELDS = [
+    {"id": 360001234501, "value": 'Rückruf an Anna "Annie" Weber, Praxis Dr. Weber'},
+    {"id": 360001234502, "value": "Kundennummer 4711-WEBER"},
+    {"id": 360001234503, "value": ["kundin_weber_vip", "rueckruf"]},
+    {"id": 360001234504, "value": 2},
+    {"id": 360001234505, "value": None},
+]
+
+
+def test_a_tickets_custom_field_values_are_not_in_a_rejected_tickets_text(build, tmp_path):
+    """The values of `custom_fields` (and `fields`) are `[redacted]` in the rejected row's text,
+    text, numbers and lists alike; the field ids stay, so an analyst sees which field it was. A
+    subject with quotes in it is redacted to its end, not to the first escaped quote."""
+    ticket = zendesk_ticket(7, 901, iso(10)) | {
+        "requester_id": None, "custom_fields": CUSTOM_FIELDS, "fields": CUSTOM_FIELDS,
+        "subject": 'Re: "Wo bleibt meine Bestellung?" – Anna Weber'}
+    write_zendesk(tmp_path / "input", [zendesk_ticket(6, 901, iso(9)), ticket],
+                  [zendesk_user(901, "anna@example.com")])
+    con = build()
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    for value in ("Weber", "Annie", "4711", "kundin", "rueckruf", "Bestellung"):
+        assert value not in text
+    for field_id in (360001234501, 360001234502, 360001234503, 360001234504):
+        assert text.count(f'{{"id":{field_id},"value":"[redacted]"}}') == 2  # custom_fields and fields
+    assert text.count('{"id":360001234505,"value":null}') == 2
+    assert '"subject":"[redacted]",' in text
+    # the custom fields are read by no staged table
+    staged = str(rows(con, "SELECT * FROM staging.zendesk_tickets")) + str(
+        rows(con, "SELECT * FROM staging.events"))
+    assert "Weber" not in staged and "4711" not in staged
+
+
+def test_a_freshdesk_tickets_custom_fields_are_not_in_a_rejected_tickets_text(build, tmp_path):
+    """Freshdesk names a ticket's custom fields `cf_<name>` under `custom_fields`: their values
+    (text or numbers) are `[redacted]` in the rejected row's text, an empty one stays null."""
+    ticket = freshdesk_ticket(4, None, iso(5)) | {"custom_fields": {
+        "cf_order_note": "Rückruf an Praxis Dr. Weber", "cf_customer_number": 4711, "cf_reason": None}}
+    write_freshdesk(tmp_path / "input", [freshdesk_ticket(1, 5001, iso(0)), ticket])
+    con = build()
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
+    assert "Weber" not in text and "4711" not in text
+    assert ('"custom_fields":{"cf_order_note":"[redacted]","cf_customer_number":"[redacted]",'
+            '"cf_reason":null}') in text

@@ -4,6 +4,7 @@ staged records, events, rejects, duplicates and identities worked out by hand.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -145,6 +146,57 @@ def test_snowplow_tsv_and_sdk_json_stage_identically(snowplow_built):
         FROM staging.snowplow_events WHERE event_id = 'e5' ORDER BY _source_file""")
     assert len(staged) == 2 and staged[0] == staged[1]
     assert len(staged[0]) > 30 and staged[0][-1] is None  # _reject_reason
+
+
+# where and with what a visitor was (the IP lookup enrichment's fields, the user agent, the
+# tracker's fingerprint): personal data under the GDPR; country, region and time zone are not
+WHERE_AND_WHAT = {
+    "user_ipaddress": "203.0.113.77", "user_fingerprint": "2812461235",
+    "useragent": "Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0",
+    "geo_city": "Köpenick", "geo_zipcode": "12555", "geo_latitude": "52.4456",
+    "geo_longitude": "13.5761", "ip_isp": "Kiezfunk Telekom", "ip_organization": "Weber Zahnarztpraxis",
+    "ip_domain": "praxis-weber.example.net",
+}
+KEPT_PLACE = {"geo_country": "DE", "geo_region": "BE", "geo_region_name": "Berlin",
+              "network_userid": "0f2a6c1e-0000-4000-8000-00000000000a"}
+
+
+def test_where_and_with_what_a_visitor_was_is_not_in_a_rejected_rows_text(tmp_path):
+    """An event without domain_userid and user_id is rejected whole, in either shape: its IP
+    address, IP lookups (zip code, city, coordinates, ISP, organisation, domain), user agent and
+    fingerprint are `[redacted]` in quality.rejected_rows (the SDK's coordinates are numbers); a
+    line that lost a field cannot be keyed, and its IP address is `[ip]`. None of them is staged."""
+    seen = snowplow_fields(minutes(0), "w1", **WHERE_AND_WHAT, **KEPT_PLACE)
+    anonymous = snowplow_fields(minutes(1), "w2", domain_userid=None, **WHERE_AND_WHAT, **KEPT_PLACE)
+    write_lines(tmp_path / "input" / "snowplow" / "enriched.tsv", [
+        snowplow_tsv_line(seen),
+        snowplow_tsv_line(anonymous),  # line 2: no identifier
+        snowplow_tsv_line(snowplow_fields(minutes(2), "w3", **WHERE_AND_WHAT)).rsplit("\t", 1)[0],
+    ])
+    write_lines(tmp_path / "input" / "snowplow" / "enriched.json",
+                [json.dumps(snowplow_sdk_json(anonymous | {"event_id": "w4"}))])
+    con = open_build(tmp_path)
+    texts = dict(rows(con, """
+        SELECT source_file || ':' || row_number, raw_text FROM quality.rejected_rows
+        WHERE raw_table = 'raw.snowplow_events'"""))
+    assert sorted(texts) == ["snowplow/enriched.json:1", "snowplow/enriched.tsv:2",
+                             "snowplow/enriched.tsv:3"]
+    record_texts = [texts["snowplow/enriched.json:1"], texts["snowplow/enriched.tsv:2"]]
+    for text in record_texts:
+        for column, value in WHERE_AND_WHAT.items():
+            assert re.search(rf'"{column}": ?"\[redacted\]"', text)
+            assert value not in text
+        for column, value in KEPT_PLACE.items():  # what explains the row stays
+            assert re.search(rf'"{column}": ?"{value}"', text)
+    assert "52.4456" not in texts["snowplow/enriched.json:1"]  # a number in the SDK's JSON
+    line = texts["snowplow/enriched.tsv:3"]
+    assert "203.0.113.77" not in line and "\t[ip]\t" in line
+    # the visitor's event is staged without them
+    staged = str(rows(con, "SELECT * FROM staging.snowplow_events")) + str(
+        rows(con, "SELECT * FROM staging.events"))
+    assert "w1" in staged
+    assert [value for value in WHERE_AND_WHAT.values() if value in staged] == []
+    con.close()
 
 
 def segment_export(folder: Path) -> None:

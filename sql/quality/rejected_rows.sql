@@ -29,7 +29,7 @@ all_rejects as (
     from record_rejects_with_text
 ),
 
-masked as (
+masked_members as (
     -- the raw text leaves the raw layer here, so JSON fields holding names, phones, addresses or
     -- free text are redacted, whatever their case (Salesforce's FirstName/LastName/Company,
     -- HubSpot's hs_call_body, Fivetran's property_firstname and Airbyte's properties_firstname,
@@ -39,14 +39,18 @@ masked as (
     -- Mailchimp's FNAME/LNAME, Klaviyo's profile address and ip, …) before the PII scrubber masks
     -- emails and phone numbers anywhere else.
     -- Names in a CSV line that could not be parsed cannot be told apart and remain.
+    -- A JSON string is matched to its closing quote, past escaped quotes (`"He said \"Anna\""`), as
+    -- `"[^"\\]*(?:\\.[^"\\]*)*"`: a loop per escape, not per character, which Spark's Java regex
+    -- needs on long texts.
     select
         raw_table,
         source_file,
         row_number,
         reason,
         -- a nested object held as JSON text (an Airbyte dump's `via`, `satisfaction_rating`) escapes
-        -- its quotes (`\"name\": \"Anna\"`): the names and free text in it are redacted as well
-        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        -- its quotes (`\"name\": \"Anna\"`, an escaped quote inside as `\\\"`): the names and free
+        -- text in it are redacted as well
+        regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
@@ -56,33 +60,90 @@ masked as (
             || '|(billing|shipping)[a-z0-9_ ]*|street[a-z0-9_ ]*|address[a-z0-9_ ]*|city|zip[a-z_]*'
             || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason|alias|details|signature'
             || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location))"'
-            || '\s*:\s*")[^"]*"',
+            || '\s*:\s*")[^"\\]*(?:\\.[^"\\]*)*"',
             '\1[redacted]"', 'g'
         ),
             -- Airbyte's nested `properties` object as JSON text in a CSV dump: its names cannot be
             -- told apart inside the escaped text, so all of it (the flattened properties_* are kept)
-            '(?i)("properties"\s*:\s*")(?:[^"\\]|\\.)*"', '\1[redacted]"', 'g'
+            '(?i)("properties"\s*:\s*")[^"\\]*(?:\\.[^"\\]*)*"', '\1[redacted]"', 'g'
         ),
+            -- inside JSON text a string is `\"…\"`, an escape in it `\n`, `\\n` or `\\\"`
             '(?i)(\\"((first|last|full)_?name|name|title|comment|reason|subject|raw_subject|description'
-            || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")[^"\\]*\\"',
+            || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")'
+            || '[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"',
             '\1[redacted]\\"', 'g'
-        ),
-            -- where the person was and what they used, a number or text: Fivetran Zendesk's
-            -- system_latitude/system_longitude (floats in a Parquet dump), system_client, a nested
-            -- `system` object's latitude, longitude and location (Zendesk's audit metadata), a
-            -- social channel's username and profile_url (a ticket's `via.source.from`)
+        ) as raw_text,
+        _load_id
+    from all_rejects
+),
+
+masked_places as (
+    -- where the person was and what they used, a number or text: Fivetran Zendesk's
+    -- system_latitude/system_longitude (floats in a Parquet dump), system_client, a nested
+    -- `system` object's latitude, longitude and location (Zendesk's audit metadata), a social
+    -- channel's username and profile_url (a ticket's `via.source.from`); Snowplow's IP address,
+    -- its IP lookups' zip code, city, ISP, organisation and domain, the user agent and the
+    -- browser fingerprint (geo_latitude/geo_longitude as the others). Country, region and time
+    -- zone stay: they explain a row and name no one.
+    select
+        raw_table,
+        source_file,
+        row_number,
+        reason,
+        regexp_replace(regexp_replace(regexp_replace(
+            raw_text,
             '(?i)("((system_|geo_)?(latitude|longitude)|location|client|system_(client|ip_address|location)'
-            || '|username|profile_url)"\s*:\s*)(?:"[^"]*"|-?[0-9][0-9.eE+-]*)',
+            || '|username|profile_url|user_ipaddress|user_fingerprint|useragent|geo_(zipcode|city)'
+            || '|ip_(isp|organization|domain))"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9][0-9.eE+-]*)',
             '\1"[redacted]"', 'g'
         ),
             -- the same inside a nested object held as JSON text (an Airbyte dump's `via`), and the
             -- `address` there (an email, phone or social handle of `via.source.from`)
             '(?i)(\\"((system_|geo_)?(latitude|longitude)|location|client|system_(client|ip_address|location)'
-            || '|ip_address|address|username|profile_url)\\"\s*:\s*)(?:\\"[^"\\]*\\"|-?[0-9][0-9.eE+-]*)',
+            || '|ip_address|address|username|profile_url)\\"\s*:\s*)'
+            || '(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"|-?[0-9][0-9.eE+-]*)',
+            '\1\\"[redacted]\\"', 'g'
+        ),
+            -- an IPv4 address anywhere else, as in an enriched TSV line that could not be keyed
+            -- (`user_ipaddress` is its 14th field); versions have fewer parts or longer numbers
+            '(^|[^0-9A-Za-z.])[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}([^0-9A-Za-z.]|$)',
+            '\1[ip]\2', 'g'
+        ) as raw_text,
+        _load_id
+    from masked_members
+),
+
+masked as (
+    -- a Zendesk ticket's `custom_fields` (and their older name `fields`): `{"id": 360…, "value": …}`
+    -- objects whose value is whatever an agent or the form put there (text, a number, a yes/no, a
+    -- list of options): the value is redacted, the id kept (it says which field it was). Plain
+    -- JSON (the API export, a Parquet list) or JSON text (an Airbyte dump's custom_fields column).
+    -- A Zendesk user's or organisation's `user_fields` / `organization_fields` (an object keyed by
+    -- the account's own field names, or its JSON text) are redacted whole, and so is a Freshdesk
+    -- custom field (`custom_fields.cf_<name>`, any value).
+    select
+        raw_table,
+        source_file,
+        row_number,
+        reason,
+        regexp_replace(regexp_replace(regexp_replace(
+            raw_text,
+            '(?i)("(user_fields|organization_fields|cf_[a-z0-9_]*)"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"'
+            || '|-?[0-9][0-9.eE+-]*|true|false|\{[^{}"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^{}"]*)*\}'
+            || '|\[[^\]"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^\]"]*)*\])',
+            '\1"[redacted]"', 'g'
+        ),
+            '(\{\s*"id"\s*:\s*"?[0-9]+"?\s*,\s*"value"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"'
+            || '|-?[0-9][0-9.eE+-]*|true|false|\[[^\]"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^\]"]*)*\])',
+            '\1"[redacted]"', 'g'
+        ),
+            '(\{\s*\\"id\\"\s*:\s*(\\")?[0-9]+(\\")?\s*,\s*\\"value\\"\s*:\s*)'
+            || '(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"|-?[0-9][0-9.eE+-]*|true|false'
+            || '|\[[^\]"]*(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"[^\]"]*)*\])',
             '\1\\"[redacted]\\"', 'g'
         ) as raw_text,
         _load_id
-    from all_rejects
+    from masked_places
 )
 
 select

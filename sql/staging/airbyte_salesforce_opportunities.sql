@@ -22,4 +22,11 @@ renamed as (
     from source
 ),
 
-{{ salesforce_typed_opportunities(renamed, staging.airbyte_salesforce_opportunity_contact_roles, 'UTC') }}
+newest_roles as (
+    -- an Append-mode stream holds several rows of a contact role (IsPrimary moved to another
+    -- contact, IsDeleted): its newest by Airbyte's extraction time, deletion rows kept, so that
+    -- the fragment's latest_version drops a deleted one
+    {{ airbyte_latest_version(staging.airbyte_salesforce_opportunity_contact_roles, role_id, _is_deleted) }}
+),
+
+{{ salesforce_typed_opportunities(renamed, newest_roles, 'UTC') }}

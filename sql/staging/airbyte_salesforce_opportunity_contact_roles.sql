@@ -14,6 +14,8 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql)
+        {{ airbyte_version_columns(record, '$.systemmodstamp', '$.lastmodifieddate') }},
         {{ salesforce_contact_role_record(record) }}
     from source
 ),

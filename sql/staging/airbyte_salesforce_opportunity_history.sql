@@ -15,6 +15,9 @@ renamed as (
     select
         -- lineage
         _load_id, _source_file, _row_number, _row_hash, _delimiter,
+        -- version order (Append mode: sql/_fragments/airbyte_latest_version.sql); a history row
+        -- is one change, never edited: its versions differ in IsDeleted (and SystemModstamp) only
+        {{ airbyte_version_columns(record, '$.systemmodstamp', '$.createddate') }},
         {{ salesforce_opportunity_history_record(record) }}
     from source
 ),

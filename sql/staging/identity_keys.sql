@@ -14,6 +14,12 @@ with event_keys as (
     from staging.events
 ),
 
+newest_airbyte_zendesk_users as (
+    -- an Append-mode `users` table holds every version of a user: the newest by Airbyte's
+    -- extraction time gives their identifiers and role, as an Append + Deduped table would
+    {{ airbyte_latest_version(staging.airbyte_zendesk_users, zendesk_user_id, false) }}
+),
+
 zendesk_users as (
     -- the Users API export's, Fivetran's `user` table's and Airbyte's `users` stream's, typed alike
     select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
@@ -23,7 +29,7 @@ zendesk_users as (
     from staging.fivetran_zendesk_users
     union all
     select user_id, email_hash, support_user_id, role, _reject_reason, _is_duplicate
-    from staging.airbyte_zendesk_users
+    from newest_airbyte_zendesk_users
 ),
 
 profile_keys as (

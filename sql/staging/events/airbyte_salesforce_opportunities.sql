@@ -5,8 +5,15 @@
 -- first (sql/_fragments/airbyte_latest_version.sql)
 with newest_opportunities as (
     {{ airbyte_latest_version(staging.airbyte_salesforce_opportunities, opportunity_id, _is_deleted) }}
+),
+
+newest_history as (
+    -- a history row is one stage change, never edited; a row delivered again by a later sync is
+    -- the same change (same Id), and differs only when the opportunity went to the recycle bin or
+    -- came back (IsDeleted): the newest extraction says which
+    {{ airbyte_latest_version(staging.airbyte_salesforce_opportunity_history, history_id, _is_deleted) }}
 )
 
 select * from (
-    {{ salesforce_opportunity_events(newest_opportunities, staging.airbyte_salesforce_opportunity_history, 'raw.salesforce_opportunities', 'raw.salesforce_opportunity_history') }}
+    {{ salesforce_opportunity_events(newest_opportunities, newest_history, 'raw.salesforce_opportunities', 'raw.salesforce_opportunity_history') }}
 )
