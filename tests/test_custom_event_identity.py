@@ -5,10 +5,13 @@ latest record of an id wins. Expected numbers are derived by hand in the comment
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import duckdb
 import pytest
 
 from builders import write_custom
-from conftest import rows, settings_for
+from conftest import open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources.custom import read_mapping
 from test_incremental import assert_equals_full_rebuild
@@ -52,10 +55,13 @@ def custom_events(con) -> list[tuple]:  # noqa: ANN001 (a DuckDB connection)
         WHERE source = 'log' GROUP BY ALL ORDER BY 2, 1""")
 
 
-def load_summary(con) -> list[tuple]:  # noqa: ANN001
-    return rows(con, """
+def load_summary(con, source: str | None = None) -> list[tuple]:  # noqa: ANN001
+    """The custom sources' files (of `source` alone, if given: custom/<source>/...)."""
+    return con.execute("""
         SELECT regexp_replace(source_file, '.*/', ''), rows_read, rows_loaded, rows_rejected, rows_duplicate
-        FROM quality.load_summary WHERE raw_table = 'raw.custom_events' ORDER BY 1""")
+        FROM quality.load_summary WHERE raw_table = 'raw.custom_events'
+            AND ($source IS NULL OR source_file LIKE 'custom/' || $source || '/%')
+        ORDER BY 1""", {"source": source}).fetchall()
 
 
 def test_identical_rows_of_an_id_less_log_are_events(build, tmp_path):
@@ -88,19 +94,34 @@ def test_a_log_delivered_twice_adds_no_events(build, tmp_path):
                                  ("log_later.csv", 5, 1, 0, 4)]
 
 
+# The same orders under three mappings, one custom source each (its name the `source` of its events
+# and its folder), in one shared build: an event id is a source's own, so the sources do not meet
+KEEP_SOURCES = {"": "orders", "keep: latest": "orders_latest", "keep: first": "orders_first"}
+
+
+@pytest.fixture(scope="module")
+def keep_built(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:  # noqa: ANN001
+    base = tmp_path_factory.mktemp("keep")
+    for keep, source in KEEP_SOURCES.items():
+        write_custom(base / "input", source, ORDER_MAPPING.format(keep=keep), ORDER_FILES)
+    con = open_build(base)
+    yield con
+    con.close()
+
+
 @pytest.mark.parametrize(("keep", "amount", "duplicates_in_b"), [
     ("", 12.0, 0),               # default latest: b.csv's o1 (the later file) replaces a.csv's
     ("keep: latest", 12.0, 0),
     ("keep: first", 10.0, 1),    # a.csv's o1 wins; b.csv's record of o1 is a duplicate
 ])
-def test_an_event_id_decides_and_keep_says_which_record_wins(build, tmp_path, keep, amount, duplicates_in_b):
-    write_custom(tmp_path / "input", "orders", ORDER_MAPPING.format(keep=keep), ORDER_FILES)
-    con = build()
+def test_an_event_id_decides_and_keep_says_which_record_wins(keep_built, keep, amount, duplicates_in_b):
+    source = KEEP_SOURCES[keep]
     # o1 and o2: two events whatever `keep` says
-    assert rows(con, "SELECT source_record_id, value FROM staging.events WHERE source = 'orders' "
-                     "ORDER BY 1") == [("o1", amount), ("o2", 5.0)]
+    assert keep_built.execute("SELECT source_record_id, value FROM staging.events WHERE source = ? "
+                              "ORDER BY 1", [source]).fetchall() == [("o1", amount), ("o2", 5.0)]
     # b.csv's row is loaded (latest wins among loaded rows) or a duplicate (first wins)
-    assert load_summary(con) == [("a.csv", 2, 2, 0, 0), ("b.csv", 1, 1 - duplicates_in_b, 0, duplicates_in_b)]
+    assert load_summary(keep_built, source) == [
+        ("a.csv", 2, 2, 0, 0), ("b.csv", 1, 1 - duplicates_in_b, 0, duplicates_in_b)]
 
 
 @pytest.mark.parametrize(("text", "message"), [

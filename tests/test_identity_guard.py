@@ -1,6 +1,11 @@
 """Identity guard: an identifier shared by many persons is reported, not stitched; email variants."""
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
 
 from builders import (
     CONTACT_HEADER,
@@ -13,7 +18,31 @@ from builders import (
     write_zendesk,
     zendesk_user,
 )
-from conftest import rows
+from conftest import rows, settings_for
+from journeyflow.connection import connect
+from journeyflow.pipeline import STEPS, open_run
+
+CORE_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality", "core"))
+
+
+@pytest.fixture
+def build_core(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """Run the steps up to the core layer on `tmp_path/input` (each call in a new output folder) and
+    open the working file: what these tests read (quality.identity_conflicts, core.identity_map,
+    core.touchpoints, staging.events) is built by then. The shared-cookie test keeps a whole run."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
+        settings = settings_for(tmp_path / "input", tmp_path / f"run_{len(opened)}", **overrides)
+        with open_run(settings) as ctx:
+            for step in CORE_STEPS:
+                step.run(ctx)
+        opened.append(connect(settings.work_file, read_only=True, raw_file=settings.raw_file))
+        return opened[-1]
+
+    yield _build
+    for con in opened:
+        con.close()
 
 
 def office_pc(folder, users: int) -> None:
@@ -58,20 +87,20 @@ def test_shared_cookie_of_five_users_is_not_stitched(build, tmp_path):
     assert touchpoint_persons == [(5,)]
 
 
-def test_a_cookie_of_few_users_and_a_raised_limit_still_stitch(build, tmp_path):
+def test_a_cookie_of_few_users_and_a_raised_limit_still_stitch(build_core, tmp_path):
     office_pc(tmp_path / "input", users=3)
-    con = build()
+    con = build_core()
     assert rows(con, "SELECT count(*) FROM quality.identity_conflicts") == [(0,)]
     assert len({person_of(con, f"user:u{n}") for n in range(1, 4)}) == 1
     con.close()  # DuckDB would hand the next connect() this still-open database again
 
     office_pc(tmp_path / "input", users=5)
-    con = build(max_persons_per_identifier=5)
+    con = build_core(max_persons_per_identifier=5)
     assert rows(con, "SELECT count(*) FROM quality.identity_conflicts") == [(0,)]
     assert len({person_of(con, f"user:u{n}") for n in range(1, 6)}) == 1
 
 
-def test_support_mailbox_used_by_many_contacts_is_not_stitched(build, tmp_path):
+def test_support_mailbox_used_by_many_contacts_is_not_stitched(build_core, tmp_path):
     folder = tmp_path / "input"
     # four CRM contacts all entered with the shop's support address; Anna has her own address,
     # shop login and Zendesk profile: her email links a user id and a CRM id, which is one person
@@ -80,7 +109,7 @@ def test_support_mailbox_used_by_many_contacts_is_not_stitched(build, tmp_path):
     write_csv(folder / "hubspot" / "contacts.csv", CONTACT_HEADER, contacts)
     write_zendesk(folder, [], [zendesk_user(900, "anna@example.com", external_id="u1")])
     write_ga4(folder, [ga4_event(T0, "page_view", "c1", user_id="u1")])
-    con = build()
+    con = build_core()
     conflicts = rows(con, "SELECT identifier_kind, persons_linked, reason FROM quality.identity_conflicts")
     assert conflicts == [
         ("email", 4, "would merge 4 persons (hubspot ids: 4; limit 3): likely a shared mailbox; "
@@ -104,16 +133,16 @@ def write_plus_addressed(folder) -> None:
               [["r1", "anna@example.com", "9", "", "2026-06-08T10:00:00Z"]])
 
 
-def test_plus_addressing_is_kept_by_default(build, tmp_path):
+def test_plus_addressing_is_kept_by_default(build_core, tmp_path):
     write_plus_addressed(tmp_path / "input")
-    con = build()
+    con = build_core()
     assert rows(con, "SELECT count(DISTINCT email_hash) FROM staging.events") == [(2,)]
     assert person_of(con, "hubspot:101") != rows(con, """
         SELECT person_id FROM core.touchpoints WHERE source = 'survey'""")[0][0]
 
 
-def test_strip_plus_addressing_joins_the_tagged_address(build, tmp_path):
+def test_strip_plus_addressing_joins_the_tagged_address(build_core, tmp_path):
     write_plus_addressed(tmp_path / "input")
-    con = build(strip_plus_addressing=True)
+    con = build_core(strip_plus_addressing=True)
     assert rows(con, "SELECT count(DISTINCT email_hash) FROM staging.events") == [(1,)]
     assert rows(con, "SELECT count(DISTINCT person_id) FROM core.touchpoints") == [(1,)]

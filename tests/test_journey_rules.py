@@ -5,10 +5,40 @@ organic_search_visit, with cpc → paid_search_click; page_view /pricing → pri
 /blog/... → blog_article; cancel_subscription → subscription_cancelled (churn).
 """
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows
+from conftest import rows, settings_for
+from journeyflow.connection import connect
+from journeyflow.pipeline import STEPS, open_run
+
+CORE_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality", "core"))
+
+
+@pytest.fixture
+def build_core(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """Run the steps up to the core layer on `tmp_path/input` and open the working file: for a test
+    of how core.touchpoints and core.journeys cut journeys (no mart, export or publishing step
+    reads back into them). The tests of the default rule and of a split session keep whole runs
+    (the latter: the blocking sessions check runs at the end of a whole run)."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
+        settings = settings_for(tmp_path / "input", tmp_path, **overrides)
+        with open_run(settings) as ctx:
+            for step in CORE_STEPS:
+                step.run(ctx)
+        opened.append(connect(settings.work_file, read_only=True, raw_file=settings.raw_file))
+        return opened[-1]
+
+    yield _build
+    for con in opened:
+        con.close()
 
 
 def day(n: float):
@@ -35,9 +65,9 @@ def test_default_any_touchpoint_starts_a_journey(build, tmp_path):
                      "ORDER BY 1") == [(1, 4, "blog_article"), (2, 3, "pricing_page")]
 
 
-def test_only_start_events_start_journeys(build, tmp_path):
+def test_only_start_events_start_journeys(build_core, tmp_path):
     churn_then_restart(tmp_path)
-    con = build(journey_start_events=["organic_search_visit"])
+    con = build_core(journey_start_events=["organic_search_visit"])
     # day 0 blog: before the first organic visit → in no journey.
     # journey 1: organic (day 1), pricing (2), cancellation (3) → 3 touchpoints, churned.
     # day 4 pricing and day 5 paid click may not start a journey → in none;
@@ -51,7 +81,7 @@ def test_only_start_events_start_journeys(build, tmp_path):
     assert rows(con, "SELECT count(*) FROM core.touchpoints") == [(4,)]
 
 
-def test_max_days_restarts_from_the_new_journeys_start(build, tmp_path):
+def test_max_days_restarts_from_the_new_journeys_start(build_core, tmp_path):
     # page views on days 0, 9, 12, 21, 23, 33 with a 10-day cap:
     #   journey 1 starts day 0, covers up to day 10: days 0, 9
     #   day 12 > 10 → journey 2 starts day 12, covers up to day 22: days 12, 21
@@ -60,13 +90,13 @@ def test_max_days_restarts_from_the_new_journeys_start(build, tmp_path):
     write_ga4(tmp_path / "input", [
         ga4_event(day(d), "page_view", "c1", path="/pricing") for d in (0, 9, 12, 21, 23, 33)
     ])
-    con = build(journey_max_days=10)
+    con = build_core(journey_max_days=10)
     assert rows(con, "SELECT journey_number, touchpoints FROM core.journeys ORDER BY 1") == [
         (1, 2), (2, 2), (3, 2)
     ]
 
 
-def test_max_days_with_start_events(build, tmp_path):
+def test_max_days_with_start_events(build_core, tmp_path):
     # cap 10 days, only organic visits start a journey:
     #   journey 1: organic day 0, pricing day 5; pricing day 11 is past the cap and cannot start
     #   a journey → in none; journey 2: organic day 12, pricing day 13.
@@ -77,7 +107,7 @@ def test_max_days_with_start_events(build, tmp_path):
         ga4_event(day(12), "session_start", "c1", medium="organic"),
         ga4_event(day(13), "page_view", "c1", path="/pricing"),
     ])
-    con = build(journey_max_days=10, journey_start_events=["organic_search_visit"])
+    con = build_core(journey_max_days=10, journey_start_events=["organic_search_visit"])
     assert rows(con, "SELECT journey_number, touchpoints, ended_at FROM core.journeys ORDER BY 1") == [
         (1, 2, day(5)), (2, 2, day(13))
     ]
@@ -95,13 +125,13 @@ def test_max_days_split_also_splits_the_session(build, tmp_path):
                      "GROUP BY ALL ORDER BY 1, 2") == [(1, 1, 2), (2, 2, 1)]
 
 
-def test_lookback_uses_only_recent_touchpoints(build, tmp_path):
+def test_lookback_uses_only_recent_touchpoints(build_core, tmp_path):
     # data ends on day 70; a 30-day lookback keeps days >= 70 - 30 = 40 (inclusive):
     # day 0 is dropped; days 40, 60, 70 stay and are numbered 1, 2, 3.
     write_ga4(tmp_path / "input", [
         ga4_event(day(d), "page_view", "c1", path="/pricing") for d in (0, 40, 60, 70)
     ])
-    con = build(journey_lookback_days=30)
+    con = build_core(journey_lookback_days=30)
     assert rows(con, "SELECT touchpoint_number, occurred_at FROM core.touchpoints ORDER BY 1") == [
         (1, day(40)), (2, day(60)), (3, day(70))
     ]

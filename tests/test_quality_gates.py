@@ -1,6 +1,8 @@
 """Blocking quality checks (GX) stop the run before publishing; results land in quality.check_results."""
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -24,10 +26,23 @@ def two_cookie_person(folder):
     ])
 
 
-def test_all_checks_pass_and_are_recorded(build, tmp_path):
-    two_cookie_person(tmp_path / "input")
-    con = build()
-    results = rows(con, "SELECT check_name, passed FROM quality.check_results ORDER BY 1")
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """two_cookie_person built once (default settings): read only by one test, copied by another
+    that runs the pipeline again (the published paths are relative symlinks: the copy's point into
+    the copy; copytree keeps the files' times, as the file ledger needs)."""
+    base = tmp_path_factory.mktemp("two_cookie_person")
+    two_cookie_person(base / "input")
+    run_pipeline(settings_for(base / "input", base))
+    return base
+
+
+def test_all_checks_pass_and_are_recorded(first_build):
+    con = duckdb.connect(str(settings_for(first_build / "input", first_build).warehouse), read_only=True)
+    try:
+        results = rows(con, "SELECT check_name, passed FROM quality.check_results ORDER BY 1")
+    finally:
+        con.close()
     assert {name for name, _ in results} >= {
         "events_keys", "events_schema", "events_timestamps_in_range", "funnel_never_increases",
         "identity_no_over_merge", "sessions_one_person", "transitions_probabilities",
@@ -54,13 +69,12 @@ def test_a_session_on_two_journeys_fails_sessions_one_person():
     assert run_check(con, check, {}).passed
 
 
-def test_failing_blocking_check_leaves_published_warehouse_untouched(tmp_path):
-    two_cookie_person(tmp_path / "input")
-    settings = settings_for(tmp_path / "input", tmp_path)
-    run_pipeline(settings)
+def test_failing_blocking_check_leaves_published_warehouse_untouched(first_build, tmp_path):
+    shutil.copytree(first_build, tmp_path / "run", symlinks=True)  # two_cookie_person, built
+    settings = settings_for(tmp_path / "run" / "input", tmp_path / "run")
     published = settings.warehouse.read_bytes()
     # new data arrives, but the over-merge threshold says one identifier per person at most
-    write_ga4(tmp_path / "input", [ga4_event(T0 + timedelta(days=1), "page_view", "c2", path="/")],
+    write_ga4(settings.input_dir, [ga4_event(T0 + timedelta(days=1), "page_view", "c2", path="/")],
               name="events_20260602.ndjson")
     with pytest.raises(QualityGateFailed, match="identity_no_over_merge"):
         run_pipeline(settings.with_overrides(max_identifiers_per_person=1))

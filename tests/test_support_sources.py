@@ -26,6 +26,7 @@ from builders import (
     zendesk_user,
 )
 from conftest import open_build, rows
+from journeyflow.model_rows import run_model
 
 
 def minutes(n: float):
@@ -292,12 +293,6 @@ def write_survey_input(folder: Path) -> None:
     ])
 
 
-@pytest.fixture
-def survey_input(tmp_path: Path) -> Path:
-    write_survey_input(tmp_path / "input")
-    return tmp_path / "input"
-
-
 @pytest.fixture(scope="module")
 def survey_built(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
     """The survey exports built once (default settings): the tests using it only read it."""
@@ -346,12 +341,12 @@ def test_survey_rejects_name_the_scale_and_the_missing_identity(survey_built):
     assert summary(con, "raw.survey_ces") == [("ces.csv", 4, 2, 2, 0)]
 
 
-def test_csat_pools_ratings_and_survey_answers_and_ces_counts_in_kpis(build, survey_input):
-    con = build(pain_min_journeys=1)
-    kpis = {
-        row[0]: dict(zip([d[0] for d in con.description], row, strict=True))
-        for row in con.execute("SELECT * FROM marts.touchpoint_kpis").fetchall()
-    }
+def test_csat_pools_ratings_and_survey_answers_and_ces_counts_in_kpis(survey_built):
+    # marts.touchpoint_kpis with pain_min_journeys 1, on the survey build's touchpoints and steps:
+    # no table before it reads the setting, so they are those a build with it would have
+    kpis = {row["touchpoint"]: row for row in run_model("marts.touchpoint_kpis", {
+        table: survey_built.execute(f"SELECT * FROM {table}").to_arrow_table()
+        for table in ("core.touchpoints", "marts.touchpoint_steps")}, {"pain_min_journeys": 1})}
     purchase = kpis["purchase"]
     # after P1's purchase (3): CSAT 5 (satisfied), CSAT 2 (not), the good rating (60) -> 2 of 3;
     # CES 7 and 1 -> 2 answers, one of them 1-3, average (7 + 1) / 2 = 4
