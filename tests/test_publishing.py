@@ -2,6 +2,7 @@
 warehouse, the journey graph and the Parquet snapshot of a run appear together or not at all
 (journeyflow.release), also when the run is killed at any step of its publish."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -18,10 +19,12 @@ import duckdb
 import networkx as nx
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner, Result
 
 from builders import T0, ga4_event, write_ga4
 from conftest import settings_for
 from journeyflow import bi, pipeline, release
+from journeyflow.cli import app as cli_app
 from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
 
@@ -129,10 +132,12 @@ def assert_no_leftovers(settings) -> None:
     assert {path.name for path in folder.iterdir()} == expected
 
 
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`journeyflow …` in a new process, as cron runs it."""
-    return subprocess.run([sys.executable, "-m", "journeyflow.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+def cli(*args: str, cwd: Path) -> Result:
+    """`journeyflow …` as cron runs it after a killed run, in `cwd`, in this process (typer's
+    CliRunner: the same command, options and exit code, without the ~6 s of a new interpreter; the
+    killed run itself stays a real process killed with SIGKILL, see killed_run)."""
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(cli_app, list(args))
 
 
 # `journeyflow run …` that kills itself with SIGKILL at one point of its publish (argv[1]), as a crash
@@ -297,7 +302,7 @@ def test_a_publish_killed_at_any_step_leaves_one_runs_files_and_the_next_run_pub
 
     again = cli("run", "--input", str(settings.input_dir), "--warehouse", str(settings.warehouse),
                 cwd=tmp_path)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.exit_code == 0, again.output
     latest = published_load_id(settings.warehouse)
     assert latest not in (first, current)
     assert_user_paths_show(settings, latest)
@@ -358,7 +363,7 @@ def test_an_upgrade_killed_before_the_switch_shows_the_old_files_through_symlink
 
     again = cli("run", "--input", str(settings.input_dir), "--warehouse", str(settings.warehouse),
                 cwd=tmp_path)
-    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.exit_code == 0, again.output
     assert_user_paths_show(settings, published_load_id(settings.warehouse))
     assert count_events(settings.warehouse) == 4
     assert_no_leftovers(settings)
