@@ -8,15 +8,18 @@ quarantine with their reason."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from builders import write_csv_tables, write_duckdb_tables, write_parquet_tables
-from conftest import open_build, rows, settings_for
+from conftest import open_build, rows
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_hubspot import BERLIN, CONNECTED, EVENTS, EXPECTED, SAME, utc, write_export
+from test_fivetran_salesforce import copy_build
 from test_incremental import assert_equals_full_rebuild
 
 SYNCED = datetime(2026, 6, 11, 2, 0, tzinfo=UTC)  # _airbyte_extracted_at of the nightly sync
@@ -163,9 +166,19 @@ def test_a_parquet_dump_makes_the_export_readers_events(tmp_path: Path) -> None:
     airbyte.close()
 
 
-def test_a_csv_dump_makes_the_same_events(tmp_path: Path) -> None:
-    write_csv_dump(tmp_path / "input", tables())
-    con = open_build(tmp_path)
+@pytest.fixture(scope="module")
+def csv_dump(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """The CSV dump of tables() built once (the default settings): the CSV test reads it, the
+    incremental test's first night is a copy of it."""
+    base = tmp_path_factory.mktemp("csv_dump")
+    write_csv_dump(base / "input", tables())
+    con = open_build(base)
+    yield base, con
+    con.close()
+
+
+def test_a_csv_dump_makes_the_same_events(csv_dump) -> None:
+    _, con = csv_dump
     assert rows(con, EVENTS) == EXPECTED
     assert rows(con, """SELECT source_file, rows_read, rows_loaded FROM quality.load_summary
                         ORDER BY source_file""") == [
@@ -173,7 +186,6 @@ def test_a_csv_dump_makes_the_same_events(tmp_path: Path) -> None:
         ("airbyte_hubspot/engagements_calls.csv", 1, 1),
         ("airbyte_hubspot/engagements_emails.csv", 1, 1),
         ("airbyte_hubspot/engagements_meetings.csv", 1, 1)]
-    con.close()
 
 
 def test_a_duckdb_file_makes_the_same_events(tmp_path: Path) -> None:
@@ -265,13 +277,12 @@ def test_an_object_in_an_export_and_an_airbyte_dump_is_one_event(tmp_path: Path)
     con.close()
 
 
-def test_the_next_sync_updates_incrementally_as_a_full_rebuild(tmp_path: Path) -> None:
+def test_the_next_sync_updates_incrementally_as_a_full_rebuild(csv_dump, tmp_path: Path) -> None:
     """The next night the deal is lost, not won, and Ben's; Ben's meeting is archived: an
     incremental run gives what a full rebuild gives."""
     folder = tmp_path / "input"
-    write_csv_dump(folder, tables())
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    # the first night: the module's build of exactly this folder (csv_dump), copied
+    nightly = copy_build(csv_dump[0], folder, tmp_path / "nightly")
     dump = tables()
     dump["deals"] = [deal(20, "9001", [5102], utc(3, 8), "1200.5", "closedlost",
                           {"appointmentscheduled": utc(3, 8), "closedlost": utc(8, 15)})]

@@ -6,7 +6,7 @@ quarantine with their reason."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,9 +26,10 @@ from builders import (
     write_parquet_tables,
     write_sqlite_tables,
 )
-from conftest import open_build, rows, settings_for
+from conftest import open_build, rows
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources.landing import _sqlite_table
+from test_fivetran_salesforce import copy_build
 from test_incremental import assert_equals_full_rebuild
 
 CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
@@ -174,9 +175,19 @@ def test_a_parquet_dump_makes_the_export_readers_events(tmp_path: Path) -> None:
     fivetran.close()
 
 
-def test_a_csv_dump_makes_the_same_events(tmp_path: Path) -> None:
-    write_csv_dump(tmp_path / "input", tables())
-    con = open_build(tmp_path)
+@pytest.fixture(scope="module")
+def csv_dump(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """The CSV dump of tables() built once (the default settings): the CSV test reads it, the
+    incremental test's first night is a copy of it."""
+    base = tmp_path_factory.mktemp("csv_dump")
+    write_csv_dump(base / "input", tables())
+    con = open_build(base)
+    yield base, con
+    con.close()
+
+
+def test_a_csv_dump_makes_the_same_events(csv_dump) -> None:
+    _, con = csv_dump
     assert rows(con, EVENTS) == EXPECTED
     assert rows(con, """SELECT source_file, rows_read, rows_loaded FROM quality.load_summary
                         ORDER BY source_file""") == [
@@ -184,7 +195,6 @@ def test_a_csv_dump_makes_the_same_events(tmp_path: Path) -> None:
         ("fivetran_hubspot/deal_contact.csv", 1, 1), ("fivetran_hubspot/deal_stage.csv", 2, 2),
         ("fivetran_hubspot/engagement_call.csv", 1, 1), ("fivetran_hubspot/engagement_contact.csv", 4, 4),
         ("fivetran_hubspot/engagement_email.csv", 1, 1), ("fivetran_hubspot/engagement_meeting.csv", 1, 1)]
-    con.close()
 
 
 @pytest.mark.parametrize("write_dump", [write_parquet_dump, write_csv_dump], ids=["parquet", "csv"])
@@ -270,13 +280,12 @@ def test_an_object_in_an_export_and_a_dump_is_one_event(tmp_path: Path) -> None:
     con.close()
 
 
-def test_a_changed_link_table_alone_updates_the_deal_incrementally(tmp_path: Path) -> None:
+def test_a_changed_link_table_alone_updates_the_deal_incrementally(csv_dump, tmp_path: Path) -> None:
     """The next night only deal_stage and deal_contact change (the deal's row is the same): the deal
     is lost, not won, and Ben's; an incremental run gives what a full rebuild gives."""
     folder = tmp_path / "input"
-    write_csv_dump(folder, tables())
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    # the first night: the module's build of exactly this folder (csv_dump), copied
+    nightly = copy_build(csv_dump[0], folder, tmp_path / "nightly")
     dump = tables()
     dump["deal_stage"][1] = {"deal_id": 9001, "value": "closedlost", "date_entered": utc(8, 15)}
     dump["deal_contact"][0]["contact_id"] = 5102

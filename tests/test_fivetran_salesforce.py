@@ -5,14 +5,19 @@ deletes; rejects."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from builders import sf_id, write_csv, write_duckdb_tables, write_sqlite_tables
 from conftest import open_build, rows, settings_for
+from journeyflow.config import Settings
 from journeyflow.generate import generate
 from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
@@ -280,26 +285,49 @@ def test_bad_rows_are_rejected_with_their_reason(tmp_path: Path, build) -> None:
     assert events_of(con) == [(L1, SF + L1, "lead_created", "06-03 09:15", None, None)]
 
 
-def test_a_record_in_an_export_and_a_dump_is_one_event(tmp_path: Path, build) -> None:
+@pytest.fixture(scope="module")
+def export_and_dump(
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
+    """The Data Export and Fivetran's Parquet dump of the same records in one folder, built once (the
+    default settings): the one-event test reads it, the incremental test's Monday run is a copy of it."""
+    base = tmp_path_factory.mktemp("export_and_dump")
+    write_export(base / "input")
+    write_fivetran_parquet(base / "input")
+    con = open_build(base)
+    yield base, con
+    con.close()
+
+
+def copy_build(base: Path, folder: Path, out: Path) -> Settings:
+    """A shared build's input (into `folder`) and warehouse folder (into `out`), as if built there.
+
+    The published paths and `current` are relative symlinks, so copied as symlinks they point into
+    the copy; copytree keeps the modification times the file ledger compares; nothing in the
+    warehouse files names the folder it was built in (docs/performance.md "Shared first builds").
+    """
+    shutil.copytree(base / "input", folder, symlinks=True)
+    shutil.copytree(base / "warehouse", out / "warehouse", symlinks=True)
+    settings = settings_for(folder, out)
+    assert settings.warehouse.resolve().is_relative_to(out)  # not into the shared build
+    return settings
+
+
+def test_a_record_in_an_export_and_a_dump_is_one_event(export_and_dump) -> None:
     """Moving from Data Export files to Fivetran: the same Salesforce Id is one event (event_id
     from source_table raw.salesforce_* and the Id), read from the file that sorts last."""
-    write_export(tmp_path / "input")
-    write_fivetran_parquet(tmp_path / "input")
-    con = build()
+    _, con = export_and_dump
     assert events_of(con) == EXPECTED
     assert rows(con, """SELECT DISTINCT split_part(source_file, '/', -2) FROM staging.events""") == [
         ("salesforce",)]
 
 
-def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(tmp_path: Path) -> None:
+def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(export_and_dump, tmp_path: Path) -> None:
     """Monday: the Data Export and Fivetran's first dumps (the same records: one event each).
     Tuesday's dumps soft-delete O2 and give O1 to another contact: the Fivetran versions of those
     events change (the export's still stand), and the incremental run gets what a full one gets."""
     folder = tmp_path / "input"
-    write_export(folder)
-    write_fivetran_parquet(folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    # Monday's run: the module's build of exactly this folder (export_and_dump), copied
+    nightly = copy_build(export_and_dump[0], folder, tmp_path / "nightly")
     table = folder / "fivetran_salesforce"
     write_parquet(table / "opportunity-000000000001.parquet",
                   [fivetran_row(OPPORTUNITIES[0]), fivetran_row(OPPORTUNITIES[1], _fivetran_deleted=True)])

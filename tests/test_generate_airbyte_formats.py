@@ -7,13 +7,16 @@ the defects a table can hold, and every other file stays byte for byte the same.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import open_build, rows
+from conftest import open_build, rows, settings_for
 from journeyflow.generate import generate
+from journeyflow.pipeline import run_pipeline
 from test_generate_formats import assert_hubspot_tables_make_the_exports_events
 
 ARGS = {"persons": 80, "seed": 7, "days": 60}
@@ -21,19 +24,50 @@ FORMATS = {"default": {}, "hubspot": {"hubspot_format": "airbyte"},
            "salesforce": {"salesforce_format": "airbyte"}}
 
 
+# The default formats' build, per test process and session (keyed by the session's base temporary
+# folder): this module and tests/test_generate_zendesk_formats.py (whose "export" formats are these
+# same ARGS and defaults) each built exactly this before; both only read it
+_DEFAULT_BUILDS: dict[Path, tuple[Path, dict[str, int]]] = {}
+
+
+def default_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The default formats (ARGS, with defects) generated and built once per test process; returns
+    the build's folder (`input` and `warehouse` in it) and generate's counts. Read only."""
+    key = tmp_path_factory.getbasetemp()
+    if key not in _DEFAULT_BUILDS:
+        base = tmp_path_factory.mktemp("default_formats")
+        counts = generate(base / "input", **ARGS)
+        run_pipeline(settings_for(base / "input", base))
+        _DEFAULT_BUILDS[key] = (base, counts)
+    return _DEFAULT_BUILDS[key]
+
+
+def open_read_only(base: Path) -> duckdb.DuckDBPyConnection:
+    """The published warehouse of a build in `base`, as open_build opens it."""
+    con = duckdb.connect(str(settings_for(base / "input", base).warehouse), read_only=True)
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The default formats and each Airbyte format, with defects, generated and built."""
     base = tmp_path_factory.mktemp("airbyte_formats")
-    counts = {name: generate(base / name / "input", **ARGS, **kwargs) for name, kwargs in FORMATS.items()}
-    cons = {name: open_build(base / name) for name in FORMATS}
-    yield {"base": base, "counts": counts, **cons}
+    default, default_counts = default_build(tmp_path_factory)
+    folders, counts = {"default": default}, {"default": dict(default_counts)}
+    for name, kwargs in FORMATS.items():
+        if name != "default":
+            folders[name] = base / name
+            counts[name] = generate(base / name / "input", **ARGS, **kwargs)
+    cons = {name: open_read_only(default) if name == "default" else open_build(folders[name])
+            for name in FORMATS}
+    yield {"folders": folders, "counts": counts, **cons}
     for con in cons.values():
         con.close()
 
 
 def same_other_files(builds, name: str, replaced: str, written: str) -> None:
-    default, folder = builds["base"] / "default" / "input", builds["base"] / name / "input"
+    default, folder = builds["folders"]["default"] / "input", builds["folders"][name] / "input"
     assert {p.name for p in folder.iterdir()} ^ {p.name for p in default.iterdir()} == {replaced, written}
     others = sorted(p.relative_to(default) for p in default.rglob("*")
                     if p.is_file() and p.relative_to(default).parts[0] != replaced
@@ -43,7 +77,7 @@ def same_other_files(builds, name: str, replaced: str, written: str) -> None:
 
 def test_airbyte_hubspot_streams_replace_only_the_hubspot_files(builds) -> None:
     same_other_files(builds, "hubspot", "hubspot", "airbyte_hubspot")
-    assert sorted(p.name for p in (builds["base"] / "hubspot" / "input" / "airbyte_hubspot").iterdir()) == [
+    assert sorted(p.name for p in (builds["folders"]["hubspot"] / "input" / "airbyte_hubspot").iterdir()) == [
         "contacts.parquet", "deals.parquet", "engagements_calls.parquet", "engagements_emails.parquet",
         "engagements_meetings.parquet"]
     default, airbyte = builds["counts"]["default"], builds["counts"]["hubspot"]
@@ -55,7 +89,7 @@ def test_airbyte_hubspot_streams_replace_only_the_hubspot_files(builds) -> None:
 
 def test_airbyte_hubspot_streams_make_the_exports_events(builds) -> None:
     assert_hubspot_tables_make_the_exports_events(
-        builds["default"], builds["hubspot"], builds["base"] / "default" / "input")
+        builds["default"], builds["hubspot"], builds["folders"]["default"] / "input")
 
 
 def test_airbyte_hubspot_rejects_are_the_defects_a_table_holds(builds) -> None:
@@ -72,7 +106,7 @@ def test_airbyte_hubspot_rejects_are_the_defects_a_table_holds(builds) -> None:
 
 def test_airbyte_salesforce_streams_replace_only_the_salesforce_files(builds) -> None:
     same_other_files(builds, "salesforce", "salesforce", "airbyte_salesforce")
-    folder = builds["base"] / "salesforce" / "input" / "airbyte_salesforce"
+    folder = builds["folders"]["salesforce"] / "input" / "airbyte_salesforce"
     assert sorted(p.name for p in folder.iterdir()) == [
         "Contact.parquet", "Lead.parquet", "Opportunity.parquet", "OpportunityContactRole.parquet",
         "OpportunityHistory.parquet"]

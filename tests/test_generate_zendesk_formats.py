@@ -13,8 +13,8 @@ import pytest
 
 from conftest import open_build, rows
 from journeyflow.generate import generate
+from test_generate_airbyte_formats import ARGS, default_build, open_read_only
 
-ARGS = {"persons": 80, "seed": 7, "days": 60}
 FORMATS = ("export", "fivetran", "airbyte")
 EVENTS = """
     SELECT * EXCLUDE (source_file, source_row, _load_id)
@@ -28,19 +28,26 @@ REJECTS = """
 def builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """The same seed in each Zendesk format, with defects, generated and built."""
     base = tmp_path_factory.mktemp("zendesk_formats")
-    counts = {fmt: generate(base / fmt / "input", **ARGS, zendesk_format=fmt) for fmt in FORMATS}
-    cons = {fmt: open_build(base / fmt) for fmt in FORMATS}
-    yield {"base": base, "counts": counts, **cons}
+    # "export" is generate's default zendesk_format: the default formats' build, shared with
+    # tests/test_generate_airbyte_formats.py when both run in one process
+    export, export_counts = default_build(tmp_path_factory)
+    folders, counts = {"export": export}, {"export": dict(export_counts)}
+    for fmt in FORMATS:
+        if fmt != "export":
+            folders[fmt] = base / fmt
+            counts[fmt] = generate(base / fmt / "input", **ARGS, zendesk_format=fmt)
+    cons = {fmt: open_read_only(export) if fmt == "export" else open_build(folders[fmt]) for fmt in FORMATS}
+    yield {"folders": folders, "counts": counts, **cons}
     for con in cons.values():
         con.close()
 
 
 def test_only_the_zendesk_files_are_replaced(builds) -> None:
-    default = builds["base"] / "export" / "input"
+    default = builds["folders"]["export"] / "input"
     exported = {name: len(json.loads((default / "zendesk" / f"{name}.json").read_text())[name])
                 for name in ("tickets", "users", "satisfaction_ratings")}
     for fmt in ("fivetran", "airbyte"):
-        folder = builds["base"] / fmt / "input"
+        folder = builds["folders"][fmt] / "input"
         assert {p.name for p in folder.iterdir()} ^ {p.name for p in default.iterdir()} == {
             "zendesk", f"{fmt}_zendesk"}
         others = sorted(p.relative_to(default) for p in default.rglob("*")
@@ -50,9 +57,10 @@ def test_only_the_zendesk_files_are_replaced(builds) -> None:
         # one table row per exported record
         assert {k: v for k, v in builds["counts"][fmt].items() if "zendesk" in k} == {
             f"{fmt}_zendesk_{name}": n for name, n in exported.items()}
-    assert sorted(p.name for p in (builds["base"] / "fivetran" / "input" / "fivetran_zendesk").iterdir()) == [
+    folders = builds["folders"]
+    assert sorted(p.name for p in (folders["fivetran"] / "input" / "fivetran_zendesk").iterdir()) == [
         "satisfaction_rating.parquet", "ticket.parquet", "user.parquet"]
-    assert sorted(p.name for p in (builds["base"] / "airbyte" / "input" / "airbyte_zendesk").iterdir()) == [
+    assert sorted(p.name for p in (folders["airbyte"] / "input" / "airbyte_zendesk").iterdir()) == [
         "satisfaction_ratings.parquet", "tickets.parquet", "users.parquet"]
 
 
@@ -66,7 +74,7 @@ def test_airbyte_streams_make_the_exports_events_and_rejects(builds) -> None:
 def test_fivetran_tables_make_the_exports_events_but_the_tickets_own_ratings(builds) -> None:
     """Fivetran's `ticket` table holds no embedded satisfaction rating (docs/sources.md "Zendesk via
     Fivetran"): a ticket rated only there in the export is not rated from the tables."""
-    folder = builds["base"] / "export" / "input" / "zendesk"
+    folder = builds["folders"]["export"] / "input" / "zendesk"
     tickets = json.loads((folder / "tickets.json").read_text())["tickets"]
     ratings = json.loads((folder / "satisfaction_ratings.json").read_text())["satisfaction_ratings"]
     # the ratings export answers a ticket with a usable good/bad rating (not the one dated 2099)
