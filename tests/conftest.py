@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 os.environ.pop("COLUMNS", None)
 
 from journeyflow.config import Settings  # noqa: E402
-from journeyflow.pipeline import run_pipeline  # noqa: E402
+from journeyflow.connection import connect  # noqa: E402
+from journeyflow.pipeline import STEPS, open_run, run_pipeline  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
@@ -131,6 +132,39 @@ def open_build(base: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     return con
+
+
+LOAD_LAYERS = ("raw", "staging", "quality")
+CORE_LAYERS = (*LOAD_LAYERS, "core")
+
+
+def run_layers(input_dir: Path, out: Path, layers: tuple[str, ...] = LOAD_LAYERS,
+               **overrides: object) -> duckdb.DuckDBPyConnection:
+    """Run only the steps of `layers` on `input_dir` and open the working file read-only: for a test
+    of what is staged, quarantined or stitched, which the later steps (marts, exports, the checks
+    at the end of a run, publishing) never read back. Each file keeps whole runs too."""
+    settings = settings_for(input_dir, out, **overrides)
+    input_dir.mkdir(parents=True, exist_ok=True)
+    with open_run(settings) as ctx:
+        for step in STEPS:
+            if step.layer in layers:
+                step.run(ctx)
+    return connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+
+
+@pytest.fixture
+def build_core(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
+    """`run_layers` up to the core layer on `tmp_path/input`, each call in a new output folder."""
+    opened: list[duckdb.DuckDBPyConnection] = []
+
+    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
+        opened.append(run_layers(tmp_path / "input", tmp_path / f"run_{len(opened)}", CORE_LAYERS,
+                                 **overrides))
+        return opened[-1]
+
+    yield _build
+    for con in opened:
+        con.close()
 
 
 @pytest.fixture

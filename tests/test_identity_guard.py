@@ -1,11 +1,6 @@
 """Identity guard: an identifier shared by many persons is reported, not stitched; email variants."""
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from builders import (
     CONTACT_HEADER,
@@ -18,31 +13,7 @@ from builders import (
     write_zendesk,
     zendesk_user,
 )
-from conftest import rows, settings_for
-from journeyflow.connection import connect
-from journeyflow.pipeline import STEPS, open_run
-
-CORE_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality", "core"))
-
-
-@pytest.fixture
-def build_core(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
-    """Run the steps up to the core layer on `tmp_path/input` (each call in a new output folder) and
-    open the working file: what these tests read (quality.identity_conflicts, core.identity_map,
-    core.touchpoints, staging.events) is built by then. The shared-cookie test keeps a whole run."""
-    opened: list[duckdb.DuckDBPyConnection] = []
-
-    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
-        settings = settings_for(tmp_path / "input", tmp_path / f"run_{len(opened)}", **overrides)
-        with open_run(settings) as ctx:
-            for step in CORE_STEPS:
-                step.run(ctx)
-        opened.append(connect(settings.work_file, read_only=True, raw_file=settings.raw_file))
-        return opened[-1]
-
-    yield _build
-    for con in opened:
-        con.close()
+from conftest import rows
 
 
 def office_pc(folder, users: int) -> None:

@@ -5,40 +5,10 @@ organic_search_visit, with cpc → paid_search_click; page_view /pricing → pri
 /blog/... → blog_article; cancel_subscription → subscription_cancelled (churn).
 """
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from builders import T0, ga4_event, write_ga4
-from conftest import rows, settings_for
-from journeyflow.connection import connect
-from journeyflow.pipeline import STEPS, open_run
-
-CORE_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality", "core"))
-
-
-@pytest.fixture
-def build_core(tmp_path: Path) -> Iterator[Callable[..., duckdb.DuckDBPyConnection]]:
-    """Run the steps up to the core layer on `tmp_path/input` and open the working file: for a test
-    of how core.touchpoints and core.journeys cut journeys (no mart, export or publishing step
-    reads back into them). The tests of the default rule and of a split session keep whole runs
-    (the latter: the blocking sessions check runs at the end of a whole run)."""
-    opened: list[duckdb.DuckDBPyConnection] = []
-
-    def _build(**overrides: object) -> duckdb.DuckDBPyConnection:
-        settings = settings_for(tmp_path / "input", tmp_path, **overrides)
-        with open_run(settings) as ctx:
-            for step in CORE_STEPS:
-                step.run(ctx)
-        opened.append(connect(settings.work_file, read_only=True, raw_file=settings.raw_file))
-        return opened[-1]
-
-    yield _build
-    for con in opened:
-        con.close()
+from conftest import rows
 
 
 def day(n: float):

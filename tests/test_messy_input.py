@@ -31,21 +31,12 @@ from builders import (
     zendesk_ticket,
     zendesk_user,
 )
-from conftest import rows, settings_for
-from journeyflow.connection import connect
-from journeyflow.pipeline import STEPS, open_run
-
-LOAD_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality"))
+from conftest import rows, run_layers
 
 
 def load(input_dir: Path, out: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
     """Run only the landing, staging and quality steps (what this file is about) and open the result."""
-    settings = settings_for(input_dir, out, **overrides)
-    input_dir.mkdir(parents=True, exist_ok=True)
-    with open_run(settings) as ctx:
-        for step in LOAD_STEPS:
-            step.run(ctx)
-    return connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+    return run_layers(input_dir, out, **overrides)
 
 
 # --- writers for one file in the exports' real shapes -------------------------------------------

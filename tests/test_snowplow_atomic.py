@@ -13,9 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builders import T0, snowplow_fields, snowplow_tsv_line, snowplow_unstruct, write_lines
-from conftest import open_build, rows, settings_for
-from journeyflow.connection import connect
-from journeyflow.pipeline import STEPS, open_run, run_pipeline
+from conftest import open_build, rows, run_layers, settings_for
+from journeyflow.pipeline import run_pipeline
 from journeyflow.sources import SNOWPLOW_ENRICHED_COLUMNS
 from test_incremental import assert_equals_full_rebuild
 
@@ -26,17 +25,10 @@ FORM = snowplow_unstruct("iglu:com.snowplowanalytics.snowplow/submit_form/jsonsc
                          {"formId": "contact", "formClasses": ["hc-form"], "elements": []})
 
 
-LOAD_STEPS = tuple(step for step in STEPS if step.layer in ("raw", "staging", "quality"))
-
-
 def load(base: Path) -> duckdb.DuckDBPyConnection:
     """Only the landing, staging and quality steps on `base/input` (for a test about what is staged
     or quarantined: the core and mart steps add nothing it reads), and open the working file."""
-    settings = settings_for(base / "input", base)
-    with open_run(settings) as ctx:
-        for step in LOAD_STEPS:
-            step.run(ctx)
-    return connect(settings.work_file, read_only=True, raw_file=settings.raw_file)
+    return run_layers(base / "input", base)
 
 
 def at(minutes: float):
