@@ -95,7 +95,8 @@ class DuckDBEngine:
         create_view(self.con, name, query)
 
     def fetch_arrow(self, query: str, params: dict | None = None) -> pa.Table:
-        return self.con.execute(query, used_params(query, params)).to_arrow_table()
+        # a relation, not a DB-API result: DuckDB 2 copies the rows once more for the latter (and warns)
+        return self.con.sql(query, params=used_params(query, params)).to_arrow_table()
 
     def register(self, name: str, data: pa.Table) -> None:
         self.con.register(name, data)
