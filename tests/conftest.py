@@ -124,6 +124,20 @@ def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def copy_build(base: Path, folder: Path, out: Path) -> Settings:
+    """A shared build's input (into `folder`) and warehouse folder (into `out`), as if built there.
+
+    The published paths and `current` are relative symlinks, so copied as symlinks they point into
+    the copy; copytree keeps the modification times the file ledger compares; nothing in the
+    warehouse files names the folder it was built in (docs/performance.md "Shared first builds").
+    """
+    shutil.copytree(base / "input", folder, symlinks=True)
+    shutil.copytree(base / "warehouse", out / "warehouse", symlinks=True)
+    settings = settings_for(folder, out)
+    assert settings.warehouse.resolve().is_relative_to(out)  # not into the shared build
+    return settings
+
+
 def open_build(base: Path, **overrides: object) -> duckdb.DuckDBPyConnection:
     """Run the whole pipeline on `base/input` and open the published warehouse read-only."""
     settings = settings_for(base / "input", base, **overrides)

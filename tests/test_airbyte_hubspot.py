@@ -16,10 +16,9 @@ import duckdb
 import pytest
 
 from builders import write_csv_tables, write_duckdb_tables, write_parquet_tables
-from conftest import open_build, rows
+from conftest import copy_build, open_build, rows
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_hubspot import BERLIN, CONNECTED, EVENTS, EXPECTED, SAME, utc, write_export
-from test_fivetran_salesforce import copy_build
 from test_incremental import assert_equals_full_rebuild
 
 SYNCED = datetime(2026, 6, 11, 2, 0, tzinfo=UTC)  # _airbyte_extracted_at of the nightly sync

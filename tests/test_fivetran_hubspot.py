@@ -26,10 +26,9 @@ from builders import (
     write_parquet_tables,
     write_sqlite_tables,
 )
-from conftest import open_build, rows
+from conftest import copy_build, open_build, rows
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources.landing import _sqlite_table
-from test_fivetran_salesforce import copy_build
 from test_incremental import assert_equals_full_rebuild
 
 CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"

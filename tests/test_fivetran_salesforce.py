@@ -5,7 +5,6 @@ deletes; rejects."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,8 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builders import sf_id, write_csv, write_duckdb_tables, write_sqlite_tables
-from conftest import open_build, rows, settings_for
-from journeyflow.config import Settings
+from conftest import copy_build, open_build, rows
 from journeyflow.generate import generate
 from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
@@ -298,18 +296,6 @@ def export_and_dump(
     con.close()
 
 
-def copy_build(base: Path, folder: Path, out: Path) -> Settings:
-    """A shared build's input (into `folder`) and warehouse folder (into `out`), as if built there.
-
-    The published paths and `current` are relative symlinks, so copied as symlinks they point into
-    the copy; copytree keeps the modification times the file ledger compares; nothing in the
-    warehouse files names the folder it was built in (docs/performance.md "Shared first builds").
-    """
-    shutil.copytree(base / "input", folder, symlinks=True)
-    shutil.copytree(base / "warehouse", out / "warehouse", symlinks=True)
-    settings = settings_for(folder, out)
-    assert settings.warehouse.resolve().is_relative_to(out)  # not into the shared build
-    return settings
 
 
 def test_a_record_in_an_export_and_a_dump_is_one_event(export_and_dump) -> None:
