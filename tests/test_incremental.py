@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -168,18 +169,88 @@ def _day_files(folder: Path) -> None:
               "events_20260605.ndjson")
 
 
-def test_nightly_runs_day_by_day_equal_a_full_rebuild(tmp_path):
-    _day_files(tmp_path / "input")
-    full = settings_for(tmp_path / "input", tmp_path / "full")
+# -- shared first builds ----------------------------------------------------------------------
+# Several tests start from the same preparation of the same input with the same settings: the five
+# `_day_files` days built in full, run night by night, or run once incrementally; the sample run
+# once incrementally. Each is built once per module (one input folder, only read); a test that runs
+# the pipeline again works on its own copy (copied_build).
+
+
+@pytest.fixture(scope="module")
+def day_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `_day_files` input folder, written once per module: the fixtures below build from it
+    and only read it; a test that changes its input changes a copy."""
+    folder = tmp_path_factory.mktemp("day_files") / "input"
+    _day_files(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def day_files_full(day_files: Path) -> Settings:
+    """A full build of `_day_files` with the default settings (read it, or copy it)."""
+    full = settings_for(day_files, day_files.parent / "full")
     run_pipeline(full)
-    nightly = settings_for(tmp_path / "input", tmp_path / "nightly")
+    return full
+
+
+@pytest.fixture(scope="module")
+def day_files_nightly(day_files: Path) -> tuple[Settings, list[dict]]:
+    """`_day_files` loaded by five nightly runs, one per day (each with its 3 lookback days), with
+    the default settings: the warehouse and each night's results (read it, or copy it)."""
+    nightly = settings_for(day_files, day_files.parent / "nightly")
+    nights = [run_pipeline(nightly, incremental=True,
+                           scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+              for offset in range(5)]
+    return nightly, nights
+
+
+@pytest.fixture(scope="module")
+def day_files_first_incremental(day_files: Path) -> Settings:
+    """`_day_files` loaded by one incremental run (no earlier state, every file) with the default
+    settings (copy it)."""
+    nightly = settings_for(day_files, day_files.parent / "first_incremental")
+    run_pipeline(nightly, incremental=True)
+    return nightly
+
+
+@pytest.fixture(scope="module")
+def sample_first_incremental(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the sample loaded by one incremental run (no earlier state) with the default
+    settings: its input folder is only read; a test that changes the input copies it."""
+    base = tmp_path_factory.mktemp("sample_first_incremental")
+    shutil.copytree(SAMPLE, base / "input")
+    nightly = settings_for(base / "input", base / "nightly")
+    run_pipeline(nightly, incremental=True)
+    return nightly
+
+
+def copied_build(built: Settings, tmp_path: Path, copy_input: bool = True) -> Settings:
+    """`built`'s warehouse folder (and its input folder, unless `copy_input` is False: then the copy
+    reads the shared input, which the test must not change) copied into `tmp_path`, as if built
+    there: tmp_path/input, tmp_path/nightly/warehouse.
+
+    The published paths and `current` are relative symlinks (current/jf.duckdb,
+    releases/<load id>), so copied as symlinks they point into the copy; copytree keeps the
+    modification times the file ledger compares, and the ledger names files by their path inside
+    the input folder, so a copied input is the same landed files.
+    """
+    folder = built.input_dir
+    if copy_input:
+        folder = tmp_path / "input"
+        shutil.copytree(built.input_dir, folder, symlinks=True)
+    shutil.copytree(built.warehouse.parent, tmp_path / "nightly" / "warehouse", symlinks=True)
+    settings = replace(built, input_dir=folder, warehouse=tmp_path / "nightly" / "warehouse" / "jf.duckdb")
+    assert settings.warehouse.resolve().is_relative_to(tmp_path)  # not into the shared build
+    return settings
+
+
+def test_nightly_runs_day_by_day_equal_a_full_rebuild(day_files_full, day_files_nightly):
+    nightly, nights = day_files_nightly
     recomputed = []
-    for offset in range(5):
-        results = run_pipeline(nightly, incremental=True,
-                               scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+    for results in nights:
         assert results["raw.ga4_events"]["files"] == 1  # only that day's file is read
         recomputed.append(results["core.event_persons"].get("events_recomputed"))
-    assert_same_tables(snapshot(nightly.warehouse), snapshot(full.warehouse))
+    assert_same_tables(snapshot(nightly.warehouse), snapshot(day_files_full.warehouse))
     # Events whose person is worked out again, per night: day 1 builds the table (no count); days
     # 2, 4 and 5 bring one new event each; day 3 brings c2's login and page view (2). The login adds
     # user:u2 to c2's person, which keeps its id (named after its earliest identifier, anon:c2), so
@@ -193,16 +264,12 @@ def _touch_later(path: Path) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
 
 
-def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
+def test_a_late_event_lands_in_its_own_day_session_and_journey(day_files_nightly, tmp_path):
     # Day 3's export is re-written on day 5 with an event 10 minutes after c2's day-3 page view.
     # The nightly run of day 5 (lookback 3 days: days 2-5) re-loads day 3's file; the late event
     # joins u2's day-3 session (10 min < 30 min gap), not a session of its own on day 5.
-    folder = tmp_path / "input"
-    _day_files(folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    for offset in range(5):
-        run_pipeline(nightly, incremental=True,
-                     scope=day_scope(date(2026, 6, 1) + timedelta(days=offset)))
+    nightly = copied_build(day_files_nightly[0], tmp_path)  # the five nights, run on a copy
+    folder = nightly.input_dir
     day3 = folder / "ga4" / "events_20260603.ndjson"
     late = ga4_event(T0 + timedelta(days=2, minutes=11), "page_view", "c2", user_id="u2",
                      path="/compare")
@@ -242,13 +309,12 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(tmp_path):
     assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
-def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(tmp_path):
+def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(day_files_first_incremental,
+                                                                           tmp_path):
     # A file that disappears takes its rows with it; a changed setting (session gap, attribution
     # half-life) rebuilds the tables that depend on it rather than mixing old and new rows.
-    folder = tmp_path / "input"
-    _day_files(folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    nightly = copied_build(day_files_first_incremental, tmp_path)  # _day_files, one run, copied
+    folder = nightly.input_dir
     (folder / "ga4" / "events_20260604.ndjson").unlink()
     results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
     assert results["raw.ga4_events"]["files_removed"] == 1
@@ -278,26 +344,24 @@ def test_a_source_whose_events_another_source_reads_changes_those_events_too(tmp
     assert_equals_full_rebuild(nightly, folder, tmp_path, min_row_ratio=0.0)
 
 
-def test_a_new_salt_derives_the_events_of_every_source_again(tmp_path):
+def test_a_new_salt_derives_the_events_of_every_source_again(sample_first_incremental, tmp_path):
     # A new salt rebuilds every staged table with other email hashes but the same files, load ids
     # and flags: the events made from them must follow, or stitching mixes old and new hashes.
-    folder = tmp_path / "input"
-    shutil.copytree(SAMPLE, folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    # the sample's first incremental run, copied; its input folder is shared (only read)
+    nightly = copied_build(sample_first_incremental, tmp_path, copy_input=False)
+    folder = nightly.input_dir
     results = run_pipeline(nightly.with_overrides(salt="another-salt"), incremental=True)
     assert results["staging.events"]["event_ids_changed"] > 0
     assert_equals_full_rebuild(nightly, folder, tmp_path, salt="another-salt")
 
 
-def test_a_changed_custom_mapping_or_contact_role_derives_those_sources_again(tmp_path):
+def test_a_changed_custom_mapping_or_contact_role_derives_those_sources_again(sample_first_incremental,
+                                                                              tmp_path):
     # Custom sources and Salesforce opportunities are rebuilt only when something they read
     # changed: a mapping (here: no value any more), or the contact role that says whose an
     # opportunity is (here: the first opportunity's goes to another contact).
-    folder = tmp_path / "input"
-    shutil.copytree(SAMPLE, folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    nightly = copied_build(sample_first_incremental, tmp_path)  # the sample's first run, copied
+    folder = nightly.input_dir
     mapping = folder / "custom" / "shop_orders" / "source.yaml"
     mapping.write_text(mapping.read_text().replace("value: Gesamtsumme\n", ""))
     roles = folder / "salesforce" / "OpportunityContactRole.csv"
@@ -401,11 +465,8 @@ def test_a_rerun_at_an_earlier_as_of_rejects_again_what_is_then_in_the_future(tm
     assert_equals_full_rebuild(nightly, folder, tmp_path, as_of=as_of)
 
 
-def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(tmp_path):
-    folder = tmp_path / "input"
-    _day_files(folder)
-    settings = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(settings)
+def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(day_files_full, tmp_path):
+    settings = copied_build(day_files_full, tmp_path)  # _day_files built in full, copied
     con = duckdb.connect(str(settings.work_file))
     con.execute("DROP TABLE staging.identity_keys")
     # the view as an earlier release wrote it: one row per event (its profile records left out here)
@@ -422,7 +483,8 @@ def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(
     # c1, c2 (= u2), c3: three persons' identifiers, as before
     assert con.execute("SELECT count(DISTINCT person_id) FROM core.identity_map").fetchall() == [(3,)]
     con.close()
-    assert_equals_full_rebuild(settings, folder, tmp_path)
+    # equal to a full rebuild of the same input and settings: the module's (day_files_full)
+    assert_same_tables(snapshot(settings.warehouse), snapshot(day_files_full.warehouse))
 
 
 def test_an_events_later_version_wins_and_its_removal_brings_the_earlier_back(tmp_path):
@@ -480,14 +542,12 @@ def test_a_journey_turns_dropped_when_the_datas_end_passes_its_window(tmp_path):
     assert_equals_full_rebuild(nightly, folder, tmp_path)
 
 
-def test_a_lost_change_log_falls_back_to_comparing_everything(tmp_path):
+def test_a_lost_change_log_falls_back_to_comparing_everything(day_files_first_incremental, tmp_path):
     # As if a run had failed between two tables: the change log no longer tells what was applied.
     # The next run rebuilds what it must (event_persons, sessions, journeys) and still recomputes
     # only the one changed person's touchpoints, found by comparing all events' persons and digests.
-    folder = tmp_path / "input"
-    _day_files(folder)
-    nightly = settings_for(folder, tmp_path / "nightly")
-    run_pipeline(nightly, incremental=True)
+    nightly = copied_build(day_files_first_incremental, tmp_path)  # _day_files, one run, copied
+    folder = nightly.input_dir
     con = duckdb.connect(str(nightly.work_file))
     con.execute("DELETE FROM quality.change_log_seen")
     con.close()
