@@ -84,7 +84,7 @@ class JourneyflowResource(dg.ConfigurableResource):
         """The run's context; the steps and checks of one run share it, as `journeyflow run`'s do.
 
         Opening the working file, attaching the raw file and checkpointing it on close for each of
-        a run's ~90 steps and checks cost about a third of a small Dagster run. The connection stays
+        a run's ~90 steps and checks cost about half the CPU of a small Dagster run. The connection stays
         open until the run ends (`teardown_after_execution`); a step that fails closes it, so that
         its retry starts from a new connection.
         """

@@ -360,18 +360,15 @@ def _store_state(con: duckdb.DuckDBPyConnection, table: str, state: str) -> None
 def _store_states(con: duckdb.DuckDBPyConnection, states: dict[str, str]) -> None:
     """One statement, one commit for all of `states`: a run stores a state or two per table."""
     con.execute("CREATE TABLE IF NOT EXISTS quality.build_state (table_name VARCHAR, state VARCHAR)")
-    rows = ", ".join(f"($table{i}, $state{i})" for i in range(len(states)))
-    params = {}
-    for i, (table, state) in enumerate(states.items()):
-        params |= {f"table{i}": table, f"state{i}": state}
     con.execute(
-        f"""
+        """
         MERGE INTO quality.build_state AS stored
-        USING (VALUES {rows}) AS new(table_name, state) ON stored.table_name = new.table_name
+        USING (SELECT unnest($tables) AS table_name, unnest($states) AS state) AS new
+        ON stored.table_name = new.table_name
         WHEN MATCHED THEN UPDATE SET state = new.state
         WHEN NOT MATCHED THEN INSERT VALUES (new.table_name, new.state)
         """,
-        params,
+        {"tables": list(states), "states": list(states.values())},
     )
 
 
