@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ SAMPLE_AS_OF = datetime.now(UTC)
 SPARK = pytest.mark.spark
 
 
-# -- one worker, one SparkSession for every Spark test -------------------------------------------
+# -- scheduling: one worker, one SparkSession for every Spark test; the longest files first -------
 # A Spark pipeline build of even a 7-event log takes minutes of CPU, nearly half of it the JVM
 # warming up (start, JIT, Catalyst's generated code) on the ~120 statements of a run: 317 s of CPU
 # for tests/test_units.py's build in a new JVM, 170 s for the same build again in that JVM. Under
@@ -40,10 +41,20 @@ SPARK = pytest.mark.spark
 # is one work unit, sent first (it is the longest): one worker runs them all in one SparkSession,
 # later builds on a warm JVM, while the other worker runs the rest.
 SPARK_UNIT = "spark tests (one SparkSession)"
+# The other units go longest first (xdist's own order is by number of tests, which sent the
+# few-test, minute-long files last and left one worker running them alone at the end): each file's
+# seconds in a whole run, written by `pytest --module-seconds tests/module_seconds.json`. A file not
+# in it (a new one) goes after those that are, by its number of tests.
+MODULE_SECONDS = Path(__file__).with_name("module_seconds.json")
 
 
 def is_spark_node(nodeid: str) -> bool:
     return "spark" in nodeid.lower()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--module-seconds", metavar="FILE", type=Path,
+                     help="write each test file's seconds (setup, call, teardown) to FILE as JSON")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -53,23 +64,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(f"a `spark`-marked test's node id must say spark (conftest.py): {unnamed}")
 
 
+_module_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each file's seconds, summed over its tests' phases (under xdist, from every worker's reports)."""
+    module = report.nodeid.split("::")[0]
+    _module_seconds[module] = _module_seconds.get(module, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("module_seconds")
+    if target is not None and not hasattr(session.config, "workerinput"):  # the controller writes
+        ordered = sorted(_module_seconds.items(), key=lambda item: -item[1])
+        target.write_text(json.dumps({module: round(seconds, 1) for module, seconds in ordered}, indent=1)
+                          + "\n")
+
+
+def longest_first(units: dict[str, dict[str, bool]], seconds: dict[str, float]) -> list[str]:
+    """The work units in the order they are sent: the Spark unit, then the files with known seconds,
+    longest first, then the others by their number of tests (xdist's own order)."""
+    return sorted(units, key=lambda scope: (scope != SPARK_UNIT, scope not in seconds,
+                                            -seconds.get(scope, 0.0), -len(units[scope])))
+
+
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """`--dist loadfile`, with every Spark test in one work unit sent first (see SPARK_UNIT)."""
+    """`--dist loadfile`, with every Spark test in one work unit sent first (see SPARK_UNIT), then
+    the files longest first (MODULE_SECONDS)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class SparkFirst(LoadFileScheduling):
+    seconds = json.loads(MODULE_SECONDS.read_text()) if MODULE_SECONDS.exists() else {}
+
+    class LongestFirst(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return SPARK_UNIT if is_spark_node(nodeid) else super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node: object) -> None:
-            if SPARK_UNIT in self.workqueue:  # xdist orders units by their number of tests
-                self.workqueue.move_to_end(SPARK_UNIT, last=False)
+            for scope in longest_first(self.workqueue, seconds):
+                self.workqueue.move_to_end(scope)
             super()._assign_work_unit(node)
 
-    return SparkFirst(config, log)
+    return LongestFirst(config, log)
 
 
 def settings_for(input_dir: Path, out: Path, **overrides: object) -> Settings:
@@ -124,16 +162,22 @@ def generated_clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def copy_build(base: Path, folder: Path, out: Path) -> Settings:
-    """A shared build's input (into `folder`) and warehouse folder (into `out`), as if built there.
+def copy_build(built: Settings, out: Path, input_copy: Path | None = None) -> Settings:
+    """`built`'s warehouse folder copied into `out/warehouse` (and its input folder into `input_copy`,
+    when given; otherwise the copy reads the shared input, which the test must not change), as if
+    built there, with `built`'s other settings.
 
-    The published paths and `current` are relative symlinks, so copied as symlinks they point into
-    the copy; copytree keeps the modification times the file ledger compares; nothing in the
-    warehouse files names the folder it was built in (docs/performance.md "Shared first builds").
+    The published paths and `current` are relative symlinks (current/jf.duckdb, releases/<load id>),
+    so copied as symlinks they point into the copy; copytree keeps the modification times the file
+    ledger compares, and the ledger names files by their path inside the input folder, so a copied
+    input is the same landed files (docs/performance.md "Shared first builds").
     """
-    shutil.copytree(base / "input", folder, symlinks=True)
-    shutil.copytree(base / "warehouse", out / "warehouse", symlinks=True)
-    settings = settings_for(folder, out)
+    folder = built.input_dir
+    if input_copy is not None:
+        shutil.copytree(built.input_dir, input_copy, symlinks=True)
+        folder = input_copy
+    shutil.copytree(built.warehouse.parent, out / "warehouse", symlinks=True)
+    settings = replace(built, input_dir=folder, warehouse=out / "warehouse" / built.warehouse.name)
     assert settings.warehouse.resolve().is_relative_to(out)  # not into the shared build
     return settings
 

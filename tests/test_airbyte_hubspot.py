@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from builders import write_csv_tables, write_duckdb_tables, write_parquet_tables
-from conftest import copy_build, open_build, rows
+from conftest import copy_build, open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from test_fivetran_hubspot import BERLIN, CONNECTED, EVENTS, EXPECTED, SAME, utc, write_export
 from test_incremental import assert_equals_full_rebuild
@@ -281,7 +281,8 @@ def test_the_next_sync_updates_incrementally_as_a_full_rebuild(csv_dump, tmp_pat
     incremental run gives what a full rebuild gives."""
     folder = tmp_path / "input"
     # the first night: the module's build of exactly this folder (csv_dump), copied
-    nightly = copy_build(csv_dump[0], folder, tmp_path / "nightly")
+    base = csv_dump[0]
+    nightly = copy_build(settings_for(base / "input", base), tmp_path / "nightly", folder)
     dump = tables()
     dump["deals"] = [deal(20, "9001", [5102], utc(3, 8), "1200.5", "closedlost",
                           {"appointmentscheduled": utc(3, 8), "closedlost": utc(8, 15)})]

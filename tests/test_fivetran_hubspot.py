@@ -26,7 +26,7 @@ from builders import (
     write_parquet_tables,
     write_sqlite_tables,
 )
-from conftest import copy_build, open_build, rows
+from conftest import copy_build, open_build, rows, settings_for
 from journeyflow.pipeline import run_pipeline
 from journeyflow.sources.landing import _sqlite_table
 from test_incremental import assert_equals_full_rebuild
@@ -284,7 +284,8 @@ def test_a_changed_link_table_alone_updates_the_deal_incrementally(csv_dump, tmp
     is lost, not won, and Ben's; an incremental run gives what a full rebuild gives."""
     folder = tmp_path / "input"
     # the first night: the module's build of exactly this folder (csv_dump), copied
-    nightly = copy_build(csv_dump[0], folder, tmp_path / "nightly")
+    base = csv_dump[0]
+    nightly = copy_build(settings_for(base / "input", base), tmp_path / "nightly", folder)
     dump = tables()
     dump["deal_stage"][1] = {"deal_id": 9001, "value": "closedlost", "date_entered": utc(8, 15)}
     dump["deal_contact"][0]["contact_id"] = 5102

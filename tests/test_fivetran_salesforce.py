@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builders import sf_id, write_csv, write_duckdb_tables, write_sqlite_tables
-from conftest import copy_build, open_build, rows
+from conftest import copy_build, open_build, rows, settings_for
 from journeyflow.generate import generate
 from journeyflow.pipeline import run_pipeline
 from test_incremental import assert_equals_full_rebuild
@@ -313,7 +313,8 @@ def test_incremental_runs_over_a_later_sync_equal_a_full_rebuild(export_and_dump
     events change (the export's still stand), and the incremental run gets what a full one gets."""
     folder = tmp_path / "input"
     # Monday's run: the module's build of exactly this folder (export_and_dump), copied
-    nightly = copy_build(export_and_dump[0], folder, tmp_path / "nightly")
+    base = export_and_dump[0]
+    nightly = copy_build(settings_for(base / "input", base), tmp_path / "nightly", folder)
     table = folder / "fivetran_salesforce"
     write_parquet(table / "opportunity-000000000001.parquet",
                   [fivetran_row(OPPORTUNITIES[0]), fivetran_row(OPPORTUNITIES[1], _fivetran_deleted=True)])

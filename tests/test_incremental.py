@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import duckdb
 import pytest
 
 from builders import T0, ga4_event, write_custom, write_ga4
-from conftest import SAMPLE, settings_for
+from conftest import SAMPLE, copy_build, settings_for
 from journeyflow.config import Settings
 from journeyflow.pipeline import run_pipeline
 from journeyflow.scope import ALL_FILES, LoadScope, file_day
@@ -173,7 +172,7 @@ def _day_files(folder: Path) -> None:
 # Several tests start from the same preparation of the same input with the same settings: the five
 # `_day_files` days built in full, run night by night, or run once incrementally; the sample run
 # once incrementally. Each is built once per module (one input folder, only read); a test that runs
-# the pipeline again works on its own copy (copied_build).
+# the pipeline again works on its own copy (copy_build).
 
 
 @pytest.fixture(scope="module")
@@ -224,26 +223,6 @@ def sample_first_incremental(tmp_path_factory: pytest.TempPathFactory) -> Settin
     return nightly
 
 
-def copied_build(built: Settings, tmp_path: Path, copy_input: bool = True) -> Settings:
-    """`built`'s warehouse folder (and its input folder, unless `copy_input` is False: then the copy
-    reads the shared input, which the test must not change) copied into `tmp_path`, as if built
-    there: tmp_path/input, tmp_path/nightly/warehouse.
-
-    The published paths and `current` are relative symlinks (current/jf.duckdb,
-    releases/<load id>), so copied as symlinks they point into the copy; copytree keeps the
-    modification times the file ledger compares, and the ledger names files by their path inside
-    the input folder, so a copied input is the same landed files.
-    """
-    folder = built.input_dir
-    if copy_input:
-        folder = tmp_path / "input"
-        shutil.copytree(built.input_dir, folder, symlinks=True)
-    shutil.copytree(built.warehouse.parent, tmp_path / "nightly" / "warehouse", symlinks=True)
-    settings = replace(built, input_dir=folder, warehouse=tmp_path / "nightly" / "warehouse" / "jf.duckdb")
-    assert settings.warehouse.resolve().is_relative_to(tmp_path)  # not into the shared build
-    return settings
-
-
 def test_nightly_runs_day_by_day_equal_a_full_rebuild(day_files_full, day_files_nightly):
     nightly, nights = day_files_nightly
     recomputed = []
@@ -268,7 +247,8 @@ def test_a_late_event_lands_in_its_own_day_session_and_journey(day_files_nightly
     # Day 3's export is re-written on day 5 with an event 10 minutes after c2's day-3 page view.
     # The nightly run of day 5 (lookback 3 days: days 2-5) re-loads day 3's file; the late event
     # joins u2's day-3 session (10 min < 30 min gap), not a session of its own on day 5.
-    nightly = copied_build(day_files_nightly[0], tmp_path)  # the five nights, run on a copy
+    # the five nights, run on a copy
+    nightly = copy_build(day_files_nightly[0], tmp_path / "nightly", tmp_path / "input")
     folder = nightly.input_dir
     day3 = folder / "ga4" / "events_20260603.ndjson"
     late = ga4_event(T0 + timedelta(days=2, minutes=11), "page_view", "c2", user_id="u2",
@@ -313,7 +293,8 @@ def test_a_removed_or_changed_snapshot_and_a_new_setting_are_picked_up(day_files
                                                                            tmp_path):
     # A file that disappears takes its rows with it; a changed setting (session gap, attribution
     # half-life) rebuilds the tables that depend on it rather than mixing old and new rows.
-    nightly = copied_build(day_files_first_incremental, tmp_path)  # _day_files, one run, copied
+    # _day_files, one run, copied
+    nightly = copy_build(day_files_first_incremental, tmp_path / "nightly", tmp_path / "input")
     folder = nightly.input_dir
     (folder / "ga4" / "events_20260604.ndjson").unlink()
     results = run_pipeline(nightly.with_overrides(session_gap_minutes=10), incremental=True)
@@ -348,7 +329,7 @@ def test_a_new_salt_derives_the_events_of_every_source_again(sample_first_increm
     # A new salt rebuilds every staged table with other email hashes but the same files, load ids
     # and flags: the events made from them must follow, or stitching mixes old and new hashes.
     # the sample's first incremental run, copied; its input folder is shared (only read)
-    nightly = copied_build(sample_first_incremental, tmp_path, copy_input=False)
+    nightly = copy_build(sample_first_incremental, tmp_path / "nightly")
     folder = nightly.input_dir
     results = run_pipeline(nightly.with_overrides(salt="another-salt"), incremental=True)
     assert results["staging.events"]["event_ids_changed"] > 0
@@ -360,7 +341,8 @@ def test_a_changed_custom_mapping_or_contact_role_derives_those_sources_again(sa
     # Custom sources and Salesforce opportunities are rebuilt only when something they read
     # changed: a mapping (here: no value any more), or the contact role that says whose an
     # opportunity is (here: the first opportunity's goes to another contact).
-    nightly = copied_build(sample_first_incremental, tmp_path)  # the sample's first run, copied
+    # the sample's first run, copied
+    nightly = copy_build(sample_first_incremental, tmp_path / "nightly", tmp_path / "input")
     folder = nightly.input_dir
     mapping = folder / "custom" / "shop_orders" / "source.yaml"
     mapping.write_text(mapping.read_text().replace("value: Gesamtsumme\n", ""))
@@ -466,7 +448,8 @@ def test_a_rerun_at_an_earlier_as_of_rejects_again_what_is_then_in_the_future(tm
 
 
 def test_identity_keys_written_as_a_view_by_an_earlier_release_become_the_table(day_files_full, tmp_path):
-    settings = copied_build(day_files_full, tmp_path)  # _day_files built in full, copied
+    # _day_files built in full, copied
+    settings = copy_build(day_files_full, tmp_path / "nightly", tmp_path / "input")
     con = duckdb.connect(str(settings.work_file))
     con.execute("DROP TABLE staging.identity_keys")
     # the view as an earlier release wrote it: one row per event (its profile records left out here)
@@ -546,7 +529,8 @@ def test_a_lost_change_log_falls_back_to_comparing_everything(day_files_first_in
     # As if a run had failed between two tables: the change log no longer tells what was applied.
     # The next run rebuilds what it must (event_persons, sessions, journeys) and still recomputes
     # only the one changed person's touchpoints, found by comparing all events' persons and digests.
-    nightly = copied_build(day_files_first_incremental, tmp_path)  # _day_files, one run, copied
+    # _day_files, one run, copied
+    nightly = copy_build(day_files_first_incremental, tmp_path / "nightly", tmp_path / "input")
     folder = nightly.input_dir
     con = duckdb.connect(str(nightly.work_file))
     con.execute("DELETE FROM quality.change_log_seen")
