@@ -32,14 +32,16 @@ demo: install
 lint: install
 	$(BIN)/ruff check src pipelines tests benchmarks docs/example.ipynb docs/screenshots.py
 
-# Two pytest-xdist workers: a test keeps about 1.3 of the 2 cores busy on average (Python, small
-# DuckDB queries, subprocesses), so two at once use the rest. --dist loadfile: a module's tests run
-# on one worker, so its module-scoped builds are made once; every Spark test (node id says "spark")
-# is one more unit, sent first, so one worker runs all three Spark builds in one warm SparkSession
-# (tests/conftest.py, docs/performance.md "The test suite").
+# Three pytest-xdist workers on two cores: a test keeps about 1.3 cores busy on average (Python, small
+# DuckDB queries, subprocesses and their waits), so two workers left a fifth of the CPU idle (161% of
+# 200%) and three use it (179%; 12:52 -> 10:31 on an idle 2-core machine, docs/performance.md).
+# --dist loadfile: a module's tests run on one worker, so its module-scoped builds are made once;
+# every Spark test (node id says "spark") is one more unit, sent first, so one worker runs all three
+# Spark builds in one warm SparkSession; the other files go longest first (tests/module_seconds.json;
+# tests/conftest.py, docs/performance.md "The test suite").
 # (Not loadgroup: xdist 3.8 cannot rename pytest 9's node ids, so its groups are ignored.)
 # pytest's own exit code is make's: 5 (no test collected) fails the target like any failure.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 3
 test: lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
