@@ -209,8 +209,8 @@ def test_rejects_name_the_column_and_every_row_is_accounted(build, tmp_path):
     reasons = rows(con, """
         SELECT regexp_replace(source_file, '.*/', ''), row_number, reason
         FROM quality.rejected_rows WHERE raw_table = 'raw.custom_events' ORDER BY 1, 2""")
-    mapping_file = str(folder / "custom" / "shop" / "source.yaml")
-    missing = (f"{mapping_file}: mapping names column(s) not in this file: Summe (value); the file "
+    # the mapping named by its path in the input folder, as lineage names files (not where it lies)
+    missing = ("custom/shop/source.yaml: mapping names column(s) not in this file: Summe (value); the file "
                "has: bestell_nr, datum, e_mail, filiale, kunde, waehrung")
     assert reasons == [
         ("a.csv", 3, "missing Datum (timestamp)"),
@@ -527,3 +527,26 @@ def test_a_raw_table_from_before_typed_landing_lands_again_once(tmp_path):
                      "FROM raw.custom_events") == [
         ("load2", True, "5101", "19.5", datetime(2026, 6, 6, 8, 30, tzinfo=UTC))]
     assert land("load3").files == 0
+
+
+def test_a_mapping_is_named_by_its_path_in_the_input_folder_and_older_absolute_names_land_again(tmp_path):
+    """raw.custom_mappings names each mapping file as lineage names files, so the same input in
+    another folder gives the same rows; a table an earlier release wrote with absolute paths makes
+    the next incremental landing land the custom files again once."""
+    source = SOURCES_BY_TABLE["raw.custom_events"]
+    named = []
+    for where in ("first", "moved"):
+        folder = tmp_path / where / "input"
+        write_pos(folder)
+        con = duckdb.connect()
+        con.execute("CREATE SCHEMA raw")
+        land_source(con, folder, source, "load1", incremental=True, temp_dir=tmp_path / "tmp")
+        named.append(rows(con, "SELECT custom_source, mapping_file FROM raw.custom_mappings"))
+    assert named[0] == named[1] == [("pos", "custom/pos/source.yaml")]
+
+    # as an earlier release wrote it: the absolute path (then an unchanged input lands nothing)
+    con.execute("UPDATE raw.custom_mappings SET mapping_file = '/home/anna/input/custom/pos/source.yaml'")
+    again = land_source(con, folder, source, "load2", incremental=True, temp_dir=tmp_path / "tmp")
+    assert (again.files, again.rows) == (1, 1)
+    assert rows(con, "SELECT mapping_file FROM raw.custom_mappings") == [("custom/pos/source.yaml",)]
+    assert land_source(con, folder, source, "load3", incremental=True, temp_dir=tmp_path / "tmp").files == 0

@@ -457,14 +457,15 @@ def column_rows(source: CustomSource) -> list[dict[str, object]]:
     ]
 
 
-def mapping_row(source: CustomSource) -> dict[str, object]:
-    """The mapping's constants and settings: one row per custom source."""
+def mapping_row(source: CustomSource, input_dir: Path) -> dict[str, object]:
+    """The mapping's constants and settings: one row per custom source. The mapping file is named as
+    lineage names files (`custom/shop/source.yaml`), so a moved input folder changes no row."""
     m = source.mapping
     assert m is not None
     keys = m.person_keys
     return {
         "custom_source": source.name,
-        "mapping_file": str(source.mapping_file),
+        "mapping_file": landing.input_name(input_dir, source.mapping_file),
         "description": m.description,
         "format": m.format,
         "files": ", ".join(m.files) if m.files else None,
@@ -499,12 +500,14 @@ MAPPING_TABLES = ("raw.custom_mappings", "raw.custom_columns", "raw.custom_event
 
 
 def write_mapping_tables(
-    con: duckdb.DuckDBPyConnection, sources: list[CustomSource], landed: list[tuple[str, str, str]]
+    con: duckdb.DuckDBPyConnection, sources: list[CustomSource], landed: list[tuple[str, str, str]],
+    input_dir: Path,
 ) -> None:
     """raw.custom_mappings, raw.custom_columns, raw.custom_event_names and raw.custom_files."""
     usable = [s for s in sources if s.mapping is not None]
     frames = {
-        "raw.custom_mappings": pl.DataFrame([mapping_row(s) for s in usable], schema=MAPPING_SCHEMA),
+        "raw.custom_mappings": pl.DataFrame(
+            [mapping_row(s, input_dir) for s in usable], schema=MAPPING_SCHEMA),
         "raw.custom_columns": pl.DataFrame(
             [row for s in usable for row in column_rows(s)], schema=COLUMN_SCHEMA),
         "raw.custom_event_names": pl.DataFrame(
@@ -533,13 +536,16 @@ def _errors_only_of(con: duckdb.DuckDBPyConnection, source: Source, files: dict[
 
 def _mapping_columns_current(con: duckdb.DuckDBPyConnection, raw_table: str) -> bool:
     """Whether raw.custom_mappings and the raw table have every column this release writes (a
-    warehouse built by an earlier release has no `keep`, nor the typed landing's columns: its
-    custom sources are landed again once)."""
+    warehouse built by an earlier release has no `keep`, nor the typed landing's columns, and names
+    its mapping files by absolute path: its custom sources are landed again once)."""
     if not table_exists(con, "raw.custom_mappings"):
         return False
     columns = {row[0] for row in con.execute("DESCRIBE raw.custom_mappings").fetchall()}
     landed = {row[0] for row in con.execute(f"DESCRIBE {raw_table}").fetchall()}  # noqa: S608 (registry name)
-    return set(MAPPING_SCHEMA) <= columns and "landed_attributes" in landed
+    if not (set(MAPPING_SCHEMA) <= columns and "landed_attributes" in landed):
+        return False
+    absolute = con.execute("SELECT count(*) FROM raw.custom_mappings WHERE mapping_file LIKE '/%'").fetchone()
+    return absolute is not None and absolute[0] == 0
 
 
 def land_custom_sources(
@@ -591,5 +597,5 @@ def land_custom_sources(
             read_as = replace(source, reader=fmt, landed_columns=landed_columns(custom, fmt))
             landing.land_one_file(con, path, name, read_as, load_id, result, temp_dir)
             landed.append((custom.name, name, fmt))
-    write_mapping_tables(con, sources, landed)
+    write_mapping_tables(con, sources, landed, input_dir)
     landing.remember_files(con, source, fingerprints, load_id)
