@@ -90,6 +90,18 @@ MASKED = [
     ("call (800) 555-0199.", "call [phone]."),
     ("202.555.0147", "[phone]"),
     ('{"a": "+49 30 1234567", "b": "x@y.de"}', '{"a": "[phone]", "b": "[email]"}'),
+    # the words a visitor searched for: a site search, a search engine's referrer URL
+    ("https://shop.example.com/search?q=anna+schmidt&page=2",
+     "https://shop.example.com/search?q=[redacted]&page=2"),
+    ("https://www.bing.com/search?Q=Anna%20Weber%20Praxis&form=QBLH",
+     "https://www.bing.com/search?Q=[redacted]&form=QBLH"),
+    ("/?s=Anna#search=Weber;keyword=Dr+Weber&size=42",
+     "/?s=[redacted]#search=[redacted];keyword=[redacted]&size=42"),
+    ("?query=a&search_term=b&searchterm=c&search_query=d&keywords=e&term=f",
+     "?query=[redacted]&search_term=[redacted]&searchterm=[redacted]&search_query=[redacted]"
+     "&keywords=[redacted]&term=[redacted]"),
+    ("https://yandex.ru/search/?text=anna&lr=213", "https://yandex.ru/search/?text=[redacted]&lr=213"),
+    ("https://www.baidu.com/s?wd=anna&word=weber", "https://www.baidu.com/s?wd=[redacted]&word=[redacted]"),
 ]
 KEPT = [
     "https://shop.example.com/product/sd-100?size=42&color=oak&utm_source=newsletter&product_name=desk",
@@ -98,6 +110,9 @@ KEPT = [
     "06/01/2026 9:00 AM", "1780304400000000", "1780304400", "01711234567", "+2026-06-01", "203.0.113.7",
     "version 4.2.0", "5e5510f1-0000-4000-8000-000000000001", "Desk Lamp DL-1 | Example Shop", "@home",
     "https://medium.com/@author/post-1", "utm_campaign=summer_sale_2026", "",
+    # the advertiser's keyword (utm_term) and parameters whose names only begin like a search one
+    "https://shop.example.com/lp?utm_source=google&utm_medium=cpc&utm_term=standing+desk&gclid=x1",
+    "https://shop.example.com/p?size=42&sort=price&query_id=7&qty=2&sq=1&terms_ok=1",
 ]
 
 
@@ -150,6 +165,7 @@ PHONE_MARK = "9876543"  # in every planted phone number
 ANNA, BERT, CARL = "anna.qxzv@example.org", "bert.qxzv+news@example.org", "Carl.Qxzv@Example.ORG"
 PHONE, PHONE_DE, PHONE_US = "+49 30 98765432", "(030) 9876-5432", "(212) 987-6543"
 PRODUCT_URL = "https://shop.example.com/product/sd-100?size=42&color=oak"
+SEARCHED = "Zora Qxzv Praxis"  # a visitor's search words (a name)
 ORDINARY_TITLE = "Order ORD-2026-000123 of 01.06.2026: EUR 1,234.56 (item 0815-4711, 2026)"
 
 
@@ -176,8 +192,12 @@ def plant_web(folder: Path) -> None:
                          path="/product/sd-100?size=42&color=oak")
     purchase["event_params"] += [param("transaction_id", "T-2026-000123")]
     bad_time = ga4_event(T0, "page_view", "c1") | {"event_timestamp": ANNA}
+    # a site search: the words in the page's URL and in GA4's own search_term parameter
+    search = ga4_event(T0 + timedelta(minutes=3), "view_search_results", "c1", user_id="u1",
+                       path=f"/search?q={SEARCHED.replace(' ', '+')}&s={SEARCHED.replace(' ', '%20')}")
+    search["event_params"] += [param("search_term", SEARCHED)]
     write_ga4(folder, [view, ga4_event(T0 + timedelta(minutes=1), f"signup_{ANNA}", "c1", user_id="u1"),
-                       purchase, bad_time])
+                       purchase, bad_time, search])
 
     click = snowplow_unstruct("iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1",
                               {"targetUrl": f"mailto:{ANNA}", "elementContent": f"Call {PHONE}"})
@@ -196,14 +216,17 @@ def plant_web(folder: Path) -> None:
                                           unstruct_event=click, event_name="link_click")),
         snowplow_tsv_line(snowplow_fields(T0 + timedelta(minutes=8), "sp4", "unstruct", user_id="u1",
                                           unstruct_event=form, event_name="submit_form")),
-        snowplow_tsv_line(snowplow_fields(T0 + timedelta(minutes=9), "sp5", user_id="u1",
-                                          page_title=ORDINARY_TITLE)),
+        # from a search engine: the referer parser's refr_term and the referrer URL's query
+        snowplow_tsv_line(snowplow_fields(
+            T0 + timedelta(minutes=9), "sp5", user_id="u1", page_title=ORDINARY_TITLE,
+            page_referrer=f"https://www.bing.com/search?q={SEARCHED.replace(' ', '+')}&form=QBLH",
+            refr_urlhost="www.bing.com", refr_medium="search", refr_source="Bing", refr_term=SEARCHED)),
     ])
 
     page = segment_call(T0 + timedelta(minutes=10), "m1", "page", user_id="u2", name=f"Profile {ANNA}")
-    page["context"]["page"] = {"url": f"https://app.example.com/profile?email={ANNA}&x=1",
+    page["context"]["page"] = {"url": f"https://app.example.com/profile?email={ANNA}&x=1&search=Zora+Qxzv",
                                "path": f"/profile/{ANNA}", "referrer": f"https://mail.example.com/?e={BERT}",
-                               "title": f"Profile of {CARL}", "search": f"?phone={PHONE}"}
+                               "title": f"Profile of {CARL}", "search": f"?phone={PHONE}&search=Zora+Qxzv"}
     page["context"]["campaign"] = {"source": f"mail {ANNA}", "medium": "email", "name": f"call {PHONE_US}"}
     track = segment_call(T0 + timedelta(minutes=11), "m2", event=f"Clicked call {PHONE}", user_id="u2",
                          properties={"email": BERT, "phone": PHONE, "note": f"{ANNA} {PHONE_DE}"})
@@ -362,7 +385,21 @@ def test_scrubbed_text_keeps_its_place_and_ordinary_values(planted_run):
         WHERE event_name = 'page_view' AND _reject_reason IS NULL""")
     assert location == ("https://shop.example.com/account/[email]/orders"
                         "?email=[redacted]&tel=[redacted]&size=42")
-    assert referrer == "https://mail.example.com/read?q=[email]&n=[phone]" and campaign == "call [phone]"
+    # `q` holds the searched words (here an email): the parameter's whole value goes
+    assert referrer == "https://mail.example.com/read?q=[redacted]&n=[phone]" and campaign == "call [phone]"
+    assert rows(con, "SELECT page_location FROM staging.ga4_events "
+                     "WHERE event_name = 'view_search_results'") == [
+        ("https://shop.example.com/search?q=[redacted]&s=[redacted]",)]
+    # Snowplow's refr_term is not staged; the referrer keeps its host, origin and medium
+    columns = [c for (c,) in rows(con, "SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_schema = 'staging' AND table_name LIKE 'snowplow%'")]
+    assert "page_referrer" in columns and not [c for c in columns if c.endswith("_term")]
+    assert rows(con, "SELECT page_referrer, refr_medium, refr_source FROM staging.snowplow_events "
+                     "WHERE event_id = 'sp5'") == [("https://www.bing.com/search?q=[redacted]&form=QBLH",
+                                                    "search", "Bing")]
+    assert rows(con, "SELECT origin, referrer_medium, referrer_source FROM staging.events "
+                     "WHERE source = 'snowplow' AND source_record_id = 'sp5'") == [
+        ("bing.com", "search", "bing")]
     assert rows(con, "SELECT reason FROM quality.rejected_rows WHERE raw_table = 'raw.ga4_events'") == [
         ("event_timestamp is not an integer: [email]",)]
     assert rows(con, "SELECT event_name FROM marts.unmapped_events WHERE source = 'ga4'") == [

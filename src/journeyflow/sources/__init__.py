@@ -172,7 +172,8 @@ AIRBYTE_SALESFORCE_STREAMS = (
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
-# `derived_contexts` hold self-describing JSON).
+# `derived_contexts` hold self-describing JSON). All land in raw; staging reads few of them
+# (sql/_fragments/snowplow_typed_events.sql): not `refr_term`, the visitor's search words.
 SNOWPLOW_ENRICHED_COLUMNS: tuple[str, ...] = (
     "app_id", "platform", "etl_tstamp", "collector_tstamp", "dvce_created_tstamp", "event",
     "event_id", "txn_id", "name_tracker", "v_tracker", "v_collector", "v_etl", "user_id",
