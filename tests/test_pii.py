@@ -512,6 +512,28 @@ REJECTED_TEXTS = [
      '{"id":9,"user_fields":"[redacted]","role":"end-user"}'),
     (json.dumps({"id": 9, "user_fields": json.dumps({"employer": "Praxis Weber"})}),
      '{"id": 9, "user_fields": "[redacted]"}'),
+    # custom fields written value first, as plain JSON and as JSON text
+    (json.dumps({"id": 7, "custom_fields": [
+        {"value": 'Anna "A" W', "id": 1}, {"value": ["a]b", "c"], "id": "2"}, {"value": 4, "id": 3},
+        {"value": True, "id": 5}, {"value": None, "id": 4}]}, separators=(",", ":")),
+     '{"id":7,"custom_fields":[{"value":"[redacted]","id":1},{"value":"[redacted]","id":"2"},'
+     '{"value":"[redacted]","id":3},{"value":"[redacted]","id":5},{"value":null,"id":4}]}'),
+    (json.dumps({"custom_fields": json.dumps([{"value": 'Anna "A"\nW', "id": 1}, {"value": 2, "id": 3}])}),
+     '{"custom_fields": "[{\\"value\\": \\"[redacted]\\", \\"id\\": 1}, '
+     '{\\"value\\": \\"[redacted]\\", \\"id\\": 3}]"}'),
+    # IPv6 anywhere, full or shortened, bracketed with a port, with a zone; the IPv4 after ::ffff:
+    ("web\t2001:db8:85a3::8a2e:370:7334\tsp\t2001:0DB8:0000:0000:0000:FF00:0042:8329\t[2001:db8::1]:443"
+     "\tfe80::1%eth0\t::ffff:203.0.113.9",
+     "web\t[ip]\tsp\t[ip]\t[[ip]]:443\t[ip]%eth0\t::ffff:[ip]"),
+    # addresses right behind each other (a forwarded-for list), at the end of a sentence
+    ("for=203.0.113.7,198.51.100.7,2001:db8::1,2001:db8::2; from 2001:db8::3. ip:2001:db8::4",
+     "for=[ip],[ip],[ip],[ip]; from [ip]. ip:[ip]"),
+    # what looks a little like one stays: times, a timestamp, a UUID, colon-joined hex, a MAC
+    # address, a C++ name, the loopback, a time range, a version
+    ("at 12:30:45 on 2026-06-01T09:15:00.000+0000 id 5e5510f1-0000-4000-8000-000000000001 dead:beef:cafe"
+     " 00:1a:2b:3c:4d:5e std::vector ::1 09:00-17:30 v4.2.0.1",
+     "at 12:30:45 on 2026-06-01T09:15:00.000+0000 id 5e5510f1-0000-4000-8000-000000000001 dead:beef:cafe"
+     " 00:1a:2b:3c:4d:5e std::vector ::1 09:00-17:30 v4.2.0.1"),
 ]
 
 
