@@ -63,7 +63,7 @@ from journeyflow.cli import app
 from journeyflow.pii import scrub_text_columns
 from journeyflow.pipeline import run_pipeline
 from journeyflow.release import PARQUET
-from journeyflow.sql_templates import expand_fragments
+from journeyflow.sql_templates import expand_fragments, sql_text
 
 # ---- the rule, both sides ----------------------------------------------------------------------
 MASKED = [
@@ -565,3 +565,41 @@ def test_the_rejected_rows_masking_gives_the_same_text_on_spark():
     query = rejected_rows_masking_query()
     duck = [r[1] for r in duckdb.connect().execute(query).fetchall()]
     assert [r[1] for r in spark_session("local[2]").sql(to_spark(query)).collect()] == duck
+
+
+# exports with a column per custom field, named after its label: only the documented members a
+# source lists keep their values (a name, a phone number that the phone rule misses, a flag, a
+# number, a list, an object); a member whose text quotes a documented name is no member
+DOCUMENTED_ONLY = [
+    (json.dumps({"ticket_id": "42", "subject": "Call Anna", "status": "Open", "agent": "Sven Support",
+                 "customer_phone": "01719876543", "referring_practice": "Praxis Dr. Weber, \"Mitte\"",
+                 "created_time": "2026-06-01 10:00", "status_note": "Anna", "empty": None},
+                separators=(",", ":")),
+     '{"ticket_id":"42","subject":"[redacted]","status":"Open","agent":"[redacted]",'
+     '"customer_phone":"[redacted]","referring_practice":"[redacted]","created_time":"2026-06-01 10:00",'
+     '"status_note":"[redacted]","empty":null}'),
+    (json.dumps({"id": 5, "requester_id": None, "custom_vip": True, "custom_score": -4.5e1,
+                 "custom_tags": ["weber", "a]\"b"], "custom_object": {"name": "Anna", "n": 1},
+                 "custom_note": 'say ,"status":"x"', "status": "open"}),
+     '{"id": 5, "requester_id": null, "custom_vip": "[redacted]", "custom_score": "[redacted]", '
+     '"custom_tags": "[redacted]", "custom_object": "[redacted]", "custom_note": "[redacted]", '
+     '"status": "open"}'),
+]
+
+
+def test_only_the_documented_members_of_an_export_with_custom_columns_are_shown():
+    fragment = expand_fragments(
+        "{{ documented_members_only(s, 'ticket_id|id|requester_id|status|created_time') }}")
+    con = duckdb.connect()
+    shown = [con.execute(f"SELECT {fragment} FROM (SELECT $s AS s)", {"s": record}).fetchall()[0][0]
+             for record, _ in DOCUMENTED_ONLY]
+    assert shown == [masked for _, masked in DOCUMENTED_ONLY]
+    # quality.rejected_rows reads the records of these sources through it, the others' as they are
+    branches = {re.search(r"'(raw\.[a-z0-9_]+)' as raw_table", branch)[1]: branch
+                for branch in sql_text("quality.rejected_rows").split("union all")
+                if "' as raw_table, _source_file, _row_number," in branch}
+    shown = {table for table, branch in branches.items() if "[redacted]" in branch}
+    assert shown == {"raw.freshdesk_tickets_csv", "raw.fivetran_zendesk_tickets",
+                     "raw.fivetran_zendesk_users"}
+    assert "'ticket_id|contact_id|" in branches["raw.freshdesk_tickets_csv"]
+    assert ", record as record" in branches["raw.zendesk_tickets"]
