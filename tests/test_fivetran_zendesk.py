@@ -269,20 +269,30 @@ REQUESTER_SYSTEM = {
 }
 
 
+# columns the connector adds for a ticket form's custom fields, named after them: free text, a
+# phone number written without separators, a checkbox, a number
+CUSTOM_COLUMNS = {"custom_referring_practice": "Praxis Dr. Weber", "custom_callback_number": "01719876543",
+                  "custom_vip": True, "custom_order_count": 12}
+
+
 def test_the_requesters_location_is_not_in_a_rejected_rows_text(tmp_path: Path) -> None:
     """A Parquet dump keeps latitude and longitude as numbers: they are `[redacted]` in the
-    rejected row's text as the text columns are, and so are the client and IP address."""
+    rejected row's text as the text columns are, and so are the client and IP address; so are the
+    columns of custom fields (any name but the documented ones)."""
     dump = tables()
-    dump["ticket"] = [row | {k: None for k in REQUESTER_SYSTEM} for row in dump["ticket"]]
-    dump["ticket"].append(ticket(5, 101, utc(7, 9)) | REQUESTER_SYSTEM | {"requester_id": None})
+    dump["ticket"] = [row | {k: None for k in REQUESTER_SYSTEM | CUSTOM_COLUMNS} for row in dump["ticket"]]
+    dump["ticket"].append(
+        ticket(5, 101, utc(7, 9)) | REQUESTER_SYSTEM | CUSTOM_COLUMNS | {"requester_id": None})
     write_parquet_dump(tmp_path / "input", dump)
     con = open_build(tmp_path)
     [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE reason = 'missing requester_id'")
-    for value in ("Mozilla", "Firefox", "198.51.100.7", "Köpenick", "52.4456", "13.5761"):
+    for value in ("Mozilla", "Firefox", "198.51.100.7", "Köpenick", "52.4456", "13.5761", "Weber",
+                  "9876543"):
         assert value not in text
-    for column in REQUESTER_SYSTEM:
+    for column in REQUESTER_SYSTEM | CUSTOM_COLUMNS:
         assert f'"{column}":"[redacted]"' in text
-    assert '"requester_id":null' in text  # the rest of the record as it was
+    # the rest of the record as it was
+    assert '"requester_id":null' in text and '"status":"open"' in text and '"id":5,' in text
     con.close()
 
 

@@ -63,7 +63,7 @@ from journeyflow.cli import app
 from journeyflow.pii import scrub_text_columns
 from journeyflow.pipeline import run_pipeline
 from journeyflow.release import PARQUET
-from journeyflow.sql_templates import expand_fragments
+from journeyflow.sql_templates import expand_fragments, sql_text
 
 # ---- the rule, both sides ----------------------------------------------------------------------
 MASKED = [
@@ -90,6 +90,18 @@ MASKED = [
     ("call (800) 555-0199.", "call [phone]."),
     ("202.555.0147", "[phone]"),
     ('{"a": "+49 30 1234567", "b": "x@y.de"}', '{"a": "[phone]", "b": "[email]"}'),
+    # the words a visitor searched for: a site search, a search engine's referrer URL
+    ("https://shop.example.com/search?q=anna+schmidt&page=2",
+     "https://shop.example.com/search?q=[redacted]&page=2"),
+    ("https://www.bing.com/search?Q=Anna%20Weber%20Praxis&form=QBLH",
+     "https://www.bing.com/search?Q=[redacted]&form=QBLH"),
+    ("/?s=Anna#search=Weber;keyword=Dr+Weber&size=42",
+     "/?s=[redacted]#search=[redacted];keyword=[redacted]&size=42"),
+    ("?query=a&search_term=b&searchterm=c&search_query=d&keywords=e&term=f",
+     "?query=[redacted]&search_term=[redacted]&searchterm=[redacted]&search_query=[redacted]"
+     "&keywords=[redacted]&term=[redacted]"),
+    ("https://yandex.ru/search/?text=anna&lr=213", "https://yandex.ru/search/?text=[redacted]&lr=213"),
+    ("https://www.baidu.com/s?wd=anna&word=weber", "https://www.baidu.com/s?wd=[redacted]&word=[redacted]"),
 ]
 KEPT = [
     "https://shop.example.com/product/sd-100?size=42&color=oak&utm_source=newsletter&product_name=desk",
@@ -98,6 +110,9 @@ KEPT = [
     "06/01/2026 9:00 AM", "1780304400000000", "1780304400", "01711234567", "+2026-06-01", "203.0.113.7",
     "version 4.2.0", "5e5510f1-0000-4000-8000-000000000001", "Desk Lamp DL-1 | Example Shop", "@home",
     "https://medium.com/@author/post-1", "utm_campaign=summer_sale_2026", "",
+    # the advertiser's keyword (utm_term) and parameters whose names only begin like a search one
+    "https://shop.example.com/lp?utm_source=google&utm_medium=cpc&utm_term=standing+desk&gclid=x1",
+    "https://shop.example.com/p?size=42&sort=price&query_id=7&qty=2&sq=1&terms_ok=1",
 ]
 
 
@@ -150,6 +165,7 @@ PHONE_MARK = "9876543"  # in every planted phone number
 ANNA, BERT, CARL = "anna.qxzv@example.org", "bert.qxzv+news@example.org", "Carl.Qxzv@Example.ORG"
 PHONE, PHONE_DE, PHONE_US = "+49 30 98765432", "(030) 9876-5432", "(212) 987-6543"
 PRODUCT_URL = "https://shop.example.com/product/sd-100?size=42&color=oak"
+SEARCHED = "Zora Qxzv Praxis"  # a visitor's search words (a name)
 ORDINARY_TITLE = "Order ORD-2026-000123 of 01.06.2026: EUR 1,234.56 (item 0815-4711, 2026)"
 
 
@@ -176,8 +192,12 @@ def plant_web(folder: Path) -> None:
                          path="/product/sd-100?size=42&color=oak")
     purchase["event_params"] += [param("transaction_id", "T-2026-000123")]
     bad_time = ga4_event(T0, "page_view", "c1") | {"event_timestamp": ANNA}
+    # a site search: the words in the page's URL and in GA4's own search_term parameter
+    search = ga4_event(T0 + timedelta(minutes=3), "view_search_results", "c1", user_id="u1",
+                       path=f"/search?q={SEARCHED.replace(' ', '+')}&s={SEARCHED.replace(' ', '%20')}")
+    search["event_params"] += [param("search_term", SEARCHED)]
     write_ga4(folder, [view, ga4_event(T0 + timedelta(minutes=1), f"signup_{ANNA}", "c1", user_id="u1"),
-                       purchase, bad_time])
+                       purchase, bad_time, search])
 
     click = snowplow_unstruct("iglu:com.snowplowanalytics.snowplow/link_click/jsonschema/1-0-1",
                               {"targetUrl": f"mailto:{ANNA}", "elementContent": f"Call {PHONE}"})
@@ -196,14 +216,17 @@ def plant_web(folder: Path) -> None:
                                           unstruct_event=click, event_name="link_click")),
         snowplow_tsv_line(snowplow_fields(T0 + timedelta(minutes=8), "sp4", "unstruct", user_id="u1",
                                           unstruct_event=form, event_name="submit_form")),
-        snowplow_tsv_line(snowplow_fields(T0 + timedelta(minutes=9), "sp5", user_id="u1",
-                                          page_title=ORDINARY_TITLE)),
+        # from a search engine: the referer parser's refr_term and the referrer URL's query
+        snowplow_tsv_line(snowplow_fields(
+            T0 + timedelta(minutes=9), "sp5", user_id="u1", page_title=ORDINARY_TITLE,
+            page_referrer=f"https://www.bing.com/search?q={SEARCHED.replace(' ', '+')}&form=QBLH",
+            refr_urlhost="www.bing.com", refr_medium="search", refr_source="Bing", refr_term=SEARCHED)),
     ])
 
     page = segment_call(T0 + timedelta(minutes=10), "m1", "page", user_id="u2", name=f"Profile {ANNA}")
-    page["context"]["page"] = {"url": f"https://app.example.com/profile?email={ANNA}&x=1",
+    page["context"]["page"] = {"url": f"https://app.example.com/profile?email={ANNA}&x=1&search=Zora+Qxzv",
                                "path": f"/profile/{ANNA}", "referrer": f"https://mail.example.com/?e={BERT}",
-                               "title": f"Profile of {CARL}", "search": f"?phone={PHONE}"}
+                               "title": f"Profile of {CARL}", "search": f"?phone={PHONE}&search=Zora+Qxzv"}
     page["context"]["campaign"] = {"source": f"mail {ANNA}", "medium": "email", "name": f"call {PHONE_US}"}
     track = segment_call(T0 + timedelta(minutes=11), "m2", event=f"Clicked call {PHONE}", user_id="u2",
                          properties={"email": BERT, "phone": PHONE, "note": f"{ANNA} {PHONE_DE}"})
@@ -362,7 +385,21 @@ def test_scrubbed_text_keeps_its_place_and_ordinary_values(planted_run):
         WHERE event_name = 'page_view' AND _reject_reason IS NULL""")
     assert location == ("https://shop.example.com/account/[email]/orders"
                         "?email=[redacted]&tel=[redacted]&size=42")
-    assert referrer == "https://mail.example.com/read?q=[email]&n=[phone]" and campaign == "call [phone]"
+    # `q` holds the searched words (here an email): the parameter's whole value goes
+    assert referrer == "https://mail.example.com/read?q=[redacted]&n=[phone]" and campaign == "call [phone]"
+    assert rows(con, "SELECT page_location FROM staging.ga4_events "
+                     "WHERE event_name = 'view_search_results'") == [
+        ("https://shop.example.com/search?q=[redacted]&s=[redacted]",)]
+    # Snowplow's refr_term is not staged; the referrer keeps its host, origin and medium
+    columns = [c for (c,) in rows(con, "SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_schema = 'staging' AND table_name LIKE 'snowplow%'")]
+    assert "page_referrer" in columns and not [c for c in columns if c.endswith("_term")]
+    assert rows(con, "SELECT page_referrer, refr_medium, refr_source FROM staging.snowplow_events "
+                     "WHERE event_id = 'sp5'") == [("https://www.bing.com/search?q=[redacted]&form=QBLH",
+                                                    "search", "Bing")]
+    assert rows(con, "SELECT origin, referrer_medium, referrer_source FROM staging.events "
+                     "WHERE source = 'snowplow' AND source_record_id = 'sp5'") == [
+        ("bing.com", "search", "bing")]
     assert rows(con, "SELECT reason FROM quality.rejected_rows WHERE raw_table = 'raw.ga4_events'") == [
         ("event_timestamp is not an integer: [email]",)]
     assert rows(con, "SELECT event_name FROM marts.unmapped_events WHERE source = 'ga4'") == [
@@ -475,6 +512,28 @@ REJECTED_TEXTS = [
      '{"id":9,"user_fields":"[redacted]","role":"end-user"}'),
     (json.dumps({"id": 9, "user_fields": json.dumps({"employer": "Praxis Weber"})}),
      '{"id": 9, "user_fields": "[redacted]"}'),
+    # custom fields written value first, as plain JSON and as JSON text
+    (json.dumps({"id": 7, "custom_fields": [
+        {"value": 'Anna "A" W', "id": 1}, {"value": ["a]b", "c"], "id": "2"}, {"value": 4, "id": 3},
+        {"value": True, "id": 5}, {"value": None, "id": 4}]}, separators=(",", ":")),
+     '{"id":7,"custom_fields":[{"value":"[redacted]","id":1},{"value":"[redacted]","id":"2"},'
+     '{"value":"[redacted]","id":3},{"value":"[redacted]","id":5},{"value":null,"id":4}]}'),
+    (json.dumps({"custom_fields": json.dumps([{"value": 'Anna "A"\nW', "id": 1}, {"value": 2, "id": 3}])}),
+     '{"custom_fields": "[{\\"value\\": \\"[redacted]\\", \\"id\\": 1}, '
+     '{\\"value\\": \\"[redacted]\\", \\"id\\": 3}]"}'),
+    # IPv6 anywhere, full or shortened, bracketed with a port, with a zone; the IPv4 after ::ffff:
+    ("web\t2001:db8:85a3::8a2e:370:7334\tsp\t2001:0DB8:0000:0000:0000:FF00:0042:8329\t[2001:db8::1]:443"
+     "\tfe80::1%eth0\t::ffff:203.0.113.9",
+     "web\t[ip]\tsp\t[ip]\t[[ip]]:443\t[ip]%eth0\t::ffff:[ip]"),
+    # addresses right behind each other (a forwarded-for list), at the end of a sentence
+    ("for=203.0.113.7,198.51.100.7,2001:db8::1,2001:db8::2; from 2001:db8::3. ip:2001:db8::4",
+     "for=[ip],[ip],[ip],[ip]; from [ip]. ip:[ip]"),
+    # what looks a little like one stays: times, a timestamp, a UUID, colon-joined hex, a MAC
+    # address, a C++ name, the loopback, a time range, a version
+    ("at 12:30:45 on 2026-06-01T09:15:00.000+0000 id 5e5510f1-0000-4000-8000-000000000001 dead:beef:cafe"
+     " 00:1a:2b:3c:4d:5e std::vector ::1 09:00-17:30 v4.2.0.1",
+     "at 12:30:45 on 2026-06-01T09:15:00.000+0000 id 5e5510f1-0000-4000-8000-000000000001 dead:beef:cafe"
+     " 00:1a:2b:3c:4d:5e std::vector ::1 09:00-17:30 v4.2.0.1"),
 ]
 
 
@@ -506,3 +565,41 @@ def test_the_rejected_rows_masking_gives_the_same_text_on_spark():
     query = rejected_rows_masking_query()
     duck = [r[1] for r in duckdb.connect().execute(query).fetchall()]
     assert [r[1] for r in spark_session("local[2]").sql(to_spark(query)).collect()] == duck
+
+
+# exports with a column per custom field, named after its label: only the documented members a
+# source lists keep their values (a name, a phone number that the phone rule misses, a flag, a
+# number, a list, an object); a member whose text quotes a documented name is no member
+DOCUMENTED_ONLY = [
+    (json.dumps({"ticket_id": "42", "subject": "Call Anna", "status": "Open", "agent": "Sven Support",
+                 "customer_phone": "01719876543", "referring_practice": "Praxis Dr. Weber, \"Mitte\"",
+                 "created_time": "2026-06-01 10:00", "status_note": "Anna", "empty": None},
+                separators=(",", ":")),
+     '{"ticket_id":"42","subject":"[redacted]","status":"Open","agent":"[redacted]",'
+     '"customer_phone":"[redacted]","referring_practice":"[redacted]","created_time":"2026-06-01 10:00",'
+     '"status_note":"[redacted]","empty":null}'),
+    (json.dumps({"id": 5, "requester_id": None, "custom_vip": True, "custom_score": -4.5e1,
+                 "custom_tags": ["weber", "a]\"b"], "custom_object": {"name": "Anna", "n": 1},
+                 "custom_note": 'say ,"status":"x"', "status": "open"}),
+     '{"id": 5, "requester_id": null, "custom_vip": "[redacted]", "custom_score": "[redacted]", '
+     '"custom_tags": "[redacted]", "custom_object": "[redacted]", "custom_note": "[redacted]", '
+     '"status": "open"}'),
+]
+
+
+def test_only_the_documented_members_of_an_export_with_custom_columns_are_shown():
+    fragment = expand_fragments(
+        "{{ documented_members_only(s, 'ticket_id|id|requester_id|status|created_time') }}")
+    con = duckdb.connect()
+    shown = [con.execute(f"SELECT {fragment} FROM (SELECT $s AS s)", {"s": record}).fetchall()[0][0]
+             for record, _ in DOCUMENTED_ONLY]
+    assert shown == [masked for _, masked in DOCUMENTED_ONLY]
+    # quality.rejected_rows reads the records of these sources through it, the others' as they are
+    branches = {re.search(r"'(raw\.[a-z0-9_]+)' as raw_table", branch)[1]: branch
+                for branch in sql_text("quality.rejected_rows").split("union all")
+                if "' as raw_table, _source_file, _row_number," in branch}
+    shown = {table for table, branch in branches.items() if "[redacted]" in branch}
+    assert shown == {"raw.freshdesk_tickets_csv", "raw.fivetran_zendesk_tickets",
+                     "raw.fivetran_zendesk_users"}
+    assert "'ticket_id|contact_id|" in branches["raw.freshdesk_tickets_csv"]
+    assert ", record as record" in branches["raw.zendesk_tickets"]

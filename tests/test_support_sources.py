@@ -1,6 +1,7 @@
 """Zendesk satisfaction ratings, Freshdesk tickets, CSAT and CES answers: hand-made exports, every
 expected row worked out by hand in the comments (minutes after T0)."""
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -230,17 +231,20 @@ def test_the_web_app_csv_export_and_the_api_pages_give_each_ticket_once(build, t
     folder = tmp_path / "input"
     write_freshdesk(folder, [freshdesk_ticket(1, 5001, iso(0), status=2, updated=iso(10),
                                               email="anna@example.com")])
-    # the CSV is written in the helpdesk's zone, Berlin (CEST = UTC+2): 11:00 local = minute 0
-    write_csv(folder / "freshdesk" / "tickets.csv", FRESHDESK_CSV_HEADER, [
+    # the CSV is written in the helpdesk's zone, Berlin (CEST = UTC+2): 11:00 local = minute 0;
+    # with two custom fields, columns named by their labels
+    custom = ["Praxis Dr. Weber", "01719876543"]
+    header = [*FRESHDESK_CSV_HEADER, "Referring Practice", "Customer Phone"]
+    write_csv(folder / "freshdesk" / "tickets.csv", header, [
         # ticket 1 again, resolved at 11:30 local (minute 30): later than the API's version (10)
         freshdesk_csv_row("1", "2026-06-01 11:00:00", "Resolved", email="anna@example.com",
-                          resolved="2026-06-01 11:30:00", updated="2026-06-01 11:30:00"),
+                          resolved="2026-06-01 11:30:00", updated="2026-06-01 11:30:00") + custom,
         # only in the CSV: closed without a Resolved time -> solved at the Closed time (minute 60)
         freshdesk_csv_row("7", "2026-06-01 11:05:00", "Closed", "Feedback Widget",
                           email="Bob@Example.com", closed="2026-06-01 12:00:00",
-                          updated="2026-06-01 12:00:00"),
-        freshdesk_csv_row("8", "2026-06-01 11:10:00"),
-        freshdesk_csv_row("9", "2026-06-31 10:00", email="carl@example.com"),
+                          updated="2026-06-01 12:00:00") + custom,
+        freshdesk_csv_row("8", "2026-06-01 11:10:00") + custom,
+        freshdesk_csv_row("9", "2026-06-31 10:00", email="carl@example.com") + custom,
     ])
     con = build(source_time_zones={"freshdesk": "Europe/Berlin"})
     assert rows(con, """
@@ -260,6 +264,16 @@ def test_the_web_app_csv_export_and_the_api_pages_give_each_ticket_once(build, t
         ("tickets.csv", 4, "Created time is not a timestamp: 2026-06-31 10:00"),
     ]
     assert summary(con, "raw.freshdesk_tickets_csv") == [("tickets.csv", 4, 2, 2, 0)]
+    # a rejected row's text shows the export's ids, times and states; the custom fields, the agent,
+    # the subject, the tags and the requester's name are redacted
+    [(text,)] = rows(con, "SELECT raw_text FROM quality.rejected_rows WHERE row_number = 4 "
+                          "AND raw_table = 'raw.freshdesk_tickets_csv'")
+    assert json.loads(text) == {
+        "ticket_id": "9", "subject": "[redacted]", "status": "Open", "priority": "Medium", "source": "Email",
+        "type": "Question", "agent": "[redacted]", "group": "Support", "created_time": "2026-06-31 10:00",
+        "due_by_time": "2026-06-31 10:00", "resolved_time": None, "closed_time": None,
+        "last_update_time": "2026-06-31 10:00", "tags": "[redacted]", "requester_name": "[redacted]",
+        "requester_email": "[email]", "referring_practice": "[redacted]", "customer_phone": "[redacted]"}
 
 
 # ---- CSAT and CES ------------------------------------------------------------------------------

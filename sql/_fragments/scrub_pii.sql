@@ -1,10 +1,14 @@
 -- Text as it may leave raw: emails → [email], phone numbers → [phone], the value of a query-string
--- parameter that names a person → [redacted]. Every text column of every staged table passes through
--- it except keys (journeyflow/pii.py), and so does the raw text of rejects. Used as
--- {{ scrub_pii(column) }}; sql_text() inlines it. The rule (docs/architecture.md, "PII"):
+-- parameter that names a person or holds the words a visitor searched for → [redacted]. Every text
+-- column of every staged table passes through it except keys (journeyflow/pii.py), and so does the
+-- raw text of rejects. Used as {{ scrub_pii(column) }}; sql_text() inlines it. The rule
+-- (docs/architecture.md, "PII"):
 --   parameter  ?email= &e= &mail= &phone= &tel= &mobile= &fax= &name= &first_name= &last_name= …
+--              and the search words of a site search or a search engine's referrer URL: ?q= &s=
+--              &query= &search= &keyword= &search_term= &term= &text= (Yandex) &wd= &word= (Baidu) …
 --              (any case, after ? & ; #): the value up to the next & # ; " \ or line break
---              (spaces included: a value written with spaces is masked whole)
+--              (spaces included: a value written with spaces is masked whole); utm_term= is not one
+--              of them (the advertiser's keyword, not what the visitor typed)
 --   email      local part @ domain . tld; @ may be URL-encoded (%40, %2540); +tags included
 --   phone      + (or %2B) and 9-15 digits, each after at most two of space . / ( ) + - %20;
 --              a trunk 0 and 2-5 digits then a space, / or - (or "(030) ") and 5 or more digits;
@@ -18,7 +22,8 @@ case
     when contains($arg, '@') or regexp_matches(
         $arg,
         '(?i)%(25)?40|[?&;#](e|e[-_]?mail|mail|user_?email|email_?address|phone|phone_?number|tel|telephone'
-        || '|mobile|cell|fax|name|first_?name|last_?name|fname|lname|full_?name|surname)='
+        || '|mobile|cell|fax|name|first_?name|last_?name|fname|lname|full_?name|surname'
+        || '|q|s|query|search|search_?term|search_?query|keywords?|term|text|wd|word)='
         || '|(\+|%2b)[0-9](([ ./()+-]|%20){0,2}[0-9]){8}'
         || '|(^|[^0-9]|%20)(\(0[0-9]{2,5}\)|0[0-9]{2,5}([ /-]|%20)[0-9])'
         || '|[0-9]{3}(\) ?|[ .-]|%20)[0-9]{3}([ .-]|%20)[0-9]{4}'
@@ -31,7 +36,8 @@ case
                             $arg,
                             '(?i)([?&;#](e|e[-_]?mail|mail|user_?email|email_?address|phone|phone_?number|tel'
                             || '|telephone|mobile|cell|fax|name|first_?name|last_?name|fname|lname|full_?name'
-                            || '|surname)=)[^&#;"\\\r\n]*',
+                            || '|surname|q|s|query|search|search_?term|search_?query|keywords?|term|text|wd|word)=)'
+                            || '[^&#;"\\\r\n]*',
                             '\1[redacted]', 'g'
                         ),
                         '[A-Za-z0-9._%+-]+(@|%40|%2540)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}',

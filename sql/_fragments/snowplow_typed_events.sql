@@ -12,7 +12,10 @@ valid_json as (
     -- lacks). One from_json instead of a json_extract_string per member: each of those parsed the
     -- whole 3.5 KB line again (35 parses per line, 2 minutes for 520k lines at 10M events).
     -- Every member is read as text, as json_extract_string gives it (numbers and booleans of the
-    -- SDK shape as their JSON text).
+    -- SDK shape as their JSON text). Not read, so they stay in raw: `refr_term`, the words the
+    -- visitor searched for on the referring search engine (free text that can name a person or an
+    -- illness; nothing here uses it: docs/architecture.md "Personal data"), `mkt_term`, and the
+    -- IP address, fingerprint, user agent and IP lookups.
     select
         _load_id, _source_file, _row_number, _row_hash,
         json_valid(record) as is_json,
@@ -26,7 +29,7 @@ valid_json as (
             "tr_total": "VARCHAR", "tr_currency": "VARCHAR", "page_url": "VARCHAR",
             "page_urlpath": "VARCHAR", "page_title": "VARCHAR", "mkt_source": "VARCHAR",
             "mkt_medium": "VARCHAR", "mkt_campaign": "VARCHAR", "refr_medium": "VARCHAR",
-            "refr_source": "VARCHAR", "refr_term": "VARCHAR", "refr_urlhost": "VARCHAR",
+            "refr_source": "VARCHAR", "refr_urlhost": "VARCHAR",
             "page_referrer": "VARCHAR", "dvce_sent_tstamp": "VARCHAR",
             "app_id": "VARCHAR", "platform": "VARCHAR", "dvce_type": "VARCHAR",
             "geo_country": "VARCHAR", "unstruct_event": "VARCHAR"
@@ -74,7 +77,6 @@ renamed as (
         r.mkt_campaign as mkt_campaign,
         r.refr_medium as refr_medium,
         r.refr_source as refr_source,
-        r.refr_term as refr_term,
         r.refr_urlhost as refr_urlhost,
         r.page_referrer as page_referrer,
         -- attributes

@@ -90,7 +90,7 @@ masked_places as (
         source_file,
         row_number,
         reason,
-        regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("((system_|geo_)?(latitude|longitude)|location|client|system_(client|ip_address|location)'
             || '|username|profile_url|user_ipaddress|user_fingerprint|useragent|geo_(zipcode|city)'
@@ -104,9 +104,37 @@ masked_places as (
             || '(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"|-?[0-9][0-9.eE+-]*)',
             '\1\\"[redacted]\\"', 'g'
         ),
-            -- an IPv4 address anywhere else, as in an enriched TSV line that could not be keyed
-            -- (`user_ipaddress` is its 14th field); versions have fewer parts or longer numbers
+            -- an IP address anywhere else, as in an enriched TSV line that could not be keyed
+            -- (`user_ipaddress` is its 14th field). IPv4 first (versions have fewer parts or longer
+            -- numbers), so that an IPv6 address ending in one (64:ff9b::203.0.113.7) is not cut there.
+            -- Each rule runs twice: a match takes the character after it, so a second address right
+            -- behind (`203.0.113.7,198.51.100.7`, a forwarded-for list) is found by the second pass
             '(^|[^0-9A-Za-z.])[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}([^0-9A-Za-z.]|$)',
+            '\1[ip]\2', 'g'
+        ),
+            '(^|[^0-9A-Za-z.])[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}([^0-9A-Za-z.]|$)',
+            '\1[ip]\2', 'g'
+        ),
+            -- IPv6: eight groups of 1-4 hex digits, or a `::` after one to seven groups
+            -- (2001:db8::8a2e:370:7334, fe80::1, [2001:db8::1]:443); a time (12:30:45), a MAC address
+            -- (six groups) or a colon-joined hex id has neither, and a code name (std::vector,
+            -- Foo::Bar) fails on its letters (one of hex letters only, Ab::Cd, is masked); `::1` and
+            -- the `::ffff:` before an IPv4 address name no one and stay. Not after a `:` in the two
+            -- passes (they would take `db8::2` of `2001:db8::2` behind a masked address); a third
+            -- pass, after a `:`, takes one behind a name (`ip:2001:db8::1`)
+            '(^|[^0-9A-Za-z.:])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+            || '|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)'
+            || '([^0-9A-Za-z:]|$)',
+            '\1[ip]\2', 'g'
+        ),
+            '(^|[^0-9A-Za-z.:])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+            || '|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)'
+            || '([^0-9A-Za-z:]|$)',
+            '\1[ip]\2', 'g'
+        ),
+            '(^|[^0-9A-Za-z.])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+            || '|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)'
+            || '([^0-9A-Za-z:]|$)',
             '\1[ip]\2', 'g'
         ) as raw_text,
         _load_id
@@ -116,8 +144,9 @@ masked_places as (
 masked as (
     -- a Zendesk ticket's `custom_fields` (and their older name `fields`): `{"id": 360…, "value": …}`
     -- objects whose value is whatever an agent or the form put there (text, a number, a yes/no, a
-    -- list of options): the value is redacted, the id kept (it says which field it was). Plain
-    -- JSON (the API export, a Parquet list) or JSON text (an Airbyte dump's custom_fields column).
+    -- list of options): the value is redacted, the id kept (it says which field it was), whichever
+    -- member comes first. Plain JSON (the API export, a Parquet list) or JSON text (an Airbyte
+    -- dump's custom_fields column).
     -- A Zendesk user's or organisation's `user_fields` / `organization_fields` (an object keyed by
     -- the account's own field names, or its JSON text) are redacted whole, and so is a Freshdesk
     -- custom field (`custom_fields.cf_<name>`, any value).
@@ -126,7 +155,7 @@ masked as (
         source_file,
         row_number,
         reason,
-        regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(user_fields|organization_fields|cf_[a-z0-9_]*)"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"'
             || '|-?[0-9][0-9.eE+-]*|true|false|\{[^{}"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^{}"]*)*\}'
@@ -141,6 +170,18 @@ masked as (
             || '(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"|-?[0-9][0-9.eE+-]*|true|false'
             || '|\[[^\]"]*(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"[^\]"]*)*\])',
             '\1\\"[redacted]\\"', 'g'
+        ),
+            -- the same object written value first (`{"value": …, "id": 360…}`, as a writer that
+            -- orders a struct's members its own way may): the value up to the id, which is kept
+            '(\{\s*"value"\s*:\s*)(?:"[^"\\]*(?:\\.[^"\\]*)*"|-?[0-9][0-9.eE+-]*|true|false'
+            || '|\[[^\]"]*(?:"[^"\\]*(?:\\.[^"\\]*)*"[^\]"]*)*\])(\s*,\s*"id"\s*:\s*"?[0-9]+"?\s*\})',
+            '\1"[redacted]"\2', 'g'
+        ),
+            '(\{\s*\\"value\\"\s*:\s*)'
+            || '(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"|-?[0-9][0-9.eE+-]*|true|false'
+            || '|\[[^\]"]*(?:\\"[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"[^\]"]*)*\])'
+            || '(\s*,\s*\\"id\\"\s*:\s*(?:\\")?[0-9]+(?:\\")?\s*\})',
+            '\1\\"[redacted]\\"\2', 'g'
         ) as raw_text,
         _load_id
     from masked_places

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from journeyflow.config import PROJECT_ROOT
-from journeyflow.sources import EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS, SOURCES
+from journeyflow.sources import EVENT_COLUMNS, OPTIONAL_EVENT_COLUMNS, SOURCES, Source
 
 
 def find_sql_dir() -> Path:
@@ -110,11 +110,26 @@ def _raw_records_of_rejects() -> str:
     events for a handful of rejects).
     """
     return "\nunion all\n".join(
-        f"select '{s.raw_table}' as raw_table, _source_file, _row_number, record from {s.raw_table}"
+        f"select '{s.raw_table}' as raw_table, _source_file, _row_number, {_shown_record(s)} as record"
+        f" from {s.raw_table}"
         f" where _row_number in (select row_number from record_rejects where raw_table = '{s.raw_table}')"
         f" and _source_file in (select source_file from record_rejects where raw_table = '{s.raw_table}')"
         for s in SOURCES
     )
+
+
+_MEMBER_NAMES = re.compile(r"[a-z0-9_]+(\|[a-z0-9_]+)*")
+
+
+def _shown_record(source: Source) -> str:
+    """`record`, or for an export with a column per custom field (`Source.shown_members`) the record
+    with every other member's value redacted: such a column is named by the account, not the vendor."""
+    if not source.shown_members:
+        return "record"
+    names = "|".join(source.shown_members)
+    if not _MEMBER_NAMES.fullmatch(names):
+        raise ValueError(f"{source.raw_table}: shown_members must be lower-case names, got {names}")
+    return f"{{{{ documented_members_only(record, '{names}') }}}}"
 
 
 _UNIONS = {

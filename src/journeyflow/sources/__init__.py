@@ -66,6 +66,11 @@ class Source:
     db_tables: tuple[str, ...] = ()
     # a typed landing's columns beside `record` (set per file by custom sources, `LandedColumn`)
     landed_columns: tuple[LandedColumn, ...] = ()
+    # an export with a column per custom field, named after its label: the members of a rejected
+    # record that quality.rejected_rows shows (documented ones that name no one); every other
+    # member's value is `[redacted]` (sql/_fragments/documented_members_only.sql). Empty: all
+    # members, under the rules of rejected_rows.sql alone
+    shown_members: tuple[str, ...] = ()
 
     def reader_for(self, path: Path) -> str:
         """The reader of one file: the first `file_readers` glob its name matches, else `reader`."""
@@ -146,6 +151,42 @@ FIVETRAN_SALESFORCE_TABLES = (
 FIVETRAN_ZENDESK_TABLES = (
     ("tickets", "ticket"), ("users", "user"), ("satisfaction_ratings", "satisfaction_rating"),
 )
+# What a rejected record of Fivetran's `ticket` and `user` tables shows in quality.rejected_rows:
+# the documented columns (fivetran/dbt_zendesk_source's get_ticket_columns, the Zendesk Support
+# schema ERD's `user`) that are ids, times, states or flags. The connector adds a column per custom
+# ticket or user field (what dbt_zendesk_source's passthrough-column variables are for), named
+# after the field: its value, and every documented column naming or locating someone (subject,
+# description, recipient, system_*, via_source_*'s addresses and names; name, alias, phone, notes,
+# details, signature, remote_photo_url, authenticity_token), is `[redacted]` there.
+FIVETRAN_ZENDESK_SHOWN = {
+    "ticket": (
+        "_fivetran_synced", "_fivetran_deleted", "id", "allow_channelback", "assignee_id", "brand_id",
+        "created_at", "due_at", "external_id", "forum_topic_id", "group_id", "has_incidents",
+        "is_public", "merged_ticket_ids", "organization_id", "priority", "problem_id", "requester_id",
+        "status", "submitter_id", "ticket_form_id", "type", "updated_at", "url", "via_channel",
+        "via_source_from_id", "via_source_rel",
+    ),
+    "user": (
+        "_fivetran_synced", "_fivetran_deleted", "id", "custom_role_id", "default_group_id",
+        "organization_id", "active", "chat_only", "created_at", "email", "external_id",
+        "iana_time_zone", "last_login_at", "locale", "locale_id", "moderator",
+        "only_private_comments", "report_csv", "restricted_agent", "role", "role_type", "shared",
+        "shared_agent", "suspended", "ticket_restriction", "time_zone", "two_factor_auth_enabled",
+        "updated_at", "url", "verified",
+    ),
+}
+# What a rejected row of a Freshdesk ticket export (CSV) shows in quality.rejected_rows: the
+# columns the reader uses and the export's other ticket fields that are ids, times, states or
+# counts (normalised header names). The export has a column per ticked custom field and contact
+# field, named by its label ("Customer Phone" → customer_phone): those, the agent's name, the
+# subject, tags, survey results and the requester's name are `[redacted]` there (the email `[email]`).
+FRESHDESK_CSV_SHOWN = (
+    "ticket_id", "contact_id", "requester_id", "requester_email", "email", "status", "priority",
+    "source", "type", "group", "created_time", "due_by_time", "resolved_time", "closed_time",
+    "last_update_time", "initial_response_time", "first_response_time_in_hrs",
+    "resolution_time_in_hrs", "agent_interactions", "customer_interactions", "resolution_status",
+    "first_response_status", "every_response_status", "time_tracked", "association_type",
+)
 
 # Airbyte's HubSpot source: the staged table's name, its streams (docs/sources.md), what they hold
 AIRBYTE_HUBSPOT_STREAMS = (
@@ -172,7 +213,8 @@ AIRBYTE_SALESFORCE_STREAMS = (
 
 # The 131 tab-separated fields of a Snowplow enriched event, in file order (the enriched-event
 # format that the Snowplow Analytics SDKs read; `contexts`, `unstruct_event` and
-# `derived_contexts` hold self-describing JSON).
+# `derived_contexts` hold self-describing JSON). All land in raw; staging reads few of them
+# (sql/_fragments/snowplow_typed_events.sql): not `refr_term`, the visitor's search words.
 SNOWPLOW_ENRICHED_COLUMNS: tuple[str, ...] = (
     "app_id", "platform", "etl_tstamp", "collector_tstamp", "dvce_created_tstamp", "event",
     "event_id", "txn_id", "name_tracker", "v_tracker", "v_collector", "v_etl", "user_id",
@@ -249,6 +291,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "raw.freshdesk_tickets_csv", "freshdesk", ("tickets*.csv", "tickets*.csv.gz"), "csv",
         description="Freshdesk ticket export from the web app (Tickets > Export, CSV)",
+        shown_members=FRESHDESK_CSV_SHOWN,
     ),
     Source(
         "raw.survey_nps", "surveys", ("nps*.csv", "nps*.csv.gz"), "csv",
@@ -454,6 +497,7 @@ SOURCES: tuple[Source, ...] = (
         f"raw.fivetran_zendesk_{name}", "fivetran_zendesk", _connector_files(table),
         "csv", file_readers=_FIVETRAN_READERS, db_schema="zendesk", db_tables=(table,),
         description=f"Fivetran Zendesk Support `{table}` table dump (Parquet or CSV) or DuckDB file",
+        shown_members=FIVETRAN_ZENDESK_SHOWN.get(table, ()),
     ) for name, table in FIVETRAN_ZENDESK_TABLES),
     # Zendesk Support synced by Airbyte's Zendesk Support source: the typed final tables of its
     # `tickets`, `users` and `satisfaction_ratings` streams (the API's records, nested objects as
