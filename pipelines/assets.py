@@ -79,13 +79,18 @@ def table_specs(step: Step, producers: Mapping[str, Producer] = PRODUCERS) -> li
     return specs
 
 
-def run_as_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> datetime:
+def run_as_of(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+              journeyflow: JourneyflowResource) -> datetime:
     """This run's as_of: its `journeyflow/as_of` tag (UTC unless it has an offset), or its creation time."""
     tag = context.run.tags.get(AS_OF_TAG)
     if tag:
         return utc_as_of(datetime.fromisoformat(tag))
-    record = context.instance.get_run_record_by_id(context.run.run_id)
-    return utc_as_of(record.create_timestamp if record else None)
+
+    def created() -> datetime:
+        record = context.instance.get_run_record_by_id(context.run.run_id)
+        return utc_as_of(record.create_timestamp if record else None)
+
+    return journeyflow.run_as_of(context.run.run_id, created)
 
 
 def step_asset(step: Step) -> dg.AssetsDefinition:
@@ -104,13 +109,16 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, journeyflow: JourneyflowResource
     ) -> Iterator[dg.MaterializeResult]:
         incremental, scope = run_scope(context, journeyflow)
-        with journeyflow.run_context(context.run.run_id, incremental, scope, run_as_of(context)) as ctx:
+        as_of = run_as_of(context, journeyflow)
+        with journeyflow.run_context(context.run.run_id, incremental, scope, as_of) as ctx:
             metadata = step.run(ctx)
             for spec in specs:  # its own table with the step's figures, those it keeps with their rows
                 table = ".".join(spec.key.path)
-                kept = {"rows": row_count(ctx.con, table)} if table_exists(ctx.con, table) else {}
-                yield dg.MaterializeResult(asset_key=spec.key,
-                                           metadata=metadata if table == step.name else kept)
+                if table == step.name:
+                    yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+                else:
+                    kept = {"rows": row_count(ctx.con, table)} if table_exists(ctx.con, table) else {}
+                    yield dg.MaterializeResult(asset_key=spec.key, metadata=kept)
 
     return _asset
 

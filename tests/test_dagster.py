@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -92,12 +92,30 @@ def test_materialize_all_assets(tmp_path, monkeypatch):
     ]
     con.close()
     assert (warehouse.parent / "journey_graph.graphml").exists()
-    # the run's ~90 steps and checks shared one connection, as `journeyflow run`'s steps do, and it
+    # the run's ~160 steps and checks shared one connection, as `journeyflow run`'s steps do, and it
     # was closed when the run ended: another process can open the working file for writing
     assert opened == [result.run_id]
     work_file = resource.settings().work_file
     subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(work_file)!r}).close()"],
                    check=True)
+    # the checks of one table ran in one op: 12 checks on 7 tables, 7 check steps
+    evaluations = [e for e in result.all_events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
+    assert len(evaluations) == 12 and all(e.asset_check_evaluation_data.passed for e in evaluations)
+    steps = {e.step_key: set() for e in evaluations}
+    for e in evaluations:
+        steps[e.step_key].add(e.asset_check_evaluation_data.check_name)
+    assert steps["staging__events__checks"] == {"events_present", "events_schema", "events_keys",
+                                                "events_timestamps_in_range", "events_per_source_stable"}
+    assert steps["core__identity_map__checks"] == {"identity_map_keys", "identity_no_over_merge"}
+    assert len(steps) == 7
+    # one check can still run alone (checks are not partitioned): its table's op runs that check only
+    again = dg.materialize([*journeyflow_assets, *journeyflow_checks], resources={"journeyflow": resource},
+                           instance=dg.DagsterInstance.ephemeral(),
+                           selection=dg.AssetSelection.checks(
+                               dg.AssetCheckKey(dg.AssetKey(["staging", "events"]), "events_keys")))
+    assert [(e.step_key, e.asset_check_evaluation_data.check_name, e.asset_check_evaluation_data.passed)
+            for e in again.all_events if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION] == [
+        ("staging__events__checks", "events_keys", True)]
 
 
 def test_a_failed_step_closes_the_runs_connection_and_teardown_closes_the_rest(tmp_path):
@@ -115,6 +133,26 @@ def test_a_failed_step_closes_the_runs_connection_and_teardown_closes_the_rest(t
     resource.teardown_after_execution(dg.build_init_resource_context())
     with pytest.raises(duckdb.ConnectionException):
         retried.con.execute("SELECT 1")
+
+
+def test_a_runs_default_as_of_is_read_once_per_run():
+    # each of a run's ~160 steps and checks asked the instance for the run's record; now the first
+    # one does, and the others (and a retried step) share its answer
+    resource = JourneyflowResource()
+    asked = []
+
+    def created(at: datetime) -> datetime:
+        asked.append(at)
+        return at
+
+    first, second = datetime(2026, 6, 1, 9, tzinfo=UTC), datetime(2026, 6, 2, 9, tzinfo=UTC)
+    assert resource.run_as_of("run-1", lambda: created(first)) == first
+    assert resource.run_as_of("run-1", lambda: created(second)) == first  # not asked again
+    assert resource.run_as_of("run-2", lambda: created(second)) == second
+    assert asked == [first, second]
+    resource.teardown_after_execution(dg.build_init_resource_context())
+    assert resource.run_as_of("run-1", lambda: created(second)) == second  # forgotten when the run ends
+    assert asked == [first, second, second]
 
 
 def test_resource_carries_every_setting():
