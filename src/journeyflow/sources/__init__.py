@@ -18,12 +18,17 @@ class LandedColumn:
     the value of a Parquet TIMESTAMP WITH TIME ZONE / TIMESTAMP column as it is (years 1000-9999;
     NULL for any other column, whose text staging parses); `untyped_text`: `text`, but NULL where
     `instant` or `wall` holds the value (staging casts it back to the same text); `object`: the
-    JSON object of the `keys` columns, as the record holds them.
+    JSON object of the `keys` columns, as the record holds them; `nested` (Parquet only): the value
+    at the path `keys` (a column, or a field of a struct column: `("device", "category")`) as it
+    is, when the file holds it with the DuckDB type `type`, and NULL when the file lacks the path
+    (the record then lacks the member, which `from_json` reads as NULL). A file holding a `nested`
+    path with another type lands as records only.
     """
 
     target: str  # the raw table's column
-    kind: str  # text | untyped_text | instant | wall | object
+    kind: str  # text | untyped_text | instant | wall | object | nested
     keys: tuple[str, ...]  # the file's columns: a CSV's normalised header, a Parquet name as written
+    type: str = ""  # nested: the value's DuckDB type, that of the raw table's column
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,8 @@ class Source:
     # reads, in schema `db_schema` (a connector's warehouse copied as a file; landing.land_duckdb)
     db_schema: str = ""
     db_tables: tuple[str, ...] = ()
-    # a typed landing's columns beside `record` (set per file by custom sources, `LandedColumn`)
+    # a typed landing's columns beside `record` (`LandedColumn`): set per file by custom sources;
+    # GA4's are fixed (GA4_LANDED_COLUMNS, all `nested`), and its raw table always has them
     landed_columns: tuple[LandedColumn, ...] = ()
     # an export with a column per custom field, named after its label: the members of a rejected
     # record that quality.rejected_rows shows (documented ones that name no one); every other
@@ -253,12 +259,39 @@ SNOWPLOW_ATOMIC_PREFIXES: tuple[str, ...] = ("unstruct_event_", "contexts_", "de
 # without these a dump cannot make a single stitched event: the file is rejected, naming them
 SNOWPLOW_ATOMIC_REQUIRED: tuple[str, ...] = ("event_id", "collector_tstamp", "event", "domain_userid")
 
+# The fields sql/staging/ga4_events.sql reads from a GA4 export row, with the BigQuery export's
+# types (INTEGER is INT64, FLOAT is FLOAT64: BIGINT and DOUBLE), which are the types its `from_json`
+# gives them: a Parquet file (`EXPORT DATA ... format = 'PARQUET'`) lands them beside the record as
+# they are (`LandedColumn` kind `nested`), so staging parses no JSON for its rows.
+GA4_PARAMS_TYPE = ('STRUCT("key" VARCHAR, "value" STRUCT(string_value VARCHAR, int_value BIGINT, '
+                   'float_value DOUBLE, double_value DOUBLE))[]')
+GA4_LANDED_COLUMNS: tuple[LandedColumn, ...] = tuple(
+    LandedColumn(f"landed_{target}", "nested", path, kind_type)
+    for target, path, kind_type in (
+        ("event_timestamp", ("event_timestamp",), "BIGINT"),
+        ("event_name", ("event_name",), "VARCHAR"),
+        ("user_pseudo_id", ("user_pseudo_id",), "VARCHAR"),
+        ("user_id", ("user_id",), "VARCHAR"),
+        ("event_params", ("event_params",), GA4_PARAMS_TYPE),
+        ("manual_source", ("collected_traffic_source", "manual_source"), "VARCHAR"),
+        ("manual_medium", ("collected_traffic_source", "manual_medium"), "VARCHAR"),
+        ("manual_campaign_name", ("collected_traffic_source", "manual_campaign_name"), "VARCHAR"),
+        ("purchase_revenue", ("ecommerce", "purchase_revenue"), "DOUBLE"),
+        ("transaction_id", ("ecommerce", "transaction_id"), "VARCHAR"),
+        ("device_category", ("device", "category"), "VARCHAR"),
+        ("operating_system", ("device", "operating_system"), "VARCHAR"),
+        ("country", ("geo", "country"), "VARCHAR"),
+        ("platform", ("platform",), "VARCHAR"),
+    )
+)
+
 SOURCES: tuple[Source, ...] = (
     Source(
         "raw.ga4_events", "ga4",
         ("*.ndjson", "*.ndjson.gz", "*.json", "*.json.gz", "*.jsonl", "*.jsonl.gz", "*.parquet"),
         "ndjson", file_readers=(("*.parquet", "parquet"),), events_per_file=True,
         description="GA4 BigQuery export, one event per line (NDJSON) or row (Parquet)",
+        landed_columns=GA4_LANDED_COLUMNS,
     ),
     Source(
         "raw.hubspot_contacts", "hubspot", _hubspot_files("contacts"), "csv",

@@ -271,8 +271,11 @@ def land_export_files(
     folder = input_dir / source.folder
     found = {input_name(input_dir, p): p for p in find_export_files(input_dir, source)
              if scope.includes(p, incremental, folder)}
+    typed = typed_columns(source)
+    columns = RAW_COLUMNS + "".join(f", {quote_ident(name)} {ddl}" for name, ddl in typed)
     if incremental:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({RAW_COLUMNS})")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {source.raw_table} ({columns})")
+        add_typed_columns(con, source.raw_table, typed)
         unchanged = unchanged_files(con, source, found)
         files = {name: path for name, path in found.items() if name not in unchanged}
         gone = [name for name in landed_files(con, source)
@@ -280,7 +283,7 @@ def land_export_files(
         result.unchanged, result.removed = len(unchanged), len(gone)
         drop = [*files, *gone]
     else:
-        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({RAW_COLUMNS})")
+        con.execute(f"CREATE OR REPLACE TABLE {source.raw_table} ({columns})")
         files, drop = found, None
     forget_files(con, source, drop)
     # taken before reading: a file rewritten while it lands differs from this next time
@@ -292,6 +295,26 @@ def land_export_files(
         if name not in batched:
             land_one_file(con, path, name, source, load_id, result, temp_dir)
             remember_files(con, source, {name: fingerprints[name]}, load_id)
+
+
+def typed_columns(source: Source) -> list[tuple[str, str]]:
+    """(name, DDL) of the raw table's columns beside RAW_COLUMNS for a source whose Parquet files
+    land fixed fields typed (GA4: `Source.landed_columns`): `_typed` (true: the row's file landed
+    them) and one per landed column; nothing for the others (custom sources make their own table)."""
+    if not source.landed_columns or any(not column.type for column in source.landed_columns):
+        return []
+    return [("_typed", "BOOLEAN DEFAULT false"),
+            *((column.target, column.type) for column in source.landed_columns)]
+
+
+def add_typed_columns(con: duckdb.DuckDBPyConnection, raw_table: str, typed: list[tuple[str, str]]) -> None:
+    """Give a raw table from before typed landing its typed columns: its rows are records only
+    (`_typed` false), read from the record in staging as before; only files landed from now on
+    are typed."""
+    present = {row[0] for row in con.execute(f"DESCRIBE {raw_table}").fetchall()}
+    for name, ddl in typed:
+        if name not in present:
+            con.execute(f"ALTER TABLE {raw_table} ADD COLUMN {quote_ident(name)} {ddl}")
 
 
 def input_name(input_dir: Path, path: Path) -> str:
@@ -877,8 +900,8 @@ def land_parquet(
     A table dump that its source also reads as CSV (Fivetran's tables, Snowplow's atomic.events)
     has its top-level column names lower-cased, as its CSV header's are: Snowflake unloads `ID`,
     `CREATED_DATE`. Other Parquet (GA4, custom sources) keeps its names as written.
-    With `source.landed_columns` (a custom source's mapped columns), a file that has them all also
-    lands them typed beside the record (`typed_parquet_columns`), and staging reads those instead.
+    With `source.landed_columns` (a custom source's mapped columns, GA4's fields), a file that can
+    also lands them typed beside the record (`typed_parquet_columns`), and staging reads those instead.
     """
     scan = _lower_case_columns(pq.read_schema(path).names if source.reader == "csv" else [])
     landed = typed_parquet_columns(con, path, source.landed_columns) if source.reader != "csv" else []
@@ -920,15 +943,23 @@ def typed_parquet_columns(
     con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[LandedColumn, ...]
 ) -> list[tuple[str, str]]:
     """(target, SQL over the scan `p`) of each landed column; none when the file lacks a column
-    one names (it lands as records only, and staging says which column is missing)."""
+    one names (it lands as records only, and staging says which column is missing), or holds a
+    `nested` path with another type (`nested_values`)."""
     if not columns:
         return []
+    flat = [column for column in columns if column.kind != "nested"]
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM "
-                             "read_parquet($path))", {"path": str(path)}).fetchall())
-    if any(key not in types for column in columns for key in column.keys):
+                             "read_parquet($path))", {"path": str(path)}).fetchall()) if flat else {}
+    if any(key not in types for column in flat for key in column.keys):
+        return []
+    nested = nested_values(con, path, [column for column in columns if column.kind == "nested"])
+    if nested is None:
         return []
     landed = []
     for column in columns:
+        if column.kind == "nested":
+            landed.append((column.target, nested[column.target]))
+            continue
         refs = [f"p.{quote_ident(key)}" for key in column.keys]
         kind_type = types[column.keys[0]]
         if column.kind == "untyped_text" and kind_type in (*_INSTANT_TYPES, *_WALL_TYPES):
@@ -951,6 +982,64 @@ def typed_parquet_columns(
             expression = f"to_json(struct_pack({pairs}))::VARCHAR"
         landed.append((column.target, expression))
     return landed
+
+
+def nested_values(
+    con: duckdb.DuckDBPyConnection, path: Path, columns: list[LandedColumn]
+) -> dict[str, str] | None:
+    """SQL over the scan `p` of each `nested` landed column, by target: the value at its path as
+    it is, or a NULL of its type where the file lacks the path (its record then lacks the member,
+    which `from_json` reads as NULL). None when the file holds a path with another type (the JSON
+    text of another type may read otherwise), under a parent that is no struct, or under a name
+    that differs in case only (DuckDB binds names case-blind, a JSON member's name is exact): the
+    file then lands as records only."""
+    if not columns:
+        return {}
+    schema = pq.read_schema(path)
+    values: dict[str, str] = {}
+    held: list[LandedColumn] = []
+    for column in columns:
+        found = _field_at(schema, column.keys)
+        if found is None:
+            return None
+        if found:
+            held.append(column)
+        else:
+            values[column.target] = f"CAST(NULL AS {column.type})"
+    if not held:
+        return values
+    refs = {column.target: "p." + ".".join(quote_ident(key) for key in column.keys) for column in held}
+    in_file = con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT "
+        + ", ".join(f"{refs[column.target]} AS {quote_ident(column.target)}" for column in held)
+        + " FROM read_parquet($path) AS p)", {"path": str(path)}).fetchall()
+    wanted = con.execute(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT "
+        + ", ".join(f"CAST(NULL AS {column.type}) AS {quote_ident(column.target)}" for column in held)
+        + ")").fetchall()
+    if in_file != wanted:
+        return None
+    return values | refs
+
+
+def _field_at(schema: pa.Schema, keys: tuple[str, ...]) -> bool | None:
+    """Whether the Parquet schema holds the field at the path `keys` (a column, then fields of
+    struct columns) under exactly these names; None when a name differs in case only, or a
+    parent on the path is not a struct (`nested_values` then lands the file as records)."""
+    fields = list(schema)
+    for depth, key in enumerate(keys):
+        same = [field for field in fields if field.name.lower() == key.lower()]
+        exact = [field for field in same if field.name == key]
+        if not exact:
+            return None if same else False
+        if len(same) > 1:
+            return None
+        if depth < len(keys) - 1:
+            kind = exact[0].type
+            if not pa.types.is_struct(kind):
+                return None
+            fields = [kind.field(i) for i in range(kind.num_fields)]
+    return True
 
 
 def typed_csv_columns(columns: tuple[LandedColumn, ...], keys: dict[str, str]) -> list[tuple[str, str]]:
