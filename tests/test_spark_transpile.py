@@ -223,3 +223,30 @@ def test_url_decoded_gives_duckdbs_values_and_never_raises(spark):
 
     query = cases_table() + expand_fragments(QUERY)
     assert [tuple(row) for row in spark.sql(to_spark(query)).collect()] == [*CASES, (None, None)]
+
+
+def test_a_table_without_rows_is_planned_away(spark, tmp_path):
+    """A warehouse table without rows, and a table Spark built without rows, are empty relations to
+    Spark's optimizer: a union drops them, and a subquery over one is an empty local relation, so
+    the optimised plan reads two Parquet tables (raw.two twice) where it read five (the two empty
+    ones, the empty built one and raw.two twice); the rows are the same."""
+    from conftest import settings_for
+    from journeyflow.engines.spark import SparkEngine
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA core")
+    con.execute("CREATE TABLE raw.two AS SELECT * FROM (VALUES (1), (2)) AS t(n)")
+    con.execute("CREATE TABLE raw.none (n INTEGER)")
+    engine = SparkEngine(con, settings_for(tmp_path, tmp_path, engine="spark"))
+    try:
+        engine.create_table("core.none_built", "SELECT n FROM raw.two WHERE n > 2")
+        frame = engine.sql("SELECT n FROM raw.two UNION ALL SELECT n FROM raw.none"
+                           " UNION ALL SELECT n FROM core.none_built"
+                           " UNION ALL SELECT n FROM raw.two WHERE n IN (SELECT n FROM raw.none)")
+        assert sorted(row[0] for row in frame.collect()) == [1, 2]
+        plan = frame._jdf.queryExecution().optimizedPlan().toString()
+        assert plan.count("] parquet") == 2 and "LocalRelation <empty>" in plan
+        assert con.execute("SELECT count(*) FROM core.none_built").fetchall() == [(0,)]
+    finally:
+        engine.close()
+        con.close()

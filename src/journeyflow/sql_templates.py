@@ -107,13 +107,17 @@ def _raw_records_of_rejects() -> str:
 
     Each branch keeps only the rows and files of its table's rejects before it reads `record`: the
     filters reach the scan, so the text of millions of good rows is never read (3.9 s → 0.8 s at 10M
-    events for a handful of rejects).
+    events for a handful of rejects). The rejects of raw.<source> are the rows of its staged table
+    with a reject reason (what `record_rejects` selects of it through staging.record_outcomes),
+    read there: through the CTE, each of the 114 subqueries was the union of every staged table,
+    which Spark analyses and optimises one by one before it can drop the other tables (~6,500
+    relations in one plan; docs/performance.md, 2026-12-08).
     """
     return "\nunion all\n".join(
         f"select '{s.raw_table}' as raw_table, _source_file, _row_number, {_shown_record(s)} as record"
         f" from {s.raw_table}"
-        f" where _row_number in (select row_number from record_rejects where raw_table = '{s.raw_table}')"
-        f" and _source_file in (select source_file from record_rejects where raw_table = '{s.raw_table}')"
+        f" where _row_number in (select _row_number from {s.staged_table} where _reject_reason is not null)"
+        f" and _source_file in (select _source_file from {s.staged_table} where _reject_reason is not null)"
         for s in SOURCES
     )
 

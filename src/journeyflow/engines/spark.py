@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from journeyflow.connection import create_view, drop_view_named_like
+from journeyflow.connection import create_view, drop_view_named_like, row_count
 from journeyflow.engines.transpile import flat_name, parse, table_names, to_spark
 from journeyflow.sql_templates import quote_ident, quote_literal
 
@@ -64,6 +64,13 @@ def spark_session(master: str, conf: dict[str, str] | None = None) -> SparkSessi
     return spark
 
 
+def without_rows(frame: DataFrame) -> DataFrame:
+    """A table known to have no rows, as Spark's optimizer can see it: `WHERE false` over it becomes
+    an empty local relation, so a union drops the branch and a join or subquery over it is decided
+    while planning, with no job, broadcast or scan (most of a run's ~57 sources have no rows)."""
+    return frame.where("false")
+
+
 def is_local(root: str) -> bool:
     return "://" not in root or root.startswith("file://")
 
@@ -91,9 +98,13 @@ class SparkEngine:
         frame = self.sql(query, params)
         path = self.path(table, temp)
         frame.write.mode("overwrite").parquet(path)
-        self._view(table, self.spark.read.parquet(path))
+        # read back with the schema just written (the files hold it): no job to infer it again
+        written = self.spark.read.schema(frame.schema).parquet(path)
+        empty = False
         if not temp:
             self._copy_to_warehouse(table, path)
+            empty = row_count(self.con, table) == 0
+        self._view(table, without_rows(written) if empty else written)
 
     def create_view(self, name: str, query: str) -> None:
         self._view(name, self.sql(query))
@@ -143,7 +154,8 @@ class SparkEngine:
         else:
             arrow = self.con.execute(relation).to_arrow_table()
             self.spark.createDataFrame(arrow).write.mode("overwrite").parquet(path)
-        self._view(table, self.spark.read.parquet(path))
+        frame = self.spark.read.parquet(path)
+        self._view(table, without_rows(frame) if row_count(self.con, table) == 0 else frame)
 
     def _copy_to_warehouse(self, table: str, path: str) -> None:
         """The finished table into the DuckDB warehouse: read the Parquet files, or via Arrow."""
