@@ -65,17 +65,9 @@ def write_case(case: str, folder: Path) -> tuple[Path, dict]:
         return SAMPLE, {}
     if case == "units":
         from builders import write_ga4
-        from test_units import event
+        from test_units import units_log
 
-        write_ga4(folder, [
-            event(0, "session_start", "A", 1, medium="organic"),
-            event(1, "page_view", "A", 1, path="/pricing"),
-            event(120, "page_view", "A", 2, path="/pricing"),
-            event(121, "purchase", "A", 2, path="/checkout", value=10.0),
-            event(100 * 24 * 60, "session_start", "A", 3, medium="cpc"),
-            event(0, "session_start", "B", 1, medium="organic"),
-            event(1, "page_view", "B", 1, path="/pricing"),
-        ])
+        write_ga4(folder, units_log())
         return folder, {"min_path_journeys": 1, "units": ["journey", "session", "person"]}
     if case == "tracker":
         from builders import write_lines

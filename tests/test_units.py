@@ -52,11 +52,9 @@ def event(minutes: float, name: str, person: str, session: int, **kwargs: object
     return row
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=[SPARK, pytest.mark.skipif(
-    not spark_available(), reason="the Spark engine needs pyspark and Java 17+")])])
-def warehouse(request, tmp_path_factory):
-    base = tmp_path_factory.mktemp(f"units_{request.param}")
-    write_ga4(base / "input", [
+def units_log() -> list[dict]:
+    """The log every test here reads (benchmarks/spark_profile.py builds it too)."""
+    return [
         event(0, "session_start", "A", 1, medium="organic"),
         event(1, "page_view", "A", 1, path="/pricing"),
         event(120, "page_view", "A", 2, path="/pricing"),
@@ -64,7 +62,14 @@ def warehouse(request, tmp_path_factory):
         event(100 * 24 * 60, "session_start", "A", 3, medium="cpc"),
         event(0, "session_start", "B", 1, medium="organic"),
         event(1, "page_view", "B", 1, path="/pricing"),
-    ])
+    ]
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("spark", marks=[SPARK, pytest.mark.skipif(
+    not spark_available(), reason="the Spark engine needs pyspark and Java 17+")])])
+def warehouse(request, tmp_path_factory):
+    base = tmp_path_factory.mktemp(f"units_{request.param}")
+    write_ga4(base / "input", units_log())
     con = open_build(base, engine=request.param, min_path_journeys=1, units=["journey", "session", "person"])
     yield con
     con.close()
