@@ -512,6 +512,20 @@ REJECTED_TEXTS = [
      '{"id":9,"user_fields":"[redacted]","role":"end-user"}'),
     (json.dumps({"id": 9, "user_fields": json.dumps({"employer": "Praxis Weber"})}),
      '{"id": 9, "user_fields": "[redacted]"}'),
+    # a visitor's search words: Snowplow's referrer and marketing terms, Segment's query string,
+    # GA4's search_term event parameter (the other parameters and utm_term stay)
+    (json.dumps({"refr_term": "divorce lawyer anna", "mkt_term": "anna weber", "refr_source": "Google",
+                 "utm_term": "running shoes"}, separators=(",", ":")),
+     '{"refr_term":"[redacted]","mkt_term":"[redacted]","refr_source":"Google","utm_term":"running shoes"}'),
+    (json.dumps({"context": {"page": {"search": "?q=anna+weber", "path": "/s"}}}, separators=(",", ":")),
+     '{"context":{"page":{"search":"[redacted]","path":"/s"}}}'),
+    (json.dumps({"event_name": "view_search_results", "event_params": [
+        {"key": "search_term", "value": {"string_value": 'hiv test "anna"', "int_value": None}},
+        {"key": "page_title", "value": {"string_value": "Search"}},
+        {"key": "ga_session_id", "value": {"int_value": 17}}]}, separators=(",", ":")),
+     '{"event_name":"view_search_results","event_params":[{"key":"search_term","value":'
+     '{"string_value":"[redacted]","int_value":null}},{"key":"page_title","value":{"string_value":"Search"}},'
+     '{"key":"ga_session_id","value":{"int_value":17}}]}'),
     # custom fields written value first, as plain JSON and as JSON text
     (json.dumps({"id": 7, "custom_fields": [
         {"value": 'Anna "A" W', "id": 1}, {"value": ["a]b", "c"], "id": "2"}, {"value": 4, "id": 3},
@@ -603,3 +617,20 @@ def test_only_the_documented_members_of_an_export_with_custom_columns_are_shown(
                      "raw.fivetran_zendesk_users"}
     assert "'ticket_id|contact_id|" in branches["raw.freshdesk_tickets_csv"]
     assert ", record as record" in branches["raw.zendesk_tickets"]
+
+
+@pytest.mark.spark
+def test_only_the_documented_members_are_shown_on_spark_too():
+    """Spark's Java regular expressions keep and redact exactly the members DuckDB's do."""
+    pytest.importorskip("pyspark", reason="no pyspark: the Spark engine is the `spark` extra")
+    from journeyflow.engines.spark import spark_session
+    from journeyflow.engines.transpile import to_spark
+
+    fragment = expand_fragments(
+        "{{ documented_members_only(s, 'ticket_id|id|requester_id|status|created_time') }}")
+    values = ", ".join(f"({n}, '" + record.replace("'", "''") + "')"
+                       for n, (record, _) in enumerate(DOCUMENTED_ONLY))
+    query = f"SELECT n, {fragment} AS shown FROM (VALUES {values}) AS v(n, s) ORDER BY n"
+    duck = [row[1] for row in duckdb.connect().execute(query).fetchall()]
+    assert duck == [masked for _, masked in DOCUMENTED_ONLY]
+    assert [row[1] for row in spark_session("local[2]").sql(to_spark(query)).collect()] == duck

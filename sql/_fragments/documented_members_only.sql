@@ -10,6 +10,9 @@
 -- (`"~status":`), redact the value of every unmarked name, unmark. A name is a string after `{` or
 -- `,` and before `:`; inside a JSON string a quote is escaped (`\"`), so no text inside a value is
 -- taken for a name, and an array's strings are followed by `,` or `]`, never by `:`.
+-- Two limits, which the exports this serves cannot reach (their CSV headers and column names are
+-- normalised to [a-z0-9_]): a member whose own name starts with `~` is taken for a marked one and
+-- shown, and a list of lists is redacted only up to its first inner list.
 regexp_replace(
     regexp_replace(
         regexp_replace($arg1, '([{,]\s*")(' || $arg2 || ')("\s*:)', '\1~\2\3', 'g'),

@@ -50,7 +50,7 @@ masked_members as (
         -- a nested object held as JSON text (an Airbyte dump's `via`, `satisfaction_rating`) escapes
         -- its quotes (`\"name\": \"Anna\"`, an escaped quote inside as `\\\"`): the names and free
         -- text in it are redacted as well
-        regexp_replace(regexp_replace(regexp_replace(
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             raw_text,
             '(?i)("(phone[a-z_]*|mobile[a-z_]*|(first|last|full|company|customer)_?name|name|fname'
             || '|lname|comment|company|description|description_text|subject|raw_subject'
@@ -59,7 +59,10 @@ masked_members as (
             || '|jobtitle|phone|mobilephone|address|city|zip)|job_?title|title|organization'
             || '|(billing|shipping)[a-z0-9_ ]*|street[a-z0-9_ ]*|address[a-z0-9_ ]*|city|zip[a-z_]*'
             || '|post(al)?_?code|customer_note|notes?|ip|ip_address|reason|alias|details|signature'
-            || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location))"'
+            || '|shared_phone_number|via_source_(from_title|to_name)|system_(ip_address|location)'
+            -- a visitor's search words (docs/architecture.md, "Search words"): Snowplow's referrer
+            -- terms, Segment's query string
+            || '|refr_term|mkt_term|search_term|search)"'
             || '\s*:\s*")[^"\\]*(?:\\.[^"\\]*)*"',
             '\1[redacted]"', 'g'
         ),
@@ -72,6 +75,11 @@ masked_members as (
             || '|phone[a-z_]*|notes?|details|alias|signature|file_name)\\"\s*:\s*\\")'
             || '[^"\\]*(?:\\(?:\\\\.|\\[^"\\]|[^"\\])[^"\\]*)*\\"',
             '\1[redacted]\\"', 'g'
+        ),
+            -- GA4's site-search words: the `search_term` event parameter's string value
+            '(?i)("key"\s*:\s*"search_term"\s*,\s*"value"\s*:\s*\{\s*"string_value"\s*:\s*")'
+            || '[^"\\]*(?:\\.[^"\\]*)*"',
+            '\1[redacted]"', 'g'
         ) as raw_text,
         _load_id
     from all_rejects
