@@ -748,6 +748,25 @@ def test_rows_read_is_the_independent_count_and_the_split_is_as_expected(case: C
         assert raw_text is not None and len(raw_text) <= 2000
 
 
+def test_an_unparsed_line_of_an_export_with_custom_columns_is_shown_by_place_and_reason_only(suite):
+    # Freshdesk's ticket CSV has a column per custom field: its unterminated line (`t2,"Where is`)
+    # cannot be split into named columns, so quality.rejected_rows shows no text of it; the raw
+    # file keeps the line
+    con, raw = suite
+    assert rows(con, """
+        SELECT row_number, raw_text FROM quality.rejected_rows
+        WHERE source_file = 'freshdesk/tickets_b.csv'
+    """) == [(2, "[redacted: a line of an export with custom columns]")]  # the second record, t2
+    [(text,)] = rows(raw, "SELECT raw_text FROM raw.ingest_errors "
+                          "WHERE source_file = 'freshdesk/tickets_b.csv'")
+    assert text.startswith('t2,"Where is')
+    # a line of another CSV export is shown (masked) as before
+    assert rows(con, """
+        SELECT count(*) FROM quality.rejected_rows
+        WHERE raw_text LIKE '[redacted: a line%' AND raw_table <> 'raw.freshdesk_tickets_csv'
+    """) == [(0,)]
+
+
 def test_every_file_adds_up(suite):
     con, _ = suite
     assert rows(con, """

@@ -8,7 +8,9 @@ with record_rejects as (
 
 raw_records as (
     -- {{ raw_records_of_rejects }}: raw_table, _source_file, _row_number, record of the rows
-    -- record_rejects names, from every registered raw.<source>, UNION ALL (sql_text() inlines it)
+    -- record_rejects names (each raw.<source>'s rows with a reject reason in its staged table; the
+    -- record of an export with custom columns with only its documented members shown), UNION ALL
+    -- (sql_text() inlines it)
     {{ raw_records_of_rejects }}
 ),
 
@@ -22,7 +24,13 @@ record_rejects_with_text as (
 ),
 
 all_rejects as (
-    select raw_table, source_file, row_number, reason, raw_text, _load_id
+    -- a line of an export with a column per custom field that could not be parsed holds those
+    -- columns' values with no names to tell them apart: only its place and reason are shown (the
+    -- line itself stays in raw.ingest_errors, in the raw file)
+    select raw_table, source_file, row_number, reason,
+        case when raw_table in ({{ tables_with_custom_columns }}) and raw_text is not null
+            then '[redacted: a line of an export with custom columns]' else raw_text end as raw_text,
+        _load_id
     from raw.ingest_errors
     union all
     select raw_table, source_file, row_number, reason, raw_text, _load_id

@@ -136,10 +136,17 @@ def _shown_record(source: Source) -> str:
     return f"{{{{ documented_members_only(record, '{names}') }}}}"
 
 
+def _tables_with_custom_columns() -> str:
+    """The raw tables whose records are shown through `_shown_record`, as a SQL list: a line of theirs
+    that could not be parsed into columns cannot be shown member by member."""
+    return ", ".join(f"'{s.raw_table}'" for s in SOURCES if s.shown_members)
+
+
 _UNIONS = {
     "events_of_every_source": _events_of_every_source,
     "records_of_every_source": _records_of_every_source,
     "raw_records_of_rejects": _raw_records_of_rejects,
+    "tables_with_custom_columns": _tables_with_custom_columns,
 }
 _UNION = re.compile(r"\{\{\s*(" + "|".join(_UNIONS) + r")\s*\}\}")
 
