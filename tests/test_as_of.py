@@ -85,6 +85,7 @@ def test_as_of_is_a_utc_timestamp_literal_on_spark():
 
 def test_a_dagster_run_takes_its_as_of_tag_or_else_its_creation_time():
     from pipelines.assets import AS_OF_TAG, run_as_of
+    from pipelines.resources import JourneyflowResource
 
     created = datetime(2026, 6, 3, 1, 2, 3)  # naive: UTC, as the run storage may keep it
 
@@ -93,8 +94,9 @@ def test_a_dagster_run_takes_its_as_of_tag_or_else_its_creation_time():
         return SimpleNamespace(run=SimpleNamespace(run_id="r1", tags=tags),
                                instance=SimpleNamespace(get_run_record_by_id=lambda run_id: record))
 
-    assert run_as_of(context({})) == datetime(2026, 6, 3, 1, 2, 3, tzinfo=UTC)
-    assert run_as_of(context({AS_OF_TAG: "2026-06-01T14:00:00+02:00"})) == AS_OF
+    resource = JourneyflowResource()
+    assert run_as_of(context({}), resource) == datetime(2026, 6, 3, 1, 2, 3, tzinfo=UTC)
+    assert run_as_of(context({AS_OF_TAG: "2026-06-01T14:00:00+02:00"}), resource) == AS_OF
 
 
 def test_no_model_reads_the_clock():
