@@ -100,11 +100,11 @@ class SparkEngine:
         frame.write.mode("overwrite").parquet(path)
         # read back with the schema just written (the files hold it): no job to infer it again
         written = self.spark.read.schema(frame.schema).parquet(path)
-        empty = False
-        if not temp:
-            self._copy_to_warehouse(table, path)
-            empty = row_count(self.con, table) == 0
-        self._view(table, without_rows(written) if empty else written)
+        if temp:
+            self._view(table, written)
+            return
+        self._copy_to_warehouse(table, path)
+        self._warehouse_view(table, written)
 
     def create_view(self, name: str, query: str) -> None:
         self._view(name, self.sql(query))
@@ -141,6 +141,10 @@ class SparkEngine:
         frame.createOrReplaceTempView(flat_name(name))
         self.views.add(flat_name(name))
 
+    def _warehouse_view(self, table: str, frame: DataFrame) -> None:
+        """A table the warehouse holds too, registered `without_rows` when the warehouse's copy has none."""
+        self._view(table, without_rows(frame) if row_count(self.con, table) == 0 else frame)
+
     def _import_from_warehouse(self, table: str) -> None:
         """A table built in DuckDB (raw landing, taxonomy) becomes Parquet Spark reads."""
         path = self.path(table)
@@ -154,8 +158,7 @@ class SparkEngine:
         else:
             arrow = self.con.execute(relation).to_arrow_table()
             self.spark.createDataFrame(arrow).write.mode("overwrite").parquet(path)
-        frame = self.spark.read.parquet(path)
-        self._view(table, without_rows(frame) if row_count(self.con, table) == 0 else frame)
+        self._warehouse_view(table, self.spark.read.parquet(path))
 
     def _copy_to_warehouse(self, table: str, path: str) -> None:
         """The finished table into the DuckDB warehouse: read the Parquet files, or via Arrow."""
